@@ -1,0 +1,66 @@
+/**
+ * Typed errors. Every error scrapewire raises on purpose is a ScrapewireError with a stable
+ * `code`; parse errors also carry the 1-based line and column of the offending byte.
+ */
+
+export type ErrorCode =
+  | 'ERR_PARSE'
+  | 'ERR_LINE_TOO_LONG'
+  | 'ERR_SAMPLE_LIMIT'
+  | 'ERR_LABEL_LIMIT'
+  | 'ERR_LABEL_NAME_LENGTH_LIMIT'
+  | 'ERR_LABEL_VALUE_LENGTH_LIMIT'
+  | 'ERR_BODY_SIZE_LIMIT'
+  | 'ERR_SCRAPE_TIMEOUT'
+  | 'ERR_HTTP_STATUS'
+  | 'ERR_CORE_STATE'
+  | 'ERR_CORE_TRAP'
+  | 'ERR_CONFIG'
+  | 'ERR_USAGE'
+  | 'ERR_PLUGIN'
+  | 'ERR_REMOTE_WRITE';
+
+export interface ScrapewireErrorOptions {
+  target?: string;
+  line?: number;
+  column?: number;
+  cause?: unknown;
+}
+
+export class ScrapewireError extends Error {
+  readonly code: ErrorCode;
+  /** The scrape target (URL or source name) the error belongs to, when there is one. */
+  target?: string;
+  /** 1-based line of the exposition text, for parse errors. */
+  readonly line?: number;
+  /** 1-based column (in bytes) of the exposition text, for parse errors. */
+  readonly column?: number;
+  /** The reason alone, without target or position: what `message` is built from. */
+  readonly reason: string;
+
+  constructor(code: ErrorCode, reason: string, options: ScrapewireErrorOptions = {}) {
+    super(formatMessage(reason, options), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ScrapewireError';
+    this.code = code;
+    this.reason = reason;
+    this.target = options.target;
+    this.line = options.line;
+    this.column = options.column;
+  }
+
+  /** Returns a copy of this error attributed to `target` (the message names it). */
+  withTarget(target: string): ScrapewireError {
+    return new ScrapewireError(this.code, this.reason, {
+      target,
+      line: this.line,
+      column: this.column,
+      cause: this.cause,
+    });
+  }
+}
+
+function formatMessage(reason: string, { target, line, column }: ScrapewireErrorOptions): string {
+  let where = '';
+  if (line !== undefined) where = column !== undefined ? `line ${line}, column ${column}: ` : `line ${line}: `;
+  return `${target !== undefined ? `${target}: ` : ''}${where}${reason}`;
+}
