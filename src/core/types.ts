@@ -1,0 +1,82 @@
+/**
+ * Public types of the core wrapper (src/core/). The WASM core parses exposition text and
+ * encodes remote-write requests; these are the shapes the host sees.
+ */
+
+/** `text` is the Prometheus text format 0.0.4; `openmetrics` is OpenMetrics 1.0 text. */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+/** `rw1` is prometheus.WriteRequest (remote write 1.0); `rw2` is io.prometheus.write.v2.Request. */
+export type RemoteWriteProtocol = 'rw1' | 'rw2';
+
+/** A label pair. Label sets handed out by the core are sorted by name and include `__name__`. */
+export type Label = readonly [name: string, value: string];
+
+export type MetricType =
+  | 'unknown'
+  | 'counter'
+  | 'gauge'
+  | 'histogram'
+  | 'gaugehistogram'
+  | 'summary'
+  | 'info'
+  | 'stateset';
+
+export interface CoreOptions {
+  /** Longest accepted exposition line in bytes; a longer line is an error, never an allocation. Default 1 MiB. */
+  maxLineBytes?: number;
+  /** A series not seen for this many scrapes is evicted and its memory reused. Default 5. */
+  evictAfterScrapes?: number;
+  /** `fail` (Prometheus): the first bad line fails the scrape. `skip` (vmagent): bad lines are counted and skipped. */
+  onParseError?: 'fail' | 'skip';
+  /** Prometheus scrape limits; 0 or absent means no limit. */
+  sampleLimit?: number;
+  labelLimit?: number;
+  labelNameLengthLimit?: number;
+  labelValueLengthLimit?: number;
+}
+
+export interface ScrapeOptions {
+  format: ExpositionFormat;
+  /** The scrape's timestamp in ms, used for samples that carry none. */
+  timestampMs: number;
+  /** When false, samples' own timestamps are ignored (Prometheus honor_timestamps: false). Default true. */
+  honorTimestamps?: boolean;
+}
+
+/** One series seen for the first time (or after eviction), waiting for the host's decision. */
+export interface NewSeries {
+  /** Stable for the series' life in this core. */
+  readonly ref: number;
+  /** Sorted by name, `__name__` included. */
+  readonly labels: Label[];
+}
+
+/**
+ * The host's verdict on a new series: keep as is, drop (never encoded, decided once),
+ * or keep with a rewritten label set (it is then sorted and encoded once).
+ */
+export type SeriesDecision =
+  | { action: 'keep' }
+  | { action: 'drop' }
+  | { action: 'rewrite'; labels: Label[] };
+
+/** Called once per scrape with every new series of that scrape; returns a decision per series (same order) or nothing (keep all). */
+export type NewSeriesResolver = (batch: readonly NewSeries[]) => readonly SeriesDecision[] | void;
+
+export interface ScrapeSummary {
+  /** Metric families (distinct metric names with metadata, or bare names) seen. */
+  families: number;
+  /** Sample lines accepted. */
+  samples: number;
+  /** Series newly added to the series table by this scrape. */
+  newSeries: number;
+  /** Series of the previous scrape missing from this one (they get staleness markers). */
+  staleSeries: number;
+  /** Samples kept after the resolver's drop decisions. */
+  samplesPostRelabel: number;
+  /** Lines skipped with onParseError 'skip'. */
+  skippedLines: number;
+  /** Bytes of exposition text consumed. */
+  bytes: number;
+}
