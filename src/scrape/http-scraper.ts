@@ -1,0 +1,193 @@
+/**
+ * HttpScraper: one HTTP(S) scrape target, and one streamed request per `scrape()` call.
+ *
+ * ```ts
+ * const scraper = new HttpScraper({ url: 'https://10.0.0.1:10250/metrics', scrapeTimeoutMs: 10_000,
+ *   bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+ *   tls: { caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' } });
+ * const res = await scraper.scrape(signal);      // resolves once the headers are in
+ * for await (const chunk of res.body) core.feed(chunk);   // decompressed, streamed
+ * await scraper.close();
+ * ```
+ *
+ * What a scrape does, as Prometheus does it:
+ *   - sends Accept (OpenMetrics preferred unless acceptOpenMetrics is false), Accept-Encoding:
+ *     gzip, User-Agent: scrapewire/<version>, X-Prometheus-Scrape-Timeout-Seconds, the target's
+ *     custom headers and its Authorization (bearer token / basic auth; files re-checked with one
+ *     stat per scrape, so a rotated Kubernetes token is used by the next scrape);
+ *   - reads the format from Content-Type (`openmetrics` only for application/openmetrics-text);
+ *   - decodes gzip as a stream, counting body_size_limit after decompression;
+ *   - applies scrape_timeout to the whole scrape, reading the body included.
+ *
+ * Errors are ScrapewireErrors naming the target URL without credentials (see scrape-errors.ts):
+ * `scrape()` rejects with ERR_HTTP_STATUS (non-2xx, or a transport failure), ERR_SCRAPE_TIMEOUT,
+ * ERR_CONFIG (unreadable credential/TLS file); iterating `body` throws ERR_SCRAPE_TIMEOUT,
+ * ERR_BODY_SIZE_LIMIT or a transport failure. If the caller's signal aborts, its `reason` is
+ * thrown as is.
+ *
+ * The body must be read to its end, broken out of, or `discard()`ed; otherwise the socket stays
+ * busy until the scrape timeout aborts it. Secrets never appear in errors, `describe()`,
+ * `toJSON()` or `util.inspect()` of the scraper.
+ */
+
+import { inspect } from 'node:util';
+import { request } from 'undici';
+
+import { ScrapewireError } from '../core/errors';
+import type { ExpositionFormat } from '../core/types';
+import { Authorization } from './authorization';
+import {
+  describeHttpTarget,
+  resolveHttpTarget,
+  type HttpTargetDescription,
+  type HttpTargetOptions,
+  type ResolvedHttpTarget,
+} from './http-target-options';
+import { acceptHeader, bodyEncoding, formatFromContentType, scrapeTimeoutSeconds, USER_AGENT } from './negotiation';
+import { ScrapeBody } from './scrape-body';
+import { ScrapeDeadline } from './scrape-deadline';
+import { httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
+import { TargetDispatcher } from './target-dispatcher';
+
+export interface ScrapeResponse {
+  /** HTTP status, always 2xx (anything else rejects `scrape()`). */
+  status: number;
+  /** Exposition format from Content-Type. */
+  format: ExpositionFormat;
+  /** Content-Type as the server sent it ('' when absent). */
+  contentType: string;
+  /**
+   * Decompressed body chunks. Iterable once; throws ScrapewireErrors mid-stream. Each chunk
+   * belongs to the consumer (it is not reused).
+   */
+  body: AsyncIterable<Uint8Array>;
+  /** Decompressed bytes read so far (the chunk that crossed body_size_limit included). */
+  bytesRead(): number;
+  /** Bytes read from the socket so far (compressed size for a gzip body). */
+  wireBytesRead(): number;
+  /** Releases the request without reading the body. Safe to call after reading it, too. */
+  discard(): void;
+}
+
+export class HttpScraper {
+  private readonly resolved: ResolvedHttpTarget;
+  private readonly authorization: Authorization;
+  private readonly dispatcher: TargetDispatcher;
+  /** Request headers that do not change between scrapes; Authorization is added per scrape. */
+  private readonly staticHeaders: Record<string, string>;
+  /** Scrapes whose body is still open, aborted by close(). */
+  private readonly inFlight = new Set<ScrapeDeadline>();
+
+  /** Validates the options (throws ERR_CONFIG naming the field); opens no connection yet. */
+  constructor(options: HttpTargetOptions) {
+    this.resolved = resolveHttpTarget(options);
+    this.authorization = new Authorization(this.resolved);
+    this.dispatcher = new TargetDispatcher(this.resolved);
+    this.staticHeaders = {
+      ...(options.headers ?? {}),
+      accept: acceptHeader(this.resolved.acceptOpenMetrics),
+      'accept-encoding': 'gzip',
+      'user-agent': USER_AGENT,
+      'x-prometheus-scrape-timeout-seconds': scrapeTimeoutSeconds(options.scrapeTimeoutMs),
+    };
+  }
+
+  /** The target's URL without credentials: the name errors carry. */
+  get target(): string {
+    return this.resolved.target;
+  }
+
+  /**
+   * Performs one request. Resolves when the response headers are in; the body is then read
+   * from `body`, still under the scrape timeout.
+   */
+  async scrape(signal?: AbortSignal): Promise<ScrapeResponse> {
+    const { target, bodySizeLimitBytes } = this.resolved;
+    const deadline = new ScrapeDeadline(target, this.resolved.options.scrapeTimeoutMs, signal);
+    this.inFlight.add(deadline);
+    const settle = () => this.inFlight.delete(deadline);
+    // A body nobody reads is released by the timeout; forget it then too.
+    deadline.signal.addEventListener('abort', settle, { once: true });
+
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      const [dispatcher, authorization] = await Promise.all([
+        this.dispatcher.current(),
+        this.authorization.headerValue(),
+      ]);
+      deadline.throwIfAborted();
+      const headers =
+        authorization === undefined ? this.staticHeaders : { ...this.staticHeaders, authorization };
+      response = await request(this.resolved.requestUrl, {
+        method: 'GET',
+        headers,
+        dispatcher,
+        signal: deadline.signal,
+      });
+    } catch (err) {
+      deadline.dispose();
+      settle();
+      if (err instanceof ScrapewireError && err.code === 'ERR_CONFIG') throw err;
+      throw deadline.errorFor(err, (cause) => transportError(target, 'request failed', cause));
+    }
+
+    const { statusCode, headers, body } = response;
+    const fail = (error: Error): never => {
+      // Destroying the body aborts the request; the socket is not reused half read.
+      body.destroy();
+      deadline.dispose();
+      settle();
+      throw error;
+    };
+    if (statusCode < 200 || statusCode > 299) fail(httpStatusError(target, statusCode));
+    const encoding = bodyEncoding(headerString(headers['content-encoding']));
+    if (typeof encoding === 'object') fail(unsupportedEncodingError(target, encoding.unsupported));
+
+    const contentType = headerString(headers['content-type']) ?? '';
+    const scrapeBody = new ScrapeBody({
+      source: body,
+      encoding: encoding as 'identity' | 'gzip',
+      limitBytes: bodySizeLimitBytes,
+      deadline,
+      target,
+      onSettled: settle,
+    });
+    return {
+      status: statusCode,
+      format: formatFromContentType(contentType),
+      contentType,
+      body: scrapeBody,
+      bytesRead: () => scrapeBody.bytesRead,
+      wireBytesRead: () => scrapeBody.wireBytesRead,
+      discard: () => scrapeBody.discard(),
+    };
+  }
+
+  /**
+   * Aborts scrapes still in flight (their bodies throw), then closes the dispatcher and its
+   * keep-alive sockets. Further scrape() calls reject with ERR_USAGE.
+   */
+  async close(): Promise<void> {
+    const reason = new ScrapewireError('ERR_USAGE', 'scraper closed', { target: this.resolved.target });
+    for (const deadline of this.inFlight) deadline.abort(reason);
+    this.inFlight.clear();
+    await this.dispatcher.close();
+  }
+
+  /** The settings with every secret shown as `<secret>`: safe for logs and the /targets page. */
+  describe(): HttpTargetDescription {
+    return describeHttpTarget(this.resolved);
+  }
+
+  toJSON(): HttpTargetDescription {
+    return this.describe();
+  }
+
+  [inspect.custom](): string {
+    return `HttpScraper ${inspect(this.describe(), { depth: 4 })}`;
+  }
+}
+
+function headerString(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
