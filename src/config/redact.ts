@@ -1,0 +1,22 @@
+/** A copy of the configuration that is safe to show on /config and in logs. */
+import type { Config, HttpClientConfig } from './types';
+
+export const SECRET_PLACEHOLDER = '<secret>';
+
+function redactHttpClient(client: HttpClientConfig): void {
+  if (client.basic_auth?.password !== undefined) client.basic_auth.password = SECRET_PLACEHOLDER;
+  if (client.authorization?.credentials !== undefined) client.authorization.credentials = SECRET_PLACEHOLDER;
+}
+
+/**
+ * Returns a deep copy with every inline secret (basic_auth.password, authorization.credentials,
+ * which is also where bearer_token ends up) replaced by `<secret>`. File paths are kept: they
+ * say where a secret lives, not what it is. The input is not modified.
+ */
+export function redactConfig(config: Config): Config {
+  const copy = structuredClone(config);
+  for (const job of copy.scrape_configs) redactHttpClient(job);
+  for (const remote of copy.remote_write) redactHttpClient(remote);
+  for (const source of copy.sources) redactHttpClient(source);
+  return copy;
+}

@@ -1,0 +1,218 @@
+/**
+ * `global` and `scrape_configs[]`: Prometheus's fields and defaults, plus scrapewire's
+ * `on_parse_error` and `source`. Interval/timeout inheritance follows Prometheus: a job without
+ * scrape_timeout gets min(global timeout, its interval); an explicit timeout above the interval
+ * is an error. A duration of 0 means "not set", as in Prometheus.
+ */
+import * as path from 'node:path';
+import { HTTP_CLIENT_FIELDS, HTTP_CLIENT_UNSUPPORTED, readHttpClient } from './http-client';
+import { isValidLabelName } from './labels';
+import { readRelabelConfigs } from './relabel';
+import type { FileSdConfig, GlobalConfig, OnParseError, ScrapeConfig, ScrapeLimits, StaticConfig } from './types';
+import type { Fields, ValueNode, YamlReader } from './yaml-reader';
+
+export const LIMIT_FIELDS = [
+  'body_size_limit', 'sample_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'target_limit',
+] as const;
+
+/** Prometheus's defaults; the caller may replace the interval and timeout (see ParseOptions). */
+export const PROMETHEUS_GLOBAL_DEFAULTS = { scrape_interval: 60_000, scrape_timeout: 10_000, evaluation_interval: 60_000 } as const;
+
+export const DEFAULT_FILE_SD_REFRESH_INTERVAL = 5 * 60_000;
+
+// Prometheus's file_sd name rule: a `*` only in the last path element, and a known extension.
+const FILE_SD_NAME_RE = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
+
+export interface GlobalDefaults {
+  scrape_interval: number;
+  scrape_timeout: number;
+}
+
+function readLimits(reader: YamlReader, fields: Fields, path: string, inherited: ScrapeLimits): ScrapeLimits {
+  const limits = { ...inherited };
+  for (const name of LIMIT_FIELDS) {
+    const node = fields.get(name)?.value ?? null;
+    const value = name === 'body_size_limit' ? reader.size(node, `${path}.${name}`) : reader.uint(node, `${path}.${name}`);
+    if (value !== undefined) limits[name] = value;
+  }
+  return limits;
+}
+
+export function readGlobal(reader: YamlReader, node: ValueNode, defaults: GlobalDefaults): GlobalConfig {
+  const global: GlobalConfig = {
+    scrape_interval: defaults.scrape_interval,
+    scrape_timeout: Math.min(defaults.scrape_timeout, defaults.scrape_interval),
+    evaluation_interval: PROMETHEUS_GLOBAL_DEFAULTS.evaluation_interval,
+    external_labels: {},
+    body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
+  };
+  const fields = reader.mapping(node, 'global', 'global',
+    ['scrape_interval', 'scrape_timeout', 'evaluation_interval', 'external_labels', 'rule_query_offset', 'query_log_file', ...LIMIT_FIELDS]);
+  if (fields === undefined) return global;
+  const value = (name: string) => fields.get(name)?.value ?? null;
+
+  const interval = reader.duration(value('scrape_interval'), 'global.scrape_interval');
+  const timeout = reader.duration(value('scrape_timeout'), 'global.scrape_timeout');
+  if (interval) global.scrape_interval = interval;
+  if (timeout) {
+    if (timeout > global.scrape_interval) reader.error(value('scrape_timeout'), 'global', 'global scrape timeout greater than scrape interval');
+    global.scrape_timeout = timeout;
+  } else {
+    global.scrape_timeout = Math.min(defaults.scrape_timeout, global.scrape_interval);
+  }
+  const evaluation = reader.duration(value('evaluation_interval'), 'global.evaluation_interval');
+  if (evaluation) global.evaluation_interval = evaluation;
+  reader.duration(value('rule_query_offset'), 'global.rule_query_offset');
+  reader.string(value('query_log_file'), 'global.query_log_file');
+
+  global.external_labels = readLabelSet(reader, value('external_labels'), 'global.external_labels');
+  Object.assign(global, readLimits(reader, fields, 'global', global));
+  return global;
+}
+
+/** A label set whose names must be valid label names. */
+export function readLabelSet(reader: YamlReader, node: ValueNode, path: string): Record<string, string> {
+  return reader.dictionary(node, path, (value, valuePath, key) => {
+    const name = String(key.value);
+    if (!isValidLabelName(name)) {
+      reader.error(key, path, `${JSON.stringify(name)} is not a valid label name`);
+      return undefined;
+    }
+    return value === null ? '' : reader.string(value, valuePath);
+  });
+}
+
+const SCRAPE_FIELDS = [
+  'job_name', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'params', 'scheme', 'honor_labels', 'honor_timestamps',
+  'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs', ...LIMIT_FIELDS, ...HTTP_CLIENT_FIELDS,
+  'on_parse_error', 'source',
+] as const;
+
+const SCRAPE_UNSUPPORTED = (key: string): boolean =>
+  key.endsWith('_sd_configs') ||
+  (HTTP_CLIENT_UNSUPPORTED as readonly string[]).includes(key) ||
+  ['scrape_protocols', 'scrape_classic_histograms', 'always_scrape_classic_histograms', 'native_histogram_bucket_limit',
+    'native_histogram_min_bucket_factor', 'convert_classic_histograms_to_nhcb', 'track_timestamps_staleness',
+    'enable_compression', 'keep_dropped_targets', 'scrape_failure_log_file', 'metric_name_validation_scheme',
+    'metric_name_escaping_scheme', 'scrape_fallback_protocol', 'scrape_native_histograms'].includes(key);
+
+/** Reads one job; `configDir` resolves relative file_sd paths, as Prometheus does. */
+export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: string, global: GlobalConfig, configDir: string): ScrapeConfig | undefined {
+  const fields = reader.mapping(node, jobPath, 'scrape_config', SCRAPE_FIELDS, SCRAPE_UNSUPPORTED);
+  if (fields === undefined) return undefined;
+  const value = (name: string) => fields.get(name)?.value ?? null;
+  const p = (name: string) => `${jobPath}.${name}`;
+
+  const jobName = reader.string(value('job_name'), p('job_name')) ?? '';
+  if (jobName === '' && !fields.has('job_name')) reader.error(node, jobPath, 'job_name is empty');
+  else if (jobName === '') reader.error(value('job_name') ?? fields.get('job_name')!.key, p('job_name'), 'job_name is empty');
+
+  const interval = reader.duration(value('scrape_interval'), p('scrape_interval')) || global.scrape_interval;
+  const explicitTimeout = reader.duration(value('scrape_timeout'), p('scrape_timeout'));
+  let timeout = Math.min(global.scrape_timeout, interval);
+  if (explicitTimeout) {
+    timeout = explicitTimeout;
+    if (timeout > interval) {
+      reader.error(value('scrape_timeout'), p('scrape_timeout'), `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(jobName)}`);
+    }
+  }
+
+  // Go's url.URL puts the slash in front of a relative path when it prints the URL; so do we.
+  let metricsPath = reader.string(value('metrics_path'), p('metrics_path')) || '/metrics';
+  if (!metricsPath.startsWith('/')) metricsPath = `/${metricsPath}`;
+
+  const schemeText = reader.string(value('scheme'), p('scheme')) || 'http';
+  if (schemeText !== 'http' && schemeText !== 'https') {
+    reader.error(value('scheme'), p('scheme'), `invalid scheme ${JSON.stringify(schemeText)}, must be "http" or "https"`);
+  }
+
+  const onParseErrorText = reader.string(value('on_parse_error'), p('on_parse_error')) ?? 'fail';
+  if (onParseErrorText !== 'fail' && onParseErrorText !== 'skip') {
+    reader.error(value('on_parse_error'), p('on_parse_error'), `invalid on_parse_error ${JSON.stringify(onParseErrorText)}, must be "fail" or "skip"`);
+  }
+
+  const job: ScrapeConfig = {
+    job_name: jobName,
+    scrape_interval: interval,
+    scrape_timeout: timeout,
+    metrics_path: metricsPath,
+    params: reader.dictionary(value('params'), p('params'), (v, vp) => reader.stringList(v, vp)),
+    scheme: schemeText === 'https' ? 'https' : 'http',
+    honor_labels: reader.bool(value('honor_labels'), p('honor_labels')) ?? false,
+    honor_timestamps: reader.bool(value('honor_timestamps'), p('honor_timestamps')) ?? true,
+    static_configs: readStaticConfigs(reader, value('static_configs'), p('static_configs')),
+    file_sd_configs: readFileSdConfigs(reader, value('file_sd_configs'), p('file_sd_configs'), configDir),
+    relabel_configs: readRelabelConfigs(reader, value('relabel_configs'), p('relabel_configs'), 'target relabeling rule'),
+    metric_relabel_configs: readRelabelConfigs(reader, value('metric_relabel_configs'), p('metric_relabel_configs'), 'metric relabeling rule'),
+    ...readLimits(reader, fields, jobPath, global),
+    ...readHttpClient(reader, fields, node, jobPath),
+    on_parse_error: onParseErrorText as OnParseError,
+  };
+  const source = reader.string(value('source'), p('source'));
+  if (source !== undefined && source !== '') {
+    job.source = source;
+    if (job.static_configs.length > 0 || job.file_sd_configs.length > 0) {
+      reader.error(fields.get('source')!.key, p('source'),
+        `job ${JSON.stringify(jobName)} reads source ${JSON.stringify(source)} and cannot also have static_configs or file_sd_configs`);
+    }
+  }
+  return job;
+}
+
+/** Prometheus refuses a target with a scheme or path: the address is host:port only. */
+export function targetProblem(target: string): string | undefined {
+  return target.includes('/') ? `${JSON.stringify(target)} is not a valid hostname` : undefined;
+}
+
+/** One target group (static_configs item or file_sd file entry): `targets` and `labels`. */
+export function readTargetGroup(reader: YamlReader, node: ValueNode, path: string, typeName: string): StaticConfig | undefined {
+  const fields = reader.mapping(node, path, typeName, ['targets', 'labels']);
+  if (fields === undefined) return undefined;
+  const targets: string[] = [];
+  for (const item of reader.items(fields.get('targets')?.value ?? null, `${path}.targets`)) {
+    const target = reader.string(item.node, item.path);
+    if (target === undefined) continue;
+    const problem = targetProblem(target);
+    if (problem !== undefined) reader.error(item.node, item.path, problem);
+    else targets.push(target);
+  }
+  return { targets, labels: readLabelSet(reader, fields.get('labels')?.value ?? null, `${path}.labels`) };
+}
+
+function readStaticConfigs(reader: YamlReader, node: ValueNode, path: string): StaticConfig[] {
+  const groups: StaticConfig[] = [];
+  for (const item of reader.items(node, path)) {
+    if (item.node === null) {
+      reader.error(node, item.path, 'empty or null section in static_configs');
+      continue;
+    }
+    const group = readTargetGroup(reader, item.node, item.path, 'static_config');
+    if (group !== undefined) groups.push(group);
+  }
+  return groups;
+}
+
+function readFileSdConfigs(reader: YamlReader, node: ValueNode, listPath: string, configDir: string): FileSdConfig[] {
+  const configs: FileSdConfig[] = [];
+  for (const item of reader.items(node, listPath)) {
+    const fields = reader.mapping(item.node, item.path, 'file_sd_config', ['files', 'refresh_interval']);
+    if (fields === undefined) continue;
+    const filesNode = fields.get('files')?.value ?? null;
+    const files: string[] = [];
+    for (const fileItem of reader.items(filesNode, `${item.path}.files`)) {
+      const name = reader.string(fileItem.node, fileItem.path);
+      if (name === undefined) continue;
+      if (!FILE_SD_NAME_RE.test(name)) {
+        reader.error(fileItem.node, fileItem.path, `path name ${JSON.stringify(name)} is not valid for file discovery`);
+        continue;
+      }
+      files.push(path.isAbsolute(name) ? name : path.join(configDir, name));
+    }
+    if (filesNode === null || (files.length === 0 && reader.items(filesNode, `${item.path}.files`).length === 0)) {
+      reader.error(item.node, item.path, 'file service discovery config must contain at least one path name');
+    }
+    const refresh = reader.duration(fields.get('refresh_interval')?.value ?? null, `${item.path}.refresh_interval`);
+    configs.push({ files, refresh_interval: refresh || DEFAULT_FILE_SD_REFRESH_INTERVAL });
+  }
+  return configs;
+}

@@ -1,0 +1,163 @@
+/**
+ * The validated, fully defaulted configuration.
+ *
+ * Field names stay snake_case, exactly as in the YAML and in Prometheus's documentation, so a
+ * field can be looked up in either without translation (RelabelConfig in src/relabel/types.ts
+ * does the same). Every duration is a number of milliseconds and every size a number of bytes;
+ * 0 means "no limit" for limits, as in Prometheus. Optional fields are absent when not configured
+ * and have no default.
+ */
+import type { RelabelConfig } from '../relabel/types';
+
+export type { RelabelConfig };
+
+export interface Config {
+  global: GlobalConfig;
+  scrape_configs: ScrapeConfig[];
+  remote_write: RemoteWriteConfig[];
+  sources: SourceConfig[];
+  plugins: PluginsConfig;
+  /** Prometheus sections accepted for compatibility and ignored (rule_files, alerting...), with where they were. */
+  warnings: string[];
+}
+
+/** The limits a job inherits from `global` unless it sets its own. */
+export interface ScrapeLimits {
+  body_size_limit: number;
+  sample_limit: number;
+  label_limit: number;
+  label_name_length_limit: number;
+  label_value_length_limit: number;
+  target_limit: number;
+}
+
+export interface GlobalConfig extends ScrapeLimits {
+  scrape_interval: number;
+  scrape_timeout: number;
+  /** Accepted for compatibility with prometheus.yml; scrapewire evaluates no rules. */
+  evaluation_interval: number;
+  external_labels: Record<string, string>;
+}
+
+export interface BasicAuth {
+  username: string;
+  password?: string;
+  password_file?: string;
+}
+
+export interface Authorization {
+  /** Default 'Bearer'. */
+  type: string;
+  credentials?: string;
+  credentials_file?: string;
+}
+
+export interface TlsConfig {
+  ca_file?: string;
+  cert_file?: string;
+  key_file?: string;
+  server_name?: string;
+  insecure_skip_verify: boolean;
+}
+
+/**
+ * How to talk HTTP to an endpoint. bearer_token and bearer_token_file are folded into
+ * `authorization` (type Bearer) after validation, as Prometheus does, so consumers look in one place.
+ */
+export interface HttpClientConfig {
+  authorization?: Authorization;
+  basic_auth?: BasicAuth;
+  tls_config: TlsConfig;
+}
+
+export interface StaticConfig {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+export interface FileSdConfig {
+  /** Paths or globs (a `*` only in the last path element), relative paths resolved against the config file's directory. */
+  files: string[];
+  refresh_interval: number;
+}
+
+export type OnParseError = 'fail' | 'skip';
+
+export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
+  job_name: string;
+  scrape_interval: number;
+  scrape_timeout: number;
+  metrics_path: string;
+  params: Record<string, string[]>;
+  scheme: 'http' | 'https';
+  honor_labels: boolean;
+  honor_timestamps: boolean;
+  static_configs: StaticConfig[];
+  file_sd_configs: FileSdConfig[];
+  relabel_configs: RelabelConfig[];
+  metric_relabel_configs: RelabelConfig[];
+  /** scrapewire: what a malformed exposition does to the scrape. Default 'fail'. */
+  on_parse_error: OnParseError;
+  /** scrapewire: name of a `sources[]` entry this job reads instead of scraping its own targets. */
+  source?: string;
+}
+
+export type ProtobufMessage = 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';
+
+export interface QueueConfig {
+  capacity: number;
+  max_shards: number;
+  min_shards: number;
+  max_samples_per_send: number;
+  batch_send_deadline: number;
+  min_backoff: number;
+  max_backoff: number;
+  retry_on_http_429: boolean;
+}
+
+export interface MetadataConfig {
+  send: boolean;
+  send_interval: number;
+  max_samples_per_send: number;
+}
+
+export interface RemoteWriteConfig extends HttpClientConfig {
+  url: string;
+  /** Defaults to the first 6 hex digits of a hash of the url, like Prometheus's queue names. */
+  name: string;
+  remote_timeout: number;
+  headers: Record<string, string>;
+  write_relabel_configs: RelabelConfig[];
+  protobuf_message: ProtobufMessage;
+  queue_config: QueueConfig;
+  metadata_config: MetadataConfig;
+  /** scrapewire: bytes the on-disk queue may use for this endpoint; 0 = no disk queue. */
+  disk_budget: number;
+  /** scrapewire: bytes of pending batches held in memory before spilling to disk. */
+  memory_budget: number;
+}
+
+export type SourceKind = 'kubelet' | 'cadvisor' | 'kube-state-metrics' | 'pods' | 'static';
+
+export interface SourceConfig extends HttpClientConfig {
+  name: string;
+  kind: SourceKind;
+  /** Absent for `pods`, whose targets come from the kubelet's pod list. */
+  url?: string;
+  scrape_interval: number;
+  scrape_timeout: number;
+}
+
+export interface PluginsConfig {
+  /** A regex (anchored) over plugin names; '' enables none. */
+  enabled: string;
+  settings: Record<string, Record<string, unknown>>;
+}
+
+/** A target group as static_configs and file_sd produce it. */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+  /** Where the group came from (file path and index), unique per group. */
+  source: string;
+}
