@@ -1,0 +1,18 @@
+/**
+ * The logger the delivery layer writes to: the subset of pino's API it uses, so a pino logger
+ * (or a child of one) can be passed as is. Log objects never contain credentials or headers;
+ * URLs are logged without userinfo or query.
+ */
+export interface LogFn {
+  (obj: object, msg?: string): void;
+}
+
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+const noop: LogFn = () => {};
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };

@@ -1,0 +1,57 @@
+/**
+ * Self-metrics of remote write, registered once per prom-client Registry and labelled by
+ * endpoint name, so several endpoints (and several writers in tests) share one set.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface RemoteWriteMetrics {
+  samplesSent: Counter<'endpoint'>;
+  requestsSent: Counter<'endpoint'>;
+  /** Failed attempts (each one is retried or dropped), by reason: network, http_503... */
+  requestsFailed: Counter<'endpoint' | 'reason'>;
+  requestsRetried: Counter<'endpoint'>;
+  samplesDropped: Counter<'endpoint' | 'reason'>;
+  requestsDropped: Counter<'endpoint' | 'reason'>;
+  /** 2.0 receivers' own count (X-Prometheus-Remote-Write-Samples-Written). */
+  samplesWrittenReported: Counter<'endpoint'>;
+  protocolFallbacks: Counter<'endpoint'>;
+  diskTornRecords: Counter<'endpoint'>;
+  diskTornBytes: Counter<'endpoint'>;
+  queueBytes: Gauge<'endpoint' | 'storage'>;
+  queueRequests: Gauge<'endpoint'>;
+  newestSentTimestamp: Gauge<'endpoint'>;
+  sendDuration: Histogram<'endpoint'>;
+}
+
+const byRegistry = new WeakMap<Registry, RemoteWriteMetrics>();
+
+export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  const p = 'scrapewire_remote_write_';
+  const metrics: RemoteWriteMetrics = {
+    samplesSent: new Counter({ name: `${p}samples_sent_total`, help: 'Samples in requests the receiver acknowledged with a 2xx.', labelNames: ['endpoint'], registers }),
+    requestsSent: new Counter({ name: `${p}requests_sent_total`, help: 'Requests the receiver acknowledged with a 2xx.', labelNames: ['endpoint'], registers }),
+    requestsFailed: new Counter({ name: `${p}requests_failed_total`, help: 'Send attempts that did not succeed, by reason.', labelNames: ['endpoint', 'reason'], registers }),
+    requestsRetried: new Counter({ name: `${p}requests_retried_total`, help: 'Send attempts that were repeats of an earlier failed attempt.', labelNames: ['endpoint'], registers }),
+    samplesDropped: new Counter({ name: `${p}samples_dropped_total`, help: 'Samples given up on purpose, by reason.', labelNames: ['endpoint', 'reason'], registers }),
+    requestsDropped: new Counter({ name: `${p}requests_dropped_total`, help: 'Requests given up on purpose, by reason.', labelNames: ['endpoint', 'reason'], registers }),
+    samplesWrittenReported: new Counter({ name: `${p}samples_written_reported_total`, help: 'Samples a 2.0 receiver reported as written.', labelNames: ['endpoint'], registers }),
+    protocolFallbacks: new Counter({ name: `${p}protocol_fallbacks_total`, help: 'Switches from remote write 2.0 to 1.0 after a 415 or a 2xx without Written headers.', labelNames: ['endpoint'], registers }),
+    diskTornRecords: new Counter({ name: `${p}disk_torn_records_total`, help: 'Torn or corrupt records found at a segment tail and truncated.', labelNames: ['endpoint'], registers }),
+    diskTornBytes: new Counter({ name: `${p}disk_torn_bytes_total`, help: 'Bytes truncated from segment tails.', labelNames: ['endpoint'], registers }),
+    queueBytes: new Gauge({ name: `${p}queue_bytes`, help: 'Compressed bytes queued, by storage (memory, disk).', labelNames: ['endpoint', 'storage'], registers }),
+    queueRequests: new Gauge({ name: `${p}queue_requests`, help: 'Requests queued and not yet acknowledged or dropped.', labelNames: ['endpoint'], registers }),
+    newestSentTimestamp: new Gauge({ name: `${p}newest_sent_timestamp_seconds`, help: 'Newest sample timestamp in an acknowledged request.', labelNames: ['endpoint'], registers }),
+    sendDuration: new Histogram({
+      name: `${p}send_duration_seconds`,
+      help: 'Duration of one send attempt, any outcome.',
+      labelNames: ['endpoint'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+  };
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

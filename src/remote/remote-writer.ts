@@ -1,0 +1,82 @@
+/**
+ * Remote write to several endpoints: one SendQueue per remote_write entry, each independent
+ * (its own pool, lanes, memory budget and disk directory), so a dead endpoint never holds up a
+ * live one. `write` hands one request to every endpoint without waiting for any of them.
+ */
+import type { Registry } from 'prom-client';
+import { ScrapewireError } from '../core/errors';
+import { endpointOptions, type RemoteWriteInput, type RemoteWriteMessage } from './endpoint-config';
+import { silentLogger, type Logger } from './logger';
+import { remoteWriteMetrics } from './metrics';
+import { SendQueue, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
+
+export interface RemoteWriterOptions {
+  /** remote_write entries, Prometheus field names (validated config or raw YAML shape). */
+  endpoints: RemoteWriteInput[];
+  /** Self-metrics go here (never the global registry). */
+  registry: Registry;
+  logger?: Logger;
+  /** Root of the disk queues; each endpoint gets a subdirectory named after it. */
+  storageDir?: string;
+  /** Test knobs passed to every queue. */
+  fsyncIntervalMs?: number;
+  segmentBytes?: number;
+}
+
+export class RemoteWriter {
+  readonly queues: SendQueue[];
+
+  constructor(options: RemoteWriterOptions) {
+    const metrics = remoteWriteMetrics(options.registry);
+    const logger = options.logger ?? silentLogger;
+    const endpoints = options.endpoints.map(endpointOptions);
+    const names = new Set<string>();
+    for (const endpoint of endpoints) {
+      if (names.has(endpoint.name)) throw new ScrapewireError('ERR_REMOTE_WRITE', `remote_write name "${endpoint.name}" is used twice; names must be unique`);
+      names.add(endpoint.name);
+    }
+    this.queues = endpoints.map((endpoint) => new SendQueue({
+      endpoint,
+      metrics,
+      logger,
+      storageDir: options.storageDir,
+      fsyncIntervalMs: options.fsyncIntervalMs,
+      segmentBytes: options.segmentBytes,
+    }));
+  }
+
+  /**
+   * Hands one request to every endpoint. The producer's `encode` is called at most once per
+   * message kind, whatever the number of endpoints. Never waits; returns where each endpoint put it.
+   */
+  write(producer: RequestProducer): EnqueueResult[] {
+    const encoded = new Map<RemoteWriteMessage, Uint8Array>();
+    const shared: RequestProducer = {
+      samples: producer.samples,
+      newestTimestampMs: producer.newestTimestampMs,
+      shardKey: producer.shardKey,
+      encode(message) {
+        let bytes = encoded.get(message);
+        if (!bytes) {
+          bytes = producer.encode(message);
+          encoded.set(message, bytes);
+        }
+        return bytes;
+      },
+    };
+    return this.queues.map((queue) => queue.enqueue(shared));
+  }
+
+  stats(): Record<string, SendQueueStats> {
+    return Object.fromEntries(this.queues.map((queue) => [queue.name, queue.stats()]));
+  }
+
+  whenIdle(): Promise<void> {
+    return Promise.all(this.queues.map((queue) => queue.whenIdle())).then(() => undefined);
+  }
+
+  /** Graceful shutdown of every endpoint in parallel, all within the same deadline. */
+  async close(deadlineMs: number): Promise<void> {
+    await Promise.all(this.queues.map((queue) => queue.close(deadlineMs)));
+  }
+}
