@@ -133,8 +133,9 @@ export class HttpScraper {
 
     const { statusCode, headers, body } = response;
     const fail = (error: Error): never => {
-      // Destroying the body aborts the request; the socket is not reused half read.
-      body.destroy();
+      // An error page is read (up to undici's 128 KiB dump limit) so the socket stays reusable;
+      // a bigger one is aborted.
+      body.dump().catch(() => undefined);
       deadline.dispose();
       settle();
       throw error;

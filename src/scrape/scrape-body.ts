@@ -106,13 +106,16 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     if (!completed) {
       // Aborting the request destroys undici's body and closes the socket mid-response.
       this.opts.deadline.abort(reason);
-      gunzip?.destroy();
-      this.opts.source.destroy();
+      // Destroyed streams may still emit the abort as an 'error': nobody is listening any more.
+      gunzip?.on('error', ignore).destroy();
+      this.opts.source.on('error', ignore).destroy();
     }
     this.opts.deadline.dispose();
     this.opts.onSettled();
   }
 }
+
+function ignore(): void {}
 
 function discardedReason(target: string): ScrapewireError {
   return new ScrapewireError('ERR_USAGE', 'scrape body not read to its end', { target });

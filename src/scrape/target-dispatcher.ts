@@ -20,6 +20,14 @@ const MAX_REDIRECTS = 10;
 /** Idle keep-alive sockets are kept this long; targets are scraped every few seconds. */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
+/**
+ * One connection per origin. Without a cap, undici opens a second socket when a scrape starts
+ * in the instant between the previous body's end and its socket being marked idle (seen on
+ * loopback: 3 back-to-back scrapes used 2 connections). Scrapes of one target do not overlap
+ * (single-flight per source), and one that does waits for the socket under its own deadline.
+ */
+const CONNECTIONS_PER_ORIGIN = 1;
+
 export class TargetDispatcher {
   private readonly caFile?: WatchedFile;
   private readonly certFile?: WatchedFile;
@@ -57,6 +65,7 @@ export class TargetDispatcher {
     const tls = this.resolved.options.tls ?? {};
     const agent = new Agent({
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connections: CONNECTIONS_PER_ORIGIN,
       // The scrape's own deadline covers headers and body; undici's timers would only race it.
       headersTimeout: 0,
       bodyTimeout: 0,
