@@ -67,7 +67,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
       file: fileName,
       line: lineCounter.linePos(error.pos[0]).line,
       message: error.code === 'DUPLICATE_KEY'
-        ? `mapping key ${JSON.stringify(text.slice(error.pos[0], error.pos[1]))} already defined`
+        ? `mapping key ${JSON.stringify(keyTextAt(text, error.pos[0]))} already defined`
         : `yaml: ${error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
     })));
   }
@@ -143,6 +143,13 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
     throw new ConfigError(problems);
   }
   return config;
+}
+
+/** The key written at `offset` (yaml reports a duplicate key by its first character). */
+function keyTextAt(text: string, offset: number): string {
+  const match = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:\n]*?))\s*:/.exec(text.slice(offset));
+  if (match === null) return text.slice(offset, offset + 1);
+  return match[1] ?? match[2]?.replace(/''/g, "'") ?? match[3];
 }
 
 function expandExternalLabels(global: GlobalConfig, env: Record<string, string | undefined>): void {

@@ -29,8 +29,9 @@ export interface GlobalDefaults {
 }
 
 function readLimits(reader: YamlReader, fields: Fields, path: string, inherited: ScrapeLimits): ScrapeLimits {
-  const limits = { ...inherited };
+  const limits = {} as ScrapeLimits;
   for (const name of LIMIT_FIELDS) {
+    limits[name] = inherited[name];
     const node = fields.get(name)?.value ?? null;
     const value = name === 'body_size_limit' ? reader.size(node, `${path}.${name}`) : reader.uint(node, `${path}.${name}`);
     if (value !== undefined) limits[name] = value;
