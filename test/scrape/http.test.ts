@@ -4,7 +4,6 @@
  * every error and description.
  */
 
-import { once } from 'node:events';
 import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -635,6 +634,3 @@ describe('TLS', () => {
     expect((await readAll(await s.scrape())).toString()).toBe(SAMPLE);
   });
 });
-
-// Keeps `once` referenced for servers that need to await events in future tests.
-void once;
