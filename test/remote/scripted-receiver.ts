@@ -1,0 +1,70 @@
+/**
+ * A loopback remote-write receiver for tests: records every request (headers and the decoded
+ * snappy body) and answers from a script, one answer per request, so retry, drop and fallback
+ * behaviour can be asserted request by request. Not a *.test.ts file: a helper for them.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { snappyUncompress } from '../../src/remote/snappy';
+
+export interface CapturedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  /** Uncompressed protobuf body (snappy-decoded). */
+  body: Uint8Array;
+  /** The status this request was answered with. */
+  status: number;
+}
+
+export interface ScriptedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Decides the answer to the n-th request (0-based). */
+export type Script = (request: Omit<CapturedRequest, 'status'>, index: number) => ScriptedAnswer;
+
+/** A 2.0-speaking receiver: 204 plus the Written headers (samples counted by the caller's script). */
+export const ok204: ScriptedAnswer = { status: 204, headers: { 'x-prometheus-remote-write-samples-written': '1' } };
+
+export class ScriptedReceiver {
+  readonly requests: CapturedRequest[] = [];
+  private server!: http.Server;
+  url = '';
+
+  constructor(private script: Script) {}
+
+  setScript(script: Script): void {
+    this.script = script;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        let body: Uint8Array = new Uint8Array(0);
+        try {
+          body = snappyUncompress(Buffer.concat(chunks));
+        } catch {
+          // Left empty: a test asserting on the body will fail visibly.
+        }
+        const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+        const answer = this.script(seen, this.requests.length);
+        this.requests.push({ ...seen, status: answer.status });
+        res.writeHead(answer.status, answer.headers ?? {});
+        res.end(answer.body ?? '');
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1/write`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
