@@ -1,0 +1,137 @@
+/** Disk queue records: CRC framing, torn tails, budget, deletion of acknowledged segments. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Registry } from 'prom-client';
+import { DiskStore } from '../../src/remote/disk-store';
+import { crc32, crc32Js } from '../../src/remote/crc32';
+import { backoffDelay, parseRetryAfter } from '../../src/remote/backoff';
+import type { QueuedRequest } from '../../src/remote/queued-request';
+import { RemoteWriter } from '../../src/remote';
+import { metricValue, numberedProducer } from './producer';
+
+let dir: string;
+beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-disk-')); });
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function request(seq: number, size = 100): QueuedRequest {
+  return { seq, shardKey: `k${seq % 3}`, samples: seq, newestTimestampMs: 1_700_000_000_000 + seq, rw1: new Uint8Array(size).fill(seq & 0xff) };
+}
+
+function segments(d: string): string[] {
+  return fs.readdirSync(d).filter((f) => f.endsWith('.seg')).sort();
+}
+
+describe('crc32', () => {
+  it('matches the known check value and the native implementation', () => {
+    const check = Buffer.from('123456789');
+    expect(crc32Js(check)).toBe(0xcbf43926);
+    expect(crc32(check)).toBe(0xcbf43926);
+    const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff));
+    expect(crc32(random)).toBe(crc32Js(random));
+  });
+});
+
+describe('DiskStore', () => {
+  it('reads back what it wrote, and after a reopen recovers it in seq order', () => {
+    const store = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    store.recover();
+    const refs = [3, 1, 2].map((seq) => store.append(request(seq))!);
+    expect(store.read(refs[0])).toEqual(request(3));
+    store.close();
+    const again = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    const result = again.recover();
+    expect(result.tornRecords).toBe(0);
+    expect(result.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(again.read(result.records[0].ref)).toEqual(request(1));
+  });
+
+  it.each([
+    ['a half-written record', (file: string) => { const data = fs.readFileSync(file); fs.writeFileSync(file, data.subarray(0, data.length - 40)); }],
+    ['a flipped byte in the last record', (file: string) => { const data = fs.readFileSync(file); data[data.length - 5] ^= 0xff; fs.writeFileSync(file, data); }],
+    ['a header with no payload', (file: string) => { fs.appendFileSync(file, Buffer.from([0x10, 0, 0, 0, 1, 2])); }],
+  ])('truncates %s and never returns it', (_name, damage) => {
+    const store = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    store.recover();
+    for (let seq = 1; seq <= 3; seq++) store.append(request(seq));
+    store.close();
+    const file = path.join(dir, segments(dir)[0]);
+    const goodTwo = (fs.statSync(file).size / 3) * 2;
+    damage(file);
+    const again = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    const result = again.recover();
+    expect(result.tornRecords).toBe(1);
+    const seqs = result.records.map((r) => r.seq);
+    // The header-only case keeps all three; the other two lose the damaged third.
+    expect(seqs).toEqual(seqs.length === 3 ? [1, 2, 3] : [1, 2]);
+    expect(fs.statSync(file).size).toBe(seqs.length === 3 ? goodTwo * 1.5 : goodTwo);
+    for (const r of result.records) expect(again.read(r.ref)).toEqual(request(r.seq));
+  });
+
+  it('drops the oldest segments past the budget and deletes acknowledged ones', () => {
+    const dropped: number[] = [];
+    // ~150 bytes per record, 1 KiB segments, 3 KiB budget.
+    const store = new DiskStore({ dir, budgetBytes: 3 * 1024, segmentBytes: 1024, onSegmentDropped: (s) => dropped.push(s) });
+    store.recover();
+    const refs = Array.from({ length: 40 }, (_, i) => store.append(request(i + 1))!);
+    expect(refs.every((r) => r !== undefined)).toBe(true);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped).toEqual([...dropped].sort((a, b) => a - b));
+    expect(store.bytes).toBeLessThanOrEqual(3 * 1024);
+    expect(store.read(refs[0])).toBeUndefined(); // its segment is gone
+    expect(store.read(refs[39])).toEqual(request(40));
+    for (const ref of refs) store.release(ref);
+    expect(segments(dir)).toEqual([]);
+    expect(store.bytes).toBe(0);
+  });
+
+  it('refuses a record larger than the whole budget', () => {
+    const store = new DiskStore({ dir, budgetBytes: 500, onSegmentDropped: () => {} });
+    store.recover();
+    expect(store.append(request(1, 1000))).toBeUndefined();
+    expect(store.bytes).toBe(0);
+  });
+});
+
+describe('queue accounting of disk and memory budgets', () => {
+  it('counts disk_full drops of the oldest data and queue_full when memory and disk are full', async () => {
+    const registry = new Registry();
+    const w = new RemoteWriter({
+      registry,
+      storageDir: dir,
+      segmentBytes: 2048,
+      // Nothing listens on port 9: every request is queued; memory holds little, disk a few segments.
+      endpoints: [{ url: 'http://127.0.0.1:9/w', name: 'b', memory_budget: 1, disk_budget: 8 * 1024, queue_config: { min_backoff: 1000, max_backoff: 1000 } }],
+    });
+    const results = Array.from({ length: 200 }, (_, i) => w.write(numberedProducer('m', i * 5, 5, 1_700_000_000_000))[0]);
+    expect(results.every((r) => r === 'disk')).toBe(true);
+    const diskFull = await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'b', reason: 'disk_full' });
+    expect(diskFull).toBeGreaterThan(0);
+    const pending = w.stats().b.pendingRequests;
+    expect(pending + diskFull).toBe(200);
+    expect(await metricValue(registry, 'scrapewire_remote_write_samples_dropped_total', { endpoint: 'b', reason: 'disk_full' })).toBe(diskFull * 5);
+    expect(w.stats().b.diskBytes).toBeLessThanOrEqual(8 * 1024);
+    await w.close(0);
+
+    const noDisk = new RemoteWriter({ registry: new Registry(), endpoints: [{ url: 'http://127.0.0.1:9/w', name: 'c', memory_budget: 1, queue_config: { min_backoff: 1000, max_backoff: 1000 } }] });
+    expect(noDisk.write(numberedProducer('m', 0, 5, 1_700_000_000_000))).toEqual(['dropped']);
+    await noDisk.close(0);
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially within [delay/2, delay] and caps at max', () => {
+    expect(backoffDelay(1, 100, 5000, () => 0)).toBe(50);
+    expect(backoffDelay(1, 100, 5000, () => 1)).toBe(100);
+    expect(backoffDelay(4, 100, 5000, () => 1)).toBe(800);
+    expect(backoffDelay(30, 100, 5000, () => 1)).toBe(5000);
+  });
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Mon, 01 Jan 2024 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sun, 31 Dec 2023 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
