@@ -84,7 +84,11 @@ export class FileSd extends EventEmitter {
   private rerun = false;
   private stopped = true;
 
-  constructor(private readonly config: FileSdConfig) {
+  /**
+   * `watch: false` relies on the refresh_interval timer alone (for file systems where change
+   * notifications do not arrive, such as some network mounts).
+   */
+  constructor(private readonly config: FileSdConfig, private readonly options: { watch?: boolean } = {}) {
     super();
     this.patterns = config.files.map((file) => ({ dir: path.dirname(file), match: globToRegExp(path.basename(file)) }));
   }
@@ -99,7 +103,8 @@ export class FileSd extends EventEmitter {
     if (!this.stopped) return;
     this.stopped = false;
     await this.refresh();
-    for (const dir of new Set(this.patterns.map((pattern) => pattern.dir))) {
+    const dirs = this.options.watch === false ? [] : new Set(this.patterns.map((pattern) => pattern.dir));
+    for (const dir of dirs) {
       try {
         const watcher = watch(dir, { persistent: false }, () => void this.refresh());
         watcher.on('error', () => { /* the refresh timer still covers this directory */ });
