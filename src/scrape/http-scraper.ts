@@ -133,11 +133,16 @@ export class HttpScraper {
 
     const { statusCode, headers, body } = response;
     const fail = (error: Error): never => {
-      // An error page is read (up to undici's 128 KiB dump limit) so the socket stays reusable;
-      // a bigger one is aborted.
-      body.dump().catch(() => undefined);
-      deadline.dispose();
-      settle();
+      // The error page is drained (up to undici's 128 KiB dump limit; a bigger one is aborted)
+      // so the socket stays reusable. The deadline keeps running meanwhile: a page that never
+      // ends is cut at the scrape timeout (or by close()), not left holding the connection.
+      body
+        .dump()
+        .catch(() => undefined)
+        .finally(() => {
+          deadline.dispose();
+          settle();
+        });
       throw error;
     };
     if (statusCode < 200 || statusCode > 299) fail(httpStatusError(target, statusCode));

@@ -179,6 +179,18 @@ describe('status and transport errors', () => {
     expect(err.message).toBe(`${server.origin}/metrics: ${reason}`);
   });
 
+  it('rejects a non-2xx at once even if its body never ends, and close() releases it', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(503);
+      res.write('still going'); // and never end
+    });
+    const s = new HttpScraper({ url: `${server.origin}/m`, scrapeTimeoutMs: 30_000 });
+    const err = await rejection(s.scrape());
+    expect(err.reason).toBe('server returned HTTP status 503 Service Unavailable');
+    await s.close(); // would wait for the 30 s deadline if the drained body were not aborted
+    expect(server.requests).toHaveLength(1);
+  }, 10_000);
+
   it('names the target when the connection is refused', async () => {
     const server = await serve(answer(SAMPLE));
     const url = `${server.origin}/metrics`;
