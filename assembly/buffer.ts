@@ -1,0 +1,73 @@
+// Growable raw byte buffers in linear memory (TLSF blocks from `heap`, never managed objects).
+// A buffer's data pointer moves when it grows: never keep a pointer into it across a push.
+
+/** A growable byte buffer: `data` is the start, `length` the bytes used. */
+@unmanaged
+export class ByteBuffer {
+  data: usize = 0;
+  length: u32 = 0;
+  capacity: u32 = 0;
+
+  static create(initialCapacity: u32): ByteBuffer {
+    const buf = changetype<ByteBuffer>(heap.alloc(offsetof<ByteBuffer>()));
+    buf.data = heap.alloc(<usize>max<u32>(initialCapacity, 16));
+    buf.length = 0;
+    buf.capacity = max<u32>(initialCapacity, 16);
+    return buf;
+  }
+
+  /** Makes room for `extra` more bytes; returns the address where they go. */
+  @inline reserve(extra: u32): usize {
+    const need = this.length + extra;
+    if (need > this.capacity) this.grow(need);
+    return this.data + <usize>this.length;
+  }
+
+  grow(need: u32): void {
+    let cap = this.capacity;
+    while (cap < need) cap = cap < 0x40000000 ? cap << 1 : need;
+    this.data = heap.realloc(this.data, <usize>cap);
+    this.capacity = cap;
+  }
+
+  /** Gives back memory above `keep` bytes of capacity (after a spike). */
+  shrinkTo(keep: u32): void {
+    const cap = max<u32>(max<u32>(keep, this.length), 16);
+    if (cap < this.capacity) {
+      this.data = heap.realloc(this.data, <usize>cap);
+      this.capacity = cap;
+    }
+  }
+
+  @inline clear(): void { this.length = 0; }
+
+  @inline pushU8(v: u8): void {
+    const at = this.reserve(1);
+    store<u8>(at, v);
+    this.length += 1;
+  }
+
+  @inline pushU32(v: u32): void {
+    const at = this.reserve(4);
+    store<u32>(at, v);
+    this.length += 4;
+  }
+
+  @inline pushU64(v: u64): void {
+    const at = this.reserve(8);
+    store<u64>(at, v);
+    this.length += 8;
+  }
+
+  @inline pushF64(v: f64): void {
+    const at = this.reserve(8);
+    store<f64>(at, v);
+    this.length += 8;
+  }
+
+  @inline pushBytes(src: usize, len: u32): void {
+    const at = this.reserve(len);
+    memory.copy(at, src, <usize>len);
+    this.length += len;
+  }
+}

@@ -1,0 +1,282 @@
+// scrapewire core: the exported ABI, and only that.
+//
+// Memory map (all blocks come from the runtime's TLSF heap via `heap.alloc`; no managed objects
+// live past a call, except short strings on the rare slow path of float parsing):
+//   input window   windowCapacity bytes + 16 of slack; the host writes chunks at inputPtr()
+//   series table   Series records (ref-indexed) + a 16-byte-slot hash index (series.ts)
+//   label arena    one heap block per series: its labels as remote-write 1.0 bytes
+//   symbols        remote-write 2.0 strings, reference counted (symbols.ts)
+//   snapshot       per-scrape columns: ref u32, value f64, timestamp f64 (snapshot.ts)
+//   scrape arena   per-scrape family names, HELP/UNIT texts, exemplar labels (families.ts)
+//   output         the request being encoded (remotewrite.ts)
+// Memory grows with live series and the longest line, never with the size of a page.
+//
+// Calling order per scrape: begin -> (inputPtr/inputSpace, write, feed)* -> finish ->
+// newSeries*/resolve* -> resolveDone -> encodeBegin/encodeNext* (any number of times).
+
+import { ErrorCode, Status, setError, clearError, errorCode as currentErrorCode, errorLine as currentErrorLine, errorColumn as currentErrorColumn } from "./status";
+import { ByteBuffer } from "./buffer";
+import {
+  initSeries, seriesAt, SeriesState, seriesCount, labelArenaBytes, indexBytes, dropSeries,
+  replaceLabels, evictSeries, reclaimEvicted, seriesCapacity,
+} from "./series";
+import { initSymbols, releaseSymbols, symbolBytes, symbolCount } from "./symbols";
+import { initFamilies, resetFamilies, countFamilies } from "./families";
+import {
+  initSnapshot, rotateSnapshot, refs, values, timestamps, previousRefs, staleRefs, newRefs,
+  evictedRefs, exemplars, sampleCount, shrinkSnapshot,
+} from "./snapshot";
+import {
+  initLexer, resetLexer, parseLine, lineNumber, format, FORMAT_OPENMETRICS, sawEof, fail, setEpoch,
+  duplicateSamples,
+} from "./lexer";
+import { resetOpenMetrics, omFinish } from "./openmetrics";
+import { initRemoteWrite, encodeBegin as beginEncoding, encodeNext as nextRequest, encodeMetadataRw1, output, encodedSamples } from "./remotewrite";
+
+let windowBase: usize = 0;
+let windowCapacity: u32 = 0;
+let carry: u32 = 0;
+let epoch: u32 = 0;
+let evictAfter: u32 = 5;
+let skipBadLines: bool = false;
+let failed: bool = false;
+let skippedLines: u32 = 0;
+let bytesConsumed: f64 = 0;
+let lineCounter: u32 = 0;
+let evictedCount: u32 = 0;
+let rewriteBuffer: ByteBuffer = changetype<ByteBuffer>(0);
+
+/** init: allocates the input window (the longest line accepted) and the tables. */
+export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
+  windowCapacity = max<u32>(maxLineBytes, 64);
+  windowBase = heap.alloc(<usize>windowCapacity + 16);
+  evictAfter = max<u32>(evictAfterScrapes, 1);
+  initSeries();
+  initSymbols();
+  initFamilies();
+  initSnapshot();
+  initLexer();
+  initRemoteWrite();
+  rewriteBuffer = ByteBuffer.create(1024);
+}
+
+/** begin: starts a scrape. format 0 = text 0.0.4, 1 = OpenMetrics; timestamp in ms. */
+export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErrors: bool): void {
+  epoch++;
+  setEpoch(epoch);
+  carry = 0;
+  failed = false;
+  skipBadLines = skipErrors;
+  skippedLines = 0;
+  bytesConsumed = 0;
+  clearError();
+  rotateSnapshot();
+  resetFamilies();
+  resetOpenMetrics();
+  resetLexer(fmt, timestampMs, honorTimestamps);
+}
+
+/** inputPtr: where the host writes the next chunk (valid until the next call into the core). */
+export function inputPtr(): usize { return windowBase + carry; }
+/** inputSpace: how many bytes fit at inputPtr(). */
+export function inputSpace(): u32 { return windowCapacity - carry; }
+
+/** Parses one line; in skip mode a bad line is counted and parsing goes on. */
+function handleLine(p: usize, end: usize): bool {
+  if (parseLine(p, end)) return true;
+  if (!skipBadLines || currentErrorCode() == ErrorCode.TEXT_AFTER_EOF) return false;
+  skippedLines++;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function nextLineEnd(p: usize, end: usize): usize {
+  // 16 bytes at a time: compare with '\n', take the mask of matches.
+  const newline = i8x16.splat(0x0A);
+  while (p + 16 <= end) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(p), newline));
+    if (mask != 0) return p + <usize>ctz<u32>(mask);
+    p += 16;
+  }
+  while (p < end && load<u8>(p) != 0x0A) p++;
+  return p;
+}
+
+/** feed: parses the `length` bytes just written at inputPtr() (complete lines; the rest waits). */
+export function feed(length: u32): Status {
+  if (failed) return Status.ERROR;
+  if (length > windowCapacity - carry) { setError(ErrorCode.BAD_STATE, lineNumber, 0); failed = true; return Status.ERROR; }
+  bytesConsumed += <f64>length;
+  let p = windowBase;
+  const end = windowBase + carry + length;
+  while (true) {
+    const nl = nextLineEnd(p, end);
+    if (nl >= end) break;
+    if (!handleLine(p, nl)) { failed = true; return Status.ERROR; }
+    lineNumberAdvance();
+    p = nl + 1;
+  }
+  carry = <u32>(end - p);
+  if (carry != 0 && p != windowBase) memory.copy(windowBase, p, carry);
+  if (carry == windowCapacity) {
+    setError(ErrorCode.LINE_TOO_LONG, lineNumber, windowCapacity);
+    failed = true;
+    return Status.ERROR;
+  }
+  return Status.OK;
+}
+
+function lineNumberAdvance(): void {
+  // lexer owns lineNumber; it is exported read-only, so bump through a tiny helper.
+  bumpLine();
+}
+import { bumpLine } from "./lexer";
+
+/** finish: end of body. Parses a last line without newline, finds stale series, evicts old ones. */
+export function finish(): Status {
+  if (failed) return Status.ERROR;
+  if (carry != 0) {
+    if (!handleLine(windowBase, windowBase + carry)) { failed = true; return Status.ERROR; }
+    bumpLine();
+    carry = 0;
+  }
+  if (format == FORMAT_OPENMETRICS) {
+    if (!omFinish(windowBase)) { failed = true; return Status.ERROR; }
+    if (!sawEof) { setError(ErrorCode.MISSING_EOF, lineNumber, 1); failed = true; return Status.ERROR; }
+  }
+  // Stale: in the previous scrape, not in this one.
+  const previous = previousRefs.length >> 2;
+  for (let i: u32 = 0; i < previous; i++) {
+    const ref = load<u32>(previousRefs.data + (<usize>i << 2));
+    const s = seriesAt(ref);
+    if (s.state != SeriesState.FREE && s.lastSeen != epoch) staleRefs.pushU32(ref);
+  }
+  evictOld();
+  return Status.OK;
+}
+
+/** Series not seen for evictAfter scrapes give their memory back. */
+function evictOld(): void {
+  evictedCount = 0;
+  if (epoch <= evictAfter) return;
+  const limit = epoch - evictAfter;
+  const capacity = seriesCapacity();
+  for (let ref: u32 = 1; ref < capacity; ref++) {
+    const s = seriesAt(ref);
+    if (s.state != SeriesState.FREE && s.lastSeen < limit) {
+      evictSeries(ref, releaseSymbols);
+      evictedRefs.pushU32(ref);
+      evictedCount++;
+    }
+  }
+  if (evictedCount != 0) reclaimEvicted(evictedRefs);
+}
+
+/** abortScrape: the host gave up on this scrape (a timeout, a limit): samples are discarded. */
+export function abortScrape(): void {
+  failed = true;
+  // The series seen in this scrape keep their lastSeen; the refs of the previous scrape remain
+  // the reference for staleness, so the next good scrape still marks what vanished.
+  const swapSize = previousRefs.length;
+  refs.clear();
+  refs.pushBytes(previousRefs.data, swapSize);
+  values.clear();
+  timestamps.clear();
+  staleRefs.clear();
+}
+
+// ---- New series: the host's decisions ----
+
+/** newSeriesCount: how many series this scrape created. */
+export function newSeriesCount(): u32 { return newRefs.length >> 2; }
+/** newSeriesRef: the ref of the i-th new series. */
+export function newSeriesRef(i: u32): u32 { return load<u32>(newRefs.data + (<usize>i << 2)); }
+/** labelsPtr/labelsLen: a series' labels as remote-write 1.0 `repeated Label` bytes. */
+export function labelsPtr(ref: u32): usize { return seriesAt(ref).labels; }
+export function labelsLen(ref: u32): u32 { return seriesAt(ref).labelsLen; }
+/** keep: the series is encoded as parsed. */
+export function keep(ref: u32): void {
+  const s = seriesAt(ref);
+  if (s.state == SeriesState.PENDING) s.state = <u8>SeriesState.KEPT;
+}
+/** drop: the series is never encoded (until evicted). */
+export function drop(ref: u32): void { dropSeries(ref); }
+/** rewriteBufferPtr: space for `length` bytes of new labels (may grow memory: rebuild views). */
+export function rewriteBufferPtr(length: u32): usize {
+  rewriteBuffer.clear();
+  rewriteBuffer.reserve(length);
+  return rewriteBuffer.data;
+}
+/** rewrite: the series' labels become the `length` bytes (remote-write 1.0 labels, sorted) at rewriteBufferPtr. */
+export function rewrite(ref: u32, length: u32): void {
+  replaceLabels(ref, rewriteBuffer.data, length);
+  const s = seriesAt(ref);
+  s.state = <u8>SeriesState.KEPT;
+}
+/** forget: evict a series now (it failed a limit: the next scrape decides again). */
+export function forget(ref: u32): void {
+  const s = seriesAt(ref);
+  if (s.state == SeriesState.FREE) return;
+  evictSeries(ref, releaseSymbols);
+  evictedRefs.clear();
+  evictedRefs.pushU32(ref);
+  reclaimEvicted(evictedRefs);
+}
+/** resolveDone: every series still pending is kept; returns the samples kept (post relabeling). */
+export function resolveDone(): u32 {
+  const n = newRefs.length >> 2;
+  for (let i: u32 = 0; i < n; i++) keep(load<u32>(newRefs.data + (<usize>i << 2)));
+  const total = refs.length >> 2;
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < total; i++) {
+    if (seriesAt(load<u32>(refs.data + (<usize>i << 2))).state == SeriesState.KEPT) kept++;
+  }
+  return kept;
+}
+
+// ---- Encoding ----
+
+/** encodeBegin: protocol 1 = remote write 1.0, 2 = 2.0; at most maxSamples per request (0: no limit). */
+export function encodeBegin(protocol: u8, maxSamples: u32, includeStale: bool): void {
+  beginEncoding(protocol, maxSamples, includeStale);
+}
+/** encodeNext: writes the next request at outputPtr(); returns its length (0: done). */
+export function encodeNext(): u32 { return nextRequest(); }
+/** encodeMetadata: a remote-write 1.0 metadata request for this scrape's families at outputPtr(). */
+export function encodeMetadata(): u32 { return encodeMetadataRw1(); }
+/** outputPtr: the request written by the last encode call (valid until the next one). */
+export function outputPtr(): usize { return output.data; }
+/** requestSamples: samples in the last request. */
+export function requestSamples(): u32 { return encodedSamples; }
+
+// ---- Snapshot columns ----
+
+/** snapshotLength: samples in the current scrape. */
+export function snapshotLength(): u32 { return sampleCount(); }
+export function snapshotRefs(): usize { return refs.data; }
+export function snapshotValues(): usize { return values.data; }
+export function snapshotTimestamps(): usize { return timestamps.data; }
+export function staleCount(): u32 { return staleRefs.length >> 2; }
+export function staleRefsPtr(): usize { return staleRefs.data; }
+export function seriesState(ref: u32): u8 { return seriesAt(ref).state; }
+export function seriesFamily(ref: u32): u32 { return seriesAt(ref).family; }
+
+// ---- Statistics and errors ----
+
+export function statFamilies(): u32 { return countFamilies(); }
+export function statSkippedLines(): u32 { return skippedLines; }
+export function statBytes(): f64 { return bytesConsumed; }
+export function statDuplicates(): u32 { return duplicateSamples; }
+export function statEvicted(): u32 { return evictedCount; }
+export function statSeries(): u32 { return seriesCount(); }
+export function statLabelArenaBytes(): f64 { return <f64>labelArenaBytes(); }
+export function statIndexBytes(): f64 { return <f64>indexBytes(); }
+export function statSymbolBytes(): f64 { return <f64>symbolBytes(); }
+export function statSymbols(): u32 { return symbolCount(); }
+export function exemplarCount(): u32 { return exemplars.length >> 5; }
+export function errorCode(): u32 { return currentErrorCode(); }
+export function errorLine(): u32 { return currentErrorLine(); }
+export function errorColumn(): u32 { return currentErrorColumn(); }
+
+/** compact: gives back memory after a spike (column capacity, index size). */
+export function compact(): void { shrinkSnapshot(); }

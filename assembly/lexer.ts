@@ -1,0 +1,780 @@
+// The exposition parser: Prometheus text 0.0.4 and OpenMetrics 1.0, one complete line at a time
+// out of the input window (feed() in index.ts finds the lines and carries a partial last line
+// over to the next chunk).
+//
+// The hot path for a series already seen: find the end of `name{...}` (quotes respected), hash
+// those raw bytes, one probe in the series index, parse the value and timestamp, append three
+// columns. Labels are parsed, unescaped, validated, sorted and encoded only for a key never seen
+// before (newSeries below).
+
+import { ByteBuffer } from "./buffer";
+import { hash128, hashLow, hashHigh } from "./hash";
+import { ErrorCode, setError } from "./status";
+import { parseFloatBytes, parseIntBytes, parsedNumber } from "./number";
+import {
+  Series, SeriesState, seriesAt, lookup, insertKey, createSeries,
+} from "./series";
+import {
+  Family, MetricType, Suffix, NO_FAMILY, F_TYPE, F_HELP, F_UNIT, F_SAMPLES, F_CLOSED, F_DECLARED,
+  families, scrapeArena, familyAt, findFamily, addFamily, suffixAllowed, suffixLength, suffixOf,
+} from "./families";
+import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
+import { varintSize, writeVarint } from "./protobuf";
+import { omSample, omSwitchFamily, omExemplarAllowed } from "./openmetrics";
+
+export const FORMAT_TEXT: u8 = 0;
+export const FORMAT_OPENMETRICS: u8 = 1;
+
+const RAW_SEED: u64 = 0x52415721;     // raw key text
+const CANON_SEED: u64 = 0x43414E4F;   // canonical label encoding
+const NAME_SEED: u64 = 0x4E414D45;    // metric and family names
+const GROUP_SEED: u64 = 0x47525550;   // labels without le/quantile
+
+// Scrape-wide parser state, set by index.ts.
+export let format: u8 = FORMAT_TEXT;
+export let lineNumber: u32 = 1;
+export let scrapeTimestamp: f64 = 0;
+export let honorTimestamps: bool = true;
+export let sawEof: bool = false;
+export let currentFamily: u32 = NO_FAMILY;
+export let duplicateSamples: u32 = 0;
+/** The previous sample line's series, for OpenMetrics ordering checks. */
+export let lineStart: usize = 0;
+
+export function resetLexer(fmt: u8, timestamp: f64, honor: bool): void {
+  format = fmt;
+  lineNumber = 1;
+  scrapeTimestamp = timestamp;
+  honorTimestamps = honor;
+  sawEof = false;
+  currentFamily = NO_FAMILY;
+  duplicateSamples = 0;
+}
+
+export function markEof(): void { sawEof = true; }
+export function bumpLine(): void { lineNumber++; }
+
+// Scratch space for a new series' labels: entries { nameOffset, nameLen, valueOffset, valueLen }
+// into `scratch`, and the canonical encoding built from them.
+let scratch: ByteBuffer = changetype<ByteBuffer>(0);
+let entries: ByteBuffer = changetype<ByteBuffer>(0);
+let order: ByteBuffer = changetype<ByteBuffer>(0);
+let encoded: ByteBuffer = changetype<ByteBuffer>(0);
+
+export function initLexer(): void {
+  scratch = ByteBuffer.create(1024);
+  entries = ByteBuffer.create(256);
+  order = ByteBuffer.create(64);
+  encoded = ByteBuffer.create(1024);
+}
+
+/** Reports an error at `at` on the current line; always returns false. */
+export function fail(code: ErrorCode, at: usize): bool {
+  setError(code, lineNumber, <u32>(at - lineStart) + 1);
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline function isNameStart(c: u32): bool {
+  return (c | 0x20) - 0x61 < 26 || c == 0x5F || c == 0x3A;
+}
+// @ts-ignore: decorator
+@inline function isNameChar(c: u32): bool {
+  return (c | 0x20) - 0x61 < 26 || c - 0x30 < 10 || c == 0x5F || c == 0x3A;
+}
+// @ts-ignore: decorator
+@inline function isLabelStart(c: u32): bool {
+  return (c | 0x20) - 0x61 < 26 || c == 0x5F;
+}
+// @ts-ignore: decorator
+@inline function isLabelChar(c: u32): bool {
+  return (c | 0x20) - 0x61 < 26 || c - 0x30 < 10 || c == 0x5F;
+}
+// @ts-ignore: decorator
+@inline function isBlank(c: u32): bool { return c == 0x20 || c == 0x09; }
+
+/** Skips spaces and tabs (text format only; OpenMetrics allows no optional whitespace). */
+// @ts-ignore: decorator
+@inline function skipBlanks(p: usize, end: usize): usize {
+  if (format == FORMAT_TEXT) while (p < end && isBlank(load<u8>(p))) p++;
+  return p;
+}
+
+/** Returns the address after the closing quote of the string opening at p, or 0. */
+function skipQuoted(p: usize, end: usize): usize {
+  p++;
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x22) return p + 1;
+    if (c == 0x5C) p++;
+    p++;
+  }
+  return 0;
+}
+
+/** Where the series key `name{...}` that starts at p ends (exclusive), or 0 on error. */
+function scanKey(p: usize, end: usize): usize {
+  let c = <u32>load<u8>(p);
+  if (c == 0x22) {
+    const q = skipQuoted(p, end);
+    if (q == 0) { fail(ErrorCode.INVALID_METRIC_NAME, p); return 0; }
+    p = q;
+  } else if (c != 0x7B) {
+    if (!isNameStart(c)) { fail(ErrorCode.INVALID_METRIC_NAME, p); return 0; }
+    p++;
+    while (p < end && isNameChar(load<u8>(p))) p++;
+  }
+  if (p < end && load<u8>(p) == 0x7B) {
+    p++;
+    while (true) {
+      if (p >= end) { fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end); return 0; }
+      c = load<u8>(p);
+      if (c == 0x7D) return p + 1;
+      if (c == 0x22) {
+        const q = skipQuoted(p, end);
+        if (q == 0) { fail(ErrorCode.UNTERMINATED_LABEL_VALUE, p); return 0; }
+        p = q;
+      } else {
+        p++;
+      }
+    }
+  }
+  return p;
+}
+
+/** Parses one complete line [p, end) (no newline). Returns false on error (already reported). */
+export function parseLine(p: usize, end: usize): bool {
+  lineStart = p;
+  if (sawEof) return fail(ErrorCode.TEXT_AFTER_EOF, p);
+  if (format == FORMAT_TEXT) {
+    p = skipBlanks(p, end);
+    if (p == end) return true;
+  } else if (p == end) {
+    return fail(ErrorCode.BLANK_LINE, p);
+  }
+  if (load<u8>(p) == 0x23) return parseComment(p, end);
+  return parseSample(p, end);
+}
+
+function parseSample(p: usize, end: usize): bool {
+  const keyStart = p;
+  const keyEnd = scanKey(p, end);
+  if (keyEnd == 0) return false;
+  hash128(keyStart, keyEnd - keyStart, RAW_SEED ^ <u64>format);
+  let ref = lookup();
+  if (ref == 0) {
+    ref = newSeries(keyStart, keyEnd);
+    if (ref == 0) return false;
+  }
+  p = keyEnd;
+  // Value.
+  if (p >= end || !isBlank(load<u8>(p))) return fail(ErrorCode.EXPECTED_VALUE, p);
+  p++;
+  if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+  let tokenEnd = p;
+  while (tokenEnd < end && !isBlank(load<u8>(tokenEnd))) tokenEnd++;
+  if (tokenEnd == p) return fail(ErrorCode.EXPECTED_VALUE, p);
+  if (!parseFloatBytes(p, tokenEnd, true)) return fail(ErrorCode.INVALID_VALUE, p);
+  const value = parsedNumber;
+  p = tokenEnd;
+  // Optional timestamp, then (OpenMetrics) an optional exemplar.
+  let timestamp = scrapeTimestamp;
+  let hasTimestamp = false;
+  let exemplarAt: usize = 0;
+  if (p < end) {
+    p++;
+    if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+    if (p < end && load<u8>(p) != 0x23) {
+      tokenEnd = p;
+      while (tokenEnd < end && !isBlank(load<u8>(tokenEnd))) tokenEnd++;
+      if (format == FORMAT_TEXT) {
+        if (!parseIntBytes(p, tokenEnd)) return fail(ErrorCode.INVALID_TIMESTAMP, p);
+      } else {
+        if (!parseFloatBytes(p, tokenEnd, false)) return fail(ErrorCode.INVALID_TIMESTAMP, p);
+        parsedNumber = Math.round(parsedNumber * 1000);
+      }
+      hasTimestamp = true;
+      if (honorTimestamps) timestamp = parsedNumber;
+      p = tokenEnd;
+      if (p < end) {
+        p++;
+        if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+      }
+    }
+    if (p < end) {
+      if (format == FORMAT_OPENMETRICS && load<u8>(p) == 0x23) {
+        exemplarAt = p;
+      } else {
+        return fail(ErrorCode.UNEXPECTED_TEXT, p);
+      }
+    } else if (format == FORMAT_OPENMETRICS) {
+      // A separator must be followed by something.
+      return fail(ErrorCode.UNEXPECTED_TEXT, end);
+    }
+  }
+  const s = seriesAt(ref);
+  if (!assignFamily(s, keyStart)) return false;
+  if (format == FORMAT_OPENMETRICS) {
+    if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart)) return false;
+  }
+  if (exemplarAt != 0 && !parseExemplar(exemplarAt, end, s)) return false;
+  if (s.lastSeen == epochValue) {
+    duplicateSamples++;
+    if (exemplarAt != 0) exemplars.length -= 32;
+    return true;
+  }
+  s.lastSeen = epochValue;
+  if (exemplarAt != 0) store<u32>(exemplars.data + exemplars.length - 32, sampleCount());
+  appendSample(ref, value, timestamp);
+  return true;
+}
+
+/** The current scrape's epoch (set by index.ts). */
+export let epochValue: u32 = 0;
+export function setEpoch(e: u32): void { epochValue = e; }
+
+/** Finds (or creates) the family a sample of series `s` belongs to. */
+function assignFamily(s: Series, keyStart: usize): bool {
+  let f = currentFamily;
+  if (f != NO_FAMILY) {
+    const fam = familyAt(f);
+    if (fam.nameHash == s.nameHash || (s.suffix != Suffix.NONE && fam.nameHash == s.baseHash && suffixAllowed(fam.type, s.suffix))) {
+      s.family = f;
+      fam.flags |= F_SAMPLES;
+      return true;
+    }
+  }
+  f = findFamily(s.nameHash);
+  if (f == NO_FAMILY && s.suffix != Suffix.NONE) {
+    const g = findFamily(s.baseHash);
+    if (g != NO_FAMILY && suffixAllowed(familyAt(g).type, s.suffix)) f = g;
+  }
+  if (f == NO_FAMILY) f = addFamily(s.nameHash, 0, 0);
+  if (format == FORMAT_OPENMETRICS && !omSwitchFamily(f, keyStart)) return false;
+  currentFamily = f;
+  s.family = f;
+  familyAt(f).flags |= F_SAMPLES;
+  return true;
+}
+
+// ---- New series: full label parsing, validation, sorting and encoding ----
+
+/** Appends the unescaped string quoted at p to `scratch`; returns the address after it or 0. */
+function unquote(p: usize, end: usize, allowNewlineEscapeOnly: bool): usize {
+  p++;
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x22) return p + 1;
+    if (c == 0x5C) {
+      if (p + 1 >= end) break;
+      const e = load<u8>(p + 1);
+      if (e == 0x6E) scratch.pushU8(0x0A);
+      else if (e == 0x5C || e == 0x22) scratch.pushU8(e);
+      else if (format == FORMAT_OPENMETRICS) { fail(ErrorCode.INVALID_ESCAPE, p); return 0; }
+      else { scratch.pushU8(0x5C); scratch.pushU8(e); }
+      p += 2;
+      continue;
+    }
+    if (c == 0x0A) break;
+    scratch.pushU8(c);
+    p++;
+  }
+  fail(ErrorCode.UNTERMINATED_LABEL_VALUE, p);
+  return 0;
+}
+
+/** Checks that [p, p+len) is valid UTF-8. */
+export function validUtf8(p: usize, len: u32): bool {
+  const end = p + len;
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c < 0x80) { p++; continue; }
+    let n: u32; let min: u32; let cp: u32;
+    if ((c & 0xE0) == 0xC0) { n = 1; min = 0x80; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; min = 0x800; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; min = 0x10000; cp = c & 0x07; }
+    else return false;
+    if (p + n >= end) return false;
+    for (let i: u32 = 1; i <= n; i++) {
+      const b = <u32>load<u8>(p + i);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+/**
+ * Parses the label set of a new key into `entries`/`scratch`. The metric name goes first as
+ * `__name__`. Returns false on error (reported).
+ */
+function parseLabels(keyStart: usize, keyEnd: usize): bool {
+  scratch.clear();
+  entries.clear();
+  let p = keyStart;
+  let c = <u32>load<u8>(p);
+  // The metric name, bare or quoted, before the braces.
+  if (c != 0x7B) {
+    if (!addNameEntry()) return false;
+    const nameOffset = scratch.length;
+    if (c == 0x22) {
+      p = unquote(p, keyEnd, true);
+      if (p == 0) return false;
+    } else {
+      const start = p;
+      while (p < keyEnd && isNameChar(load<u8>(p))) p++;
+      scratch.pushBytes(start, <u32>(p - start));
+    }
+    setEntryValue(0, nameOffset, scratch.length - nameOffset);
+  }
+  if (p == keyEnd) return checkHasName(keyStart);
+  // p is at '{'.
+  p++;
+  let first = true;
+  while (true) {
+    p = skipBlanks(p, keyEnd);
+    c = load<u8>(p);
+    if (c == 0x7D) {
+      if (!first && format == FORMAT_OPENMETRICS && load<u8>(p - 1) == 0x2C) return fail(ErrorCode.INVALID_LABEL_NAME, p);
+      break;
+    }
+    if (!first) {
+      // after a label: ',' then the next label (a trailing comma is fine in text format)
+      if (c != 0x2C) return fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, p);
+      p = skipBlanks(p + 1, keyEnd);
+      c = load<u8>(p);
+      if (c == 0x7D) {
+        if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_LABEL_NAME, p);
+        break;
+      }
+    }
+    first = false;
+    // Label name (bare or quoted); a quoted string alone is the metric name: {"my.metric", ...}
+    const nameOffset = scratch.length;
+    let quotedName = false;
+    if (c == 0x22) {
+      p = unquote(p, keyEnd, true);
+      if (p == 0) return false;
+      quotedName = true;
+      if (!validUtf8(scratch.data + nameOffset, scratch.length - nameOffset)) return fail(ErrorCode.INVALID_UTF8, p);
+    } else {
+      if (!isLabelStart(c)) return fail(ErrorCode.INVALID_LABEL_NAME, p);
+      const start = p;
+      while (p < keyEnd && isLabelChar(load<u8>(p))) p++;
+      scratch.pushBytes(start, <u32>(p - start));
+    }
+    const nameLen = scratch.length - nameOffset;
+    p = skipBlanks(p, keyEnd);
+    c = load<u8>(p);
+    if (quotedName && (c == 0x2C || c == 0x7D)) {
+      // The metric name inside the braces.
+      if (entries.length != 0 && load<u32>(entries.data) == 0xFFFFFFFF) return fail(ErrorCode.INVALID_METRIC_NAME, p);
+      if (nameLen == 0) return fail(ErrorCode.INVALID_METRIC_NAME, p);
+      // Move it to entry 0.
+      const nameEntryOffset = entries.length;
+      if (!addNameEntry()) return false;
+      setEntryValue(nameEntryOffset >> 4, nameOffset, nameLen);
+      moveEntryFirst(nameEntryOffset);
+      continue;
+    }
+    if (nameLen == 0) return fail(ErrorCode.INVALID_LABEL_NAME, p);
+    if (c != 0x3D) return fail(ErrorCode.EXPECTED_EQUAL, p);
+    p = skipBlanks(p + 1, keyEnd);
+    if (load<u8>(p) != 0x22) return fail(ErrorCode.EXPECTED_LABEL_VALUE, p);
+    const valueOffset = scratch.length;
+    p = unquote(p, keyEnd, false);
+    if (p == 0) return false;
+    const valueLen = scratch.length - valueOffset;
+    if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, p);
+    entries.pushU32(nameOffset);
+    entries.pushU32(nameLen);
+    entries.pushU32(valueOffset);
+    entries.pushU32(valueLen);
+  }
+  return checkHasName(keyStart);
+}
+
+// Entry 0 is reserved for __name__ by addNameEntry (nameOffset 0xFFFFFFFF marks it).
+function addNameEntry(): bool {
+  entries.pushU32(0xFFFFFFFF);
+  entries.pushU32(8);
+  entries.pushU32(0);
+  entries.pushU32(0);
+  return true;
+}
+function setEntryValue(i: u32, offset: u32, len: u32): void {
+  store<u32>(entries.data + (<usize>i << 4), offset, 8);
+  store<u32>(entries.data + (<usize>i << 4), len, 12);
+}
+function moveEntryFirst(at: u32): void {
+  const tmp0 = load<u64>(entries.data + at);
+  const tmp1 = load<u64>(entries.data + at, 8);
+  memory.copy(entries.data + 16, entries.data, at);
+  store<u64>(entries.data, tmp0);
+  store<u64>(entries.data, tmp1, 8);
+}
+function checkHasName(keyStart: usize): bool {
+  if (entries.length == 0 || load<u32>(entries.data) != 0xFFFFFFFF) return fail(ErrorCode.INVALID_METRIC_NAME, keyStart);
+  return true;
+}
+
+const NAME_LABEL = "__name__";
+let nameLabelPtr: usize = 0;
+
+// @ts-ignore: decorator
+@inline function entryNamePtr(e: usize): usize {
+  const off = load<u32>(e);
+  return off == 0xFFFFFFFF ? nameLabelPtr : scratch.data + off;
+}
+
+/** Compares the names of entries a and b (byte order). */
+function compareNames(a: usize, b: usize): i32 {
+  const la = load<u32>(a, 4);
+  const lb = load<u32>(b, 4);
+  const c = memory.compare(entryNamePtr(a), entryNamePtr(b), <usize>min<u32>(la, lb));
+  return c != 0 ? c : <i32>la - <i32>lb;
+}
+
+/** Creates the series for a key not in the index (or aliases it); returns its ref or 0. */
+function newSeries(keyStart: usize, keyEnd: usize): u32 {
+  const rawLow = hashLow;
+  const rawHigh = hashHigh;
+  if (!parseLabels(keyStart, keyEnd)) return 0;
+  if (nameLabelPtr == 0) {
+    nameLabelPtr = heap.alloc(8);
+    for (let i = 0; i < 8; i++) store<u8>(nameLabelPtr + i, <u8>NAME_LABEL.charCodeAt(i));
+  }
+  const count = entries.length >> 4;
+  // Sort entry indices by name (insertion sort: label sets are small).
+  order.clear();
+  for (let i: u32 = 0; i < count; i++) {
+    const e = entries.data + (<usize>i << 4);
+    let j = order.length >> 2;
+    order.pushU32(0);
+    while (j > 0) {
+      const prev = load<u32>(order.data + (<usize>(j - 1) << 2));
+      if (compareNames(entries.data + (<usize>prev << 4), e) <= 0) break;
+      store<u32>(order.data + (<usize>j << 2), prev);
+      j--;
+    }
+    store<u32>(order.data + (<usize>j << 2), i);
+  }
+  // Duplicates, then the canonical encoding (labels with empty values are absent, as in Prometheus).
+  encoded.clear();
+  let groupHash: u64 = GROUP_SEED;
+  let bound: f64 = NaN;
+  let flags: u8 = 0;
+  for (let k: u32 = 0; k < count; k++) {
+    const e = entries.data + (<usize>load<u32>(order.data + (<usize>k << 2)) << 4);
+    if (k > 0) {
+      const prev = entries.data + (<usize>load<u32>(order.data + (<usize>(k - 1) << 2)) << 4);
+      if (compareNames(prev, e) == 0) return <u32>fail(ErrorCode.DUPLICATE_LABEL, keyStart);
+    }
+    const nameLen = load<u32>(e, 4);
+    const valueLen = load<u32>(e, 12);
+    if (valueLen == 0) continue;
+    const namePtr = entryNamePtr(e);
+    const valuePtr = scratch.data + load<u32>(e, 8);
+    const isLe = nameLen == 2 && load<u16>(namePtr) == 0x656C;  // "le"
+    const isQuantile = nameLen == 8 && load<u64>(namePtr) == 0x656C69746E617571; // "quantile"
+    if (isLe || isQuantile) {
+      flags |= isLe ? 1 : 2;
+      bound = parseFloatBytes(valuePtr, valuePtr + valueLen, true) ? parsedNumber : -Infinity;
+      if (format == FORMAT_OPENMETRICS && bound == -Infinity && !(valueLen == 4 && load<u8>(valuePtr) == 0x2D)) {
+        return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
+      }
+    }
+    const labelLen = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
+    let w = encoded.reserve(1 + varintSize(labelLen) + labelLen);
+    const before = w;
+    store<u8>(w++, 0x0A);
+    w = writeVarint(w, labelLen);
+    store<u8>(w++, 0x0A);
+    w = writeVarint(w, nameLen);
+    memory.copy(w, namePtr, nameLen);
+    w += nameLen;
+    store<u8>(w++, 0x12);
+    w = writeVarint(w, valueLen);
+    memory.copy(w, valuePtr, valueLen);
+    w += valueLen;
+    encoded.length += <u32>(w - before);
+    if (!isLe && !isQuantile && load<u32>(e) != 0xFFFFFFFF) {
+      // The group: every label but __name__, le and quantile, in sorted order.
+      hash128(before, <usize>(w - before), GROUP_SEED);
+      groupHash = rotl<u64>(groupHash, 5) ^ hashLow;
+    }
+  }
+  const nameEntry = entries.data; // entry 0 is __name__ after parseLabels
+  const metricName = scratch.data + load<u32>(nameEntry, 8);
+  const metricNameLen = load<u32>(nameEntry, 12);
+  if (format == FORMAT_OPENMETRICS || true) {
+    if (!validUtf8(metricName, metricNameLen)) return <u32>fail(ErrorCode.INVALID_UTF8, keyStart);
+  }
+  hash128(encoded.data, encoded.length, CANON_SEED);
+  let ref = lookup();
+  if (ref == 0) {
+    ref = createSeries(encoded.data, encoded.length);
+    insertKey(ref);
+    const s = seriesAt(ref);
+    hash128(metricName, metricNameLen, NAME_SEED);
+    s.nameHash = hashLow;
+    const suffix = suffixOf(metricName, metricNameLen);
+    s.suffix = suffix;
+    if (suffix != Suffix.NONE) {
+      hash128(metricName, metricNameLen - suffixLength(suffix), NAME_SEED);
+      s.baseHash = hashLow;
+    }
+    s.bound = bound;
+    s.flags = flags;
+    s.groupHash = groupHash;
+    newRefs.pushU32(ref);
+  }
+  hashLow = rawLow;
+  hashHigh = rawHigh;
+  insertKey(ref);
+  return ref;
+}
+
+// ---- Comments and metadata ----
+
+function parseComment(p: usize, end: usize): bool {
+  const hashAt = p;
+  p++;
+  // "# HELP ", "# TYPE ", "# UNIT ", "# EOF"
+  if (p + 1 < end && load<u8>(p) == 0x20) {
+    const word = p + 1;
+    if (word + 4 <= end) {
+      const w = load<u32>(word);
+      if (w == 0x504C4548 /* HELP */ || w == 0x45505954 /* TYPE */ || w == 0x54494E55 /* UNIT */) {
+        if (word + 4 == end || load<u8>(word + 4) == 0x20) {
+          if (w == 0x54494E55 && format == FORMAT_TEXT) return true;
+          return parseMetadata(w, word + 4, end);
+        }
+      }
+      if (format == FORMAT_OPENMETRICS && word + 3 == end && load<u16>(word) == 0x4F45 && load<u8>(word + 2) == 0x46) {
+        sawEof = true;
+        return true;
+      }
+    }
+  }
+  if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_COMMENT, hashAt);
+  return true;
+}
+
+/** Parses the rest of a HELP/TYPE/UNIT line starting at the space after the keyword. */
+function parseMetadata(kind: u32, p: usize, end: usize): bool {
+  if (p >= end) return fail(ErrorCode.INVALID_METRIC_NAME, p);
+  p++;
+  if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+  // Metric family name, bare or quoted.
+  scratch.clear();
+  let nameStart = p;
+  let nameLen: u32;
+  if (p < end && load<u8>(p) == 0x22) {
+    const after = unquote(p, end, true);
+    if (after == 0) return false;
+    nameStart = scratch.data;
+    nameLen = scratch.length;
+    if (nameLen == 0 || !validUtf8(nameStart, nameLen)) return fail(ErrorCode.INVALID_METRIC_NAME, p);
+    p = after;
+  } else {
+    if (p >= end || !isNameStart(load<u8>(p))) return fail(ErrorCode.INVALID_METRIC_NAME, p);
+    while (p < end && isNameChar(load<u8>(p))) p++;
+    nameLen = <u32>(p - nameStart);
+  }
+  // The text after the name: a single space, then the rest of the line.
+  let text = p;
+  if (p < end) {
+    if (load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_METRIC_NAME, p);
+    text = p + 1;
+    if (format == FORMAT_TEXT) text = skipBlanks(text, end);
+  } else if (format == FORMAT_OPENMETRICS && kind != 0x504C4548) {
+    return fail(kind == 0x45505954 ? ErrorCode.INVALID_TYPE : ErrorCode.INVALID_UNIT, p);
+  }
+  hash128(nameStart, nameLen, NAME_SEED);
+  const nameHash = hashLow;
+  let f = findFamily(nameHash);
+  if (format == FORMAT_OPENMETRICS) {
+    if (f != NO_FAMILY) {
+      const fam = familyAt(f);
+      if (f != currentFamily || (fam.flags & F_CLOSED) != 0) return fail(ErrorCode.CLASHING_FAMILY, lineStart);
+      if ((fam.flags & F_SAMPLES) != 0) return fail(ErrorCode.METADATA_AFTER_SAMPLES, lineStart);
+      const bit: u8 = kind == 0x504C4548 ? F_HELP : kind == 0x45505954 ? F_TYPE : F_UNIT;
+      if ((fam.flags & bit) != 0) return fail(ErrorCode.DUPLICATE_METADATA, lineStart);
+    } else {
+      f = addFamily(nameHash, nameStart, nameLen);
+      if (!omSwitchFamily(f, lineStart)) return false;
+      currentFamily = f;
+    }
+  } else {
+    if (f == NO_FAMILY) f = addFamily(nameHash, nameStart, nameLen);
+    currentFamily = f;
+  }
+  const fam = familyAt(f);
+  if (fam.nameLen == 0 && (fam.flags & F_DECLARED) == 0) {
+    // An implicit family (samples came first, text format) gets its name now.
+    fam.nameOffset = scrapeArena.length;
+    fam.nameLen = nameLen;
+    scrapeArena.pushBytes(nameStart, nameLen);
+  }
+  fam.flags |= F_DECLARED;
+  if (kind == 0x45505954) return parseType(fam, text, end, nameStart, nameLen);
+  if (kind == 0x504C4548) return parseHelp(fam, text, end);
+  return parseUnit(fam, text, end, nameStart, nameLen);
+}
+
+function wordIs(p: usize, end: usize, word: string): bool {
+  const n = word.length;
+  if (<i32>(end - p) != n) return false;
+  for (let i = 0; i < n; i++) if (<u32>load<u8>(p + i) != <u32>word.charCodeAt(i)) return false;
+  return true;
+}
+
+function parseType(fam: Family, p: usize, end: usize, name: usize, nameLen: u32): bool {
+  let t: i32 = -1;
+  if (wordIs(p, end, "counter")) t = MetricType.COUNTER;
+  else if (wordIs(p, end, "gauge")) t = MetricType.GAUGE;
+  else if (wordIs(p, end, "histogram")) t = MetricType.HISTOGRAM;
+  else if (wordIs(p, end, "summary")) t = MetricType.SUMMARY;
+  else if (format == FORMAT_TEXT) {
+    if (wordIs(p, end, "untyped")) t = MetricType.UNKNOWN;
+  } else {
+    if (wordIs(p, end, "unknown")) t = MetricType.UNKNOWN;
+    else if (wordIs(p, end, "gaugehistogram")) t = MetricType.GAUGEHISTOGRAM;
+    else if (wordIs(p, end, "info")) t = MetricType.INFO;
+    else if (wordIs(p, end, "stateset")) t = MetricType.STATESET;
+  }
+  if (t < 0) return fail(ErrorCode.INVALID_TYPE, p);
+  fam.type = <u8>t;
+  fam.flags |= F_TYPE;
+  if (format == FORMAT_OPENMETRICS && (fam.flags & F_UNIT) != 0 && !unitFits(fam, name, nameLen)) return fail(ErrorCode.INVALID_UNIT, p);
+  return true;
+}
+
+function parseHelp(fam: Family, p: usize, end: usize): bool {
+  fam.helpOffset = scrapeArena.length;
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x5C && p + 1 < end) {
+      const e = load<u8>(p + 1);
+      if (e == 0x6E) { scrapeArena.pushU8(0x0A); p += 2; continue; }
+      if (e == 0x5C) { scrapeArena.pushU8(0x5C); p += 2; continue; }
+      if (e == 0x22 && format == FORMAT_OPENMETRICS) { scrapeArena.pushU8(0x22); p += 2; continue; }
+      if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_HELP, p);
+    } else if (c == 0x5C && format == FORMAT_OPENMETRICS) {
+      return fail(ErrorCode.INVALID_HELP, p);
+    }
+    scrapeArena.pushU8(c);
+    p++;
+  }
+  fam.helpLen = scrapeArena.length - fam.helpOffset;
+  if (!validUtf8(scrapeArena.data + fam.helpOffset, fam.helpLen)) return fail(ErrorCode.INVALID_UTF8, lineStart);
+  fam.flags |= F_HELP;
+  return true;
+}
+
+function parseUnit(fam: Family, p: usize, end: usize, name: usize, nameLen: u32): bool {
+  fam.unitOffset = scrapeArena.length;
+  fam.unitLen = <u32>(end - p);
+  scrapeArena.pushBytes(p, fam.unitLen);
+  fam.flags |= F_UNIT;
+  if (!unitFits(fam, name, nameLen)) return fail(ErrorCode.INVALID_UNIT, p);
+  return true;
+}
+
+/** OpenMetrics: a family with a unit must be named ..._<unit>; units are not allowed on info/stateset. */
+function unitFits(fam: Family, name: usize, nameLen: u32): bool {
+  const unitLen = fam.unitLen;
+  if (unitLen == 0) return true;
+  if ((fam.flags & F_TYPE) != 0 && (fam.type == MetricType.INFO || fam.type == MetricType.STATESET)) return false;
+  if (nameLen <= unitLen + 1) return false;
+  const at = name + nameLen - unitLen;
+  if (load<u8>(at - 1) != 0x5F) return false;
+  return memory.compare(at, scrapeArena.data + fam.unitOffset, unitLen) == 0;
+}
+
+// ---- Exemplars (OpenMetrics) ----
+
+/** Parses ` # {labels} value [timestamp]` at p (the '#') for a sample of series s. */
+function parseExemplar(p: usize, end: usize, s: Series): bool {
+  if (!omExemplarAllowed(s)) return fail(ErrorCode.EXEMPLAR_NOT_ALLOWED, p);
+  p++;
+  if (p >= end || load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_EXEMPLAR, p);
+  p++;
+  if (p >= end || load<u8>(p) != 0x7B) return fail(ErrorCode.INVALID_EXEMPLAR, p);
+  const labelsEnd = scanKey(p, end);
+  if (labelsEnd == 0) return false;
+  // Parse the exemplar labels with the series machinery, into the scrape arena.
+  scratch.clear();
+  entries.clear();
+  const labelsOffset = scrapeArena.length;
+  let q = p + 1;
+  let runes: u32 = 0;
+  let first = true;
+  while (true) {
+    let c = load<u8>(q);
+    if (c == 0x7D) break;
+    if (!first) {
+      if (c != 0x2C) return fail(ErrorCode.INVALID_EXEMPLAR, q);
+      q++;
+      c = load<u8>(q);
+    }
+    first = false;
+    if (!isLabelStart(c)) return fail(ErrorCode.INVALID_EXEMPLAR, q);
+    const nameStart = q;
+    while (q < labelsEnd && isLabelChar(load<u8>(q))) q++;
+    const nameLen = <u32>(q - nameStart);
+    if (load<u8>(q) != 0x3D || load<u8>(q + 1) != 0x22) return fail(ErrorCode.INVALID_EXEMPLAR, q);
+    const valueOffset = scratch.length;
+    q = unquote(q + 1, labelsEnd, false);
+    if (q == 0) return false;
+    const valueLen = scratch.length - valueOffset;
+    if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, q);
+    runes += nameLen + countRunes(scratch.data + valueOffset, valueLen);
+    const labelLen = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
+    let w = scrapeArena.reserve(1 + varintSize(labelLen) + labelLen);
+    const before = w;
+    store<u8>(w++, 0x0A);
+    w = writeVarint(w, labelLen);
+    store<u8>(w++, 0x0A);
+    w = writeVarint(w, nameLen);
+    memory.copy(w, nameStart, nameLen);
+    w += nameLen;
+    store<u8>(w++, 0x12);
+    w = writeVarint(w, valueLen);
+    memory.copy(w, scratch.data + valueOffset, valueLen);
+    w += valueLen;
+    scrapeArena.length += <u32>(w - before);
+  }
+  if (runes > 128) return fail(ErrorCode.EXEMPLAR_TOO_LONG, p);
+  p = labelsEnd;
+  if (p >= end || load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_EXEMPLAR, p);
+  p++;
+  let tokenEnd = p;
+  while (tokenEnd < end && load<u8>(tokenEnd) != 0x20) tokenEnd++;
+  if (!parseFloatBytes(p, tokenEnd, true)) return fail(ErrorCode.INVALID_EXEMPLAR, p);
+  const value = parsedNumber;
+  let timestamp: f64 = NaN;
+  if (tokenEnd < end) {
+    p = tokenEnd + 1;
+    if (!parseFloatBytes(p, end, false)) return fail(ErrorCode.INVALID_EXEMPLAR, p);
+    timestamp = Math.round(parsedNumber * 1000);
+  }
+  const at = exemplars.reserve(32);
+  store<u32>(at, 0);
+  store<u32>(at, labelsOffset, 4);
+  store<u32>(at, scrapeArena.length - labelsOffset, 8);
+  store<u32>(at, 0, 12);
+  store<f64>(at, value, 16);
+  store<f64>(at, timestamp, 24);
+  exemplars.length += 32;
+  return true;
+}
+
+function countRunes(p: usize, len: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) if ((load<u8>(p + i) & 0xC0) != 0x80) n++;
+  return n;
+}

@@ -1,0 +1,201 @@
+// OpenMetrics 1.0 family- and sample-level rules, checked only in OpenMetrics mode: samples of
+// a family are contiguous, and within it each group (labels other than le/quantile) is
+// contiguous; counters are _total/_created and never negative; histogram buckets ascend to
+// +Inf with cumulative counts; info is 1, stateset 0 or 1; exemplars only where allowed.
+
+import { ErrorCode } from "./status";
+import { Series } from "./series";
+import { MetricType, Suffix, NO_FAMILY, F_CLOSED, familyAt } from "./families";
+import { fail, currentFamily } from "./lexer";
+
+// State of the current family's current group.
+let groupHash: u64 = 0;
+let groupOpen: bool = false;
+let lastBound: f64 = -Infinity;
+let lastBucketValue: f64 = 0;
+let sawBucket: bool = false;
+let sawInf: bool = false;
+let infValue: f64 = NaN;
+let countValue: f64 = NaN;
+let sawNegativeBucket: bool = false;
+let sumSeen: bool = false;
+let lastSuffix: u8 = 0;
+let groupTimestamp: f64 = NaN;
+let groupHasTimestamp: bool = false;
+
+// Groups already closed in the current family: a small open-addressing set of hashes.
+let closedGroups: usize = 0;
+let closedMask: u32 = 0;
+let closedCount: u32 = 0;
+
+export function resetOpenMetrics(): void {
+  groupOpen = false;
+  if (closedGroups == 0) {
+    closedMask = 63;
+    closedGroups = heap.alloc(<usize>(closedMask + 1) << 3);
+  }
+  memory.fill(closedGroups, 0, <usize>(closedMask + 1) << 3);
+  closedCount = 0;
+}
+
+function rememberGroup(h: u64): void {
+  if (h == 0) h = 1;
+  if ((closedCount + 1) * 2 > closedMask + 1) {
+    const old = closedGroups;
+    const oldCapacity = closedMask + 1;
+    closedMask = (oldCapacity << 1) - 1;
+    closedGroups = heap.alloc(<usize>(closedMask + 1) << 3);
+    memory.fill(closedGroups, 0, <usize>(closedMask + 1) << 3);
+    closedCount = 0;
+    for (let i: u32 = 0; i < oldCapacity; i++) {
+      const v = load<u64>(old + (<usize>i << 3));
+      if (v != 0) rememberGroup(v);
+    }
+    heap.free(old);
+  }
+  let i = <u32>h & closedMask;
+  while (true) {
+    const v = load<u64>(closedGroups + (<usize>i << 3));
+    if (v == h) return;
+    if (v == 0) break;
+    i = (i + 1) & closedMask;
+  }
+  store<u64>(closedGroups + (<usize>i << 3), h);
+  closedCount++;
+}
+
+function groupClosed(h: u64): bool {
+  if (h == 0) h = 1;
+  let i = <u32>h & closedMask;
+  while (true) {
+    const v = load<u64>(closedGroups + (<usize>i << 3));
+    if (v == h) return true;
+    if (v == 0) return false;
+    i = (i + 1) & closedMask;
+  }
+}
+
+/** Ends the current group: a histogram group with buckets needs +Inf, and _count equal to it. */
+function closeGroup(at: usize): bool {
+  if (!groupOpen) return true;
+  groupOpen = false;
+  rememberGroup(groupHash);
+  const f = currentFamily;
+  if (f == NO_FAMILY) return true;
+  const type = <i32>familyAt(f).type;
+  if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) {
+    if (sawBucket && !sawInf) return fail(ErrorCode.MISSING_INF_BUCKET, at);
+    if (!sawBucket && (!isNaN(countValue) || sumSeen)) return fail(ErrorCode.MISSING_INF_BUCKET, at);
+    if (sawInf && !isNaN(countValue) && countValue != infValue) return fail(ErrorCode.INVALID_COUNT, at);
+    if (type == MetricType.HISTOGRAM && sumSeen && sawNegativeBucket) return fail(ErrorCode.INVALID_BUCKET, at);
+  }
+  return true;
+}
+
+/** The current family is about to become `f`: close the old one, refuse a family seen before. */
+export function omSwitchFamily(f: u32, at: usize): bool {
+  const current = currentFamily;
+  if (current == f) return true;
+  if (current != NO_FAMILY) {
+    if (!closeGroup(at)) return false;
+    familyAt(current).flags |= F_CLOSED;
+  }
+  if ((familyAt(f).flags & F_CLOSED) != 0) return fail(ErrorCode.FAMILY_NOT_CONTIGUOUS, at);
+  memory.fill(closedGroups, 0, <usize>(closedMask + 1) << 3);
+  closedCount = 0;
+  groupOpen = false;
+  return true;
+}
+
+/** Whether an exemplar may follow a sample of series s. */
+export function omExemplarAllowed(s: Series): bool {
+  const type = <i32>familyAt(s.family).type;
+  if (type == MetricType.COUNTER) return s.suffix == Suffix.TOTAL;
+  if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) return s.suffix == Suffix.BUCKET;
+  return false;
+}
+
+/** Checks one sample against its family's rules. */
+export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, timestamp: f64, at: usize): bool {
+  const fam = familyAt(s.family);
+  const type = <i32>fam.type;
+  const exact = fam.nameHash == s.nameHash;
+  // Which suffixes a type's samples carry (the bare family name is a different family otherwise).
+  switch (type) {
+    case MetricType.COUNTER:
+      if (exact || (s.suffix != Suffix.TOTAL && s.suffix != Suffix.CREATED)) return fail(ErrorCode.INVALID_SUFFIX, at);
+      if (s.suffix == Suffix.TOTAL && (isNaN(value) || value < 0)) return fail(ErrorCode.INVALID_COUNTER_VALUE, at);
+      break;
+    case MetricType.HISTOGRAM:
+    case MetricType.GAUGEHISTOGRAM:
+      if (exact) return fail(ErrorCode.INVALID_SUFFIX, at);
+      break;
+    case MetricType.SUMMARY:
+      if (exact && (s.flags & 2) == 0) return fail(ErrorCode.MISSING_LABEL, at);
+      if (exact && (isNaN(s.bound) || s.bound < 0 || s.bound > 1)) return fail(ErrorCode.INVALID_QUANTILE, at);
+      if (exact && !isNaN(value) && value < 0) return fail(ErrorCode.INVALID_VALUE, at);
+      if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.SUM) && !exact && (isNaN(value) || value < 0)) {
+        if (s.suffix == Suffix.COUNT || !isNaN(value)) return fail(ErrorCode.INVALID_VALUE, at);
+      }
+      break;
+    case MetricType.INFO:
+      if (exact || s.suffix != Suffix.INFO) return fail(ErrorCode.INVALID_SUFFIX, at);
+      if (value != 1) return fail(ErrorCode.INVALID_INFO_VALUE, at);
+      break;
+    case MetricType.STATESET:
+      if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
+      if (value != 0 && value != 1) return fail(ErrorCode.INVALID_STATESET_VALUE, at);
+      break;
+    default:
+      if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
+  }
+  // Group contiguity.
+  if (!groupOpen || s.groupHash != groupHash) {
+    if (!closeGroup(at)) return false;
+    if (groupClosed(s.groupHash)) return fail(ErrorCode.FAMILY_NOT_CONTIGUOUS, at);
+    groupOpen = true;
+    groupHash = s.groupHash;
+    lastBound = -Infinity;
+    lastBucketValue = 0;
+    sawBucket = false;
+    sawInf = false;
+    infValue = NaN;
+    countValue = NaN;
+    sawNegativeBucket = false;
+    sumSeen = false;
+    lastSuffix = 0;
+    groupHasTimestamp = hasTimestamp;
+    groupTimestamp = timestamp;
+  } else {
+    if (groupHasTimestamp && hasTimestamp && timestamp < groupTimestamp) return fail(ErrorCode.TIMESTAMP_DECREASED, at);
+    if (hasTimestamp) { groupTimestamp = timestamp; groupHasTimestamp = true; }
+  }
+  if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) {
+    if (s.suffix == Suffix.BUCKET) {
+      if ((s.flags & 1) == 0) return fail(ErrorCode.MISSING_LABEL, at);
+      if (isNaN(s.bound) || s.bound <= lastBound && sawBucket) return fail(ErrorCode.BUCKETS_NOT_SORTED, at);
+      if (isNaN(value) || value < 0 || (sawBucket && value < lastBucketValue)) return fail(ErrorCode.INVALID_BUCKET, at);
+      if (s.bound < 0) sawNegativeBucket = true;
+      sawBucket = true;
+      lastBound = s.bound;
+      lastBucketValue = value;
+      if (s.bound == Infinity) { sawInf = true; infValue = value; }
+    } else if (s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) {
+      if (isNaN(value) || value < 0 || value != Math.floor(value)) return fail(ErrorCode.INVALID_COUNT, at);
+      countValue = value;
+    } else if (s.suffix == Suffix.SUM || s.suffix == Suffix.GSUM) {
+      if (type == MetricType.HISTOGRAM && (isNaN(value) || value < 0) && !sawNegativeBucket) {
+        // A negative sum is only meaningful with negative buckets.
+        if (value < 0) sumSeen = true;
+      }
+      sumSeen = true;
+    }
+  }
+  lastSuffix = s.suffix;
+  return true;
+}
+
+/** End of input: close the last group (for its histogram checks). */
+export function omFinish(at: usize): bool {
+  return closeGroup(at);
+}

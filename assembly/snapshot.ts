@@ -1,0 +1,64 @@
+// The current scrape as compact columns: series ref (u32), value (f64) and timestamp (f64 ms:
+// exact up to 2^53, so JS reads it without BigInt). Consumers read these in place until the next
+// scrape begins. Also the series that went stale, the new series awaiting the host's decision,
+// and exemplars (kept for remote-write 2.0).
+
+import { ByteBuffer } from "./buffer";
+
+export let refs: ByteBuffer = changetype<ByteBuffer>(0);
+export let values: ByteBuffer = changetype<ByteBuffer>(0);
+export let timestamps: ByteBuffer = changetype<ByteBuffer>(0);
+/** Refs of the previous scrape, to find the series that vanished. */
+export let previousRefs: ByteBuffer = changetype<ByteBuffer>(0);
+export let staleRefs: ByteBuffer = changetype<ByteBuffer>(0);
+export let newRefs: ByteBuffer = changetype<ByteBuffer>(0);
+export let evictedRefs: ByteBuffer = changetype<ByteBuffer>(0);
+/**
+ * Exemplars: records of { sample index u32, labels offset u32, labels length u32, pad u32,
+ * value f64, timestamp f64 (NaN when absent) }; labels are `repeated Label` bytes in the scrape arena.
+ */
+export let exemplars: ByteBuffer = changetype<ByteBuffer>(0);
+export const EXEMPLAR_SIZE: u32 = 32;
+
+export function initSnapshot(): void {
+  refs = ByteBuffer.create(4096);
+  values = ByteBuffer.create(8192);
+  timestamps = ByteBuffer.create(8192);
+  previousRefs = ByteBuffer.create(4096);
+  staleRefs = ByteBuffer.create(256);
+  newRefs = ByteBuffer.create(256);
+  evictedRefs = ByteBuffer.create(256);
+  exemplars = ByteBuffer.create(256);
+}
+
+/** Starts a scrape: this scrape's refs become the previous ones. */
+export function rotateSnapshot(): void {
+  const swap = previousRefs;
+  previousRefs = refs;
+  refs = swap;
+  refs.clear();
+  values.clear();
+  timestamps.clear();
+  staleRefs.clear();
+  newRefs.clear();
+  evictedRefs.clear();
+  exemplars.clear();
+}
+
+export function sampleCount(): u32 { return refs.length >> 2; }
+
+// @ts-ignore: decorator
+@inline export function appendSample(ref: u32, value: f64, timestamp: f64): void {
+  refs.pushU32(ref);
+  values.pushF64(value);
+  timestamps.pushF64(timestamp);
+}
+
+/** Gives back column memory above what the current scrape uses (after a spike). */
+export function shrinkSnapshot(): void {
+  const keep = refs.length + (refs.length >> 2);
+  refs.shrinkTo(keep);
+  previousRefs.shrinkTo(keep);
+  values.shrinkTo(keep << 1);
+  timestamps.shrinkTo(keep << 1);
+}
