@@ -23,7 +23,8 @@ export class ScrapeDeadline {
   ) {
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort(scrapeTimeoutError(target, timeoutMs));
+      // abort() also drops the listener on the caller's signal, which may live for the process.
+      this.abort(scrapeTimeoutError(target, timeoutMs));
     }, timeoutMs);
     // A pending scrape must not keep the process alive on its own.
     this.timer.unref();
