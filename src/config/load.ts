@@ -17,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import { ConfigError } from './errors';
 import { readRemoteWrite } from './remote-write';
 import { PROMETHEUS_GLOBAL_DEFAULTS, readGlobal, readScrapeConfig } from './scrape';
@@ -100,7 +100,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
     const source = readSource(reader, item.node, item.path, global);
     if (source === undefined) continue;
     if (source.name !== '' && sourceNames.has(source.name)) {
-      reader.error(item.node, `${item.path}.name`, `found multiple sources with name ${JSON.stringify(source.name)}`);
+      reader.error(fieldNode(item.node, 'name'), `${item.path}.name`, `found multiple sources with name ${JSON.stringify(source.name)}`);
     }
     sourceNames.set(source.name, config.sources.length);
     config.sources.push(source);
@@ -112,11 +112,11 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
     const job = readScrapeConfig(reader, item.node, item.path, global, configDir);
     if (job === undefined) continue;
     if (job.job_name !== '' && jobNames.has(job.job_name)) {
-      reader.error(item.node, `${item.path}.job_name`, `found multiple scrape configs with job name ${JSON.stringify(job.job_name)}`);
+      reader.error(fieldNode(item.node, 'job_name'), `${item.path}.job_name`, `found multiple scrape configs with job name ${JSON.stringify(job.job_name)}`);
     }
     jobNames.add(job.job_name);
     if (job.source !== undefined && !sourceNames.has(job.source)) {
-      reader.error(item.node, `${item.path}.source`, `no source named ${JSON.stringify(job.source)} in sources`);
+      reader.error(fieldNode(item.node, 'source'), `${item.path}.source`, `no source named ${JSON.stringify(job.source)} in sources`);
     }
     config.scrape_configs.push(job);
   }
@@ -127,7 +127,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
     const remote = readRemoteWrite(reader, item.node, item.path);
     if (remote === undefined) continue;
     if (remote.name !== '' && writeNames.has(remote.name)) {
-      reader.error(item.node, `${item.path}.name`, `found multiple remote write configs with job name ${JSON.stringify(remote.name)}`);
+      reader.error(fieldNode(item.node, 'name'), `${item.path}.name`, `found multiple remote write configs with job name ${JSON.stringify(remote.name)}`);
     }
     writeNames.add(remote.name);
     config.remote_write.push(remote);
@@ -143,6 +143,11 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
     throw new ConfigError(problems);
   }
   return config;
+}
+
+/** The value node of `field` in a mapping, for positions; the mapping itself when absent. */
+function fieldNode(node: Node, field: string): Node {
+  return (isMap(node) ? (node.get(field, true) as Node | undefined) : undefined) ?? node;
 }
 
 /** The key written at `offset` (yaml reports a duplicate key by its first character). */

@@ -63,12 +63,14 @@ export function readRemoteWrite(reader: YamlReader, node: ValueNode, path: strin
     }
   }
 
-  const headers = reader.stringMap(value('headers'), p('headers'));
-  for (const name of Object.keys(headers)) {
+  const headers = reader.dictionary(value('headers'), p('headers'), (header, headerPath, key) => {
+    const name = String(key.value);
     if (RESERVED_HEADERS.includes(name.toLowerCase())) {
-      reader.error(value('headers'), p(`headers.${name}`), `${name} is a reserved header. It must not be changed`);
+      reader.error(key, headerPath, `${name} is a reserved header. It must not be changed`);
+      return undefined;
     }
-  }
+    return header === null ? '' : reader.string(header, headerPath);
+  });
 
   const messageText = reader.string(value('protobuf_message'), p('protobuf_message')) || 'prometheus.WriteRequest';
   if (!PROTOBUF_MESSAGES.includes(messageText as ProtobufMessage)) {

@@ -56,7 +56,7 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
   const timeout = reader.duration(value('scrape_timeout'), 'global.scrape_timeout');
   if (interval) global.scrape_interval = interval;
   if (timeout) {
-    if (timeout > global.scrape_interval) reader.error(value('scrape_timeout'), 'global', 'global scrape timeout greater than scrape interval');
+    if (timeout > global.scrape_interval) reader.error(value('scrape_timeout'), 'global.scrape_timeout', 'global scrape timeout greater than scrape interval');
     global.scrape_timeout = timeout;
   } else {
     global.scrape_timeout = Math.min(defaults.scrape_timeout, global.scrape_interval);

@@ -90,15 +90,15 @@ export class YamlReader {
       return undefined;
     }
     const fields: Fields = new Map();
-    for (const pair of (node as YAMLMap<unknown, unknown>).items) {
-      const keyNode = this.resolve(pair.key);
+    for (const pair of this.pairsOf(node, path)) {
+      const keyNode = pair.key;
       if (keyNode === null || !isScalar(keyNode)) {
-        this.error((pair.key as Node | null) ?? node, path, `keys of ${typeName} must be strings`);
+        this.error(keyNode ?? node, path, `keys of ${typeName} must be strings`);
         continue;
       }
       const key = String(keyNode.value);
       if (known.includes(key)) {
-        fields.set(key, { key: keyNode, value: this.resolve(pair.value) });
+        fields.set(key, { key: keyNode, value: pair.value });
       } else if (isUnsupported(key)) {
         this.error(keyNode, '', `field "${key}" of ${typeName} is not supported by scrapewire`);
       } else {
@@ -162,6 +162,40 @@ export class YamlReader {
     return bytes;
   }
 
+  /**
+   * The key/value pairs of a mapping with YAML merge keys (`<<: *base`, `<<: [*a, *b]`) expanded,
+   * as Go's yaml decoder does for prometheus.yml: keys written in the mapping win over merged
+   * ones, and earlier merged mappings win over later ones.
+   */
+  pairsOf(node: YAMLMap, path: string): Array<{ key: ValueNode; value: ValueNode }> {
+    const explicit: Array<{ key: ValueNode; value: ValueNode }> = [];
+    const merged: Array<{ key: ValueNode; value: ValueNode }> = [];
+    for (const pair of node.items) {
+      const key = this.resolve(pair.key);
+      if (key !== null && isScalar(key) && key.type === 'PLAIN' && key.value === '<<') {
+        const source = this.resolve(pair.value);
+        const sources = source !== null && isSeq(source) ? source.items.map((item) => this.resolve(item)) : [source];
+        for (const mergedMap of sources) {
+          if (mergedMap === null || !isMap(mergedMap)) {
+            this.error(mergedMap ?? key, path, 'a merge key (<<) must refer to a mapping or a list of mappings');
+            continue;
+          }
+          merged.push(...this.pairsOf(mergedMap, path));
+        }
+        continue;
+      }
+      explicit.push({ key, value: this.resolve(pair.value) });
+    }
+    const seen = new Set(explicit.map((pair) => (pair.key !== null && isScalar(pair.key) ? String(pair.key.value) : undefined)));
+    for (const pair of merged) {
+      const name = pair.key !== null && isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      explicit.push(pair);
+    }
+    return explicit;
+  }
+
   /** Calls `each` for every item of a sequence, with its index path; null reads as empty. */
   sequence(node: ValueNode, path: string, each: (item: ValueNode, itemPath: string) => void): void {
     if (node === null) return;
@@ -196,14 +230,14 @@ export class YamlReader {
       this.error(node, path, `expected a mapping, got ${this.describe(node)}`);
       return out;
     }
-    for (const pair of node.items) {
-      const keyNode = this.resolve(pair.key);
+    for (const pair of this.pairsOf(node, path)) {
+      const keyNode = pair.key;
       if (keyNode === null || !isScalar(keyNode)) {
-        this.error(node, path, 'mapping keys must be strings');
+        this.error(keyNode ?? node, path, 'mapping keys must be strings');
         continue;
       }
       const key = String(keyNode.value);
-      const value = read(this.resolve(pair.value), `${path}.${key}`, keyNode);
+      const value = read(pair.value, `${path}.${key}`, keyNode);
       if (value !== undefined) out[key] = value;
     }
     return out;
@@ -221,7 +255,7 @@ export class YamlReader {
     if (node === null) return null;
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
-      for (const pair of node.items) out[String((this.resolve(pair.key) as Scalar | null)?.value ?? '')] = this.plain(this.resolve(pair.value));
+      for (const pair of this.pairsOf(node, '')) out[String((pair.key as Scalar | null)?.value ?? '')] = this.plain(pair.value);
       return out;
     }
     if (isSeq(node)) return node.items.map((item) => this.plain(this.resolve(item)));

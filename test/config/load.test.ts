@@ -280,6 +280,26 @@ describe('defaults', () => {
     ].join('\n'), 'c.yml');
     expect(config.scrape_configs[1].static_configs).toEqual([{ targets: ['a:1'], labels: {} }]);
   });
+
+  test('merge keys are expanded, keys written in place win', () => {
+    const config = parseConfig([
+      'scrape_configs:',
+      '  - &defaults',
+      '    job_name: a',
+      '    scrape_interval: 10s',
+      '    metrics_path: /m',
+      '  - <<: *defaults',
+      '    job_name: b',
+      '    scrape_interval: 5s',
+    ].join('\n'), 'c.yml');
+    expect(config.scrape_configs.map((j) => [j.job_name, j.scrape_interval, j.metrics_path])).toEqual([
+      ['a', 10_000, '/m'],
+      ['b', 5_000, '/m'],
+    ]);
+    // A typo inside the merged mapping is still reported, at its own line.
+    expect(() => parseConfig('scrape_configs:\n  - job_name: a\n    <<: {scrape_intervl: 1s}\n', 'c.yml'))
+      .toThrow('c.yml:3: field "scrape_intervl" not found in scrape_config');
+  });
 });
 
 describe('environment variables', () => {
