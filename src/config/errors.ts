@@ -3,7 +3,8 @@ import { ScrapewireError } from '../core/errors';
 import type { ConfigProblem } from './yaml-reader';
 
 export function formatProblem(problem: ConfigProblem): string {
-  return `${problem.file}:${problem.line}: ${problem.message}`;
+  // Line 0: the problem is with the file as a whole (it cannot be read).
+  return problem.line > 0 ? `${problem.file}:${problem.line}: ${problem.message}` : `${problem.file}: ${problem.message}`;
 }
 
 export class ConfigError extends ScrapewireError {

@@ -12,7 +12,7 @@ import { parseDuration, parseSize } from './units';
 
 export interface ConfigProblem {
   file: string;
-  /** 1-based line of the offending node. */
+  /** 1-based line of the offending node; 0 when the problem is the file as a whole. */
   line: number;
   /** `path: reason`, or just the reason when no field path applies. */
   message: string;

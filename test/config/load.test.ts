@@ -258,6 +258,12 @@ describe('defaults', () => {
     expect(config.scrape_configs[0].scrape_timeout).toBe(1_000);
   });
 
+  test('a global interval below 10s caps the default timeout, as in Prometheus', () => {
+    const config = parseConfig('global:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: a\n    scrape_interval: 2s\n', 'c.yml');
+    expect([config.global.scrape_interval, config.global.scrape_timeout]).toEqual([5_000, 5_000]);
+    expect([config.scrape_configs[0].scrape_interval, config.scrape_configs[0].scrape_timeout]).toEqual([2_000, 2_000]);
+  });
+
   test('an explicit global interval wins over the caller default', () => {
     const config = parseConfig('global:\n  scrape_interval: 30s\n', 'c.yml', { defaultScrapeInterval: 1_000 });
     expect(config.global.scrape_interval).toBe(30_000);
@@ -352,6 +358,6 @@ describe('loadConfigFile', () => {
     const error = await loadConfigFile(missing).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('ERR_CONFIG');
-    expect((error as ConfigError).message).toContain(`${missing}:0: cannot read configuration`);
+    expect((error as ConfigError).message).toContain(`${missing}: cannot read configuration`);
   });
 });
