@@ -84,6 +84,8 @@ export interface SendQueueStats {
   pendingRequests: number;
   memoryBytes: number;
   diskBytes: number;
+  /** Requests held in memory only: what a SIGKILL right now would lose. */
+  unpersistedRequests: number;
 }
 
 const SCAN_LIMIT = 4096;
@@ -202,7 +204,12 @@ export class SendQueue {
   }
 
   stats(): SendQueueStats {
-    return { message: this.message, pendingRequests: this.live, memoryBytes: this.memoryBytes, diskBytes: this.store?.bytes ?? 0 };
+    let unpersisted = 0;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i];
+      if (entry.state !== 'done' && !entry.disk) unpersisted++;
+    }
+    return { message: this.message, pendingRequests: this.live, memoryBytes: this.memoryBytes, diskBytes: this.store?.bytes ?? 0, unpersistedRequests: unpersisted };
   }
 
   /** Resolves when nothing is queued or in flight (tests, shutdown). */

@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 
-const PROMPB_DIR = path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb');
+// Overridable for code bundled into a child process, where __dirname is the bundle's directory.
+const PROMPB_DIR = process.env.SCRAPEWIRE_PROMPB_DIR ?? path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb');
 
 /** The files, in dependency order, relative to PROMPB_DIR. */
 const PROTO_FILES = ['types.proto', 'remote.proto', 'io/prometheus/write/v2/types.proto'];
