@@ -1,0 +1,124 @@
+/**
+ * Parse + encode of a cAdvisor-like page (64 MB by default, ~180k series, every sample
+ * timestamped), fed as 64 KiB chunks already in memory, into remote-write requests of at most
+ * 2000 samples:
+ *
+ * - core cold: a fresh Core per iteration (created outside the timed window), all series new.
+ * - core steady: one Core primed with the same page; every series is known, only values move.
+ * - reference: src/reference's parseReference on the joined body + protobufjs WriteRequest.
+ * - obvious: body as one string (as `await res.text()` gives it) + parse-prometheus-text-format
+ *   + protobufjs WriteRequest + snappyjs, the way a Node service would do it without scrapewire.
+ *   Compare it with "core steady: scrape + rw1 + snappyjs", which does the same work.
+ *
+ * MB/s counts input text (MB = 10^6 bytes); series/s counts the page's samples.
+ *
+ * Reproduce:
+ *   npx tsc -p tsconfig.json && npm run bench -- parse-encode
+ * or one process directly:
+ *   node --expose-gc dist/bench/parse-encode.bench.js
+ * Environment: BENCH_PAYLOAD_SIZE=100MB (default 64MB), BENCH_ITERATIONS=5 (default 3).
+ */
+import { describeRun, payloadSizeFromEnv } from './lib/context';
+import { BenchCore, loadCore, releaseCore } from './lib/core';
+import { loadReferenceParser, obviousParseEncode, referenceParseEncode, snappy } from './lib/baselines';
+import { markdownTable, measureTasks, TaskSpec } from './lib/measure';
+import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
+
+const MAX_SAMPLES_PER_REQUEST = 2000;
+const OBVIOUS = 'obvious: text + parse-prometheus-text-format + protobufjs rw1 + snappyjs';
+
+type Hooks = Pick<TaskSpec, 'beforeAll' | 'beforeEach' | 'afterAll'>;
+
+async function main(): Promise<void> {
+  const size = payloadSizeFromEnv('64MB');
+  const { chunks, stats } = collectPayload({ kind: 'cadvisor', sizeBytes: parseSize(size), seed: 1, chunkBytes: 64 * 1024 });
+  const payload = `cadvisor, seed 1, ${stats.bytes} bytes in ${chunks.length} chunks of 64 KiB, ${stats.samples} series, ${stats.units} containers`;
+  console.log(payload);
+
+  let timestampMs = scrapeTimestampMs(0);
+  const nextTimestamp = () => (timestampMs += 15_000);
+  const tasks: TaskSpec[] = [];
+  /** Adds a task over the whole page; its run may set `task.note` (requests and bytes out). */
+  const add = (name: string, hooks: Hooks, run: (task: TaskSpec) => Promise<number> | number) => {
+    const task: TaskSpec = { name, ...hooks, bytes: stats.bytes, series: stats.samples, run: () => run(task) };
+    tasks.push(task);
+  };
+  const describeOutput = (task: TaskSpec, requests: number, bytes: number, what: string) => {
+    task.note = `${requests} requests, ${(bytes / 1e6).toFixed(1)} MB ${what}`;
+  };
+
+  const { Core, reason: coreMissing } = loadCore();
+  if (Core) {
+    let core: BenchCore | undefined;
+    const fresh = () => {
+      releaseCore(core);
+      core = Core.create();
+    };
+    const cold: Hooks = { beforeEach: fresh, afterAll: () => releaseCore(core) };
+    // Steady state: the Core has seen every series of the page once before the timed scrapes.
+    const steady: Hooks = {
+      beforeAll: async () => {
+        fresh();
+        await core!.scrape(chunks, { format: 'text', timestampMs: nextTimestamp() });
+      },
+      afterAll: () => releaseCore(core),
+    };
+    const scrape = async () => (await core!.scrape(chunks, { format: 'text', timestampMs: nextTimestamp() })).samples;
+    const scrapeEncode = (protocol: 'rw1' | 'rw2', compress: boolean) => async (task: TaskSpec) => {
+      const samples = await scrape();
+      let requests = 0;
+      let bytes = 0;
+      core!.encode(protocol, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (request) => {
+        requests++;
+        bytes += compress ? snappy.compress(request).length : request.length;
+      });
+      describeOutput(task, requests, bytes, `${protocol}${compress ? ' snappy' : ''}`);
+      return samples;
+    };
+    add('core cold: scrape', cold, scrape);
+    add('core cold: scrape + encode rw1', cold, scrapeEncode('rw1', false));
+    add('core steady: scrape', steady, scrape);
+    add('core steady: scrape + encode rw1', steady, scrapeEncode('rw1', false));
+    add('core steady: scrape + encode rw2', steady, scrapeEncode('rw2', false));
+    add('core steady: scrape + rw1 + snappyjs', steady, scrapeEncode('rw1', true));
+  } else {
+    console.log(`core rows skipped: ${coreMissing}`);
+  }
+
+  const { parseReference, reason: referenceMissing } = loadReferenceParser();
+  if (parseReference) {
+    add('reference: parseReference + protobufjs rw1', {}, (task) => {
+      let requests = 0;
+      let bytes = 0;
+      const samples = referenceParseEncode(parseReference, chunks, timestampMs, MAX_SAMPLES_PER_REQUEST, (request) => {
+        requests++;
+        bytes += request.length;
+      });
+      describeOutput(task, requests, bytes, 'rw1');
+      return samples;
+    });
+  } else {
+    console.log(`reference row skipped: ${referenceMissing}`);
+  }
+
+  add(OBVIOUS, {}, (task) => {
+    let requests = 0;
+    let bytes = 0;
+    const samples = obviousParseEncode(chunks, timestampMs, MAX_SAMPLES_PER_REQUEST, (request) => {
+      requests++;
+      bytes += request.length;
+    });
+    describeOutput(task, requests, bytes, 'rw1 snappy');
+    return samples;
+  });
+
+  const rows = await measureTasks(tasks);
+  console.log(`\n${describeRun('parse + encode, cAdvisor-like page', payload)}\n`);
+  console.log(markdownTable(rows, OBVIOUS));
+  for (const missing of [coreMissing, referenceMissing]) if (missing) console.log(`\n(rows missing: ${missing})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
