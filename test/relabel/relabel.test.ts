@@ -598,3 +598,42 @@ describe('compileRelabelConfigs validation', () => {
     ])).not.toThrow();
   });
 });
+
+describe('RE2 regex syntax as matched by keep', () => {
+  /** [regex, value, whether the anchored regex matches]. */
+  const table: Array<[string, string, boolean]> = [
+    ['[]a]+', ']a]', true],
+    ['[^]a]', 'b', true],
+    ['[^]a]', ']', false],
+    ['[\\S]+', 'a\u00a0b', true], // RE2 \S includes U+00A0 (JS \s would not)
+    ['\\s', '\u00a0', false],
+    ['[^\\s]x', '\u2028x', true],
+    ['\\PL+', '123', true],
+    ['\\p{^L}', 'a', false],
+    ['\\p{Greek}+', 'αβγ', true],
+    ['\\AabC\\z', 'abC', true],
+    ['(?i)[a-c]+', 'AbC', true],
+    ['(?i)straße', 'STRASSE', false],
+    ['a.c', 'a🌍c', true], // . is one code point, as RE2 matches runes
+    ['\\x41\\x{42}\\103', 'ABC', true],
+    ['a\\-b\\_c\\ d', 'a-b_c d', true],
+    ['x{2,3}y{1,}', 'xxxyy', true],
+    ['a{,2}', 'a{,2}', true],
+    ['(?s:a.b)', 'a\nb', true],
+    ['(?-s:a.b)', 'a\nb', false],
+    ['[[:digit:][:upper:]]+', '1A2B', true],
+    ['[[:word:]]+', 'a_1', true],
+    ['\\Q(a|b)\\E|c', '(a|b)', true],
+    ['\\Q(a|b)\\E|c', 'c', true],
+  ];
+
+  test.each(table)('%s on %j -> %s', (regex, value, matches) => {
+    const relabeler = compileRelabelConfigs([{ source_labels: ['v'], regex, action: 'keep' }]);
+    expect(relabeler.process([['v', value]]) !== null).toBe(matches);
+  });
+
+  test('a reversed repeat range is rejected like RE2 does', () => {
+    expect(() => compileRelabelConfigs([{ source_labels: ['v'], regex: 'x{3,2}', action: 'keep' }]))
+      .toThrow('relabel_configs[0].regex: invalid regular expression "x{3,2}": invalid repeat count {3,2}');
+  });
+});
