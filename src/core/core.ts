@@ -1,0 +1,313 @@
+/**
+ * The host side of the WASM core: one instance per scrape source (its own series table and
+ * snapshot). Chunks are copied into the instance's input window; the core parses complete lines
+ * and keeps a partial last line for the next chunk. New series are resolved in one batch per
+ * scrape; requests are encoded into the instance's output buffer and lent to a callback.
+ *
+ * Views handed out (requests, snapshot columns, label bytes) point into WASM memory: they are
+ * valid only until the next call on the same Core, since any call may grow (and so detach) the
+ * memory or overwrite the buffer.
+ */
+import { Readable } from 'node:stream';
+import { ScrapewireError } from './errors';
+import { CORE_ERRORS, CoreStatus, scrapewireCodeFor } from './status';
+import { instantiateCore, type CoreExports } from './wasm';
+import { decodeLabels, encodeLabels } from './labels';
+import type {
+  CoreOptions, ExpositionFormat, Label, NewSeries, NewSeriesResolver, RemoteWriteProtocol,
+  ScrapeOptions, ScrapeSummary,
+} from './types';
+
+const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+const DEFAULT_EVICT_AFTER_SCRAPES = 5;
+
+export interface EncodeOptions {
+  /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
+  maxSamplesPerRequest?: number;
+  /** Add staleness markers for series that vanished in this scrape. Default true. */
+  includeStale?: boolean;
+}
+
+/** The current scrape's columns. Valid until the next call on the Core (see module comment). */
+export interface SnapshotView {
+  /** Series refs, one per sample. */
+  refs: Uint32Array;
+  values: Float64Array;
+  /** Milliseconds since the epoch (exact integers in a double). */
+  timestamps: Float64Array;
+  /** Series present in the previous scrape and missing from this one. */
+  staleRefs: Uint32Array;
+}
+
+export interface CoreMemoryStats {
+  /** Size of the instance's linear memory. */
+  wasmBytes: number;
+  /** Live series in the series table. */
+  series: number;
+  /** Bytes of encoded labels held by live series (the label arena). */
+  labelArenaBytes: number;
+  indexBytes: number;
+  symbolBytes: number;
+  symbols: number;
+}
+
+export class Core {
+  private exports: CoreExports;
+  private bytes: Uint8Array;
+  private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError'>>;
+  private scraping = false;
+  private format: ExpositionFormat = 'text';
+  private traps = 0;
+
+  private constructor(options: CoreOptions) {
+    this.options = {
+      maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      evictAfterScrapes: options.evictAfterScrapes ?? DEFAULT_EVICT_AFTER_SCRAPES,
+      onParseError: options.onParseError ?? 'fail',
+    };
+    this.exports = this.instantiate();
+    this.bytes = new Uint8Array(this.exports.memory.buffer);
+  }
+
+  /** Creates a core (the WebAssembly module is compiled once per process). */
+  static create(options: CoreOptions = {}): Core {
+    return new Core(options);
+  }
+
+  private instantiate(): CoreExports {
+    const exports = instantiateCore();
+    exports.init(this.options.maxLineBytes, this.options.evictAfterScrapes);
+    return exports;
+  }
+
+  /** The memory as bytes, rebuilt when a grow detached the previous buffer. */
+  private get view(): Uint8Array {
+    if (this.bytes.buffer !== this.exports.memory.buffer) this.bytes = new Uint8Array(this.exports.memory.buffer);
+    return this.bytes;
+  }
+
+  /** Runs a call into the core; a trap (a bug, never bad input) replaces the instance. */
+  private guarded<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        this.traps++;
+        this.scraping = false;
+        this.exports = this.instantiate();
+        this.bytes = new Uint8Array(this.exports.memory.buffer);
+        throw new ScrapewireError('ERR_CORE_TRAP', `the core trapped (${err.message}); its series cache was rebuilt`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** How many times the instance was rebuilt after a trap. */
+  get trapCount(): number {
+    return this.traps;
+  }
+
+  /** Starts a scrape; the previous scrape's snapshot becomes the staleness reference. */
+  begin(options: ScrapeOptions): void {
+    this.format = options.format;
+    const skip = this.options.onParseError === 'skip' ? 1 : 0;
+    this.guarded(() =>
+      this.exports.begin(options.format === 'openmetrics' ? 1 : 0, options.timestampMs, options.honorTimestamps === false ? 0 : 1, skip),
+    );
+    this.scraping = true;
+  }
+
+  /** Parses a chunk of any size. Throws a ScrapewireError (with line and column) on bad input. */
+  feed(chunk: Uint8Array): void {
+    if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'feed() before begin() or after an error');
+    const e = this.exports;
+    let offset = 0;
+    this.guarded(() => {
+      while (offset < chunk.length) {
+        const space = e.inputSpace();
+        const n = Math.min(space, chunk.length - offset);
+        this.view.set(chunk.subarray(offset, offset + n), e.inputPtr());
+        offset += n;
+        if (e.feed(n) !== CoreStatus.OK) this.raise();
+      }
+    });
+  }
+
+  private raise(): never {
+    this.scraping = false;
+    const e = this.exports;
+    const code = e.errorCode();
+    const reason = CORE_ERRORS[code]?.reason ?? `error ${code}`;
+    throw new ScrapewireError(scrapewireCodeFor(code), reason, { line: e.errorLine(), column: e.errorColumn() });
+  }
+
+  /**
+   * Ends the body: parses a last line without newline, finds stale series, hands the new series
+   * to `resolve` (once each; its decisions are remembered by the core) and returns the summary.
+   */
+  finish(resolve?: NewSeriesResolver): ScrapeSummary {
+    if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'finish() before begin() or after an error');
+    const e = this.exports;
+    return this.guarded(() => {
+      if (e.finish() !== CoreStatus.OK) this.raise();
+      this.scraping = false;
+      const newSeries = e.newSeriesCount();
+      if (resolve !== undefined && newSeries > 0) this.resolve(resolve, newSeries);
+      const kept = e.resolveDone();
+      const summary: ScrapeSummary = {
+        families: e.statFamilies(),
+        samples: e.snapshotLength(),
+        newSeries,
+        staleSeries: e.staleCount(),
+        samplesPostRelabel: kept,
+        skippedLines: e.statSkippedLines(),
+        bytes: e.statBytes(),
+      };
+      return summary;
+    });
+  }
+
+  private resolve(resolve: NewSeriesResolver, count: number): void {
+    const e = this.exports;
+    const batch: NewSeries[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const ref = e.newSeriesRef(i);
+      batch[i] = { ref, labels: this.labelsOf(ref) };
+    }
+    const decisions = resolve(batch);
+    if (!decisions) return;
+    for (let i = 0; i < count; i++) {
+      const decision = decisions[i];
+      const ref = batch[i].ref;
+      if (decision === undefined || decision.action === 'keep') e.keep(ref);
+      else if (decision.action === 'drop') e.drop(ref);
+      else {
+        const bytes = encodeLabels(decision.labels);
+        const at = e.rewriteBufferPtr(bytes.length);
+        this.view.set(bytes, at);
+        e.rewrite(ref, bytes.length);
+      }
+    }
+  }
+
+  /** Gives up on the current scrape (timeout, limit, transport error): nothing of it is encoded. */
+  abort(): void {
+    if (!this.scraping) {
+      // Also valid after a parse error: the snapshot must not keep the failed scrape's samples.
+      this.guarded(() => this.exports.abortScrape());
+      return;
+    }
+    this.scraping = false;
+    this.guarded(() => this.exports.abortScrape());
+  }
+
+  /** Feeds a whole body (a Node Readable or any iterable of chunks) and finishes the scrape. */
+  async scrape(
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable,
+    options: ScrapeOptions,
+    resolve?: NewSeriesResolver,
+  ): Promise<ScrapeSummary> {
+    this.begin(options);
+    try {
+      for await (const chunk of body as AsyncIterable<Uint8Array>) this.feed(chunk);
+      return this.finish(resolve);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  /** A series' labels (sorted, `__name__` included). Decodes bytes: for new series, not per sample. */
+  labelsOf(ref: number): Label[] {
+    const e = this.exports;
+    const ptr = e.labelsPtr(ref);
+    if (ptr === 0) return [];
+    return decodeLabels(this.view.subarray(ptr, ptr + e.labelsLen(ref)));
+  }
+
+  /** Evicts a series now, so the next scrape treats it as new (used when it broke a limit). */
+  forget(ref: number): void {
+    this.guarded(() => this.exports.forget(ref));
+  }
+
+  /**
+   * Encodes the last scrape (and its staleness markers) as remote-write requests, calling
+   * `onRequest` with each one. The bytes are a view into WASM memory, valid only during the
+   * callback: copy or compress them before returning. Returns the number of requests.
+   */
+  encode(protocol: RemoteWriteProtocol, options: EncodeOptions, onRequest: (request: Uint8Array, samples: number) => void): number {
+    const e = this.exports;
+    if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'encode() during a scrape: call finish() first');
+    return this.guarded(() => {
+      e.encodeBegin(protocol === 'rw2' ? 2 : 1, options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
+      let requests = 0;
+      for (;;) {
+        const len = e.encodeNext();
+        if (len === 0) break;
+        const ptr = e.outputPtr();
+        onRequest(this.view.subarray(ptr, ptr + len), e.requestSamples());
+        requests++;
+      }
+      return requests;
+    });
+  }
+
+  /**
+   * A remote-write 1.0 WriteRequest holding only metadata (type, help, unit) of the last scrape's
+   * families, or undefined when there is none. The view is valid until the next call on the Core.
+   */
+  encodeMetadata(): Uint8Array | undefined {
+    return this.guarded(() => {
+      const len = this.exports.encodeMetadata();
+      if (len === 0) return undefined;
+      const ptr = this.exports.outputPtr();
+      return this.view.subarray(ptr, ptr + len);
+    });
+  }
+
+  /** The last scrape's columns (see SnapshotView for how long they stay valid). */
+  snapshot(): SnapshotView {
+    const e = this.exports;
+    const n = e.snapshotLength();
+    const buffer = this.exports.memory.buffer;
+    const stale = e.staleCount();
+    return {
+      refs: new Uint32Array(buffer, e.snapshotRefs(), n),
+      values: new Float64Array(buffer, e.snapshotValues(), n),
+      timestamps: new Float64Array(buffer, e.snapshotTimestamps(), n),
+      staleRefs: new Uint32Array(buffer, e.staleRefsPtr(), stale),
+    };
+  }
+
+  /** Whether a series is kept (encoded), by ref. */
+  isKept(ref: number): boolean {
+    return this.exports.seriesState(ref) === 2;
+  }
+
+  /** The format of the current or last scrape. */
+  get lastFormat(): ExpositionFormat {
+    return this.format;
+  }
+
+  memoryStats(): CoreMemoryStats {
+    const e = this.exports;
+    return {
+      wasmBytes: e.memory.buffer.byteLength,
+      series: e.statSeries(),
+      labelArenaBytes: e.statLabelArenaBytes(),
+      indexBytes: e.statIndexBytes(),
+      symbolBytes: e.statSymbolBytes(),
+      symbols: e.statSymbols(),
+    };
+  }
+
+  /** Samples dropped because their series appeared twice in one scrape (the first one counts). */
+  get duplicateSamples(): number {
+    return this.exports.statDuplicates();
+  }
+
+  /** Series evicted at the end of the last scrape (not seen for evictAfterScrapes scrapes). */
+  get evictedSeries(): number {
+    return this.exports.statEvicted();
+  }
+}

@@ -1,0 +1,6 @@
+export { Core } from './core';
+export type { EncodeOptions, SnapshotView, CoreMemoryStats } from './core';
+export { ScrapewireError } from './errors';
+export type { ErrorCode } from './errors';
+export { decodeLabels, encodeLabels } from './labels';
+export * from './types';

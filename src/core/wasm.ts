@@ -1,0 +1,94 @@
+/**
+ * Finds, compiles (once per process) and instantiates the core's WebAssembly module.
+ * The module has no imports: every instance owns its memory and nothing else.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScrapewireError } from './errors';
+
+/** The core's exports (assembly/index.ts). Pointers and lengths are byte offsets in `memory`. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(maxLineBytes: number, evictAfterScrapes: number): void;
+  begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number): void;
+  inputPtr(): number;
+  inputSpace(): number;
+  feed(length: number): number;
+  finish(): number;
+  abortScrape(): void;
+  newSeriesCount(): number;
+  newSeriesRef(i: number): number;
+  labelsPtr(ref: number): number;
+  labelsLen(ref: number): number;
+  keep(ref: number): void;
+  drop(ref: number): void;
+  rewriteBufferPtr(length: number): number;
+  rewrite(ref: number, length: number): void;
+  forget(ref: number): void;
+  resolveDone(): number;
+  encodeBegin(protocol: number, maxSamples: number, includeStale: number): void;
+  encodeNext(): number;
+  encodeMetadata(): number;
+  outputPtr(): number;
+  requestSamples(): number;
+  snapshotLength(): number;
+  snapshotRefs(): number;
+  snapshotValues(): number;
+  snapshotTimestamps(): number;
+  staleCount(): number;
+  staleRefsPtr(): number;
+  seriesState(ref: number): number;
+  seriesFamily(ref: number): number;
+  statFamilies(): number;
+  statSkippedLines(): number;
+  statBytes(): number;
+  statDuplicates(): number;
+  statEvicted(): number;
+  statSeries(): number;
+  statLabelArenaBytes(): number;
+  statIndexBytes(): number;
+  statSymbolBytes(): number;
+  statSymbols(): number;
+  exemplarCount(): number;
+  errorCode(): number;
+  errorLine(): number;
+  errorColumn(): number;
+  compact(): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function readWasmBytes(): Uint8Array<ArrayBuffer> {
+  // In a single executable the module travels as an asset.
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sea = require('node:sea') as { isSea(): boolean; getAsset(key: string): ArrayBuffer };
+    if (sea.isSea()) return new Uint8Array(sea.getAsset('scrapewire.wasm'));
+  } catch {
+    // node:sea is missing outside a SEA on some Node builds: fall through to the file.
+  }
+  const candidates = [
+    process.env.SCRAPEWIRE_WASM,
+    join(__dirname, '../../build/release.wasm'),     // src/core (ts-jest, ts-node)
+    join(__dirname, '../../../build/release.wasm'),  // dist/src/core
+  ].filter((p): p is string => p !== undefined && p !== '');
+  for (const path of candidates) {
+    if (existsSync(path)) return new Uint8Array(readFileSync(path));
+  }
+  throw new ScrapewireError(
+    'ERR_CORE_STATE',
+    `cannot find the core's WebAssembly module (looked in ${candidates.join(', ')}); run "npm run build"`,
+  );
+}
+
+/** The compiled module, compiled on first use and shared by every instance in the process. */
+export function coreModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readWasmBytes());
+  return compiled;
+}
+
+/** A fresh instance with its own memory. */
+export function instantiateCore(): CoreExports {
+  const instance = new WebAssembly.Instance(coreModule(), {});
+  return instance.exports as unknown as CoreExports;
+}
