@@ -8,9 +8,10 @@ import { Pool } from 'undici';
 import type { EndpointOptions, RemoteWriteMessage } from './endpoint-config';
 import { parseRetryAfter } from './backoff';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PACKAGE_VERSION: string = require('../../package.json').version;
-export const USER_AGENT = `scrapewire/${PACKAGE_VERSION}`;
+import { version as packageVersion } from '../../package.json';
+
+/** `scrapewire/<version>`, read from package.json at build time (bundlers inline it). */
+export const USER_AGENT = `scrapewire/${packageVersion}`;
 
 /** Error text kept from a receiver's response body, in bytes (spec: log it verbatim). */
 export const MAX_ERROR_TEXT_BYTES = 512;

@@ -15,8 +15,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 
-// Overridable for code bundled into a child process, where __dirname is the bundle's directory.
-const PROMPB_DIR = process.env.SCRAPEWIRE_PROMPB_DIR ?? path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb');
+/**
+ * Where the .proto files are: $SCRAPEWIRE_PROMPB_DIR (for code bundled into a child process),
+ * else next to this file (ts-jest), else from dist/test/helpers back to the sources (compiled benches).
+ */
+function prompbDir(): string {
+  if (process.env.SCRAPEWIRE_PROMPB_DIR) return process.env.SCRAPEWIRE_PROMPB_DIR;
+  const besideSource = path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb');
+  if (fs.existsSync(besideSource)) return besideSource;
+  return path.resolve(__dirname, '../../../test/fixtures/remote-write/prometheus/prompb');
+}
 
 /** The files, in dependency order, relative to PROMPB_DIR. */
 const PROTO_FILES = ['types.proto', 'remote.proto', 'io/prometheus/write/v2/types.proto'];
@@ -43,8 +51,9 @@ export function stripGogoproto(source: string): string {
 export function remoteWriteTypes(): RemoteWriteTypes {
   if (cached) return cached;
   const root = new protobuf.Root();
+  const dir = prompbDir();
   for (const file of PROTO_FILES) {
-    const source = stripGogoproto(fs.readFileSync(path.join(PROMPB_DIR, file), 'utf8'));
+    const source = stripGogoproto(fs.readFileSync(path.join(dir, file), 'utf8'));
     // Imports between these files are satisfied by parsing them all into one root in order.
     protobuf.parse(source, root, { keepCase: true });
   }
