@@ -221,3 +221,25 @@ describe('several endpoints', () => {
     for (const stamps of byName.values()) expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
   });
 });
+
+describe('graceful close', () => {
+  it('persists what it could not send within the deadline; the next writer sends it in order', async () => {
+    const r = await receiver([], { status: 503 });
+    const registry = new Registry();
+    const first = new RemoteWriter({ registry, storageDir: tmp, endpoints: [{ url: r.url, name: 'c', queue_config: fast }] });
+    for (let i = 0; i < 6; i++) first.write(numberedProducer('m', i * 2, 2, 1_700_000_000_000));
+    await first.close(50);
+    expect(first.write(numberedProducer('m', 99, 1, 1_700_000_000_000))).toEqual(['dropped']);
+    expect(await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'c', reason: 'closed' })).toBe(1);
+    expect(await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'c', reason: 'shutdown' })).toBe(0);
+    expect(r.requests.length).toBeGreaterThan(0);
+
+    r.setScript(() => ({ status: 204 }));
+    const before = r.requests.length;
+    const second = writer({ registry: new Registry(), storageDir: tmp, endpoints: [{ url: r.url, name: 'c', queue_config: fast }] });
+    expect(second.stats().c.pendingRequests).toBe(6);
+    await second.whenIdle();
+    const resent = r.requests.slice(before).map((q) => decodeRw1(q.body).timeseries[0].samples[0].value);
+    expect(resent).toEqual([0, 2, 4, 6, 8, 10]);
+  });
+});
