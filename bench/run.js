@@ -5,7 +5,8 @@
  * next one's figures. Output passes straight through.
  *
  *   npm run build && npm run bench             # all scenarios
- *   npm run bench -- parse                     # only those whose file name contains "parse"
+ *   npm run bench -- parse                     # those whose file name contains "parse"
+ *   npm run bench -- encode                    # exactly encode.bench.js (an exact name wins)
  *
  * Prints the machine (CPU model, cores, memory), the Node version and the date first, so a
  * pasted run carries what bench/RESULTS.md needs. Exits non-zero if any scenario failed.
@@ -37,9 +38,13 @@ function main() {
   const scenarios = fs
     .readdirSync(compiled)
     .filter((name) => name.endsWith('.bench.js'))
-    .filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))
     .sort();
-  if (scenarios.length === 0) {
+  // A filter naming a scenario exactly ("encode") runs that one, not every name containing it
+  // ("parse-encode"); otherwise a filter is a substring of the file name.
+  const matches = (name, filter) =>
+    scenarios.includes(`${filter}.bench.js`) ? name === `${filter}.bench.js` : name.includes(filter);
+  const selected = scenarios.filter((name) => filters.length === 0 || filters.some((filter) => matches(name, filter)));
+  if (selected.length === 0) {
     process.stderr.write(`no scenario in ${path.relative(root, compiled)} matches ${filters.join(', ') || '*.bench.js'}\n`);
     process.exit(2);
   }
@@ -48,10 +53,10 @@ function main() {
   console.log(`node:    ${process.version}`);
   console.log(`date:    ${new Date().toISOString()}`);
   console.log(`load:    ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (1/5/15 min; other work on the machine skews figures)`);
-  console.log(`runs:    ${scenarios.join(', ')}`);
+  console.log(`runs:    ${selected.join(', ')}`);
 
   const failed = [];
-  for (const scenario of scenarios) {
+  for (const scenario of selected) {
     console.log(`\n=== ${scenario} ===`);
     const started = Date.now();
     const run = spawnSync(process.execPath, ['--expose-gc', path.join(compiled, scenario)], { stdio: 'inherit', cwd: root });

@@ -6,8 +6,8 @@ import type { RemoteWriteProtocol, ScrapeOptions, ScrapeSummary } from '../../sr
 
 export interface BenchCore {
   scrape(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: ScrapeOptions): Promise<ScrapeSummary>;
-  /** `request` is a view into WASM memory, valid only during the callback. */
-  encode(protocol: RemoteWriteProtocol, options: { maxSamplesPerRequest: number }, onRequest: (request: Uint8Array) => void): void;
+  /** `request` is a view into WASM memory, valid only during the callback; returns the request count. */
+  encode(protocol: RemoteWriteProtocol, options: { maxSamplesPerRequest: number }, onRequest: (request: Uint8Array, samples: number) => void): number;
   dispose?(): void;
   close?(): void;
 }

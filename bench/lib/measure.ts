@@ -79,7 +79,7 @@ export async function measureTasks(tasks: readonly TaskSpec[], iterations = iter
         note: task.note,
       };
       rows.push(row);
-      console.log(`${row.meanMs.toFixed(0)} ms mean, ${row.mbPerSecond.toFixed(1)} MB/s, ${formatCount(row.seriesPerSecond)} series/s`);
+      console.log(`${formatMs(row.meanMs)} ms mean, ${row.mbPerSecond.toFixed(1)} MB/s, ${formatCount(row.seriesPerSecond)} series/s`);
     } else {
       const error = result.state === 'errored' ? (result.error?.stack ?? String(result.error)) : result.state;
       rows.push({ name: task.name, meanMs: NaN, minMs: NaN, maxMs: NaN, iterations: 0, mbPerSecond: NaN, seriesPerSecond: NaN, samplesOut: 0, note: task.note, error });
@@ -88,6 +88,11 @@ export async function measureTasks(tasks: readonly TaskSpec[], iterations = iter
   }
   collectGarbage();
   return rows;
+}
+
+/** Milliseconds with precision that fits their size: 1234 -> "1234", 3.456 -> "3.46". */
+export function formatMs(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
 /** 1234567 -> "1.23 M". */
@@ -112,7 +117,7 @@ export function markdownTable(rows: readonly Row[], baseline?: string): string {
     }
     const relative = reference ? `${(reference.meanMs / row.meanMs).toFixed(2)}x` : '-';
     lines.push(
-      `| ${row.name} | ${row.meanMs.toFixed(0)} | ${row.minMs.toFixed(0)} | ${row.maxMs.toFixed(0)} | ${row.iterations} | ${row.mbPerSecond.toFixed(1)} | ${formatCount(row.seriesPerSecond)} | ${row.samplesOut} | ${relative} | ${row.note ?? ''} |`,
+      `| ${row.name} | ${formatMs(row.meanMs)} | ${formatMs(row.minMs)} | ${formatMs(row.maxMs)} | ${row.iterations} | ${row.mbPerSecond.toFixed(1)} | ${formatCount(row.seriesPerSecond)} | ${row.samplesOut} | ${relative} | ${row.note ?? ''} |`,
     );
   }
   return lines.join('\n');
