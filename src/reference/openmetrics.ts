@@ -133,7 +133,7 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
         throw parseError(`unit ${JSON.stringify(unit)} is not a suffix of metric name ${JSON.stringify(name)}`, state.unitLine, state.unitColumn);
       }
       if (type === 'info' || type === 'stateset') {
-        throw parseError(`a ${type} cannot have a unit`, state.unitLine, state.unitColumn);
+        throw parseError(`unit not allowed for type ${type}`, state.unitLine, state.unitColumn);
       }
     }
     const names = new Set([name, ...SAMPLE_SUFFIXES[type].map((suffix) => name + suffix)]);
