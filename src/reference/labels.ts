@@ -23,7 +23,7 @@ export interface ParsedSeries {
  * whenever there is one (`a{__name__="b"}` names the series twice).
  */
 export function addLabel(line: LineCursor, labels: ParsedLabel[], label: ParsedLabel, hasMetricName: boolean): void {
-  if (label.name === '' ) line.fail('label name must not be empty', label.nameAt);
+  if (label.name === '') line.fail('label name must not be empty', label.nameAt);
   if ((hasMetricName && label.name === '__name__') || labels.some((other) => other.name === label.name)) {
     line.fail(`duplicate label name ${JSON.stringify(label.name)}`, label.nameAt);
   }

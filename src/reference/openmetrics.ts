@@ -200,7 +200,8 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
     result.samples.push(toRefSample(sample));
   };
 
-  const endedWithLineFeed = forEachLine(bytes, (line) => {
+  // A final line feed after "# EOF" is optional, so forEachLine's answer does not matter.
+  forEachLine(bytes, (line) => {
     if (sawEof) line.expected('end of input after "# EOF"');
     if (line.atEnd()) line.fail('blank lines are not allowed in OpenMetrics');
     if (line.peek() === HASH) {
@@ -215,7 +216,6 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
     }
     handleSample(line, parseSampleLine(line));
   });
-  void endedWithLineFeed; // a final line feed after "# EOF" is optional
 
   if (!sawEof) {
     const end = endOfInput(bytes);

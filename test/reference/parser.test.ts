@@ -399,8 +399,6 @@ describe('fixture payloads', () => {
     const parsed = parseReference(content, 'openmetrics');
     const lines = content.toString('utf8').split('\n');
     expect(parsed.samples).toHaveLength(lines.filter((line) => line !== '' && !line.startsWith('#')).length);
-    // Not text 0.0.4: the float-second timestamps or "# EOF" structure differ, but the
-    // exemplar-free, timestamp-free ones may still parse as text; only check OpenMetrics here.
   });
 
   test.each(nonconformingOpenMetricsPayloads().map((f) => [f.name, f.path] as const))(
