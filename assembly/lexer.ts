@@ -20,14 +20,14 @@ import {
 } from "./families";
 import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
 import { varintSize, writeVarint } from "./protobuf";
-import { omSample, omSwitchFamily, omExemplarAllowed } from "./openmetrics";
+import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./openmetrics";
 
 export const FORMAT_TEXT: u8 = 0;
 export const FORMAT_OPENMETRICS: u8 = 1;
 
 const RAW_SEED: u64 = 0x52415721;     // raw key text
 const CANON_SEED: u64 = 0x43414E4F;   // canonical label encoding
-const NAME_SEED: u64 = 0x4E414D45;    // metric and family names
+export const NAME_SEED: u64 = 0x4E414D45;    // metric and family names
 const GROUP_SEED: u64 = 0x47525550;   // labels without le/quantile
 
 // Scrape-wide parser state, set by index.ts.
@@ -53,6 +53,7 @@ export function resetLexer(fmt: u8, timestamp: f64, honor: bool): void {
 
 export function markEof(): void { sawEof = true; }
 export function bumpLine(): void { lineNumber++; }
+export function setLineStart(p: usize): void { lineStart = p; }
 
 // Scratch space for a new series' labels: entries { nameOffset, nameLen, valueOffset, valueLen }
 // into `scratch`, and the canonical encoding built from them.
@@ -177,13 +178,14 @@ function parseSample(p: usize, end: usize): bool {
   if (!parseFloatBytes(p, tokenEnd, true)) return fail(ErrorCode.INVALID_VALUE, p);
   const value = parsedNumber;
   p = tokenEnd;
-  // Optional timestamp, then (OpenMetrics) an optional exemplar.
+  // Optional timestamp, then (OpenMetrics) an optional exemplar; each after one separator.
   let timestamp = scrapeTimestamp;
   let hasTimestamp = false;
   let exemplarAt: usize = 0;
   if (p < end) {
     p++;
     if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+    else if (p == end) return fail(ErrorCode.UNEXPECTED_TEXT, p);
     if (p < end && load<u8>(p) != 0x23) {
       tokenEnd = p;
       while (tokenEnd < end && !isBlank(load<u8>(tokenEnd))) tokenEnd++;
@@ -199,17 +201,12 @@ function parseSample(p: usize, end: usize): bool {
       if (p < end) {
         p++;
         if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+        else if (p == end) return fail(ErrorCode.UNEXPECTED_TEXT, p);
       }
     }
     if (p < end) {
-      if (format == FORMAT_OPENMETRICS && load<u8>(p) == 0x23) {
-        exemplarAt = p;
-      } else {
-        return fail(ErrorCode.UNEXPECTED_TEXT, p);
-      }
-    } else if (format == FORMAT_OPENMETRICS) {
-      // A separator must be followed by something.
-      return fail(ErrorCode.UNEXPECTED_TEXT, end);
+      if (format == FORMAT_OPENMETRICS && load<u8>(p) == 0x23) exemplarAt = p;
+      else return fail(ErrorCode.UNEXPECTED_TEXT, p);
     }
   }
   const s = seriesAt(ref);
@@ -270,7 +267,6 @@ function unquote(p: usize, end: usize, allowNewlineEscapeOnly: bool): usize {
       const e = load<u8>(p + 1);
       if (e == 0x6E) scratch.pushU8(0x0A);
       else if (e == 0x5C || e == 0x22) scratch.pushU8(e);
-      else if (format == FORMAT_OPENMETRICS) { fail(ErrorCode.INVALID_ESCAPE, p); return 0; }
       else { scratch.pushU8(0x5C); scratch.pushU8(e); }
       p += 2;
       continue;
@@ -481,9 +477,14 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     const isQuantile = nameLen == 8 && load<u64>(namePtr) == 0x656C69746E617571; // "quantile"
     if (isLe || isQuantile) {
       flags |= isLe ? 1 : 2;
-      bound = parseFloatBytes(valuePtr, valuePtr + valueLen, true) ? parsedNumber : -Infinity;
-      if (format == FORMAT_OPENMETRICS && bound == -Infinity && !(valueLen == 4 && load<u8>(valuePtr) == 0x2D)) {
-        return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
+      if (format == FORMAT_OPENMETRICS) {
+        // OpenMetrics: a plain number, or exactly "+Inf" for le.
+        if (isLe && valueLen == 4 && load<u32>(valuePtr) == 0x666E492B) bound = Infinity;
+        else if (isLe && valueLen == 4 && load<u32>(valuePtr) == 0x666E492D) bound = -Infinity;
+        else if (parseFloatBytes(valuePtr, valuePtr + valueLen, false)) bound = parsedNumber;
+        else return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
+      } else {
+        bound = parseFloatBytes(valuePtr, valuePtr + valueLen, true) ? parsedNumber : NaN;
       }
     }
     const labelLen = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
@@ -553,10 +554,10 @@ function parseComment(p: usize, end: usize): bool {
           return parseMetadata(w, word + 4, end);
         }
       }
-      if (format == FORMAT_OPENMETRICS && word + 3 == end && load<u16>(word) == 0x4F45 && load<u8>(word + 2) == 0x46) {
-        sawEof = true;
-        return true;
-      }
+    }
+    if (format == FORMAT_OPENMETRICS && word + 3 == end && load<u16>(word) == 0x4F45 && load<u8>(word + 2) == 0x46) {
+      sawEof = true;
+      return true;
     }
   }
   if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_COMMENT, hashAt);
@@ -565,6 +566,13 @@ function parseComment(p: usize, end: usize): bool {
 
 /** Parses the rest of a HELP/TYPE/UNIT line starting at the space after the keyword. */
 function parseMetadata(kind: u32, p: usize, end: usize): bool {
+  if (format == FORMAT_TEXT) {
+    // As in expfmt: "# HELP" or "# TYPE" without a name (or without text after it) is a comment.
+    let q = skipBlanks(p, end);
+    if (q == end) return true;
+    while (q < end && !isBlank(load<u8>(q))) q++;
+    if (skipBlanks(q, end) == end) return true;
+  }
   if (p >= end) return fail(ErrorCode.INVALID_METRIC_NAME, p);
   p++;
   if (format == FORMAT_TEXT) p = skipBlanks(p, end);
@@ -590,8 +598,8 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
     if (load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_METRIC_NAME, p);
     text = p + 1;
     if (format == FORMAT_TEXT) text = skipBlanks(text, end);
-  } else if (format == FORMAT_OPENMETRICS && kind != 0x504C4548) {
-    return fail(kind == 0x45505954 ? ErrorCode.INVALID_TYPE : ErrorCode.INVALID_UNIT, p);
+  } else if (format == FORMAT_OPENMETRICS) {
+    return fail(kind == 0x45505954 ? ErrorCode.INVALID_TYPE : kind == 0x504C4548 ? ErrorCode.INVALID_HELP : ErrorCode.INVALID_UNIT, p);
   }
   hash128(nameStart, nameLen, NAME_SEED);
   const nameHash = hashLow;
@@ -649,6 +657,7 @@ function parseType(fam: Family, p: usize, end: usize, name: usize, nameLen: u32)
   if (t < 0) return fail(ErrorCode.INVALID_TYPE, p);
   fam.type = <u8>t;
   fam.flags |= F_TYPE;
+  if (format == FORMAT_OPENMETRICS && omTypeClashes(currentFamily, name, nameLen)) return fail(ErrorCode.CLASHING_FAMILY, lineStart);
   if (format == FORMAT_OPENMETRICS && (fam.flags & F_UNIT) != 0 && !unitFits(fam, name, nameLen)) return fail(ErrorCode.INVALID_UNIT, p);
   return true;
 }
@@ -662,9 +671,6 @@ function parseHelp(fam: Family, p: usize, end: usize): bool {
       if (e == 0x6E) { scrapeArena.pushU8(0x0A); p += 2; continue; }
       if (e == 0x5C) { scrapeArena.pushU8(0x5C); p += 2; continue; }
       if (e == 0x22 && format == FORMAT_OPENMETRICS) { scrapeArena.pushU8(0x22); p += 2; continue; }
-      if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_HELP, p);
-    } else if (c == 0x5C && format == FORMAT_OPENMETRICS) {
-      return fail(ErrorCode.INVALID_HELP, p);
     }
     scrapeArena.pushU8(c);
     p++;

@@ -5,8 +5,11 @@
 
 import { ErrorCode } from "./status";
 import { Series } from "./series";
-import { MetricType, Suffix, NO_FAMILY, F_CLOSED, familyAt } from "./families";
-import { fail, currentFamily } from "./lexer";
+import { MetricType, Suffix, NO_FAMILY, F_CLOSED, F_TYPE, Family, familyAt, findFamily, scrapeArena, suffixAllowed, suffixLength, suffixOf } from "./families";
+import { ByteBuffer } from "./buffer";
+import { hash128, hashLow } from "./hash";
+import { readVarint, varintEnd } from "./protobuf";
+import { fail, currentFamily, NAME_SEED, setLineStart } from "./lexer";
 
 // State of the current family's current group.
 let groupHash: u64 = 0;
@@ -19,6 +22,7 @@ let infValue: f64 = NaN;
 let countValue: f64 = NaN;
 let sawNegativeBucket: bool = false;
 let sumSeen: bool = false;
+let sumValue: f64 = 0;
 let lastSuffix: u8 = 0;
 let groupTimestamp: f64 = NaN;
 let groupHasTimestamp: bool = false;
@@ -84,10 +88,15 @@ function closeGroup(at: usize): bool {
   if (f == NO_FAMILY) return true;
   const type = <i32>familyAt(f).type;
   if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) {
+    const countSeen = !isNaN(countValue);
+    if (!sawBucket && (countSeen || sumSeen)) return fail(ErrorCode.MISSING_INF_BUCKET, at);
     if (sawBucket && !sawInf) return fail(ErrorCode.MISSING_INF_BUCKET, at);
-    if (!sawBucket && (!isNaN(countValue) || sumSeen)) return fail(ErrorCode.MISSING_INF_BUCKET, at);
-    if (sawInf && !isNaN(countValue) && countValue != infValue) return fail(ErrorCode.INVALID_COUNT, at);
-    if (type == MetricType.HISTOGRAM && sumSeen && sawNegativeBucket) return fail(ErrorCode.INVALID_BUCKET, at);
+    // _count and _sum (_gcount and _gsum) come together, and the count is the +Inf bucket.
+    if (countSeen != sumSeen) return fail(ErrorCode.INVALID_COUNT, at);
+    if (countSeen && countValue != infValue) return fail(ErrorCode.INVALID_COUNT, at);
+    // A histogram with negative buckets has no meaningful sum; without them the sum is >= 0.
+    if (type == MetricType.HISTOGRAM && sawNegativeBucket && sumSeen) return fail(ErrorCode.INVALID_BUCKET, at);
+    if (sumSeen && !sawNegativeBucket && (isNaN(sumValue) || sumValue < 0)) return fail(ErrorCode.INVALID_VALUE, at);
   }
   return true;
 }
@@ -135,7 +144,7 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       if (exact && (isNaN(s.bound) || s.bound < 0 || s.bound > 1)) return fail(ErrorCode.INVALID_QUANTILE, at);
       if (exact && !isNaN(value) && value < 0) return fail(ErrorCode.INVALID_VALUE, at);
       if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.SUM) && !exact && (isNaN(value) || value < 0)) {
-        if (s.suffix == Suffix.COUNT || !isNaN(value)) return fail(ErrorCode.INVALID_VALUE, at);
+        return fail(ErrorCode.INVALID_VALUE, at);
       }
       break;
     case MetricType.INFO:
@@ -145,6 +154,7 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     case MetricType.STATESET:
       if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
       if (value != 0 && value != 1) return fail(ErrorCode.INVALID_STATESET_VALUE, at);
+      if (!hasLabelNamed(s, fam)) return fail(ErrorCode.MISSING_LABEL, at);
       break;
     default:
       if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
@@ -167,8 +177,10 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     groupHasTimestamp = hasTimestamp;
     groupTimestamp = timestamp;
   } else {
-    if (groupHasTimestamp && hasTimestamp && timestamp < groupTimestamp) return fail(ErrorCode.TIMESTAMP_DECREASED, at);
-    if (hasTimestamp) { groupTimestamp = timestamp; groupHasTimestamp = true; }
+    // Within a group, timestamps are on every sample or on none, and never go back.
+    if (hasTimestamp != groupHasTimestamp) return fail(ErrorCode.INVALID_TIMESTAMP, at);
+    if (hasTimestamp && timestamp < groupTimestamp) return fail(ErrorCode.TIMESTAMP_DECREASED, at);
+    groupTimestamp = timestamp;
   }
   if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) {
     if (s.suffix == Suffix.BUCKET) {
@@ -184,18 +196,74 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       if (isNaN(value) || value < 0 || value != Math.floor(value)) return fail(ErrorCode.INVALID_COUNT, at);
       countValue = value;
     } else if (s.suffix == Suffix.SUM || s.suffix == Suffix.GSUM) {
-      if (type == MetricType.HISTOGRAM && (isNaN(value) || value < 0) && !sawNegativeBucket) {
-        // A negative sum is only meaningful with negative buckets.
-        if (value < 0) sumSeen = true;
-      }
       sumSeen = true;
+      sumValue = value;
     }
   }
   lastSuffix = s.suffix;
   return true;
 }
 
+/** Stateset samples carry a label named after their family. */
+function hasLabelNamed(s: Series, fam: Family): bool {
+  const name = scrapeArena.data + fam.nameOffset;
+  const nameLen = fam.nameLen;
+  let p = s.labels;
+  const end = p + s.labelsLen;
+  while (p < end) {
+    const labelLen = readVarint(p + 1);
+    const labelStart = varintEnd;
+    const len = readVarint(labelStart + 1);
+    if (len == nameLen && memory.compare(varintEnd, name, nameLen) == 0) return true;
+    p = labelStart + labelLen;
+  }
+  return false;
+}
+
+/**
+ * A TYPE line: the family's name plus its type's suffixes must not be another family's name,
+ * and its name must not be another family's name plus one of that family's suffixes.
+ */
+export function omTypeClashes(f: u32, name: usize, nameLen: u32): bool {
+  const type = <i32>familyAt(f).type;
+  for (let suffix = Suffix.TOTAL; suffix <= Suffix.INFO; suffix++) {
+    if (!suffixAllowed(type, suffix)) continue;
+    const n = nameLen + suffixLength(suffix);
+    const buf = clashBuffer.reserve(n);
+    memory.copy(buf, name, nameLen);
+    writeSuffix(buf + nameLen, suffix);
+    hash128(buf, n, NAME_SEED);
+    const g = findFamily(hashLow);
+    if (g != NO_FAMILY && g != f) return true;
+  }
+  const own = suffixOf(name, nameLen);
+  if (own != Suffix.NONE) {
+    hash128(name, nameLen - suffixLength(own), NAME_SEED);
+    const g = findFamily(hashLow);
+    if (g != NO_FAMILY && g != f && (suffixAllowed(<i32>familyAt(g).type, own) || (familyAt(g).flags & F_TYPE) == 0)) return true;
+  }
+  return false;
+}
+
+let clashBuffer: ByteBuffer = ByteBuffer.create(256);
+
+function writeSuffix(p: usize, suffix: i32): void {
+  let text = "";
+  switch (suffix) {
+    case Suffix.TOTAL: text = "_total"; break;
+    case Suffix.CREATED: text = "_created"; break;
+    case Suffix.BUCKET: text = "_bucket"; break;
+    case Suffix.COUNT: text = "_count"; break;
+    case Suffix.SUM: text = "_sum"; break;
+    case Suffix.GCOUNT: text = "_gcount"; break;
+    case Suffix.GSUM: text = "_gsum"; break;
+    case Suffix.INFO: text = "_info"; break;
+  }
+  for (let i = 0; i < text.length; i++) store<u8>(p + i, <u8>text.charCodeAt(i));
+}
+
 /** End of input: close the last group (for its histogram checks). */
 export function omFinish(at: usize): bool {
+  setLineStart(at);
   return closeGroup(at);
 }
