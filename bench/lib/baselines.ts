@@ -3,6 +3,9 @@
  * 1.0 requests of at most `maxSamplesPerRequest` series:
  *
  * - reference: the whole body joined, src/reference's parseReference, then protobufjs.
+ *
+ * Both drop empty-valued labels as Prometheus (and the core) do, so all paths send the same
+ * series; the request sizes in the tables are a cross-check of that.
  * - obvious: what a Node service does without scrapewire: the body as one string (what
  *   `await res.text()` returns), the npm package parse-prometheus-text-format, label objects
  *   sorted into prometheus.WriteRequest objects, protobufjs, then snappyjs.
@@ -76,7 +79,8 @@ export function referenceParseEncode(
   for (let i = 0; i < parsed.samples.length; i++) {
     const sample = parsed.samples[i];
     series[i] = {
-      labels: sample.labels.map(([name, value]) => ({ name, value })),
+      // Prometheus drops empty-valued labels before remote write, and so does the core.
+      labels: sample.labels.filter(([, value]) => value !== '').map(([name, value]) => ({ name, value })),
       samples: [{ value: sample.value, timestamp: sample.timestampMs ?? timestampMs }],
     };
   }
@@ -90,7 +94,7 @@ function parseValue(text: string): number {
 
 function toSeries(name: string, labels: Record<string, string> | undefined, value: string, timestamp: number): TimeSeriesObject {
   const pairs = [{ name: '__name__', value: name }];
-  if (labels) for (const key of Object.keys(labels)) pairs.push({ name: key, value: labels[key] });
+  if (labels) for (const key of Object.keys(labels)) if (labels[key] !== '') pairs.push({ name: key, value: labels[key] });
   pairs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { labels: pairs, samples: [{ value: parseValue(value), timestamp }] };
 }
