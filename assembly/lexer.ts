@@ -125,6 +125,11 @@ function scanKey(p: usize, end: usize): usize {
     p++;
     while (p < end && isNameChar(load<u8>(p))) p++;
   }
+  if (format == FORMAT_TEXT && p < end && isBlank(load<u8>(p))) {
+    // Text format: blanks may separate the name from its label set.
+    const q = skipBlanks(p, end);
+    if (q < end && load<u8>(q) == 0x7B) p = q;
+  }
   if (p < end && load<u8>(p) == 0x7B) {
     p++;
     while (true) {
@@ -168,10 +173,14 @@ function parseSample(p: usize, end: usize): bool {
     if (ref == 0) return false;
   }
   p = keyEnd;
-  // Value.
-  if (p >= end || !isBlank(load<u8>(p))) return fail(ErrorCode.EXPECTED_VALUE, p);
-  p++;
-  if (format == FORMAT_TEXT) p = skipBlanks(p, end);
+  // Value: after one space (OpenMetrics), or after blanks or directly after '}' (text).
+  if (format == FORMAT_TEXT) {
+    if (p < end && !isBlank(load<u8>(p)) && load<u8>(p - 1) != 0x7D) return fail(ErrorCode.EXPECTED_VALUE, p);
+    p = skipBlanks(p, end);
+  } else {
+    if (p >= end || load<u8>(p) != 0x20) return fail(ErrorCode.EXPECTED_VALUE, p);
+    p++;
+  }
   let tokenEnd = p;
   while (tokenEnd < end && !isBlank(load<u8>(tokenEnd))) tokenEnd++;
   if (tokenEnd == p) return fail(ErrorCode.EXPECTED_VALUE, p);
@@ -324,6 +333,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
       scratch.pushBytes(start, <u32>(p - start));
     }
     setEntryValue(0, nameOffset, scratch.length - nameOffset);
+    p = skipBlanks(p, keyEnd);
   }
   if (p == keyEnd) return checkHasName(keyStart);
   // p is at '{'.

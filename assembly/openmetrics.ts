@@ -26,6 +26,8 @@ let sumValue: f64 = 0;
 let lastSuffix: u8 = 0;
 let groupTimestamp: f64 = NaN;
 let groupHasTimestamp: bool = false;
+let pointChecks: bool = true;
+let lastRef: u32 = 0;
 
 // Groups already closed in the current family: a small open-addressing set of hashes.
 let closedGroups: usize = 0;
@@ -87,7 +89,7 @@ function closeGroup(at: usize): bool {
   const f = currentFamily;
   if (f == NO_FAMILY) return true;
   const type = <i32>familyAt(f).type;
-  if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) {
+  if (pointChecks && (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM)) {
     const countSeen = !isNaN(countValue);
     if (!sawBucket && (countSeen || sumSeen)) return fail(ErrorCode.MISSING_INF_BUCKET, at);
     if (sawBucket && !sawInf) return fail(ErrorCode.MISSING_INF_BUCKET, at);
@@ -176,13 +178,20 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     lastSuffix = 0;
     groupHasTimestamp = hasTimestamp;
     groupTimestamp = timestamp;
+    pointChecks = true;
   } else {
     // Within a group, timestamps are on every sample or on none, and never go back.
     if (hasTimestamp != groupHasTimestamp) return fail(ErrorCode.INVALID_TIMESTAMP, at);
-    if (hasTimestamp && timestamp < groupTimestamp) return fail(ErrorCode.TIMESTAMP_DECREASED, at);
+    if (hasTimestamp && timestamp != groupTimestamp) {
+      // Several points of one group (promtool dumps interleave them): the same series must not
+      // go back in time; per-point histogram checks are off for the rest of the group.
+      if (ref == lastRef && timestamp < groupTimestamp) return fail(ErrorCode.TIMESTAMP_DECREASED, at);
+      pointChecks = false;
+    }
     groupTimestamp = timestamp;
   }
-  if (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM) {
+  lastRef = ref;
+  if (pointChecks && (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM)) {
     if (s.suffix == Suffix.BUCKET) {
       if ((s.flags & 1) == 0) return fail(ErrorCode.MISSING_LABEL, at);
       if (isNaN(s.bound) || s.bound <= lastBound && sawBucket) return fail(ErrorCode.BUCKETS_NOT_SORTED, at);
