@@ -17,13 +17,13 @@
  *   npx tsc -p tsconfig.json && npm run bench -- encode
  * or one process directly:
  *   node --expose-gc dist/bench/encode.bench.js
- * Environment: BENCH_PAYLOAD_SIZE=100MB (default 64MB), BENCH_ITERATIONS=5 (default 3).
+ * Environment: BENCH_PAYLOAD_SIZE=100MB (default 64MB), BENCH_ITERATIONS=5 (default 20).
  */
 import type * as protobuf from 'protobufjs';
 import { loadReferenceParser } from './lib/baselines';
 import { describeRun, payloadSizeFromEnv } from './lib/context';
 import { BenchCore, loadCore, releaseCore } from './lib/core';
-import { markdownTable, measureTasks, TaskSpec } from './lib/measure';
+import { iterationsFromEnv, markdownTable, measureTasks, TaskSpec } from './lib/measure';
 import { benchRemoteWriteTypes } from './lib/remote-write';
 import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
 
@@ -133,7 +133,8 @@ async function main(): Promise<void> {
 
   // rw1 pair, then rw2 pair (the sort is stable: core before protobufjs).
   tasks.sort((a, b) => a.name.slice(-3).localeCompare(b.name.slice(-3)));
-  const rows = await measureTasks(tasks);
+  // Encoding takes tens of ms, not seconds: 20 iterations by default for steadier means.
+  const rows = await measureTasks(tasks, iterationsFromEnv(20));
   releaseCore(core);
   console.log(`\n${describeRun('remote-write encode only', payload)}\n`);
   console.log(markdownTable(rows, 'protobufjs encode rw1'));

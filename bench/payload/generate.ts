@@ -174,6 +174,14 @@ export function collectPayload(options: PayloadOptions): { chunks: Buffer[]; sta
   }
 }
 
+/**
+ * The page as a byte stream with backpressure, e.g. as a loopback target's response body:
+ * `payloadStream({ kind: 'cadvisor', sizeBytes: 100e6, scrape: k }).pipe(response)`.
+ */
+export function payloadStream(options: PayloadOptions): Readable {
+  return Readable.from(generatePayload(options), { objectMode: false });
+}
+
 /** Parses "100MB", "64MiB", "512KB", "1e6" into bytes. */
 export function parseSize(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([KMG]i?B|B)?\s*$/i.exec(text);
