@@ -220,6 +220,12 @@ function parseSample(p: usize, end: usize): bool {
   }
   const s = seriesAt(ref);
   if (!assignFamily(s, keyStart)) return false;
+  if (format == FORMAT_TEXT && isNaN(s.bound) && s.flags != 0) {
+    // le on a histogram bucket and quantile on a summary sample must be numbers.
+    const type = <i32>familyAt(s.family).type;
+    if (type == MetricType.HISTOGRAM && s.suffix == Suffix.BUCKET && (s.flags & 1) != 0) return fail(ErrorCode.INVALID_BUCKET, keyStart);
+    if (type == MetricType.SUMMARY && s.suffix == Suffix.NONE && (s.flags & 2) != 0) return fail(ErrorCode.INVALID_QUANTILE, keyStart);
+  }
   if (format == FORMAT_OPENMETRICS) {
     if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart)) return false;
   }
@@ -580,8 +586,10 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
     // As in expfmt: "# HELP" or "# TYPE" without a name (or without text after it) is a comment.
     let q = skipBlanks(p, end);
     if (q == end) return true;
-    while (q < end && !isBlank(load<u8>(q))) q++;
-    if (skipBlanks(q, end) == end) return true;
+    if (isNameStart(load<u8>(q))) {
+      while (q < end && isNameChar(load<u8>(q))) q++;
+      if (skipBlanks(q, end) == end) return true;
+    }
   }
   if (p >= end) return fail(ErrorCode.INVALID_METRIC_NAME, p);
   p++;
