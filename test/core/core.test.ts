@@ -1,0 +1,213 @@
+/**
+ * The core's behaviour across scrapes: interning (a known series costs no memory), memory that
+ * follows live series and not body size, staleness markers, eviction under churn, the host's
+ * keep/drop/rewrite decisions, request splitting, metadata and exemplars.
+ */
+import { Core, type Label } from '../../src/core';
+import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
+import { bits, rowsFromRw1, rowsFromRw2 } from '../helpers/core-harness';
+
+const STALE_NAN_BITS = '7ff0000000000002';
+
+function page(series: number, offset = 0, value = 1): Buffer {
+  const lines: string[] = ['# HELP m_total A counter.', '# TYPE m_total counter'];
+  for (let i = 0; i < series; i++) lines.push(`m_total{pod="pod-${i + offset}",namespace="ns-${(i + offset) % 7}"} ${value + i}`);
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+function rw1Rows(core: Core) {
+  const requests: Uint8Array[] = [];
+  core.encode('rw1', {}, (r) => requests.push(r.slice()));
+  return rowsFromRw1(requests);
+}
+
+test('a second scrape of the same series grows the label arena by 0 bytes and memory not at all', async () => {
+  const core = Core.create();
+  await core.scrape([page(5000)], { format: 'text', timestampMs: 1000 });
+  const first = core.memoryStats();
+  const summary = await core.scrape([page(5000, 0, 2)], { format: 'text', timestampMs: 2000 });
+  const second = core.memoryStats();
+  expect(summary.newSeries).toBe(0);
+  expect(second.labelArenaBytes).toBe(first.labelArenaBytes);
+  expect(second.wasmBytes).toBe(first.wasmBytes);
+});
+
+test('memory is bounded by the unique label bytes, and a page padded to 50 MB costs no more', async () => {
+  const series = 20_000;
+  const body = page(series);
+  // Unique label bytes as remote-write encodes them: name and value of each label, plus framing.
+  const core = Core.create();
+  const empty = core.memoryStats().wasmBytes;
+  await core.scrape([body], { format: 'text', timestampMs: 1000 });
+  const stats = core.memoryStats();
+  const labelBytes = stats.labelArenaBytes;
+  expect(labelBytes).toBeGreaterThan(series * 40);
+  // Per series: its label block (+16 bytes of allocator header and alignment), a 64-byte record,
+  // two 16-byte index slots at <= 50% load (64), 20 bytes of columns (x2 for the previous scrape).
+  // The allocator grows memory by doubling it, so the reserved size may reach twice what is used.
+  const used = labelBytes + series * (16 + 64 + 64 + 40) + (4 << 20);
+  expect(stats.wasmBytes).toBeLessThanOrEqual(empty + 2 * used);
+
+  // The same series with 50 MB of comment lines around them: body size must not matter.
+  const padded = Core.create();
+  const comment = Buffer.from(`# ${'padding '.repeat(8000)}\n`);
+  function* chunks(): Generator<Uint8Array> {
+    for (let sent = 0; sent < 50 << 20; sent += comment.length) yield comment;
+    yield body;
+  }
+  await padded.scrape(chunks(), { format: 'text', timestampMs: 1000 });
+  expect(padded.memoryStats().wasmBytes).toBe(stats.wasmBytes);
+});
+
+test('a vanished series gets exactly one staleness marker, at the next scrape timestamp', async () => {
+  const core = Core.create();
+  await core.scrape([Buffer.from('a 1\nb 2\n')], { format: 'text', timestampMs: 1000 });
+  let summary = await core.scrape([Buffer.from('a 1\n')], { format: 'text', timestampMs: 2000 });
+  expect(summary.staleSeries).toBe(1);
+  const rows = rw1Rows(core);
+  expect(rows.map((r) => [r.labels, bits(r.value), r.timestamp])).toEqual([
+    [[['__name__', 'a']], bits(1), 2000],
+    [[['__name__', 'b']], STALE_NAN_BITS, 2000],
+  ]);
+  summary = await core.scrape([Buffer.from('a 1\n')], { format: 'text', timestampMs: 3000 });
+  expect(summary.staleSeries).toBe(0);
+  expect(rw1Rows(core)).toHaveLength(1);
+});
+
+test('staleness markers can be left out of a request', async () => {
+  const core = Core.create();
+  await core.scrape([Buffer.from('a 1\nb 2\n')], { format: 'text', timestampMs: 1000 });
+  await core.scrape([Buffer.from('a 1\n')], { format: 'text', timestampMs: 2000 });
+  const requests: Uint8Array[] = [];
+  core.encode('rw1', { includeStale: false }, (r) => requests.push(r.slice()));
+  expect(rowsFromRw1(requests)).toHaveLength(1);
+});
+
+test('series churn does not grow memory without end: unseen series are evicted and reused', async () => {
+  const core = Core.create({ evictAfterScrapes: 2 });
+  let peakArena = 0;
+  let wasmAfterWarmup = 0;
+  for (let scrape = 0; scrape < 60; scrape++) {
+    // 2,000 series, a quarter of them replaced every scrape (pods coming and going).
+    await core.scrape([page(2000, scrape * 500)], { format: 'text', timestampMs: 1000 * (scrape + 1) });
+    const stats = core.memoryStats();
+    if (scrape === 10) wasmAfterWarmup = stats.wasmBytes;
+    if (scrape >= 10) peakArena = Math.max(peakArena, stats.labelArenaBytes);
+    expect(stats.series).toBeLessThanOrEqual(2000 + 3 * 500);
+  }
+  expect(core.memoryStats().wasmBytes).toBe(wasmAfterWarmup);
+  expect(peakArena).toBeLessThan(3500 * 70);
+});
+
+test('the resolver is asked once per new series, and its keep / drop / rewrite decisions stick', async () => {
+  const core = Core.create();
+  const asked: Label[][] = [];
+  const resolve = (batch: readonly { labels: Label[] }[]) => {
+    asked.push(...batch.map((s) => s.labels));
+    return batch.map((s) => {
+      const name = s.labels.find(([n]) => n === '__name__')![1];
+      if (name === 'drop_me') return { action: 'drop' as const };
+      if (name === 'rename_me') return { action: 'rewrite' as const, labels: [['__name__', 'renamed'], ['job', 'x'], ['a', '1']] as Label[] };
+      return { action: 'keep' as const };
+    });
+  };
+  const body = Buffer.from('keep_me{a="1"} 1\ndrop_me 2\nrename_me{a="1"} 3\n');
+  let summary = await core.scrape([body], { format: 'text', timestampMs: 1000 }, resolve);
+  expect(asked).toHaveLength(3);
+  expect(summary.samples).toBe(3);
+  expect(summary.samplesPostRelabel).toBe(2);
+  const expected = [
+    { labels: [['__name__', 'keep_me'], ['a', '1']], value: 1, timestamp: 1000 },
+    { labels: [['__name__', 'renamed'], ['a', '1'], ['job', 'x']], value: 3, timestamp: 1000 },
+  ];
+  expect(rw1Rows(core)).toEqual(expected);
+  summary = await core.scrape([body], { format: 'text', timestampMs: 2000 }, resolve);
+  expect(asked).toHaveLength(3);
+  expect(summary.samplesPostRelabel).toBe(2);
+  expect(rw1Rows(core).map((r) => r.labels)).toEqual(expected.map((r) => r.labels));
+});
+
+test('requests are split at maxSamplesPerRequest, in order, 1.0 and 2.0 alike', async () => {
+  const core = Core.create();
+  await core.scrape([page(1234)], { format: 'text', timestampMs: 1000 });
+  for (const protocol of ['rw1', 'rw2'] as const) {
+    const sizes: number[] = [];
+    const requests: Uint8Array[] = [];
+    const count = core.encode(protocol, { maxSamplesPerRequest: 500 }, (r, n) => {
+      sizes.push(n);
+      requests.push(r.slice());
+    });
+    expect(count).toBe(3);
+    expect(sizes).toEqual([500, 500, 234]);
+    const rows = protocol === 'rw1' ? rowsFromRw1(requests) : rowsFromRw2(requests);
+    expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 1234 }, (_, i) => 1 + i));
+  }
+});
+
+test('remote write 2.0 carries metadata inline and exemplars; 1.0 metadata goes in its own request', async () => {
+  const core = Core.create();
+  const body = Buffer.from(
+    [
+      '# TYPE req counter',
+      '# HELP req Requests "served".',
+      'req_total{code="200"} 10 # {trace_id="abc"} 1 1700000000.5',
+      'req_created{code="200"} 1700000000',
+      '# TYPE lat_seconds histogram',
+      '# UNIT lat_seconds seconds',
+      'lat_seconds_bucket{le="0.1"} 1',
+      'lat_seconds_bucket{le="+Inf"} 2',
+      'lat_seconds_count 2',
+      'lat_seconds_sum 0.3',
+      '# EOF',
+      '',
+    ].join('\n'),
+  );
+  await core.scrape([body], { format: 'openmetrics', timestampMs: 5000 });
+  const requests: Uint8Array[] = [];
+  core.encode('rw2', {}, (r) => requests.push(r.slice()));
+  const decoded = decodeRw2(requests[0]);
+  const symbols: string[] = decoded.symbols;
+  const first = decoded.timeseries[0];
+  expect(first.metadata.type).toBe('METRIC_TYPE_COUNTER');
+  expect(symbols[first.metadata.help_ref]).toBe('Requests "served".');
+  expect(first.exemplars).toHaveLength(1);
+  expect(first.exemplars[0].value).toBe(1);
+  expect(Number(first.exemplars[0].timestamp)).toBe(1_700_000_000_500);
+  expect(first.exemplars[0].labels_refs.map((i: number) => symbols[i])).toEqual(['trace_id', 'abc']);
+  const bucket = decoded.timeseries[2];
+  expect(bucket.metadata.type).toBe('METRIC_TYPE_HISTOGRAM');
+  expect(symbols[bucket.metadata.unit_ref]).toBe('seconds');
+
+  const metadata = decodeRw1(core.encodeMetadata()!.slice()).metadata;
+  expect(metadata.map((m: { metric_family_name: string; type: string; unit: string }) => [m.metric_family_name, m.type, m.unit ?? ''])).toEqual([
+    ['req', 'COUNTER', ''],
+    ['lat_seconds', 'HISTOGRAM', 'seconds'],
+  ]);
+});
+
+test('honorTimestamps false replaces samples\' own timestamps with the scrape\'s', async () => {
+  const core = Core.create();
+  await core.scrape([Buffer.from('a 1 12345\n')], { format: 'text', timestampMs: 9000, honorTimestamps: false });
+  expect(rw1Rows(core)[0].timestamp).toBe(9000);
+  await core.scrape([Buffer.from('a 1 12345\n')], { format: 'text', timestampMs: 9000 });
+  expect(rw1Rows(core)[0].timestamp).toBe(12345);
+});
+
+test('the snapshot columns hold every sample for consumers to read without parsing again', async () => {
+  const core = Core.create();
+  await core.scrape([Buffer.from('a 1.5\nb{x="y"} -2 777\n')], { format: 'text', timestampMs: 1000 });
+  const snapshot = core.snapshot();
+  expect(Array.from(snapshot.values)).toEqual([1.5, -2]);
+  expect(Array.from(snapshot.timestamps)).toEqual([1000, 777]);
+  expect(core.labelsOf(snapshot.refs[1])).toEqual([['__name__', 'b'], ['x', 'y']]);
+});
+
+test('the same series spelled two ways (label order, blanks) is one series', async () => {
+  const core = Core.create();
+  const summary = await core.scrape([Buffer.from('m{a="1",b="2"} 1\nm{b="2", a="1"} 2\n')], { format: 'text', timestampMs: 1 });
+  expect(summary.newSeries).toBe(1);
+  expect(core.duplicateSamples).toBe(1);
+  expect(rowsFromRw2((() => { const r: Uint8Array[] = []; core.encode('rw2', {}, (b) => r.push(b.slice())); return r; })())).toEqual([
+    { labels: [['__name__', 'm'], ['a', '1'], ['b', '2']], value: 1, timestamp: 1 },
+  ]);
+});
