@@ -48,7 +48,7 @@ test.each(cases)('%j (%s) -> %s', async (text, format, message, code) => {
 test('a label value that is not UTF-8 is rejected', async () => {
   const core = Core.create();
   const body = Buffer.concat([Buffer.from('x{a="'), Buffer.from([0xff]), Buffer.from('"} 1\n')]);
-  const err = await core.scrape([body], { format: 'text', timestampMs: 0 }).catch((e: ScrapewireError) => e);
+  const err = (await core.scrape([body], { format: 'text', timestampMs: 0 }).catch((e: unknown) => e)) as ScrapewireError;
   expect(err.message).toBe('line 1, column 8: invalid UTF-8');
   expect(err.code).toBe('ERR_PARSE');
 });
