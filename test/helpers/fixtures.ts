@@ -9,7 +9,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-export const FIXTURES_DIR = join(__dirname, '..', 'fixtures');
+import { FIXTURES_DIR } from './paths';
+export { FIXTURES_DIR };
 export const EXPOSITION_DIR = join(FIXTURES_DIR, 'exposition');
 export const OPENMETRICS_SUITE_DIR = join(FIXTURES_DIR, 'openmetrics', 'parsers');
 
