@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 
 function findRoot(from: string): string {
   let dir = from;
-  while (!existsSync(join(dir, 'package.json'))) {
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'test', 'fixtures'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${from}`);
+    if (parent === dir) throw new Error(`no repository root (package.json and test/fixtures) above ${from}`);
     dir = parent;
   }
   return dir;
