@@ -115,6 +115,7 @@ function skipQuoted(p: usize, end: usize): usize {
 
 /** Where the series key `name{...}` that starts at p ends (exclusive), or 0 on error. */
 function scanKey(p: usize, end: usize): usize {
+  const keyStart = p;
   let c = <u32>load<u8>(p);
   if (c == 0x22) {
     const q = skipQuoted(p, end);
@@ -133,7 +134,11 @@ function scanKey(p: usize, end: usize): usize {
   if (p < end && load<u8>(p) == 0x7B) {
     p++;
     while (true) {
-      if (p >= end) { fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end); return 0; }
+      if (p >= end) {
+        // No closing brace: let the full label parser say precisely what went wrong where.
+        if (parseLabels(keyStart, end)) fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end);
+        return 0;
+      }
       c = load<u8>(p);
       if (c == 0x7D) return p + 1;
       if (c == 0x22) {
@@ -347,6 +352,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
   let first = true;
   while (true) {
     p = skipBlanks(p, keyEnd);
+    if (p >= keyEnd) return fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, p);
     c = load<u8>(p);
     if (c == 0x7D) {
       if (!first && format == FORMAT_OPENMETRICS && load<u8>(p - 1) == 0x2C) return fail(ErrorCode.INVALID_LABEL_NAME, p);
@@ -356,6 +362,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
       // after a label: ',' then the next label (a trailing comma is fine in text format)
       if (c != 0x2C) return fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, p);
       p = skipBlanks(p + 1, keyEnd);
+      if (p >= keyEnd) return fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, p);
       c = load<u8>(p);
       if (c == 0x7D) {
         if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_LABEL_NAME, p);
@@ -379,6 +386,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     }
     const nameLen = scratch.length - nameOffset;
     p = skipBlanks(p, keyEnd);
+    if (p >= keyEnd) return fail(ErrorCode.EXPECTED_EQUAL, p);
     c = load<u8>(p);
     if (quotedName && (c == 0x2C || c == 0x7D)) {
       // The metric name inside the braces.
@@ -394,7 +402,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     if (nameLen == 0) return fail(ErrorCode.INVALID_LABEL_NAME, p);
     if (c != 0x3D) return fail(ErrorCode.EXPECTED_EQUAL, p);
     p = skipBlanks(p + 1, keyEnd);
-    if (load<u8>(p) != 0x22) return fail(ErrorCode.EXPECTED_LABEL_VALUE, p);
+    if (p >= keyEnd || load<u8>(p) != 0x22) return fail(ErrorCode.EXPECTED_LABEL_VALUE, p);
     const valueOffset = scratch.length;
     p = unquote(p, keyEnd, false);
     if (p == 0) return false;

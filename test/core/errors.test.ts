@@ -18,7 +18,7 @@ async function parseError(text: string, format: ExpositionFormat = 'text', optio
 }
 
 const cases: [string, ExpositionFormat, string, string][] = [
-  ['a{b="c" 1\n', 'text', 'line 1, column 10: expected "," or "}" after label value', 'ERR_PARSE'],
+  ['a{b="c" 1\n', 'text', 'line 1, column 9: expected "," or "}" after label value', 'ERR_PARSE'],
   ['ok 1\nbad{=} 1\n', 'text', 'line 2, column 5: invalid label name', 'ERR_PARSE'],
   ['x{a=b} 1\n', 'text', 'line 1, column 5: expected a quoted label value', 'ERR_PARSE'],
   ['x{a+="b"} 1\n', 'text', 'line 1, column 4: expected "=" after label name', 'ERR_PARSE'],
