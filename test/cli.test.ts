@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import SnappyJS from 'snappyjs';
+import { snappyUncompress } from '../src/remote/snappy';
 import { main } from '../src/cli';
 import { decodeRw1, decodeRw2 } from './helpers/remote-write-proto';
 import { REPO_ROOT } from './helpers/paths';
@@ -80,7 +80,7 @@ test('check config reports a broken configuration with file and line', async () 
 test('encode writes one snappy-compressed rw1 request with the given timestamp', async () => {
   const r = await run(['encode', '--timestamp', '5000', good]);
   expect(r.code).toBe(0);
-  const request = decodeRw1(SnappyJS.uncompress(new Uint8Array(r.stdout)));
+  const request = decodeRw1(snappyUncompress(new Uint8Array(r.stdout)));
   const rows = request.timeseries.map((ts: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: number }[] }) => [
     ts.labels.map((l) => `${l.name}=${l.value}`).join(','),
     ts.samples[0].value,
