@@ -1,0 +1,93 @@
+/**
+ * Where a scrape's samples go: a SampleSink takes one remote-write request at a time in the shape
+ * of RemoteWriter.write (src/remote/remote-writer.ts), so a RemoteWriter is a SampleSink as is.
+ *
+ * `writeScrape` turns a core's last scrape (samples plus staleness markers) into such requests.
+ * With one message kind the request handed to the sink is a view into WASM memory, valid only
+ * during `sink.write` (RemoteWriter compresses it before returning, see send-queue.ts enqueue).
+ * With two kinds, the 1.0 requests are copied first and paired by index with the 2.0 views: both
+ * encoders split at the same sample boundaries (remotewrite.ts skips the same non-kept series).
+ */
+import type { Core } from '../core/core';
+import { ScrapewireError } from '../core/errors';
+import type { RemoteWriteMessage } from '../remote/endpoint-config';
+
+export const RW1_MESSAGE: RemoteWriteMessage = 'prometheus.WriteRequest';
+export const RW2_MESSAGE: RemoteWriteMessage = 'io.prometheus.write.v2.Request';
+
+/** One request, as RemoteWriter.write takes it (src/remote's RequestProducer). */
+export interface SinkRequest {
+  samples: number;
+  newestTimestampMs: number;
+  shardKey?: string;
+  /** The request, uncompressed. Valid only until `write` returns: copy or compress it there. */
+  encode(message: RemoteWriteMessage): Uint8Array;
+}
+
+export interface SampleSink {
+  /**
+   * Message kinds `write` may ask for (RemoteWriter: RW2 for 2.0 endpoints, RW1 for 1.0 ones and
+   * for the 1.0 fallback). Default: both.
+   */
+  readonly messages?: readonly RemoteWriteMessage[];
+  write(request: SinkRequest): unknown;
+}
+
+export interface WriteScrapeOptions {
+  shardKey: string;
+  /** Newest timestamp of the scrape (its own timestamp unless samples carried later ones). */
+  newestTimestampMs: number;
+  maxSamplesPerRequest?: number;
+}
+
+/** Encodes the core's last scrape and hands every request to the sink; returns samples written. */
+export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOptions): number {
+  const messages = sink.messages ?? [RW1_MESSAGE, RW2_MESSAGE];
+  const wantsRw1 = messages.includes(RW1_MESSAGE);
+  const wantsRw2 = messages.includes(RW2_MESSAGE);
+  const encodeOptions = { maxSamplesPerRequest: options.maxSamplesPerRequest ?? 0 };
+  const { shardKey, newestTimestampMs } = options;
+  let written = 0;
+
+  const unavailable = (message: RemoteWriteMessage): never => {
+    throw new ScrapewireError('ERR_USAGE', `sink asked for ${message}, which it did not list in messages`);
+  };
+
+  if (wantsRw1 !== wantsRw2) {
+    const protocol = wantsRw1 ? 'rw1' : 'rw2';
+    const only = wantsRw1 ? RW1_MESSAGE : RW2_MESSAGE;
+    core.encode(protocol, encodeOptions, (request, samples) => {
+      written += samples;
+      sink.write({
+        samples, newestTimestampMs, shardKey,
+        encode: (message) => (message === only ? request : unavailable(message)),
+      });
+    });
+    return written;
+  }
+
+  const rw1: Uint8Array[] = [];
+  core.encode('rw1', encodeOptions, (request) => { rw1.push(request.slice()); });
+  let index = 0;
+  core.encode('rw2', encodeOptions, (request, samples) => {
+    const copy = rw1[index++];
+    written += samples;
+    sink.write({
+      samples, newestTimestampMs, shardKey,
+      encode: (message) => {
+        if (message === RW2_MESSAGE) return request;
+        if (copy === undefined) throw new ScrapewireError('ERR_CORE_STATE', 'rw1 and rw2 encoders split the scrape differently');
+        return copy;
+      },
+    });
+  });
+  return written;
+}
+
+/** Newest timestamp among the core's last scrape's samples, at least `scrapeTimestampMs`. */
+export function newestTimestamp(core: Core, scrapeTimestampMs: number): number {
+  const { timestamps } = core.snapshot();
+  let newest = scrapeTimestampMs;
+  for (let i = 0; i < timestamps.length; i++) if (timestamps[i] > newest) newest = timestamps[i];
+  return newest;
+}

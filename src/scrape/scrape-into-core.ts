@@ -1,0 +1,53 @@
+/**
+ * One scrape from an HttpScraper into a Core: the request, the streamed body fed chunk by chunk,
+ * the end of the body and the resolution of new series. Shared by the scrape loop (target.ts)
+ * and the scrape cache (src/sources/scrape-cache.ts), so both leave a core in the same state.
+ *
+ * On any failure the core is left as if the scrape never happened (core.abort() if it had
+ * begun: the previous good scrape stays the reference for staleness) and the error is a
+ * ScrapewireError naming the target.
+ */
+import type { Core } from '../core/core';
+import { ScrapewireError } from '../core/errors';
+import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import type { HttpScraper } from './http-scraper';
+
+export interface ScrapeIntoCoreOptions {
+  /** The scrape's timestamp (its start), in ms. */
+  timestampMs: number;
+  honorTimestamps: boolean;
+  signal?: AbortSignal;
+  resolve?: NewSeriesResolver;
+}
+
+export interface CoreScrape {
+  summary: ScrapeSummary;
+  format: ExpositionFormat;
+}
+
+export async function scrapeIntoCore(http: HttpScraper, core: Core, options: ScrapeIntoCoreOptions): Promise<CoreScrape> {
+  let begun = false;
+  try {
+    const response = await http.scrape(options.signal);
+    try {
+      core.begin({ format: response.format, timestampMs: options.timestampMs, honorTimestamps: options.honorTimestamps });
+      begun = true;
+      for await (const chunk of response.body) core.feed(chunk);
+      return { summary: core.finish(options.resolve), format: response.format };
+    } finally {
+      response.discard();
+    }
+  } catch (err) {
+    // Only a begun scrape may be aborted: abort() makes the previous scrape's refs the current
+    // ones, which would shift the staleness reference back by one if nothing had begun.
+    if (begun) core.abort();
+    throw asScrapeError(err, http.target);
+  }
+}
+
+/** Any failure of a scrape as a ScrapewireError naming `target`. */
+export function asScrapeError(err: unknown, target: string): ScrapewireError {
+  if (err instanceof ScrapewireError) return err.target === undefined ? err.withTarget(target) : err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ScrapewireError('ERR_CORE_STATE', `scrape failed: ${reason}`, { target, cause: err });
+}

@@ -1,0 +1,36 @@
+/**
+ * Self-metrics of the scrape loop, registered once per prom-client Registry (never the global
+ * one) and labelled by job, so every target of every loop shares one set.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface ScrapeMetrics {
+  /** Scrapes by outcome: `success` or the ScrapewireError code (ERR_HTTP_STATUS, ERR_SAMPLE_LIMIT...). */
+  scrapes: Counter<'job' | 'result'>;
+  /** Ticks skipped because the target's previous scrape was still running. */
+  skippedTicks: Counter<'job'>;
+  /** Exposition lines skipped with on_parse_error: skip. */
+  skippedLines: Counter<'job'>;
+  /** Samples handed to the sink (scraped, report series and staleness markers). */
+  samplesWritten: Counter<'job'>;
+  /** Targets currently scraped. */
+  targets: Gauge<'job'>;
+}
+
+const byRegistry = new WeakMap<Registry, ScrapeMetrics>();
+
+export function scrapeMetrics(registry: Registry): ScrapeMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  const p = 'scrapewire_scrape_';
+  const metrics: ScrapeMetrics = {
+    scrapes: new Counter({ name: `${p}scrapes_total`, help: 'Scrapes by job and outcome (success or an error code).', labelNames: ['job', 'result'], registers }),
+    skippedTicks: new Counter({ name: `${p}skipped_ticks_total`, help: 'Scheduled scrapes skipped because the previous scrape of the target was still running.', labelNames: ['job'], registers }),
+    skippedLines: new Counter({ name: `${p}skipped_lines_total`, help: 'Malformed exposition lines skipped (on_parse_error: skip).', labelNames: ['job'], registers }),
+    samplesWritten: new Counter({ name: `${p}samples_written_total`, help: 'Samples handed to remote write, staleness markers and report series included.', labelNames: ['job'], registers }),
+    targets: new Gauge({ name: `${p}targets`, help: 'Targets being scraped.', labelNames: ['job'], registers }),
+  };
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

@@ -1,0 +1,222 @@
+/**
+ * TargetScraper: one scrape target, its HttpScraper, its Core and its report series, and what
+ * one scrape of it does from request to sink:
+ *
+ *   request + streamed body -> core (new series: target labels, metric relabeling, label limits)
+ *   -> sample_limit -> encode the scrape -> sink; report series (up=1...) -> sink
+ *
+ * A scrape that fails (HTTP error, timeout, body limit, parse error with on_parse_error: fail,
+ * a limit) pushes nothing of itself: the core drops it (abort), then an empty scrape at the same
+ * timestamp gives every series of the last good scrape one staleness marker, and up=0 is
+ * reported. A second failure in a row finds nothing left to mark. stop() does the same for a
+ * target that went away, report series included.
+ *
+ * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
+ */
+import { Core } from '../core/core';
+import { ScrapewireError } from '../core/errors';
+import type { Label, ScrapeSummary } from '../core/types';
+import type { Relabeler } from '../relabel/relabeler';
+import { HttpScraper } from './http-scraper';
+import type { HttpTargetOptions } from './http-target-options';
+import { failedReport, ReportSeries, successReport } from './report-series';
+import { newestTimestamp, writeScrape, type SampleSink } from './sample-sink';
+import { asScrapeError, scrapeIntoCore } from './scrape-into-core';
+import type { ScrapeMetrics } from './scrape-metrics';
+import { SeriesLabeler } from './series-labels';
+
+/** Everything that defines one target, as built from a scrape_config (target-labels.ts). */
+export interface TargetSpec {
+  job: string;
+  /** Target labels after relabeling, without `__` names; job and instance included. Sorted. */
+  labels: Label[];
+  intervalMs: number;
+  /** HTTP settings: url (params applied), timeout, body limit, auth, TLS. */
+  http: HttpTargetOptions;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  onParseError: 'fail' | 'skip';
+  sampleLimit: number;
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
+  metricRelabeler?: Relabeler;
+}
+
+export interface TargetScraperOptions {
+  sink: SampleSink;
+  metrics: ScrapeMetrics;
+  /** Wall clock in ms (scrape timestamps and durations). Default Date.now. */
+  now?: () => number;
+  /** Split requests at this many samples (max_samples_per_send). 0: one request per scrape. */
+  maxSamplesPerRequest?: number;
+}
+
+export interface ScrapeOutcome {
+  timestampMs: number;
+  durationMs: number;
+  /** Undefined when the scrape succeeded. */
+  error?: ScrapewireError;
+  summary?: ScrapeSummary;
+  /** Samples handed to the sink, staleness markers and report series included. */
+  samplesWritten: number;
+}
+
+export type TargetHealth = 'unknown' | 'up' | 'down';
+
+/** job + URL: what the start offset is spread by, and the shard key that keeps a target's requests in order. */
+export function targetIdentity(spec: Pick<TargetSpec, 'job' | 'http'>): string {
+  return `${spec.job}\u0000${spec.http.url}`;
+}
+
+export class TargetScraper {
+  readonly identity: string;
+  readonly http: HttpScraper;
+  private readonly core: Core;
+  private readonly report: ReportSeries;
+  private readonly labeler: SeriesLabeler;
+  private readonly now: () => number;
+  private readonly abortController = new AbortController();
+  private stopped = false;
+  private inFlight: Promise<ScrapeOutcome> | undefined;
+
+  health: TargetHealth = 'unknown';
+  lastError: ScrapewireError | undefined;
+  lastScrapeMs = 0;
+  lastDurationMs = 0;
+  scrapeCount = 0;
+
+  constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
+    this.identity = targetIdentity(spec);
+    this.http = new HttpScraper(spec.http);
+    this.core = Core.create({ onParseError: spec.onParseError });
+    this.report = new ReportSeries(spec.labels);
+    this.labeler = new SeriesLabeler({
+      targetLabels: spec.labels,
+      honorLabels: spec.honorLabels,
+      metricRelabeler: spec.metricRelabeler,
+      limits: {
+        labelLimit: spec.labelLimit,
+        labelNameLengthLimit: spec.labelNameLengthLimit,
+        labelValueLengthLimit: spec.labelValueLengthLimit,
+      },
+    });
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The URL without credentials: the name errors carry. */
+  get target(): string {
+    return this.http.target;
+  }
+
+  /** Whether a scrape is running (the loop then skips the tick). */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** One scrape, start to sink. Rejects only when misused (during another scrape, after stop). */
+  scrape(): Promise<ScrapeOutcome> {
+    if (this.stopped) return Promise.reject(new ScrapewireError('ERR_USAGE', 'scrape() after stop()', { target: this.target }));
+    if (this.inFlight !== undefined) return Promise.reject(new ScrapewireError('ERR_USAGE', 'scrape() while the previous scrape is running', { target: this.target }));
+    const running = this.run().finally(() => { this.inFlight = undefined; });
+    this.inFlight = running;
+    return running;
+  }
+
+  private async run(): Promise<ScrapeOutcome> {
+    const timestampMs = Math.floor(this.now());
+    const { spec } = this;
+    this.labeler.reset();
+    let summary: ScrapeSummary | undefined;
+    let error: ScrapewireError | undefined;
+    try {
+      ({ summary } = await scrapeIntoCore(this.http, this.core, {
+        timestampMs,
+        honorTimestamps: spec.honorTimestamps,
+        signal: this.abortController.signal,
+        resolve: this.labeler.resolve,
+      }));
+      error = this.limitError(summary);
+    } catch (err) {
+      error = asScrapeError(err, this.target);
+    }
+    if (error !== undefined && summary !== undefined) this.core.abort();
+    // A series over a label limit is forgotten, so the next scrape resolves (and checks) it again.
+    for (const ref of this.labeler.violations) this.core.forget(ref);
+    if (error !== undefined) this.emptyScrape(timestampMs);
+
+    const durationMs = Math.max(0, this.now() - timestampMs);
+    const { metrics } = this.options;
+    const job = spec.job;
+    if (summary !== undefined && summary.skippedLines > 0) metrics.skippedLines.inc({ job }, summary.skippedLines);
+    metrics.scrapes.inc({ job, result: error === undefined ? 'success' : error.code });
+
+    const durationSeconds = durationMs / 1000;
+    const report = error === undefined ? successReport(summary!, durationSeconds) : failedReport(durationSeconds);
+    if (error !== undefined && summary !== undefined) {
+      // Prometheus still reports what a scrape over a limit contained.
+      report.samplesScraped = summary.samples;
+      report.samplesPostMetricRelabeling = summary.samplesPostRelabel;
+    }
+    let samplesWritten = this.push(this.core, error === undefined ? newestTimestamp(this.core, timestampMs) : timestampMs);
+    this.report.record(report, timestampMs);
+    samplesWritten += this.push(this.report.core, timestampMs);
+    metrics.samplesWritten.inc({ job }, samplesWritten);
+
+    this.health = error === undefined ? 'up' : 'down';
+    this.lastError = error;
+    this.lastScrapeMs = timestampMs;
+    this.lastDurationMs = durationMs;
+    this.scrapeCount++;
+    return { timestampMs, durationMs, error, summary, samplesWritten };
+  }
+
+  private limitError(summary: ScrapeSummary): ScrapewireError | undefined {
+    const violation = this.labeler.firstViolation;
+    if (violation !== undefined) return violation.withTarget(this.target);
+    const limit = this.spec.sampleLimit;
+    if (limit > 0 && summary.samplesPostRelabel > limit) {
+      return new ScrapewireError('ERR_SAMPLE_LIMIT',
+        `sample_limit exceeded (samples: ${summary.samplesPostRelabel}, limit: ${limit})`, { target: this.target });
+    }
+    return undefined;
+  }
+
+  /** A scrape with no samples: every series of the previous scrape goes stale (once). */
+  private emptyScrape(timestampMs: number): void {
+    this.core.begin({ format: 'text', timestampMs, honorTimestamps: false });
+    this.core.finish();
+  }
+
+  private push(core: Core, newestTimestampMs: number): number {
+    return writeScrape(core, this.options.sink, {
+      shardKey: this.identity,
+      newestTimestampMs,
+      maxSamplesPerRequest: this.options.maxSamplesPerRequest,
+    });
+  }
+
+  /**
+   * The target went away: aborts a scrape in flight (the caller waits for it first, see
+   * ScrapeLoop), writes one staleness marker for each of its series and report series, and
+   * closes the HTTP client.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abortController.abort(new ScrapewireError('ERR_USAGE', 'target stopped', { target: this.target }));
+    // The aborted scrape finishes first (it fails, marking its series stale): one user of the core at a time.
+    if (this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
+    const timestampMs = Math.floor(this.now());
+    let written = 0;
+    try {
+      this.emptyScrape(timestampMs);
+      written += this.push(this.core, timestampMs);
+      this.report.markStale(timestampMs);
+      written += this.push(this.report.core, timestampMs);
+    } finally {
+      this.options.metrics.samplesWritten.inc({ job: this.spec.job }, written);
+      await this.http.close();
+    }
+  }
+}
