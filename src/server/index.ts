@@ -1,0 +1,14 @@
+/** The collector's own HTTP server, self metrics and logger. */
+export { startServer } from './server';
+export { createSelfMetricsRegistry, type SelfMetricsOptions } from './self-metrics';
+export { createLogger, secretPaths, type LoggerOptions, type LogLevel } from './logger';
+export { buildTargetsResponse, toActiveTarget, type ApiActiveTarget, type TargetsApiResponse } from './targets-api';
+export type {
+  CollectorControl,
+  Logger,
+  RunningServer,
+  ServerOptions,
+  TargetHealth,
+  TargetProvider,
+  TargetStatus,
+} from './types';
