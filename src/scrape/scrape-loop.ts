@@ -90,14 +90,25 @@ export class ScrapeLoop {
 
   /**
    * Makes the running set equal to `specs`: starts new targets, stops the ones not listed (their
-   * series get staleness markers), leaves the others and their schedules alone.
+   * series get staleness markers), leaves the others and their schedules alone. Returns the
+   * targets that could not be started (bad HTTP settings), the others start regardless.
    */
-  async sync(specs: readonly TargetSpec[]): Promise<void> {
+  async sync(specs: readonly TargetSpec[]): Promise<ScrapewireError[]> {
     const wanted = new Map(specs.map((spec) => [targetKey(spec), spec]));
     const removals: Promise<void>[] = [];
+    const errors: ScrapewireError[] = [];
     for (const key of this.scheduled.keys()) if (!wanted.has(key)) removals.push(this.remove(key));
-    for (const [key, spec] of wanted) if (!this.scheduled.has(key)) this.add(spec);
+    for (const [key, spec] of wanted) {
+      if (this.scheduled.has(key)) continue;
+      try {
+        this.add(spec);
+      } catch (err) {
+        // One target's bad settings (a reserved header, a bad URL) must not keep the others out.
+        errors.push(err instanceof ScrapewireError ? err : new ScrapewireError('ERR_CONFIG', String(err), { target: spec.http.url, cause: err }));
+      }
+    }
     await Promise.all(removals);
+    return errors;
   }
 
   /** Starts scraping a target; returns its key. Throws ERR_CONFIG for bad HTTP settings. */

@@ -1,0 +1,126 @@
+/**
+ * ScrapeManager: the scrape_configs of a Config turned into running targets. One ScrapeLoop
+ * holds every target of every job; each job's target list is rebuilt from its static_configs
+ * and its file_sd groups whenever a target file changes, and the loop is synced (new targets
+ * start, vanished ones get their staleness markers).
+ *
+ * ```ts
+ * const writer = new RemoteWriter({ endpoints: config.remote_write, registry });
+ * const manager = new ScrapeManager({ config, sink: writer, registry });
+ * await manager.start();
+ * ...
+ * await manager.stop();           // staleness markers for every series, then
+ * await writer.close(deadlineMs); // flush them
+ * ```
+ *
+ * Jobs with `source:` read a shared scrape (src/sources/) and are not scraped here.
+ */
+import type { Registry } from 'prom-client';
+import type { Config, ScrapeConfig, StaticConfig } from '../config/types';
+import { FileSd } from '../config/file-sd';
+import { ScrapewireError } from '../core/errors';
+import { compileRelabelConfigs } from '../relabel/relabeler';
+import type { SampleSink } from './sample-sink';
+import { ScrapeLoop, type LoopClock } from './scrape-loop';
+import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
+import { buildTargets, type TargetRelabelers } from './target-labels';
+
+export interface ScrapeManagerOptions {
+  config: Config;
+  sink: SampleSink;
+  registry?: Registry;
+  clock?: LoopClock;
+  /** Passed to FileSd; false relies on refresh_interval alone. */
+  watchFiles?: boolean;
+  maxSamplesPerRequest?: number;
+  offsetSeed?: string;
+  /** Target build problems, file_sd file errors, target_limit breaches. */
+  onError?: (error: Error) => void;
+  onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
+}
+
+interface Job {
+  config: ScrapeConfig;
+  relabelers: TargetRelabelers;
+  fileSds: FileSd[];
+  specs: TargetSpec[];
+}
+
+export class ScrapeManager {
+  readonly loop: ScrapeLoop;
+  private readonly jobs: Job[];
+  private syncing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ScrapeManagerOptions) {
+    this.loop = new ScrapeLoop({
+      sink: options.sink,
+      registry: options.registry,
+      clock: options.clock,
+      offsetSeed: options.offsetSeed,
+      maxSamplesPerRequest: options.maxSamplesPerRequest,
+      onScrape: options.onScrape,
+    });
+    this.jobs = options.config.scrape_configs
+      .filter((config) => config.source === undefined)
+      .map((config, index) => ({
+        config,
+        relabelers: {
+          relabel: compileRelabelConfigs(config.relabel_configs, `scrape_configs[${index}].relabel_configs`),
+          metricRelabel: config.metric_relabel_configs.length === 0 ? undefined
+            : compileRelabelConfigs(config.metric_relabel_configs, `scrape_configs[${index}].metric_relabel_configs`),
+        },
+        fileSds: config.file_sd_configs.map((sd) => new FileSd(sd, { watch: options.watchFiles })),
+        specs: [],
+      }));
+  }
+
+  /** Builds the static targets, reads the target files once, and starts scraping. */
+  async start(): Promise<void> {
+    for (const job of this.jobs) {
+      this.rebuild(job);
+      for (const sd of job.fileSds) {
+        sd.on('update', () => { this.rebuild(job); void this.sync(); });
+        sd.on('fileError', (error: Error) => this.options.onError?.(error));
+      }
+    }
+    await Promise.all(this.jobs.flatMap((job) => job.fileSds.map((sd) => sd.start())));
+    for (const job of this.jobs) this.rebuild(job);
+    await this.sync();
+  }
+
+  /** Every running target (for /targets). */
+  targets(): TargetScraper[] {
+    return this.loop.targets();
+  }
+
+  /** Stops discovery and every target; each series scraped gets its staleness marker. */
+  async stop(): Promise<void> {
+    for (const job of this.jobs) for (const sd of job.fileSds) sd.stop();
+    await this.syncing;
+    await this.loop.stop();
+  }
+
+  private rebuild(job: Job): void {
+    const groups: StaticConfig[] = [...job.config.static_configs, ...job.fileSds.flatMap((sd) => sd.groups)];
+    const built = buildTargets(job.config, groups, job.relabelers);
+    for (const error of built.errors) this.options.onError?.(error);
+    const limit = job.config.target_limit;
+    if (limit > 0 && built.specs.length > limit) {
+      // Prometheus fails every target of a job over its target_limit; here none is scraped.
+      this.options.onError?.(new ScrapewireError('ERR_CONFIG',
+        `job ${JSON.stringify(job.config.job_name)}: target_limit exceeded (number of targets: ${built.specs.length}, limit: ${limit})`));
+      job.specs = [];
+      return;
+    }
+    job.specs = built.specs;
+  }
+
+  /** Syncs the loop with every job's targets; calls are serialized. */
+  private sync(): Promise<void> {
+    this.syncing = this.syncing
+      .then(() => this.loop.sync(this.jobs.flatMap((job) => job.specs)))
+      .then((errors) => { for (const error of errors) this.options.onError?.(error); })
+      .catch((err: unknown) => this.options.onError?.(err instanceof Error ? err : new Error(String(err))));
+    return this.syncing;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * From a scrape_config and its target groups (static_configs, file_sd) to TargetSpecs, as
+ * Prometheus's PopulateLabels does it:
+ *   1. the group's labels, then the target's `__address__` (the target wins);
+ *   2. unless set, job, __scrape_interval__, __scrape_timeout__, __metrics_path__, __scheme__ and
+ *      `__param_<name>` (the first value of each params entry) from the scrape_config;
+ *   3. relabel_configs (a drop removes the target);
+ *   4. `__address__` must be set; interval and timeout are read back from their labels;
+ *      `__meta_*` labels are removed; `instance` defaults to `__address__`;
+ *   5. the URL is `__scheme__://__address____metrics_path__?params`, `__param_*` replacing the
+ *      first value of the same parameter; the labels starting with `__` are dropped from the
+ *      target's labels.
+ * Runs once per target per discovery update, never per scrape.
+ */
+import { ScrapewireError } from '../core/errors';
+import { compareLabelNames } from '../core/labels';
+import type { Label } from '../core/types';
+import { formatDuration, parseDuration } from '../config/units';
+import type { ScrapeConfig, StaticConfig } from '../config/types';
+import type { Relabeler } from '../relabel/relabeler';
+import type { HttpTargetOptions } from './http-target-options';
+import type { TargetSpec } from './target';
+
+const ADDRESS = '__address__';
+const SCHEME = '__scheme__';
+const METRICS_PATH = '__metrics_path__';
+const SCRAPE_INTERVAL = '__scrape_interval__';
+const SCRAPE_TIMEOUT = '__scrape_timeout__';
+const PARAM_PREFIX = '__param_';
+const META_PREFIX = '__meta_';
+const RESERVED_PREFIX = '__';
+
+export interface BuiltTargets {
+  specs: TargetSpec[];
+  /** Targets dropped by relabel_configs. */
+  dropped: number;
+  /** Targets that could not be built (no address, bad interval...), each naming the job and the target. */
+  errors: ScrapewireError[];
+}
+
+export interface TargetRelabelers {
+  relabel: Relabeler;
+  metricRelabel?: Relabeler;
+}
+
+/** Every target of every group, labeled and relabeled. */
+export function buildTargets(config: ScrapeConfig, groups: readonly StaticConfig[], relabelers: TargetRelabelers): BuiltTargets {
+  const built: BuiltTargets = { specs: [], dropped: 0, errors: [] };
+  for (const group of groups) {
+    for (const address of group.targets) {
+      try {
+        const spec = buildTarget(config, address, group.labels, relabelers);
+        if (spec === null) built.dropped++;
+        else built.specs.push(spec);
+      } catch (err) {
+        const reason = err instanceof ScrapewireError ? err.reason : String(err);
+        built.errors.push(new ScrapewireError('ERR_CONFIG', `job ${JSON.stringify(config.job_name)}: ${reason}`, { target: address, cause: err }));
+      }
+    }
+  }
+  return built;
+}
+
+/** The labels of one target after relabeling (`__` names included), or null when dropped. */
+export function populateLabels(config: ScrapeConfig, address: string, groupLabels: Record<string, string>, relabel: Relabeler): Map<string, string> | null {
+  const set = new Map<string, string>(Object.entries(groupLabels));
+  set.set(ADDRESS, address);
+  const defaults: Array<[string, string]> = [
+    ['job', config.job_name],
+    [SCRAPE_INTERVAL, formatDuration(config.scrape_interval)],
+    [SCRAPE_TIMEOUT, formatDuration(config.scrape_timeout)],
+    [METRICS_PATH, config.metrics_path],
+    [SCHEME, config.scheme],
+  ];
+  for (const [name, value] of Object.entries(config.params)) if (value.length > 0) defaults.push([PARAM_PREFIX + name, value[0]]);
+  for (const [name, value] of defaults) if (!set.get(name)) set.set(name, value);
+
+  const sorted = sortLabels(set);
+  const relabeled = relabel.process(sorted);
+  if (relabeled === null) return null;
+  return new Map(relabeled);
+}
+
+function buildTarget(config: ScrapeConfig, address: string, groupLabels: Record<string, string>, relabelers: TargetRelabelers): TargetSpec | null {
+  const set = populateLabels(config, address, groupLabels, relabelers.relabel);
+  if (set === null) return null;
+  const fail = (reason: string): never => { throw new ScrapewireError('ERR_CONFIG', reason); };
+  const addr = set.get(ADDRESS) ?? '';
+  if (addr === '') fail('no address');
+  if (/[/?#@\s]/.test(addr)) fail(`"${addr}" is not a valid hostname`);
+
+  const interval = set.get(SCRAPE_INTERVAL) ?? '';
+  const timeout = set.get(SCRAPE_TIMEOUT) ?? '';
+  const intervalMs = parseDuration(interval);
+  const timeoutMs = parseDuration(timeout);
+  if (intervalMs === undefined) fail(`error parsing scrape interval: not a valid duration string: "${interval}"`);
+  if (intervalMs === 0) fail('scrape interval cannot be 0');
+  if (timeoutMs === undefined) fail(`error parsing scrape timeout: not a valid duration string: "${timeout}"`);
+  if (timeoutMs === 0) fail('scrape timeout cannot be 0');
+  if (timeoutMs! > intervalMs!) fail(`scrape timeout cannot be greater than scrape interval ("${timeout}" > "${interval}")`);
+
+  for (const name of [...set.keys()]) if (name.startsWith(META_PREFIX)) set.delete(name);
+  if (!set.get('instance')) set.set('instance', addr);
+
+  const scheme = set.get(SCHEME) ?? config.scheme;
+  if (scheme !== 'http' && scheme !== 'https') fail(`scheme must be http or https, not "${scheme}"`);
+  const url = targetUrl(scheme, addr, set.get(METRICS_PATH) ?? '', config.params, set);
+
+  const labels: Label[] = sortLabels(new Map([...set].filter(([name]) => !name.startsWith(RESERVED_PREFIX))));
+  return {
+    job: config.job_name,
+    labels,
+    intervalMs: intervalMs!,
+    http: { ...httpOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit },
+    honorLabels: config.honor_labels,
+    honorTimestamps: config.honor_timestamps,
+    onParseError: config.on_parse_error,
+    sampleLimit: config.sample_limit,
+    labelLimit: config.label_limit,
+    labelNameLengthLimit: config.label_name_length_limit,
+    labelValueLengthLimit: config.label_value_length_limit,
+    metricRelabeler: relabelers.metricRelabel,
+  };
+}
+
+function targetUrl(scheme: string, address: string, path: string, params: Record<string, string[]>, set: Map<string, string>): string {
+  const query = new Map<string, string[]>(Object.entries(params).map(([name, values]) => [name, [...values]]));
+  for (const [name, value] of set) {
+    if (!name.startsWith(PARAM_PREFIX)) continue;
+    const key = name.slice(PARAM_PREFIX.length);
+    const values = query.get(key);
+    if (values !== undefined && values.length > 0) values[0] = value;
+    else query.set(key, [value]);
+  }
+  const url = new URL(`${scheme}://${address}`);
+  url.pathname = path;
+  // Go's url.Values.Encode sorts by key.
+  const search = new URLSearchParams();
+  for (const key of [...query.keys()].sort()) for (const value of query.get(key)!) search.append(key, value);
+  url.search = search.toString();
+  return url.href;
+}
+
+/** scrape_config's http settings in HttpScraper's terms. */
+export function httpOptions(config: ScrapeConfig): Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'> {
+  const options: Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'> = {};
+  const auth = config.authorization;
+  if (auth !== undefined) {
+    if (auth.type.toLowerCase() !== 'bearer') {
+      throw new ScrapewireError('ERR_CONFIG', `authorization.type ${JSON.stringify(auth.type)} is not supported (only Bearer)`);
+    }
+    if (auth.credentials !== undefined) options.bearerToken = auth.credentials;
+    if (auth.credentials_file !== undefined) options.bearerTokenFile = auth.credentials_file;
+  }
+  if (config.basic_auth !== undefined) {
+    options.basicAuth = {
+      username: config.basic_auth.username,
+      password: config.basic_auth.password,
+      passwordFile: config.basic_auth.password_file,
+    };
+  }
+  const tls = config.tls_config;
+  options.tls = {
+    caFile: tls.ca_file,
+    certFile: tls.cert_file,
+    keyFile: tls.key_file,
+    serverName: tls.server_name,
+    insecureSkipVerify: tls.insecure_skip_verify,
+  };
+  return options;
+}
+
+function sortLabels(set: Map<string, string>): Label[] {
+  return [...set].filter(([, value]) => value !== '').sort((a, b) => compareLabelNames(a[0], b[0]));
+}
