@@ -1,7 +1,9 @@
 /**
  * /debug/heap and /debug/profile, the Node counterparts of Go's pprof endpoints. Served only with
  * enableDebug: a heap snapshot holds every string in the process, scrape bodies and credentials
- * included, and taking one stops the event loop for seconds.
+ * included, and V8 takes it synchronously, stopping the event loop (and so every scrape) meanwhile:
+ * 0.3 s for a bare Node process, 23 s once the TypeScript compiler is loaded (18 MB of heap, a
+ * 2-core machine), measured with v8.getHeapSnapshot() on Node 20.
  */
 import type { ServerResponse } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -21,6 +23,7 @@ function downloadName(kind: string, extension: string): string {
 
 /** Streams a V8 heap snapshot (load it in Chrome DevTools, Memory tab). */
 export function handleHeapSnapshot(res: ServerResponse, logger: Logger): void {
+  logger.info({}, 'taking a heap snapshot');
   const snapshot = getHeapSnapshot();
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
@@ -47,7 +50,12 @@ export function parseProfileSeconds(value: string | null): number | undefined {
  * or speedscope). `signal` ends the recording early without a response: the client left or the
  * server is closing.
  */
-export async function handleCpuProfile(res: ServerResponse, query: URLSearchParams, signal: AbortSignal): Promise<void> {
+export async function handleCpuProfile(
+  res: ServerResponse,
+  query: URLSearchParams,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
   const seconds = parseProfileSeconds(query.get('seconds'));
   if (seconds === undefined) {
     sendText(res, 400, `seconds must be an integer from 1 to ${MAX_PROFILE_SECONDS}\n`);
@@ -58,6 +66,7 @@ export async function handleCpuProfile(res: ServerResponse, query: URLSearchPara
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
+    logger.info({ seconds }, 'recording a CPU profile');
     let completed = true;
     try {
       await sleep(seconds * 1000, undefined, { signal });

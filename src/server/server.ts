@@ -72,7 +72,7 @@ function buildRoutes(options: ServerOptions, logger: NonNullable<ServerOptions['
     routes.set('/debug/heap', { methods: READ, handle: ({ res }) => handleHeapSnapshot(res, logger) });
     routes.set('/debug/profile', {
       methods: READ,
-      handle: ({ res, query, signal }) => handleCpuProfile(res, query, signal),
+      handle: ({ res, query, signal }) => handleCpuProfile(res, query, signal, logger),
     });
   }
   return routes;
