@@ -1,0 +1,137 @@
+/**
+ * The single executable (scripts/build-binary.js -> dist/sea/scrapewire), run the way it is
+ * shipped: copied alone into an empty directory, started from there, with no node_modules, no
+ * build/ and no dist/ anywhere around it.
+ *
+ * Building takes a few seconds plus ~100 MB of disk; it is skipped when the binary is newer than
+ * everything it is made from (build/release.wasm, src/, package.json and the build script).
+ */
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { snappyUncompress } from '../src/remote/snappy';
+import { decodeRw1 } from './helpers/remote-write-proto';
+import { REPO_ROOT } from './helpers/paths';
+
+const BUILT_BINARY = join(REPO_ROOT, 'dist', 'sea', process.platform === 'win32' ? 'scrapewire.exe' : 'scrapewire');
+const WASM = join(REPO_ROOT, 'build', 'release.wasm');
+
+/** The newest modification time among `paths` (directories walked recursively). */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      newest = Math.max(newest, newestMtime(readdirSync(path).map((name) => join(path, name))));
+    } else {
+      newest = Math.max(newest, stat.mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function binaryIsFresh(): boolean {
+  if (!existsSync(BUILT_BINARY)) return false;
+  const inputs = [WASM, join(REPO_ROOT, 'src'), join(REPO_ROOT, 'package.json'), join(REPO_ROOT, 'scripts', 'build-binary.js')];
+  return statSync(BUILT_BINARY).mtimeMs > newestMtime(inputs);
+}
+
+let dir: string;
+let binary: string;
+
+/** Runs the copied binary in its own directory with a minimal environment. */
+function runBinary(args: string[], options: { input?: string; env?: Record<string, string> } = {}): SpawnSyncReturns<Buffer> {
+  return spawnSync(binary, args, {
+    cwd: dir,
+    input: options.input,
+    // No NODE_PATH, no NODE_OPTIONS: nothing from the test's own node may leak in.
+    env: { PATH: '/usr/bin:/bin', HOME: dir, ...options.env },
+    timeout: 60_000,
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(WASM)) throw new Error(`${WASM} is missing: run "npm run build:wasm" first`);
+  if (!binaryIsFresh()) {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-binary.js')], { cwd: REPO_ROOT, stdio: 'pipe', timeout: 280_000 });
+  }
+  dir = mkdtempSync(join(tmpdir(), 'scrapewire-binary-'));
+  binary = join(dir, 'scrapewire');
+  copyFileSync(BUILT_BINARY, binary);
+  // copyFileSync keeps the mode on POSIX; the binary must still be executable in its new home.
+  expect(statSync(binary).mode & 0o111).not.toBe(0);
+  writeFileSync(join(dir, 'good.prom'), '# TYPE a counter\na{x="1"} 1\na{x="2"} 2\na{x="2"} 3\nb 4 1234\n');
+}, 300_000);
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the directory it runs in holds nothing but the binary and its input', () => {
+  expect(readdirSync(dir).sort()).toEqual(['good.prom', 'scrapewire']);
+});
+
+test('check FILE works from an empty directory', () => {
+  const r = runBinary(['check', 'good.prom']);
+  expect(r.stderr.toString()).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout.toString()).toBe('good.prom: 2 families, 3 series, 4 samples\n');
+});
+
+test('check reads stdin and reports a parse error with its position, exit 1', () => {
+  const r = runBinary(['check'], { input: 'ok 1\nbad{x="1" 2\n' });
+  expect(r.status).toBe(1);
+  expect(r.stdout.toString()).toBe('line 2, column 11: expected "," or "}" after label value\n');
+});
+
+test('encode writes a snappy-compressed remote-write request that decodes', () => {
+  const r = runBinary(['encode', '--timestamp', '5000', 'good.prom']);
+  expect(r.status).toBe(0);
+  const request = decodeRw1(snappyUncompress(new Uint8Array(r.stdout)));
+  const rows = request.timeseries.map((ts: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: number }[] }) => [
+    ts.labels.map((l) => `${l.name}=${l.value}`).join(','),
+    ts.samples[0].value,
+    Number(ts.samples[0].timestamp),
+  ]);
+  expect(rows).toEqual([
+    ['__name__=a,x=1', 1, 5000],
+    ['__name__=a,x=2', 2, 5000],
+    ['__name__=b', 4, 1234],
+  ]);
+});
+
+test('the wasm comes from the embedded asset, not from SCRAPEWIRE_WASM', () => {
+  // A file that exists but is not WebAssembly: if the binary read it, compiling would throw.
+  writeFileSync(join(dir, 'bogus.wasm'), 'this is not a wasm module');
+  try {
+    const r = runBinary(['check', 'good.prom'], { env: { SCRAPEWIRE_WASM: join(dir, 'bogus.wasm') } });
+    expect(r.stderr.toString()).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe('good.prom: 2 families, 3 series, 4 samples\n');
+  } finally {
+    rmSync(join(dir, 'bogus.wasm'));
+  }
+});
+
+test('every argument goes to the app: the first one is the command, node options are not consumed', () => {
+  // In a SEA, process.argv is [binary, binary, ...args], so argv.slice(2) is what the user typed.
+  const help = runBinary(['help']);
+  expect(help.status).toBe(0);
+  expect(help.stdout.toString()).toContain('Usage: scrapewire <command>');
+
+  const unknown = runBinary(['frobnicate']);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr.toString()).toContain('unknown command "frobnicate"');
+
+  // Plain node would take --version itself and print its version; the SEA hands it to the CLI.
+  const version = runBinary(['--version']);
+  expect(version.status).toBe(2);
+  expect(version.stderr.toString()).toContain('unknown command "--version"');
+});
+
+test('no experimental-feature warning on stderr', () => {
+  const r = runBinary(['help']);
+  expect(r.stderr.toString()).not.toMatch(/ExperimentalWarning|single executable/i);
+});
