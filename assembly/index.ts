@@ -31,6 +31,7 @@ import {
   duplicateSamples,
 } from "./lexer";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
+import { initSnappy, snappyCompress, compressed } from "./snappy";
 import { initRemoteWrite, encodeBegin as beginEncoding, encodeNext as nextRequest, encodeMetadataRw1, output, encodedSamples } from "./remotewrite";
 
 let windowBase: usize = 0;
@@ -58,6 +59,7 @@ export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
   initLexer();
   initRemoteWrite();
   rewriteBuffer = ByteBuffer.create(1024);
+  initSnappy();
 }
 
 /** begin: starts a scrape. format 0 = text 0.0.4, 1 = OpenMetrics; timestamp in ms. */
@@ -246,6 +248,9 @@ export function encodeNext(): u32 { return nextRequest(); }
 export function encodeMetadata(): u32 { return encodeMetadataRw1(); }
 /** outputPtr: the request written by the last encode call (valid until the next one). */
 export function outputPtr(): usize { return output.data; }
+/** compressOutput: snappy-compresses the last request; the result is at compressedPtr() (valid until the next call). */
+export function compressOutput(): u32 { return snappyCompress(output.data, output.length); }
+export function compressedPtr(): usize { return compressed.data; }
 /** requestSamples: samples in the last request. */
 export function requestSamples(): u32 { return encodedSamples; }
 

@@ -64,23 +64,26 @@ async function main(): Promise<void> {
       afterAll: () => releaseCore(core),
     };
     const scrape = async () => (await core!.scrape(chunks, { format: 'text', timestampMs: nextTimestamp() })).samples;
-    const scrapeEncode = (protocol: 'rw1' | 'rw2', compress: boolean) => async (task: TaskSpec) => {
+    const scrapeEncode = (protocol: 'rw1' | 'rw2', compress: false | 'snappyjs' | 'core') => async (task: TaskSpec) => {
       const samples = await scrape();
       let requests = 0;
       let bytes = 0;
-      core!.encode(protocol, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (request) => {
+      core!.encode(protocol, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: compress === 'core' }, (request) => {
         requests++;
-        bytes += compress ? snappy.compress(request).length : request.length;
+        bytes += compress === 'snappyjs' ? snappy.compress(request).length : request.length;
       });
       describeOutput(task, requests, bytes, `${protocol}${compress ? ' snappy' : ''}`);
       return samples;
     };
     add('core cold: scrape', cold, scrape);
     add('core cold: scrape + encode rw1', cold, scrapeEncode('rw1', false));
+    add('core cold: scrape + rw1 + snappy in core', cold, scrapeEncode('rw1', 'core'));
     add('core steady: scrape', steady, scrape);
     add('core steady: scrape + encode rw1', steady, scrapeEncode('rw1', false));
     add('core steady: scrape + encode rw2', steady, scrapeEncode('rw2', false));
-    add('core steady: scrape + rw1 + snappyjs', steady, scrapeEncode('rw1', true));
+    add('core steady: scrape + rw1 + snappyjs', steady, scrapeEncode('rw1', 'snappyjs'));
+    add('core steady: scrape + rw1 + snappy in core', steady, scrapeEncode('rw1', 'core'));
+    add('core steady: scrape + rw2 + snappy in core', steady, scrapeEncode('rw2', 'core'));
   } else {
     console.log(`core rows skipped: ${coreMissing}`);
   }

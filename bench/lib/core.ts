@@ -7,7 +7,7 @@ import type { RemoteWriteProtocol, ScrapeOptions, ScrapeSummary } from '../../sr
 export interface BenchCore {
   scrape(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: ScrapeOptions): Promise<ScrapeSummary>;
   /** `request` is a view into WASM memory, valid only during the callback; returns the request count. */
-  encode(protocol: RemoteWriteProtocol, options: { maxSamplesPerRequest: number }, onRequest: (request: Uint8Array, samples: number) => void): number;
+  encode(protocol: RemoteWriteProtocol, options: { maxSamplesPerRequest: number; compress?: boolean }, onRequest: (request: Uint8Array, samples: number) => void): number;
   dispose?(): void;
   close?(): void;
 }

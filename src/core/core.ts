@@ -26,6 +26,11 @@ export interface EncodeOptions {
   maxSamplesPerRequest?: number;
   /** Add staleness markers for series that vanished in this scrape. Default true. */
   includeStale?: boolean;
+  /**
+   * Hand out requests snappy-compressed (block format, as remote write sends them), compressed
+   * inside the core. Default false.
+   */
+  compress?: boolean;
 }
 
 /** The current scrape's columns. Valid until the next call on the Core (see module comment). */
@@ -242,9 +247,13 @@ export class Core {
       e.encodeBegin(protocol === 'rw2' ? 2 : 1, options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
       for (;;) {
-        const len = e.encodeNext();
+        let len = e.encodeNext();
         if (len === 0) break;
-        const ptr = e.outputPtr();
+        let ptr = e.outputPtr();
+        if (options.compress === true) {
+          len = e.compressOutput();
+          ptr = e.compressedPtr();
+        }
         onRequest(this.view.subarray(ptr, ptr + len), e.requestSamples());
         requests++;
       }

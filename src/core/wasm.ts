@@ -30,6 +30,8 @@ export interface CoreExports {
   encodeNext(): number;
   encodeMetadata(): number;
   outputPtr(): number;
+  compressOutput(): number;
+  compressedPtr(): number;
   requestSamples(): number;
   snapshotLength(): number;
   snapshotRefs(): number;
