@@ -9,3 +9,13 @@ export {
   type HttpTlsOptions,
 } from './http-target-options';
 export { ACCEPT_OPENMETRICS, ACCEPT_TEXT_ONLY, USER_AGENT, formatFromContentType } from './negotiation';
+
+/** The scrape loop: targets from scrape_configs, their schedule, limits, report series, staleness. */
+export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager';
+export { ScrapeLoop, systemClock, scrapeOffset, nextSlot, targetKey, type LoopClock, type ScrapeLoopOptions } from './scrape-loop';
+export { TargetScraper, targetIdentity, type TargetSpec, type ScrapeOutcome, type TargetHealth } from './target';
+export { buildTargets, populateLabels, httpOptions, type BuiltTargets } from './target-labels';
+export { RW1_MESSAGE, RW2_MESSAGE, writeScrape, type SampleSink, type SinkRequest } from './sample-sink';
+export { mergeTargetLabels, labelLimitError, SeriesLabeler, type LabelLimits } from './series-labels';
+export { scrapeIntoCore, type CoreScrape } from './scrape-into-core';
+export { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
