@@ -8,7 +8,7 @@ import { ScrapewireError } from '../core/errors';
 import { endpointOptions, type RemoteWriteInput, type RemoteWriteMessage } from './endpoint-config';
 import { silentLogger, type Logger } from './logger';
 import { remoteWriteMetrics } from './metrics';
-import { SendQueue, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
+import { SendQueue, compressedRequest, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
 
 export interface RemoteWriterOptions {
   /** remote_write entries, Prometheus field names (validated config or raw YAML shape). */
@@ -50,16 +50,19 @@ export class RemoteWriter {
    * message kind, whatever the number of endpoints. Never waits; returns where each endpoint put it.
    */
   write(producer: RequestProducer): EnqueueResult[] {
-    const encoded = new Map<RemoteWriteMessage, Uint8Array>();
+    // Compressed once per message kind, whatever the number of endpoints. The producer's bytes
+    // may be views into WASM memory: they are compressed (copied) before this returns.
+    const compressed = new Map<RemoteWriteMessage, Uint8Array>();
     const shared: RequestProducer = {
       samples: producer.samples,
       newestTimestampMs: producer.newestTimestampMs,
       shardKey: producer.shardKey,
-      encode(message) {
-        let bytes = encoded.get(message);
+      encode: (message) => producer.encode(message),
+      encodeCompressed(message) {
+        let bytes = compressed.get(message);
         if (!bytes) {
-          bytes = producer.encode(message);
-          encoded.set(message, bytes);
+          bytes = Uint8Array.prototype.slice.call(compressedRequest(producer, message));
+          compressed.set(message, bytes);
         }
         return bytes;
       },

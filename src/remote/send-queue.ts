@@ -58,6 +58,16 @@ export interface RequestProducer {
    * so a view into WASM memory only has to stay valid for the duration of the call.
    */
   encode(message: RemoteWriteMessage): Uint8Array;
+  /**
+   * The same request already snappy-compressed (the WASM core compresses in linear memory, ~3x
+   * snappyjs: bench/RESULTS.md, 2026-11-24). Same lifetime rules as `encode`; used when present.
+   */
+  encodeCompressed?(message: RemoteWriteMessage): Uint8Array;
+}
+
+/** The compressed request, from the producer's own compressor when it has one. */
+export function compressedRequest(producer: RequestProducer, message: RemoteWriteMessage): Uint8Array {
+  return producer.encodeCompressed ? producer.encodeCompressed(message) : snappyCompress(producer.encode(message));
 }
 
 export type EnqueueResult = 'memory' | 'disk' | 'dropped';
@@ -172,8 +182,8 @@ export class SendQueue {
       this.countDrop(entry, 'closed');
       return 'dropped';
     }
-    if (this.message === RW2) entry.rw2 = snappyCompress(producer.encode(RW2));
-    if (this.message === RW1 || !this.confirmed2) entry.rw1 = snappyCompress(producer.encode(RW1));
+    if (this.message === RW2) entry.rw2 = compressedRequest(producer, RW2);
+    if (this.message === RW1 || !this.confirmed2) entry.rw1 = compressedRequest(producer, RW1);
     const size = queuedBytes(entry);
     const memoryFits = this.memoryBytes + size <= this.endpoint.memoryBudgetBytes;
     let where: EnqueueResult = 'dropped';

@@ -96,7 +96,7 @@ export async function fuzz(seed: number, cases: number, corpus = loadCorpus()): 
     const core = cores[format];
     try {
       await core.scrape(chunks, { format, timestampMs: 1_700_000_000_000 + i });
-      core.encode(random.below(2) === 0 ? 'rw1' : 'rw2', { maxSamplesPerRequest: 1 + random.below(1000) }, () => undefined);
+      core.encode(random.below(2) === 0 ? 'rw1' : 'rw2', { maxSamplesPerRequest: 1 + random.below(1000), compress: random.below(2) === 0 }, () => undefined);
       stats.parsed++;
     } catch (err) {
       if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE') {
