@@ -69,9 +69,10 @@ function buildRoutes(options: ServerOptions, logger: NonNullable<ServerOptions['
     ],
   ]);
   if (options.enableDebug) {
-    routes.set('/debug/heap', { methods: READ, handle: ({ res }) => handleHeapSnapshot(res, logger) });
+    // GET only: a HEAD must not pay for a snapshot or a profile it would not receive.
+    routes.set('/debug/heap', { methods: ['GET'], handle: ({ res }) => handleHeapSnapshot(res, logger) });
     routes.set('/debug/profile', {
-      methods: READ,
+      methods: ['GET'],
       handle: ({ res, query, signal }) => handleCpuProfile(res, query, signal, logger),
     });
   }
