@@ -18,18 +18,19 @@ import { ErrorCode, Status, setError, clearError, errorCode as currentErrorCode,
 import { ByteBuffer } from "./buffer";
 import {
   initSeries, seriesAt, SeriesState, seriesCount, labelArenaBytes, indexBytes, dropSeries,
-  replaceLabels, evictSeries, reclaimEvicted, seriesCapacity,
+  replaceLabels, evictSeries, reclaimEvicted, seriesCapacity, createSeries, insertKey,
 } from "./series";
 import { initSymbols, releaseSymbols, symbolBytes, symbolCount } from "./symbols";
 import { initFamilies, resetFamilies, countFamilies } from "./families";
 import {
   initSnapshot, rotateSnapshot, refs, values, timestamps, previousRefs, staleRefs, newRefs,
-  evictedRefs, exemplars, sampleCount, shrinkSnapshot,
+  evictedRefs, exemplars, sampleCount, shrinkSnapshot, appendSample,
 } from "./snapshot";
 import {
   initLexer, resetLexer, parseLine, lineNumber, format, FORMAT_OPENMETRICS, sawEof, fail, setEpoch,
-  duplicateSamples,
+  duplicateSamples, deriveSeriesInfo, CANON_SEED, scrapeTimestamp,
 } from "./lexer";
+import { hash128 } from "./hash";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
 import { initSnappy, snappyCompress, compressed } from "./snappy";
 import { initRemoteWrite, encodeBegin as beginEncoding, encodeNext as nextRequest, encodeMetadataRw1, output, encodedSamples } from "./remotewrite";
@@ -46,6 +47,7 @@ let bytesConsumed: f64 = 0;
 let lineCounter: u32 = 0;
 let evictedCount: u32 = 0;
 let rewriteBuffer: ByteBuffer = changetype<ByteBuffer>(0);
+let keepPrevious: bool = false;
 
 /** init: allocates the input window (the longest line accepted) and the tables. */
 export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
@@ -72,7 +74,8 @@ export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErro
   skippedLines = 0;
   bytesConsumed = 0;
   clearError();
-  rotateSnapshot();
+  rotateSnapshot(keepPrevious);
+  keepPrevious = false;
   resetFamilies();
   resetOpenMetrics();
   resetLexer(fmt, timestampMs, honorTimestamps);
@@ -177,14 +180,14 @@ function evictOld(): void {
 /** abortScrape: the host gave up on this scrape (a timeout, a limit): samples are discarded. */
 export function abortScrape(): void {
   failed = true;
-  // The series seen in this scrape keep their lastSeen; the refs of the previous scrape remain
-  // the reference for staleness, so the next good scrape still marks what vanished.
-  const swapSize = previousRefs.length;
+  // Nothing of this scrape is kept: the columns are emptied, and the refs of the last good
+  // scrape stay the reference for staleness (begin() keeps them instead of rotating).
   refs.clear();
-  refs.pushBytes(previousRefs.data, swapSize);
   values.clear();
   timestamps.clear();
   staleRefs.clear();
+  exemplars.clear();
+  keepPrevious = true;
 }
 
 // ---- New series: the host's decisions ----
@@ -235,6 +238,37 @@ export function resolveDone(): u32 {
   }
   return kept;
 }
+
+// ---- Rebuilding a smaller instance (host: Core.rebuild) ----
+
+/** seriesLastSeen: the epoch of the last scrape that had the series. */
+export function seriesLastSeen(ref: u32): u32 { return seriesAt(ref).lastSeen; }
+/** seriesCapacityNow: refs run from 1 to this (exclusive). */
+export function seriesRefLimit(): u32 { return seriesCapacity(); }
+export function currentEpoch(): u32 { return epoch; }
+/** lastTimestamp: the current scrape's timestamp (ms). */
+export function lastTimestamp(): f64 { return scrapeTimestamp; }
+/** restore: a new instance continues the old one's epoch and scrape timestamp. */
+export function restore(oldEpoch: u32, timestampMs: f64): void {
+  epoch = oldEpoch;
+  setEpoch(epoch);
+  resetLexer(0, timestampMs, true);
+}
+/** importSeries: a kept series of the old instance, its labels (`length` bytes at rewriteBufferPtr). */
+export function importSeries(length: u32, state: u8, lastSeen: u32): u32 {
+  hash128(rewriteBuffer.data, length, CANON_SEED);
+  const ref = createSeries(rewriteBuffer.data, length);
+  insertKey(ref);
+  deriveSeriesInfo(ref);
+  const s = seriesAt(ref);
+  s.state = state;
+  s.lastSeen = lastSeen;
+  return ref;
+}
+/** importSample: one sample of the old instance's last scrape. */
+export function importSample(ref: u32, value: f64, timestampMs: f64): void { appendSample(ref, value, timestampMs); }
+/** importStale: one series the old instance's last scrape found stale. */
+export function importStale(ref: u32): void { staleRefs.pushU32(ref); }
 
 // ---- Encoding ----
 

@@ -19,14 +19,14 @@ import {
   families, scrapeArena, familyAt, findFamily, addFamily, suffixAllowed, suffixLength, suffixOf,
 } from "./families";
 import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
-import { varintSize, writeVarint } from "./protobuf";
+import { varintSize, writeVarint, readVarint, varintEnd } from "./protobuf";
 import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./openmetrics";
 
 export const FORMAT_TEXT: u8 = 0;
 export const FORMAT_OPENMETRICS: u8 = 1;
 
 const RAW_SEED: u64 = 0x52415721;     // raw key text
-const CANON_SEED: u64 = 0x43414E4F;   // canonical label encoding
+export const CANON_SEED: u64 = 0x43414E4F;   // canonical label encoding
 export const NAME_SEED: u64 = 0x4E414D45;    // metric and family names
 const GROUP_SEED: u64 = 0x47525550;   // labels without le/quantile
 
@@ -483,9 +483,6 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   }
   // Duplicates, then the canonical encoding (labels with empty values are absent, as in Prometheus).
   encoded.clear();
-  let groupHash: u64 = GROUP_SEED;
-  let bound: f64 = NaN;
-  let flags: u8 = 0;
   for (let k: u32 = 0; k < count; k++) {
     const e = entries.data + (<usize>load<u32>(order.data + (<usize>k << 2)) << 4);
     if (k > 0) {
@@ -500,15 +497,12 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     const isLe = nameLen == 2 && load<u16>(namePtr) == 0x656C;  // "le"
     const isQuantile = nameLen == 8 && load<u64>(namePtr) == 0x656C69746E617571; // "quantile"
     if (isLe || isQuantile) {
-      flags |= isLe ? 1 : 2;
       if (format == FORMAT_OPENMETRICS) {
-        // OpenMetrics: a plain number, or exactly "+Inf" for le.
-        if (isLe && valueLen == 4 && load<u32>(valuePtr) == 0x666E492B) bound = Infinity;
-        else if (isLe && valueLen == 4 && load<u32>(valuePtr) == 0x666E492D) bound = -Infinity;
-        else if (parseFloatBytes(valuePtr, valuePtr + valueLen, false)) bound = parsedNumber;
-        else return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
-      } else {
-        bound = parseFloatBytes(valuePtr, valuePtr + valueLen, true) ? parsedNumber : NaN;
+        // OpenMetrics: a plain number, or exactly "+Inf"/"-Inf" for le.
+        const infinite = isLe && valueLen == 4 && (load<u32>(valuePtr) == 0x666E492B || load<u32>(valuePtr) == 0x666E492D);
+        if (!infinite && !parseFloatBytes(valuePtr, valuePtr + valueLen, false)) {
+          return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
+        }
       }
     }
     const labelLen = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
@@ -525,11 +519,6 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     memory.copy(w, valuePtr, valueLen);
     w += valueLen;
     encoded.length += <u32>(w - before);
-    if (!isLe && !isQuantile && load<u32>(e) != 0xFFFFFFFF) {
-      // The group: every label but __name__, le and quantile, in sorted order.
-      hash128(before, <usize>(w - before), GROUP_SEED);
-      groupHash = rotl<u64>(groupHash, 5) ^ hashLow;
-    }
   }
   const nameEntry = entries.data; // entry 0 is __name__ after parseLabels
   const metricName = scratch.data + load<u32>(nameEntry, 8);
@@ -542,24 +531,56 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   if (ref == 0) {
     ref = createSeries(encoded.data, encoded.length);
     insertKey(ref);
-    const s = seriesAt(ref);
-    hash128(metricName, metricNameLen, NAME_SEED);
-    s.nameHash = hashLow;
-    const suffix = suffixOf(metricName, metricNameLen);
-    s.suffix = suffix;
-    if (suffix != Suffix.NONE) {
-      hash128(metricName, metricNameLen - suffixLength(suffix), NAME_SEED);
-      s.baseHash = hashLow;
-    }
-    s.bound = bound;
-    s.flags = flags;
-    s.groupHash = groupHash;
+    deriveSeriesInfo(ref);
     newRefs.pushU32(ref);
   }
   hashLow = rawLow;
   hashHigh = rawHigh;
   insertKey(ref);
   return ref;
+}
+
+/**
+ * Caches what per-sample checks need from a series' (encoded, sorted) labels: the hashes of its
+ * metric name with and without type suffix, the le/quantile bound, and the group hash (every
+ * label but __name__, le and quantile). Computed once, when the series is created or imported.
+ */
+export function deriveSeriesInfo(ref: u32): void {
+  const s = seriesAt(ref);
+  let groupHash: u64 = GROUP_SEED;
+  let flags: u8 = 0;
+  let bound: f64 = NaN;
+  let p = s.labels;
+  const end = p + s.labelsLen;
+  while (p < end) {
+    const labelLen = readVarint(p + 1);
+    const inner = varintEnd;
+    const labelEnd = inner + labelLen;
+    const nameLen = readVarint(inner + 1);
+    const name = varintEnd;
+    const valueLen = readVarint(name + nameLen + 1);
+    const value = varintEnd;
+    if (nameLen == 8 && load<u64>(name) == 0x5F5F656D616E5F5F) { // "__name__"
+      hash128(value, valueLen, NAME_SEED);
+      s.nameHash = hashLow;
+      const suffix = suffixOf(value, valueLen);
+      s.suffix = suffix;
+      if (suffix != Suffix.NONE) {
+        hash128(value, valueLen - suffixLength(suffix), NAME_SEED);
+        s.baseHash = hashLow;
+      }
+    } else if ((nameLen == 2 && load<u16>(name) == 0x656C) || (nameLen == 8 && load<u64>(name) == 0x656C69746E617571)) {
+      flags |= nameLen == 2 ? 1 : 2;
+      bound = parseFloatBytes(value, value + valueLen, true) ? parsedNumber : NaN;
+    } else {
+      hash128(p, <usize>(labelEnd - p), GROUP_SEED);
+      groupHash = rotl<u64>(groupHash, 5) ^ hashLow;
+    }
+    p = labelEnd;
+  }
+  s.groupHash = groupHash;
+  s.bound = bound;
+  s.flags = flags;
 }
 
 // ---- Comments and metadata ----

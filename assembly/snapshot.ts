@@ -31,11 +31,16 @@ export function initSnapshot(): void {
   exemplars = ByteBuffer.create(256);
 }
 
-/** Starts a scrape: this scrape's refs become the previous ones. */
-export function rotateSnapshot(): void {
-  const swap = previousRefs;
-  previousRefs = refs;
-  refs = swap;
+/**
+ * Starts a scrape: this scrape's refs become the previous ones, unless the last scrape was
+ * aborted (`keepPrevious`): then the previous refs stay the staleness reference.
+ */
+export function rotateSnapshot(keepPrevious: bool): void {
+  if (!keepPrevious) {
+    const swap = previousRefs;
+    previousRefs = refs;
+    refs = swap;
+  }
   refs.clear();
   values.clear();
   timestamps.clear();

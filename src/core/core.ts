@@ -310,6 +310,43 @@ export class Core {
     };
   }
 
+  /**
+   * Replaces the instance by a fresh one holding only the live series, the last scrape and its
+   * staleness markers: WASM memory never shrinks, so after a spike (a page with many series
+   * that went away) this is how the memory goes back. Series refs change: views and ref-keyed
+   * host state from before are invalid. Dropped series are not carried over (the resolver decides
+   * on them again when they come back), nor is the last scrape's metadata (the next scrape has it).
+   * Call it between scrapes. Returns the bytes of WASM memory given back.
+   */
+  rebuild(): number {
+    if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'rebuild() during a scrape');
+    const old = this.exports;
+    const oldView = this.view;
+    const before = old.memory.buffer.byteLength;
+    const next = this.instantiate();
+    this.exports = next;
+    this.bytes = new Uint8Array(next.memory.buffer);
+    next.restore(old.currentEpoch(), old.lastTimestamp());
+    const limit = old.seriesRefLimit();
+    const mapped = new Uint32Array(limit);
+    for (let ref = 1; ref < limit; ref++) {
+      if (old.seriesState(ref) !== 2) continue; // kept series only
+      const ptr = old.labelsPtr(ref);
+      const len = old.labelsLen(ref);
+      const at = next.rewriteBufferPtr(len);
+      this.view.set(oldView.subarray(ptr, ptr + len), at);
+      mapped[ref] = next.importSeries(len, 2, old.seriesLastSeen(ref));
+    }
+    const n = old.snapshotLength();
+    const refs = new Uint32Array(old.memory.buffer, old.snapshotRefs(), n);
+    const values = new Float64Array(old.memory.buffer, old.snapshotValues(), n);
+    const timestamps = new Float64Array(old.memory.buffer, old.snapshotTimestamps(), n);
+    for (let i = 0; i < n; i++) if (mapped[refs[i]] !== 0) next.importSample(mapped[refs[i]], values[i], timestamps[i]);
+    const stale = new Uint32Array(old.memory.buffer, old.staleRefsPtr(), old.staleCount());
+    for (const ref of stale) if (mapped[ref] !== 0) next.importStale(mapped[ref]);
+    return before - next.memory.buffer.byteLength;
+  }
+
   /** Samples dropped because their series appeared twice in one scrape (the first one counts). */
   get duplicateSamples(): number {
     return this.exports.statDuplicates();

@@ -56,6 +56,14 @@ export interface CoreExports {
   errorLine(): number;
   errorColumn(): number;
   compact(): void;
+  seriesLastSeen(ref: number): number;
+  seriesRefLimit(): number;
+  currentEpoch(): number;
+  lastTimestamp(): number;
+  restore(epoch: number, timestampMs: number): void;
+  importSeries(length: number, state: number, lastSeen: number): number;
+  importSample(ref: number, value: number, timestampMs: number): void;
+  importStale(ref: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

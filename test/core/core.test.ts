@@ -211,3 +211,36 @@ test('the same series spelled two ways (label order, blanks) is one series', asy
     { labels: [['__name__', 'm'], ['a', '1'], ['b', '2']], value: 1, timestamp: 1 },
   ]);
 });
+
+test('after a spike, rebuild() gives memory back and keeps series, the last scrape and staleness', async () => {
+  const core = Core.create({ evictAfterScrapes: 1 });
+  await core.scrape([page(60_000)], { format: 'text', timestampMs: 1000 });
+  await core.scrape([page(100)], { format: 'text', timestampMs: 2000 });
+  const before = rw1Rows(core);
+  await core.scrape([page(50)], { format: 'text', timestampMs: 3000 });
+  const spiked = core.memoryStats().wasmBytes;
+  const expected = rw1Rows(core); // 50 samples + 50 staleness markers
+  const freed = core.rebuild();
+  expect(freed).toBeGreaterThan(0);
+  expect(core.memoryStats().wasmBytes).toBeLessThan(spiked / 2);
+  expect(core.memoryStats().series).toBe(100);
+  expect(rw1Rows(core).map((r) => [r.labels, bits(r.value), r.timestamp])).toEqual(expected.map((r) => [r.labels, bits(r.value), r.timestamp]));
+  expect(before).toHaveLength(60_000); // 100 samples and 59,900 staleness markers
+  // The next scrape knows every series: nothing is new, and the series missing since are stale.
+  const summary = await core.scrape([page(40)], { format: 'text', timestampMs: 4000 });
+  expect(summary.newSeries).toBe(0);
+  expect(summary.staleSeries).toBe(10);
+});
+
+test('after an aborted scrape the snapshot is empty and the next scrape marks what vanished', async () => {
+  const core = Core.create();
+  await core.scrape([Buffer.from('a 1\nb 2\n')], { format: 'text', timestampMs: 1000 });
+  core.begin({ format: 'text', timestampMs: 2000 });
+  core.feed(Buffer.from('a 1\n'));
+  core.abort();
+  expect(core.snapshot().values).toHaveLength(0);
+  expect(rw1Rows(core)).toHaveLength(0);
+  const summary = await core.scrape([], { format: 'text', timestampMs: 3000 });
+  expect(summary.staleSeries).toBe(2);
+  expect(rw1Rows(core).map((r) => bits(r.value))).toEqual([STALE_NAN_BITS, STALE_NAN_BITS]);
+});
