@@ -99,7 +99,14 @@ export class ScrapeLoop {
     const errors: ScrapewireError[] = [];
     for (const key of this.scheduled.keys()) if (!wanted.has(key)) removals.push(this.remove(key));
     for (const [key, spec] of wanted) {
-      if (this.scheduled.has(key)) continue;
+      const running = this.scheduled.get(key);
+      if (running !== undefined && running.scraper.spec.fingerprint !== spec.fingerprint) {
+        removals.push(this.replace(key, spec).catch((err: unknown) => {
+          errors.push(err instanceof ScrapewireError ? err : new ScrapewireError('ERR_CONFIG', String(err), { target: spec.http.url, cause: err }));
+        }));
+        continue;
+      }
+      if (running !== undefined) continue;
       try {
         this.add(spec);
       } catch (err) {
@@ -145,6 +152,21 @@ export class ScrapeLoop {
     this.clock.clearTimeout(entry.timer);
     this.metrics.targets.dec({ job: entry.scraper.spec.job });
     await entry.scraper.stop();
+  }
+
+  /**
+   * Swaps a running target's scraper for one with new settings (a reload changed its job): the
+   * new one keeps the old one's slot in the schedule, the old one stops without staleness
+   * markers, so the target's samples go on with no gap.
+   */
+  private async replace(key: string, spec: TargetSpec): Promise<void> {
+    const old = this.scheduled.get(key)!;
+    this.scheduled.delete(key);
+    old.stopping = true;
+    this.clock.clearTimeout(old.timer);
+    this.metrics.targets.dec({ job: old.scraper.spec.job });
+    await old.scraper.stop({ markStale: false });
+    if (!this.closed) this.add(spec);
   }
 
   /** Stops every target (staleness markers for all their series) and the schedule. */

@@ -48,8 +48,9 @@ interface Job {
 
 export class ScrapeManager {
   readonly loop: ScrapeLoop;
-  private readonly jobs: Job[];
+  private jobs: Job[];
   private syncing: Promise<void> = Promise.resolve();
+  private started = false;
 
   constructor(private readonly options: ScrapeManagerOptions) {
     this.loop = new ScrapeLoop({
@@ -60,31 +61,59 @@ export class ScrapeManager {
       maxSamplesPerRequest: options.maxSamplesPerRequest,
       onScrape: options.onScrape,
     });
-    this.jobs = options.config.scrape_configs
-      .filter((config) => config.source === undefined)
-      .map((config, index) => ({
-        config,
+    this.jobs = this.buildJobs(options.config);
+  }
+
+  /** Jobs of a config (relabel rules compiled once); throws ERR_CONFIG for a bad rule. */
+  private buildJobs(config: Config): Job[] {
+    return config.scrape_configs
+      .filter((job) => job.source === undefined)
+      .map((job, index) => ({
+        config: job,
         relabelers: {
-          relabel: compileRelabelConfigs(config.relabel_configs, `scrape_configs[${index}].relabel_configs`),
-          metricRelabel: config.metric_relabel_configs.length === 0 ? undefined
-            : compileRelabelConfigs(config.metric_relabel_configs, `scrape_configs[${index}].metric_relabel_configs`),
+          relabel: compileRelabelConfigs(job.relabel_configs, `scrape_configs[${index}].relabel_configs`),
+          metricRelabel: job.metric_relabel_configs.length === 0 ? undefined
+            : compileRelabelConfigs(job.metric_relabel_configs, `scrape_configs[${index}].metric_relabel_configs`),
         },
-        fileSds: config.file_sd_configs.map((sd) => new FileSd(sd, { watch: options.watchFiles })),
+        fileSds: job.file_sd_configs.map((sd) => new FileSd(sd, { watch: this.options.watchFiles })),
         specs: [],
       }));
   }
 
+  /**
+   * A reload: the new config's jobs replace the old ones. Targets whose URL, labels and job
+   * settings did not change keep running untouched (schedule and series cache); changed ones are
+   * swapped without a gap; vanished ones get their staleness markers.
+   */
+  async update(config: Config): Promise<void> {
+    const jobs = this.buildJobs(config);
+    const old = this.jobs;
+    this.jobs = jobs;
+    for (const job of old) for (const sd of job.fileSds) sd.stop();
+    if (this.started) await this.startJobs();
+  }
+
   /** Builds the static targets, reads the target files once, and starts scraping. */
   async start(): Promise<void> {
-    for (const job of this.jobs) {
+    this.started = true;
+    await this.startJobs();
+  }
+
+  private async startJobs(): Promise<void> {
+    const jobs = this.jobs;
+    for (const job of jobs) {
       this.rebuild(job);
       for (const sd of job.fileSds) {
-        sd.on('update', () => { this.rebuild(job); void this.sync(); });
+        sd.on('update', () => {
+          if (this.jobs !== jobs) return;
+          this.rebuild(job);
+          void this.sync();
+        });
         sd.on('fileError', (error: Error) => this.options.onError?.(error));
       }
     }
-    await Promise.all(this.jobs.flatMap((job) => job.fileSds.map((sd) => sd.start())));
-    for (const job of this.jobs) this.rebuild(job);
+    await Promise.all(jobs.flatMap((job) => job.fileSds.map((sd) => sd.start())));
+    for (const job of jobs) this.rebuild(job);
     await this.sync();
   }
 

@@ -12,6 +12,7 @@
  *      target's labels.
  * Runs once per target per discovery update, never per scrape.
  */
+import { createHash } from 'node:crypto';
 import { ScrapewireError } from '../core/errors';
 import { compareLabelNames } from '../core/labels';
 import type { Label } from '../core/types';
@@ -120,7 +121,18 @@ function buildTarget(config: ScrapeConfig, address: string, groupLabels: Record<
     labelNameLengthLimit: config.label_name_length_limit,
     labelValueLengthLimit: config.label_value_length_limit,
     metricRelabeler: relabelers.metricRelabel,
+    fingerprint: jobFingerprint(config),
   };
+}
+
+/**
+ * What a target's scraping depends on besides its URL and labels: every setting of its job but
+ * the target lists. A reload that changes it (a relabel rule, a limit, auth) replaces the
+ * target's scraper; one that does not leaves the target, its schedule and its series cache alone.
+ */
+export function jobFingerprint(config: ScrapeConfig): string {
+  const { static_configs: _static, file_sd_configs: _fileSd, ...settings } = config;
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 }
 
 function targetUrl(scheme: string, address: string, path: string, params: Record<string, string[]>, set: Map<string, string>): string {

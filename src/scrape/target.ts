@@ -41,6 +41,8 @@ export interface TargetSpec {
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
   metricRelabeler?: Relabeler;
+  /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
+  fingerprint?: string;
 }
 
 export interface TargetScraperOptions {
@@ -199,11 +201,19 @@ export class TargetScraper {
   /**
    * The target went away: aborts a scrape in flight (the caller waits for it first, see
    * ScrapeLoop), writes one staleness marker for each of its series and report series, and
-   * closes the HTTP client.
+   * closes the HTTP client. With `markStale: false` (the target is being replaced on a reload)
+   * it lets a scrape in flight finish and writes no markers.
    */
-  async stop(): Promise<void> {
+  async stop(options: { markStale?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (options.markStale === false) {
+      // Replaced by a scraper with new settings (a reload): the series live on there, so no
+      // staleness markers; a scrape in flight finishes and is delivered.
+      if (this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
+      await this.http.close();
+      return;
+    }
     this.abortController.abort(new ScrapewireError('ERR_USAGE', 'target stopped', { target: this.target }));
     // The aborted scrape finishes first (it fails, marking its series stale): one user of the core at a time.
     if (this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
