@@ -32,7 +32,7 @@ import {
 } from "./lexer";
 import { hash128 } from "./hash";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
-import { initSnappy, snappyCompress, compressed } from "./snappy";
+import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
 import { initRemoteWrite, encodeBegin as beginEncoding, encodeNext as nextRequest, encodeMetadataRw1, output, encodedSamples } from "./remotewrite";
 
 let windowBase: usize = 0;
@@ -277,7 +277,13 @@ export function encodeBegin(protocol: u8, maxSamples: u32, includeStale: bool): 
   beginEncoding(protocol, maxSamples, includeStale);
 }
 /** encodeNext: writes the next request at outputPtr(); returns its length (0: done). */
-export function encodeNext(): u32 { return nextRequest(); }
+export function encodeNext(): u32 {
+  const len = nextRequest();
+  // Room for compressing it, reserved now: compressOutput() then never grows memory, so views
+  // the host already holds stay valid.
+  if (len != 0) reserveCompressed(len);
+  return len;
+}
 /** encodeMetadata: a remote-write 1.0 metadata request for this scrape's families at outputPtr(). */
 export function encodeMetadata(): u32 { return encodeMetadataRw1(); }
 /** outputPtr: the request written by the last encode call (valid until the next one). */

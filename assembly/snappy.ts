@@ -135,6 +135,12 @@ function compressBlock(base: usize, n: u32, op: usize): usize {
   return op;
 }
 
+/** Makes sure compressing `n` bytes will not need to grow memory. */
+export function reserveCompressed(n: u32): void {
+  compressed.clear();
+  compressed.reserve(maxCompressedLength(n) + varintSize(n));
+}
+
 /** Compresses [src, src+n) into `compressed`; returns the compressed length. */
 export function snappyCompress(src: usize, n: u32): u32 {
   compressed.clear();

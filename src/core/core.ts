@@ -240,21 +240,35 @@ export class Core {
    * `onRequest` with each one. The bytes are a view into WASM memory, valid only during the
    * callback: copy or compress them before returning. Returns the number of requests.
    */
-  encode(protocol: RemoteWriteProtocol, options: EncodeOptions, onRequest: (request: Uint8Array, samples: number) => void): number {
+  encode(
+    protocol: RemoteWriteProtocol,
+    options: EncodeOptions,
+    onRequest: (request: Uint8Array, samples: number, compress: () => Uint8Array) => void,
+  ): number {
     const e = this.exports;
     if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'encode() during a scrape: call finish() first');
+    // `compress` snappy-compresses the current request in the core (once), for callers that
+    // want both forms; its result is valid during the callback only, like the request.
+    let compressed: Uint8Array | undefined;
+    const compress = (): Uint8Array => {
+      if (compressed === undefined) {
+        const len = e.compressOutput();
+        const ptr = e.compressedPtr();
+        compressed = this.view.subarray(ptr, ptr + len);
+      }
+      return compressed;
+    };
     return this.guarded(() => {
       e.encodeBegin(protocol === 'rw2' ? 2 : 1, options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
       for (;;) {
-        let len = e.encodeNext();
+        const len = e.encodeNext();
         if (len === 0) break;
-        let ptr = e.outputPtr();
-        if (options.compress === true) {
-          len = e.compressOutput();
-          ptr = e.compressedPtr();
-        }
-        onRequest(this.view.subarray(ptr, ptr + len), e.requestSamples());
+        compressed = undefined;
+        const ptr = e.outputPtr();
+        // encodeNext() reserved the room compress() needs, so it never detaches this view.
+        const request = options.compress === true ? compress() : this.view.subarray(ptr, ptr + len);
+        onRequest(request, e.requestSamples(), compress);
         requests++;
       }
       return requests;

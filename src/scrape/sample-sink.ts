@@ -4,13 +4,15 @@
  *
  * `writeScrape` turns a core's last scrape (samples plus staleness markers) into such requests.
  * With one message kind the request handed to the sink is a view into WASM memory, valid only
- * during `sink.write` (RemoteWriter compresses it before returning, see send-queue.ts enqueue).
- * With two kinds, the 1.0 requests are copied first and paired by index with the 2.0 views: both
- * encoders split at the same sample boundaries (remotewrite.ts skips the same non-kept series).
+ * during `sink.write`, and so is its compressed form (compressed by the core on demand; the
+ * RemoteWriter takes that one). With two kinds, the 1.0 requests are compressed and copied first
+ * and paired by index with the 2.0 views: both encoders split at the same sample boundaries
+ * (remotewrite.ts skips the same non-kept series).
  */
 import type { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
 import type { RemoteWriteMessage } from '../remote/endpoint-config';
+import { snappyUncompress } from '../remote/snappy';
 
 export const RW1_MESSAGE: RemoteWriteMessage = 'prometheus.WriteRequest';
 export const RW2_MESSAGE: RemoteWriteMessage = 'io.prometheus.write.v2.Request';
@@ -22,6 +24,8 @@ export interface SinkRequest {
   shardKey?: string;
   /** The request, uncompressed. Valid only until `write` returns: copy or compress it there. */
   encode(message: RemoteWriteMessage): Uint8Array;
+  /** The request snappy-compressed by the core; same lifetime as `encode`. */
+  encodeCompressed?(message: RemoteWriteMessage): Uint8Array;
 }
 
 export interface SampleSink {
@@ -56,28 +60,37 @@ export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOp
   if (wantsRw1 !== wantsRw2) {
     const protocol = wantsRw1 ? 'rw1' : 'rw2';
     const only = wantsRw1 ? RW1_MESSAGE : RW2_MESSAGE;
-    core.encode(protocol, encodeOptions, (request, samples) => {
+    core.encode(protocol, encodeOptions, (request, samples, compress) => {
       written += samples;
       sink.write({
         samples, newestTimestampMs, shardKey,
         encode: (message) => (message === only ? request : unavailable(message)),
+        encodeCompressed: (message) => (message === only ? compress() : unavailable(message)),
       });
     });
     return written;
   }
 
+  // Both kinds (a 2.0 endpoint not yet confirmed, or 1.0 and 2.0 endpoints side by side): the 1.0
+  // requests are kept compressed (a third of their size) and paired by index with the 2.0 ones.
   const rw1: Uint8Array[] = [];
-  core.encode('rw1', encodeOptions, (request) => { rw1.push(request.slice()); });
+  core.encode('rw1', encodeOptions, (_request, _samples, compress) => { rw1.push(compress().slice()); });
   let index = 0;
-  core.encode('rw2', encodeOptions, (request, samples) => {
-    const copy = rw1[index++];
+  core.encode('rw2', encodeOptions, (request, samples, compress) => {
+    const compressed1 = rw1[index++];
     written += samples;
+    const missing = (): never => {
+      throw new ScrapewireError('ERR_CORE_STATE', 'rw1 and rw2 encoders split the scrape differently');
+    };
     sink.write({
       samples, newestTimestampMs, shardKey,
       encode: (message) => {
         if (message === RW2_MESSAGE) return request;
-        if (copy === undefined) throw new ScrapewireError('ERR_CORE_STATE', 'rw1 and rw2 encoders split the scrape differently');
-        return copy;
+        return compressed1 === undefined ? missing() : snappyUncompress(compressed1);
+      },
+      encodeCompressed: (message) => {
+        if (message === RW2_MESSAGE) return compress();
+        return compressed1 === undefined ? missing() : compressed1;
       },
     });
   });
