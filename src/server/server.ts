@@ -2,7 +2,7 @@
  * The collector's own HTTP server (node:http, no framework): self metrics, the targets page and
  * API, the lifecycle endpoints and, with enableDebug, heap snapshots and CPU profiles.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapewireError } from '../core/errors';
 import { silentLogger } from '../remote/logger';
@@ -16,7 +16,6 @@ import { TARGETS_PAGE_CSP } from './targets-page-assets';
 import type { RunningServer, ServerOptions } from './types';
 
 interface RequestContext {
-  req: IncomingMessage;
   res: ServerResponse;
   query: URLSearchParams;
   /** Aborted when the client disconnects or the server closes. */
@@ -35,7 +34,16 @@ function buildRoutes(options: ServerOptions, logger: NonNullable<ServerOptions['
   const { registry, targets, control } = options;
   const reload = new ReloadHandler(control, logger);
   const routes = new Map<string, Route>([
-    ['/', { methods: READ, handle: ({ res }) => void res.writeHead(302, { location: '/targets' }).end() }],
+    [
+      '/',
+      {
+        methods: READ,
+        handle: ({ res }) => {
+          res.writeHead(302, { location: '/targets' });
+          res.end();
+        },
+      },
+    ],
     [
       '/metrics',
       {
@@ -104,7 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       inFlight.delete(controller);
       controller.abort();
     });
-    const context: RequestContext = { req, res, query: url.searchParams, signal: controller.signal };
+    const context: RequestContext = { res, query: url.searchParams, signal: controller.signal };
     Promise.resolve()
       .then(() => route.handle(context))
       .catch((error: unknown) => {
