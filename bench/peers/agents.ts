@@ -1,0 +1,133 @@
+/**
+ * The agents compared by bench/peers/run.ts, each a command line around the same scrape config.
+ *
+ * scrapewire is switched by BENCH_PEERS_SCRAPEWIRE (or --scrapewire): `auto` (default) runs it
+ * when `node dist/src/cli.js help` lists a `run` command, `on` always, `off` never.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface AgentContext {
+  configFile: string;
+  dataDir: string;
+  listenPort: number;
+  remoteWriteUrl: string;
+  /** The largest page the scenario serves, so size limits never reject it. */
+  maxScrapeBytes: number;
+  /** Repository root (for scrapewire's dist/). */
+  root: string;
+}
+
+export interface AgentSpec {
+  /** Short id used in tables and file names. */
+  id: string;
+  /** Human name with mode. */
+  name: string;
+  /** Undefined when it can run, else why not (reported instead of failing). */
+  unavailable(root: string): string | undefined;
+  command(context: AgentContext): { bin: string; args: string[] };
+  /** Path of the agent's readiness endpoint on listenPort. */
+  readyPath: string;
+  version(root: string): string;
+  /** Flags beyond the shared ones that were needed to make it work, for the report. */
+  notes: string;
+}
+
+export const VMAGENT_BIN = process.env.BENCH_VMAGENT_BIN ?? '/usr/bin/vmagent';
+export const PROMETHEUS_BIN = process.env.BENCH_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+
+function debianVersion(pkg: string): string | undefined {
+  const run = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
+  return run.status === 0 && run.stdout.trim() !== '' ? run.stdout.trim() : undefined;
+}
+
+function missing(bin: string): string | undefined {
+  return fs.existsSync(bin) ? undefined : `${bin} not installed`;
+}
+
+function vmagent(stream: boolean): AgentSpec {
+  return {
+    id: stream ? 'vmagent-stream' : 'vmagent',
+    name: stream ? 'vmagent -promscrape.streamParse' : 'vmagent (default)',
+    unavailable: () => missing(VMAGENT_BIN),
+    readyPath: '/health',
+    command: (c) => ({
+      bin: VMAGENT_BIN,
+      args: [
+        `-promscrape.config=${c.configFile}`,
+        // The shared file has a remote_write section, which vmagent takes from its flag instead.
+        '-promscrape.config.strictParse=false',
+        `-remoteWrite.url=${c.remoteWriteUrl}`,
+        `-remoteWrite.tmpDataPath=${c.dataDir}`,
+        `-httpListenAddr=127.0.0.1:${c.listenPort}`,
+        // Default 16 MB would reject the 100 MB page outright.
+        `-promscrape.maxScrapeSize=${Math.max(16 * 2 ** 20, Math.ceil(c.maxScrapeBytes * 1.1))}`,
+        '-loggerLevel=ERROR',
+        ...(stream ? ['-promscrape.streamParse'] : []),
+      ],
+    }),
+    version: () => `vmagent ${debianVersion('victoria-metrics') ?? 'unknown'} (Debian package victoria-metrics)`,
+    notes: '-promscrape.config.strictParse=false (skip remote_write in the shared file), -promscrape.maxScrapeSize raised above the page size (default 16 MB)',
+  };
+}
+
+const prometheusAgent: AgentSpec = {
+  id: 'prometheus-agent',
+  name: 'Prometheus --enable-feature=agent',
+  unavailable: () => missing(PROMETHEUS_BIN),
+  readyPath: '/-/ready',
+  command: (c) => ({
+    bin: PROMETHEUS_BIN,
+    args: ['--enable-feature=agent', `--config.file=${c.configFile}`, `--storage.agent.path=${c.dataDir}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, '--log.level=warn'],
+  }),
+  version: () => {
+    const run = spawnSync(PROMETHEUS_BIN, ['--version'], { encoding: 'utf8' });
+    const first = (run.stdout || run.stderr || '').split('\n')[0].trim();
+    return first || `prometheus ${debianVersion('prometheus') ?? 'unknown'}`;
+  },
+  notes: 'none',
+};
+
+/** BENCH_PEERS_SCRAPEWIRE / --scrapewire: auto, on or off. */
+export type ScrapewireSwitch = 'auto' | 'on' | 'off';
+
+export function scrapewireCli(root: string): string {
+  return path.join(root, 'dist', 'src', 'cli.js');
+}
+
+/** True when the built CLI lists a `run` command in its help. */
+export function scrapewireHasRun(root: string): boolean {
+  const cli = scrapewireCli(root);
+  if (!fs.existsSync(cli)) return false;
+  const help = spawnSync(process.execPath, [cli, 'help'], { encoding: 'utf8', timeout: 20_000 });
+  return /^\s+run\b/m.test(`${help.stdout}\n${help.stderr}`);
+}
+
+function scrapewire(mode: ScrapewireSwitch): AgentSpec {
+  return {
+    id: 'scrapewire',
+    name: 'scrapewire run',
+    unavailable: (root) => {
+      if (mode === 'off') return 'switched off (--scrapewire off)';
+      if (!fs.existsSync(scrapewireCli(root))) return 'not available (dist/src/cli.js not built)';
+      if (mode === 'auto' && !scrapewireHasRun(root)) return 'not available (no run command yet)';
+      return undefined;
+    },
+    readyPath: '/-/ready',
+    command: (c) => ({
+      bin: process.execPath,
+      args: [scrapewireCli(c.root), 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`],
+    }),
+    version: (root) => {
+      const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+      return `scrapewire ${run.status === 0 ? run.stdout.trim() : 'unknown commit'} (node ${process.version})`;
+    },
+    notes: 'none',
+  };
+}
+
+/** In report order: vmagent's two modes first (the ratios are against vmagent's best). */
+export function allAgents(scrapewireSwitch: ScrapewireSwitch): AgentSpec[] {
+  return [vmagent(false), vmagent(true), prometheusAgent, scrapewire(scrapewireSwitch)];
+}
