@@ -11,7 +11,7 @@
 import { Core } from '../core/core';
 import type { NewSeriesResolver, ScrapeSummary } from '../core/types';
 import type { Label } from '../core/types';
-import { mergeTargetLabels } from './series-labels';
+import { mergeTargetLabels, withExternalLabels } from './series-labels';
 
 export interface ScrapeReport {
   up: boolean;
@@ -27,10 +27,10 @@ export class ReportSeries {
   readonly core = Core.create({ maxLineBytes: 4096 });
   private readonly resolve: NewSeriesResolver;
 
-  constructor(targetLabels: readonly Label[]) {
+  constructor(targetLabels: readonly Label[], externalLabels: readonly Label[] = []) {
     this.resolve = (batch) => batch.map((series) => ({
       action: 'rewrite' as const,
-      labels: mergeTargetLabels(series.labels, targetLabels, false),
+      labels: [...withExternalLabels(mergeTargetLabels(series.labels, targetLabels, false), externalLabels)],
     }));
   }
 

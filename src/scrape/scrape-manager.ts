@@ -19,6 +19,8 @@ import type { Registry } from 'prom-client';
 import type { Config, ScrapeConfig, StaticConfig } from '../config/types';
 import { FileSd } from '../config/file-sd';
 import { ScrapewireError } from '../core/errors';
+import { compareLabelNames } from '../core/labels';
+import type { Label } from '../core/types';
 import { compileRelabelConfigs } from '../relabel/relabeler';
 import type { SampleSink } from './sample-sink';
 import { ScrapeLoop, type LoopClock } from './scrape-loop';
@@ -36,7 +38,15 @@ export interface ScrapeManagerOptions {
   offsetSeed?: string;
   /** Target build problems, file_sd file errors, target_limit breaches. */
   onError?: (error: Error) => void;
+  /** Scrape only the targets this returns true for (cluster sharding, src/cluster). Default: all. */
+  ownsTarget?: (spec: TargetSpec) => boolean;
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
+}
+
+function externalLabelsOf(config: Config): Label[] {
+  return Object.entries(config.global.external_labels)
+    .filter(([, value]) => value !== '')
+    .sort((a, b) => compareLabelNames(a[0], b[0]));
 }
 
 interface Job {
@@ -49,6 +59,7 @@ interface Job {
 export class ScrapeManager {
   readonly loop: ScrapeLoop;
   private jobs: Job[];
+  private externalLabels: Label[];
   private syncing: Promise<void> = Promise.resolve();
   private started = false;
 
@@ -62,6 +73,7 @@ export class ScrapeManager {
       onScrape: options.onScrape,
     });
     this.jobs = this.buildJobs(options.config);
+    this.externalLabels = externalLabelsOf(options.config);
   }
 
   /** Jobs of a config (relabel rules compiled once); throws ERR_CONFIG for a bad rule. */
@@ -89,6 +101,7 @@ export class ScrapeManager {
     const jobs = this.buildJobs(config);
     const old = this.jobs;
     this.jobs = jobs;
+    this.externalLabels = externalLabelsOf(config);
     for (const job of old) for (const sd of job.fileSds) sd.stop();
     if (this.started) await this.startJobs();
   }
@@ -141,7 +154,11 @@ export class ScrapeManager {
       job.specs = [];
       return;
     }
-    job.specs = built.specs;
+    const owns = this.options.ownsTarget;
+    const external = this.externalLabels;
+    const specs = external.length === 0 ? built.specs
+      : built.specs.map((spec) => ({ ...spec, externalLabels: external, fingerprint: `${spec.fingerprint}/${JSON.stringify(external)}` }));
+    job.specs = owns === undefined ? specs : specs.filter(owns);
   }
 
   /** Syncs the loop with every job's targets; calls are serialized. */

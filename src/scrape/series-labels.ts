@@ -83,6 +83,16 @@ export interface SeriesLabelerOptions {
   honorLabels: boolean;
   metricRelabeler?: Relabeler;
   limits: LabelLimits;
+  /** global.external_labels: added to every series that lacks the label, after relabeling. */
+  externalLabels?: readonly Label[];
+}
+
+/** Adds each external label the series does not have (Prometheus' rule); sorted result. */
+export function withExternalLabels(labels: readonly Label[], external: readonly Label[]): readonly Label[] {
+  if (external.length === 0) return labels;
+  const missing = external.filter(([name]) => !labels.some(([n]) => n === name));
+  if (missing.length === 0) return labels;
+  return [...labels, ...missing].sort((a, b) => compareLabelNames(a[0], b[0]));
 }
 
 /**
@@ -123,7 +133,8 @@ export class SeriesLabeler {
         decisions[i] = DROP;
         continue;
       }
-      decisions[i] = relabeled === scraped ? KEEP : { action: 'rewrite', labels: relabeled };
+      const final = withExternalLabels(relabeled, this.options.externalLabels ?? []);
+      decisions[i] = final === scraped ? KEEP : { action: 'rewrite', labels: [...final] };
     }
     return decisions;
   }

@@ -43,6 +43,8 @@ export interface TargetSpec {
   metricRelabeler?: Relabeler;
   /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
   fingerprint?: string;
+  /** global.external_labels, added to every series (scraped and report) that lacks them. */
+  externalLabels?: Label[];
 }
 
 export interface TargetScraperOptions {
@@ -92,11 +94,12 @@ export class TargetScraper {
     this.identity = targetIdentity(spec);
     this.http = new HttpScraper(spec.http);
     this.core = Core.create({ onParseError: spec.onParseError });
-    this.report = new ReportSeries(spec.labels);
+    this.report = new ReportSeries(spec.labels, spec.externalLabels);
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,
       honorLabels: spec.honorLabels,
       metricRelabeler: spec.metricRelabeler,
+      externalLabels: spec.externalLabels,
       limits: {
         labelLimit: spec.labelLimit,
         labelNameLengthLimit: spec.labelNameLengthLimit,
