@@ -1,6 +1,7 @@
 /**
  * The scrapewire command line.
  *
+ *   scrapewire [run] [flags]                               the collector (see RUN_FLAGS)
  *   scrapewire check [--format text|openmetrics] [FILE]   validate an exposition
  *   scrapewire check config FILE                           validate a configuration
  *   scrapewire encode [options] [FILE]                     exposition -> remote-write request(s)
@@ -9,10 +10,15 @@ import { parseArgs } from 'node:util';
 import { ScrapewireError } from './core';
 import { checkConfig, checkMetrics, parseFormat, type CommandIo } from './cli/check';
 import { encodeExposition, parseProtocol } from './cli/encode';
+import { RUN_FLAGS, runCollector } from './cli/run';
 
-const USAGE = `Usage: scrapewire <command> [options]
+const USAGE = `Usage: scrapewire [command] [options]
 
 Commands:
+  run [flags]   (the default)
+      Run the collector. Without --config.file it runs a bundled demo configuration that needs
+      nothing else: it scrapes itself and a demo page every second and delivers to a built-in
+      remote-write sink (see /sink). Stop it with Ctrl-C or SIGTERM; SIGHUP reloads the config.
   check [--format text|openmetrics] [FILE]
       Validate an exposition (stdin without FILE). Prints "FILE: F families, S series, N samples"
       and exits 0, or prints "line L, column C: reason" for the first error and exits 1.
@@ -23,14 +29,19 @@ Commands:
       Write the remote-write request(s) for an exposition to stdout. MS is the scrape timestamp
       for samples without one (default: now). With more than one request (--max-samples), each
       is preceded by its length as a varint.
-  help
+  help, --help
       Show this text.
-`;
+
+${RUN_FLAGS}`;
 
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `scrapewire` alone, or with only flags, runs the collector.
+    if (command === undefined || (command.startsWith('--') && command !== '--help')) return await runCollector(argv, io);
     switch (command) {
+      case 'run':
+        return await runCollector(rest, io);
       case 'check': {
         if (rest[0] === 'config') {
           if (rest[1] === undefined) throw new ScrapewireError('ERR_USAGE', 'check config needs a FILE');
@@ -62,7 +73,6 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
           io,
         );
       }
-      case undefined:
       case 'help':
       case '--help':
       case '-h':

@@ -87,6 +87,10 @@ export class TargetScraper {
   health: TargetHealth = 'unknown';
   lastError: ScrapewireError | undefined;
   lastScrapeMs = 0;
+  /** Series kept by the last successful scrape. */
+  seriesCount = 0;
+  /** Times the core was rebuilt smaller after a spike. */
+  rebuilds = 0;
   lastDurationMs = 0;
   scrapeCount = 0;
 
@@ -169,6 +173,8 @@ export class TargetScraper {
     metrics.samplesWritten.inc({ job }, samplesWritten);
 
     this.health = error === undefined ? 'up' : 'down';
+    if (summary !== undefined && error === undefined) this.seriesCount = summary.samplesPostRelabel;
+    this.shrinkAfterSpike();
     this.lastError = error;
     this.lastScrapeMs = timestampMs;
     this.lastDurationMs = durationMs;
@@ -185,6 +191,20 @@ export class TargetScraper {
         `sample_limit exceeded (samples: ${summary.samplesPostRelabel}, limit: ${limit})`, { target: this.target });
     }
     return undefined;
+  }
+
+  /**
+   * WASM memory never shrinks: when the core holds far more memory than its live series need
+   * (a page that once had many more series), it is rebuilt with only the live ones. The factor
+   * 4 leaves room for the allocator's doubling and a page that is merely growing.
+   */
+  private shrinkAfterSpike(): void {
+    const stats = this.core.memoryStats();
+    const needed = stats.labelArenaBytes + stats.series * 200 + (4 << 20);
+    if (stats.wasmBytes > 64 << 20 && stats.wasmBytes > 4 * needed) {
+      this.core.rebuild();
+      this.rebuilds++;
+    }
   }
 
   /** A scrape with no samples: every series of the previous scrape goes stale (once). */

@@ -2,7 +2,7 @@
  * The collector's own HTTP server (node:http, no framework): self metrics, the targets page and
  * API, the lifecycle endpoints and, with enableDebug, heap snapshots and CPU profiles.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScrapewireError } from '../core/errors';
 import { silentLogger } from '../remote/logger';
@@ -16,6 +16,7 @@ import { TARGETS_PAGE_CSP } from './targets-page-assets';
 import type { RunningServer, ServerOptions } from './types';
 
 interface RequestContext {
+  req: IncomingMessage;
   res: ServerResponse;
   query: URLSearchParams;
   /** Aborted when the client disconnects or the server closes. */
@@ -84,6 +85,10 @@ function buildRoutes(options: ServerOptions, logger: NonNullable<ServerOptions['
       handle: ({ res, query, signal }) => handleCpuProfile(res, query, signal, logger),
     });
   }
+  for (const extra of options.routes ?? []) {
+    if (routes.has(extra.path)) throw new ScrapewireError('ERR_USAGE', `route ${extra.path} is taken`);
+    routes.set(extra.path, { methods: extra.methods, handle: ({ req, res }) => extra.handle(req, res) });
+  }
   return routes;
 }
 
@@ -112,7 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       inFlight.delete(controller);
       controller.abort();
     });
-    const context: RequestContext = { res, query: url.searchParams, signal: controller.signal };
+    const context: RequestContext = { req, res, query: url.searchParams, signal: controller.signal };
     Promise.resolve()
       .then(() => route.handle(context))
       .catch((error: unknown) => {

@@ -2,6 +2,7 @@
  * The collector's own HTTP server depends on the rest of the process only through these small
  * interfaces: the scrape loop implements TargetProvider, the CLI implements CollectorControl.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../remote/logger';
 
@@ -46,8 +47,16 @@ export interface ServerOptions {
   control: CollectorControl;
   /** Serves /debug/heap and /debug/profile; they are 404 otherwise. */
   enableDebug: boolean;
+  /** More endpoints (the built-in sink and demo page); a path already served is an error. */
+  routes?: ExtraRoute[];
   /** Defaults to a logger that drops everything. */
   logger?: Logger;
+}
+
+export interface ExtraRoute {
+  path: string;
+  methods: readonly string[];
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
 export interface RunningServer {

@@ -1,0 +1,193 @@
+/**
+ * `scrapewire run [flags]` (and `scrapewire` alone): the collector. Flag names are Prometheus'
+ * where Prometheus has one; the node-local flags of a DaemonSet deployment can also come from the
+ * environment (NODE_IP, KUBE_STATE_URL, ENABLED_PLUGINS, ROOT_PATH), flags winning.
+ */
+import { parseArgs } from 'node:util';
+import { memberNumFrom, checkClusterOptions, type ClusterOptions } from '../cluster/sharding';
+import { ScrapewireError } from '../core/errors';
+import type { Config } from '../config/types';
+import { Collector } from '../collector/collector';
+import { createLogger, type LogLevel } from '../server/logger';
+import type { CommandIo } from './check';
+
+export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
+  --config.file=FILE             Prometheus-format configuration (default: the bundled demo config)
+  --web.listen-address=HOST:PORT address of the web server: /metrics, /targets, /-/healthy,
+                                 /-/ready, /-/reload, /sink (default 127.0.0.1:9090)
+  --storage.path=DIR             remote-write disk queue (default: data/scrapewire)
+  --web.enable-debug             serve /debug/heap and /debug/profile?seconds=N
+  --log.level=LEVEL              debug, info, warn, error (default info)
+  --node-ip=IP                   this node's IP; replaces $(NODE_IP) in source URLs  [env NODE_IP]
+  --kube-state-url=URL           kube-state-metrics /metrics URL, scraped as job kube-state-metrics
+                                                                             [env KUBE_STATE_URL]
+  --enabled-plugins=REGEX        plugins whose name matches (anchored) run  [env ENABLED_PLUGINS]
+  --root-path=DIR                prefix for host paths (service-account token and CA)  [env ROOT_PATH]
+  --cluster.members-count=N      split targets across N collectors (default 1: no split)
+  --cluster.member-num=K         this collector's number, 0..N-1, or a StatefulSet pod name
+                                 such as scrapewire-2 [env POD_NAME when unset]
+  --cluster.replication-factor=R scrape each target on R members (default 1)
+  --shutdown.deadline=SECONDS    on SIGTERM, time to deliver queued data before persisting (default 10)
+`;
+
+export interface RunFlags {
+  configFile?: string;
+  listenAddress: string;
+  storagePath: string;
+  enableDebug: boolean;
+  logLevel: LogLevel;
+  nodeIp?: string;
+  kubeStateUrl?: string;
+  enabledPlugins?: string;
+  rootPath?: string;
+  cluster?: ClusterOptions;
+  shutdownDeadlineMs: number;
+}
+
+/** Parses the flags of `run`; throws ERR_USAGE with the flag's name on a bad value. */
+export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.env): RunFlags {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      'config.file': { type: 'string' },
+      'web.listen-address': { type: 'string' },
+      'storage.path': { type: 'string' },
+      'web.enable-debug': { type: 'boolean' },
+      'log.level': { type: 'string' },
+      'node-ip': { type: 'string' },
+      'kube-state-url': { type: 'string' },
+      'enabled-plugins': { type: 'string' },
+      'root-path': { type: 'string' },
+      'cluster.members-count': { type: 'string' },
+      'cluster.member-num': { type: 'string' },
+      'cluster.replication-factor': { type: 'string' },
+      'shutdown.deadline': { type: 'string' },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  void positionals;
+  const level = (values['log.level'] ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error', 'silent', 'trace', 'fatal'].includes(level)) {
+    throw new ScrapewireError('ERR_USAGE', `--log.level must be debug, info, warn or error, not "${level}"`);
+  }
+  const integer = (name: string, value: string | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new ScrapewireError('ERR_USAGE', `--${name} must be a non-negative integer, not "${value}"`);
+    return n;
+  };
+  const membersCount = integer('cluster.members-count', values['cluster.members-count'], 1);
+  let cluster: ClusterOptions | undefined;
+  if (membersCount > 1) {
+    const member = values['cluster.member-num'] ?? env.POD_NAME;
+    if (member === undefined) throw new ScrapewireError('ERR_USAGE', '--cluster.member-num is required with --cluster.members-count > 1');
+    cluster = {
+      membersCount,
+      memberNum: memberNumFrom(member),
+      replicationFactor: integer('cluster.replication-factor', values['cluster.replication-factor'], 1),
+    };
+    checkClusterOptions(cluster);
+  }
+  const enabledPlugins = values['enabled-plugins'] ?? env.ENABLED_PLUGINS;
+  if (enabledPlugins !== undefined) {
+    try {
+      new RegExp(`^(?:${enabledPlugins})$`);
+    } catch (err) {
+      throw new ScrapewireError('ERR_USAGE', `--enabled-plugins is not a valid regex: ${(err as Error).message}`);
+    }
+  }
+  return {
+    configFile: values['config.file'],
+    listenAddress: values['web.listen-address'] ?? '127.0.0.1:9090',
+    storagePath: values['storage.path'] ?? 'data/scrapewire',
+    enableDebug: values['web.enable-debug'] ?? false,
+    logLevel: level,
+    nodeIp: values['node-ip'] ?? env.NODE_IP,
+    kubeStateUrl: values['kube-state-url'] ?? env.KUBE_STATE_URL,
+    enabledPlugins,
+    rootPath: values['root-path'] ?? env.ROOT_PATH,
+    cluster,
+    shutdownDeadlineMs: integer('shutdown.deadline', values['shutdown.deadline'], 10) * 1000,
+  };
+}
+
+/** The node-local flags applied to a loaded configuration. */
+export function amendWithNodeFlags(config: Config, flags: RunFlags): Config {
+  const nodeIp = flags.nodeIp;
+  const sources = config.sources.map((source) =>
+    nodeIp === undefined || source.url === undefined ? source : { ...source, url: source.url.split('$(NODE_IP)').join(nodeIp) },
+  );
+  const plugins = flags.enabledPlugins === undefined ? config.plugins : { ...config.plugins, enabled: flags.enabledPlugins };
+  let scrapeConfigs = config.scrape_configs;
+  if (flags.kubeStateUrl !== undefined && !scrapeConfigs.some((job) => job.job_name === 'kube-state-metrics')) {
+    const url = new URL(flags.kubeStateUrl);
+    const template = scrapeConfigs[0];
+    if (template === undefined) throw new ScrapewireError('ERR_CONFIG', '--kube-state-url needs at least one scrape_config to take defaults from');
+    scrapeConfigs = [
+      ...scrapeConfigs,
+      {
+        ...template,
+        job_name: 'kube-state-metrics',
+        scheme: url.protocol === 'https:' ? 'https' : 'http',
+        metrics_path: url.pathname === '' ? '/metrics' : url.pathname,
+        static_configs: [{ targets: [url.host], labels: {} }],
+        file_sd_configs: [],
+        relabel_configs: [],
+        metric_relabel_configs: [],
+        honor_labels: true,
+        authorization: undefined,
+        basic_auth: undefined,
+        source: undefined,
+      },
+    ];
+  }
+  return { ...config, sources, plugins, scrape_configs: scrapeConfigs };
+}
+
+/** Runs the collector until SIGTERM/SIGINT; SIGHUP reloads. Resolves with the exit code. */
+export async function runCollector(args: string[], io: CommandIo): Promise<number> {
+  const flags = parseRunFlags(args);
+  const logger = createLogger({ level: flags.logLevel });
+  const collector = await Collector.start({
+    configFile: flags.configFile,
+    listenAddress: flags.listenAddress,
+    storagePath: flags.storagePath,
+    enableDebug: flags.enableDebug,
+    logger,
+    cluster: flags.cluster,
+    amendConfig: (config) => amendWithNodeFlags(config, flags),
+    shutdownDeadlineMs: flags.shutdownDeadlineMs,
+  });
+  io.stderr.write(
+    `scrapewire is running: http://${collector.address}/targets` +
+      (flags.configFile === undefined ? `, delivering to its built-in sink: http://${collector.address}/sink` : '') +
+      '\n',
+  );
+  const progress = flags.configFile === undefined
+    ? setInterval(() => {
+        const sink = collector.sinkStats();
+        logger.info({ samples: sink.samples, requests: sink.requests, series: sink.series }, 'built-in sink received');
+      }, 10_000).unref()
+    : undefined;
+  return new Promise<number>((resolve) => {
+    const onHup = (): void => {
+      collector.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed'));
+    };
+    const onStop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGHUP', onHup);
+      if (progress) clearInterval(progress);
+      collector.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err: (err as Error).message }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => onStop('SIGTERM'));
+    process.once('SIGINT', () => onStop('SIGINT'));
+  });
+}
