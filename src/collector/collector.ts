@@ -123,10 +123,17 @@ export class Collector {
 
   private createManager(config: Config, writer: RemoteWriter): ScrapeManager {
     const cluster = this.options.cluster;
+    // Requests are split once for every endpoint: at the smallest max_samples_per_send.
+    const endpoints = config.remote_write;
+    const maxSamplesPerRequest = endpoints.length === 0 ? 2000 : Math.min(...endpoints.map((rw) => rw.queue_config.max_samples_per_send));
+    const metadata = endpoints.filter((rw) => rw.protobuf_message === 'prometheus.WriteRequest' && rw.metadata_config.send);
+    const metadataIntervalMs = metadata.length === 0 ? 0 : Math.min(...metadata.map((rw) => rw.metadata_config.send_interval));
     return new ScrapeManager({
       config,
       sink: writer,
       registry: this.registry,
+      maxSamplesPerRequest,
+      metadataIntervalMs,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
         if (outcome.error !== undefined) {

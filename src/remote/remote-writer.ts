@@ -57,6 +57,7 @@ export class RemoteWriter {
       samples: producer.samples,
       newestTimestampMs: producer.newestTimestampMs,
       shardKey: producer.shardKey,
+      metadataOnly: producer.metadataOnly,
       encode: (message) => producer.encode(message),
       encodeCompressed(message) {
         let bytes = compressed.get(message);

@@ -63,6 +63,8 @@ export interface RequestProducer {
    * snappyjs: bench/RESULTS.md, 2026-11-24). Same lifetime rules as `encode`; used when present.
    */
   encodeCompressed?(message: RemoteWriteMessage): Uint8Array;
+  /** A remote-write 1.0 metadata request (no samples): only 1.0 endpoints take it. */
+  metadataOnly?: boolean;
 }
 
 /** The compressed request, from the producer's own compressor when it has one. */
@@ -70,7 +72,8 @@ export function compressedRequest(producer: RequestProducer, message: RemoteWrit
   return producer.encodeCompressed ? producer.encodeCompressed(message) : snappyCompress(producer.encode(message));
 }
 
-export type EnqueueResult = 'memory' | 'disk' | 'dropped';
+/** Where a request went; 'skipped': a metadata-only request for a 2.0 endpoint (2.0 carries metadata inline). */
+export type EnqueueResult = 'memory' | 'disk' | 'dropped' | 'skipped';
 
 interface Entry extends QueuedRequest {
   disk?: DiskRef;
@@ -171,6 +174,7 @@ export class SendQueue {
 
   /** Accepts one request without ever waiting; see the header for where it goes. */
   enqueue(producer: RequestProducer): EnqueueResult {
+    if (producer.metadataOnly === true && this.message !== RW1) return 'skipped';
     const entry: Entry = {
       seq: this.nextSeq++,
       shardKey: producer.shardKey ?? '',

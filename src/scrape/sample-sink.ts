@@ -26,6 +26,8 @@ export interface SinkRequest {
   encode(message: RemoteWriteMessage): Uint8Array;
   /** The request snappy-compressed by the core; same lifetime as `encode`. */
   encodeCompressed?(message: RemoteWriteMessage): Uint8Array;
+  /** A remote-write 1.0 metadata request (families' type, help, unit) with no samples. */
+  metadataOnly?: boolean;
 }
 
 export interface SampleSink {
@@ -95,6 +97,23 @@ export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOp
     });
   });
   return written;
+}
+
+/** Hands the core's last scrape's metadata to the sink as a 1.0 metadata request; false if none. */
+export function writeMetadata(core: Core, sink: SampleSink, shardKey: string, timestampMs: number): boolean {
+  const request = core.encodeMetadata();
+  if (request === undefined) return false;
+  sink.write({
+    samples: 0,
+    newestTimestampMs: timestampMs,
+    shardKey,
+    metadataOnly: true,
+    encode: (message) => {
+      if (message !== RW1_MESSAGE) throw new ScrapewireError('ERR_USAGE', 'metadata requests exist in remote write 1.0 only');
+      return request;
+    },
+  });
+  return true;
 }
 
 /** Newest timestamp among the core's last scrape's samples, at least `scrapeTimestampMs`. */

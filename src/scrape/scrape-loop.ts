@@ -43,6 +43,8 @@ export interface ScrapeLoopOptions {
   /** Mixed into the offset hash, like Prometheus's per-instance jitter seed. Default ''. */
   offsetSeed?: string;
   maxSamplesPerRequest?: number;
+  /** See TargetScraperOptions.metadataIntervalMs. */
+  metadataIntervalMs?: number;
   /** Called after every scrape (for logs and the /targets page). */
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
 }
@@ -129,6 +131,7 @@ export class ScrapeLoop {
       metrics: this.metrics,
       now: () => this.clock.now(),
       maxSamplesPerRequest: this.options.maxSamplesPerRequest,
+      metadataIntervalMs: this.options.metadataIntervalMs,
     });
     const entry: Scheduled = {
       scraper,

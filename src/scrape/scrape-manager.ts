@@ -35,6 +35,8 @@ export interface ScrapeManagerOptions {
   /** Passed to FileSd; false relies on refresh_interval alone. */
   watchFiles?: boolean;
   maxSamplesPerRequest?: number;
+  /** See TargetScraperOptions.metadataIntervalMs. */
+  metadataIntervalMs?: number;
   offsetSeed?: string;
   /** Target build problems, file_sd file errors, target_limit breaches. */
   onError?: (error: Error) => void;
@@ -70,6 +72,7 @@ export class ScrapeManager {
       clock: options.clock,
       offsetSeed: options.offsetSeed,
       maxSamplesPerRequest: options.maxSamplesPerRequest,
+      metadataIntervalMs: options.metadataIntervalMs,
       onScrape: options.onScrape,
     });
     this.jobs = this.buildJobs(options.config);

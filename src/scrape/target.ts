@@ -20,7 +20,7 @@ import type { Relabeler } from '../relabel/relabeler';
 import { HttpScraper } from './http-scraper';
 import type { HttpTargetOptions } from './http-target-options';
 import { failedReport, ReportSeries, successReport } from './report-series';
-import { newestTimestamp, writeScrape, type SampleSink } from './sample-sink';
+import { newestTimestamp, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
 import { asScrapeError, scrapeIntoCore } from './scrape-into-core';
 import type { ScrapeMetrics } from './scrape-metrics';
 import { SeriesLabeler } from './series-labels';
@@ -54,6 +54,8 @@ export interface TargetScraperOptions {
   now?: () => number;
   /** Split requests at this many samples (max_samples_per_send). 0: one request per scrape. */
   maxSamplesPerRequest?: number;
+  /** Send a 1.0 metadata request at most this often (metadata_config.send_interval); 0: never. */
+  metadataIntervalMs?: number;
 }
 
 export interface ScrapeOutcome {
@@ -87,6 +89,7 @@ export class TargetScraper {
   health: TargetHealth = 'unknown';
   lastError: ScrapewireError | undefined;
   lastScrapeMs = 0;
+  private lastMetadataMs = -Infinity;
   /** Series kept by the last successful scrape. */
   seriesCount = 0;
   /** Times the core was rebuilt smaller after a spike. */
@@ -168,6 +171,10 @@ export class TargetScraper {
       report.samplesPostMetricRelabeling = summary.samplesPostRelabel;
     }
     let samplesWritten = this.push(this.core, error === undefined ? newestTimestamp(this.core, timestampMs) : timestampMs);
+    const metadataEvery = this.options.metadataIntervalMs ?? 0;
+    if (error === undefined && metadataEvery > 0 && timestampMs - this.lastMetadataMs >= metadataEvery) {
+      if (writeMetadata(this.core, this.options.sink, this.identity, timestampMs)) this.lastMetadataMs = timestampMs;
+    }
     this.report.record(report, timestampMs);
     samplesWritten += this.push(this.report.core, timestampMs);
     metrics.samplesWritten.inc({ job }, samplesWritten);

@@ -1,0 +1,18 @@
+/**
+ * scrapewire as a library, for Node agents that embed it.
+ *
+ * - `Collector`: the whole agent (scrape loop, remote write, web server) from a config file or a
+ *   config object; `start()`, `reload()`, `stop()`.
+ * - `Core`: the WebAssembly parser and remote-write encoder alone.
+ * - `parseConfig` / `loadConfigFile`: Prometheus-format configuration, validated.
+ */
+export { Core, ScrapewireError, decodeLabels, encodeLabels } from './core';
+export type {
+  CoreOptions, CoreMemoryStats, EncodeOptions, ErrorCode, ExpositionFormat, Label, MetricType, NewSeries,
+  NewSeriesResolver, RemoteWriteProtocol, ScrapeOptions, ScrapeSummary, SeriesDecision, SnapshotView,
+} from './core';
+export { Collector, type CollectorOptions } from './collector/collector';
+export { parseConfig, loadConfigFile, defaultConfig } from './config/load';
+export type { Config, ScrapeConfig, RemoteWriteConfig, SourceConfig, GlobalConfig } from './config/types';
+export { compileRelabelConfigs } from './relabel/relabeler';
+export type { RelabelConfig } from './relabel/types';

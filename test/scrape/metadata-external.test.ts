@@ -1,0 +1,85 @@
+/**
+ * Remote-write 1.0 metadata requests (sent at most every metadata interval, only to 1.0
+ * endpoints) and global.external_labels on every series, scraped and report alike.
+ */
+import { Registry } from 'prom-client';
+import { RemoteWriter } from '../../src/remote/remote-writer';
+import type { SampleSink, SinkRequest } from '../../src/scrape/sample-sink';
+import { RW1_MESSAGE } from '../../src/scrape/sample-sink';
+import { TargetScraper } from '../../src/scrape/target';
+import { decodeRw1 } from '../helpers/remote-write-proto';
+import { DecodingSink, targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { startHttpServer, type LoopbackServer } from './support/loopback-server';
+
+const PAGE = '# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total{queue="a"} 3\n# HELP temp_celsius Temperature.\n# TYPE temp_celsius gauge\ntemp_celsius 21.5\n';
+
+let server: LoopbackServer;
+beforeAll(async () => {
+  server = await startHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(PAGE);
+  });
+});
+afterAll(() => server.close());
+
+class MetadataSink implements SampleSink {
+  readonly messages = [RW1_MESSAGE];
+  readonly metadata: { metric_family_name: string; type: string; help: string }[][] = [];
+  write(request: SinkRequest): void {
+    if (request.metadataOnly === true) this.metadata.push(decodeRw1(request.encode(RW1_MESSAGE)).metadata);
+  }
+}
+
+test('metadata goes out as its own 1.0 request, at most once per interval', async () => {
+  let clock = 1_000_000;
+  const sink = new MetadataSink();
+  const target = new TargetScraper(targetSpec(`${server.origin}/metrics`), { sink, metrics: testMetrics(), now: () => clock, metadataIntervalMs: 60_000 });
+  try {
+    await target.scrape();
+    clock += 1000;
+    await target.scrape();
+    clock += 60_000;
+    await target.scrape();
+  } finally {
+    await target.stop();
+  }
+  expect(sink.metadata).toHaveLength(2);
+  expect(sink.metadata[0].map((m) => [m.metric_family_name, m.type, m.help])).toEqual([
+    ['jobs_total', 'COUNTER', 'Jobs done.'],
+    ['temp_celsius', 'GAUGE', 'Temperature.'],
+  ]);
+});
+
+test('a metadata request is skipped by 2.0 endpoints and queued by 1.0 ones', () => {
+  const writer = new RemoteWriter({
+    registry: new Registry(),
+    endpoints: [
+      { url: 'http://127.0.0.1:9/api/v1/write', name: 'v1' },
+      { url: 'http://127.0.0.1:9/api/v1/write', name: 'v2', protobuf_message: 'io.prometheus.write.v2.Request' },
+    ],
+  });
+  try {
+    const result = writer.write({ samples: 0, newestTimestampMs: 1, metadataOnly: true, encode: () => new Uint8Array([0x1a, 0x00]) });
+    expect(result).toEqual(['memory', 'skipped']);
+  } finally {
+    void writer.close(0);
+  }
+});
+
+test('external labels reach every series the target lacks them on, report series included', async () => {
+  const sink = new DecodingSink();
+  const target = new TargetScraper(
+    targetSpec(`${server.origin}/metrics`, { externalLabels: [['cluster', 'eu-1'], ['queue', 'ignored-when-present']] }),
+    { sink, metrics: testMetrics(), now: () => 5000 },
+  );
+  try {
+    await target.scrape();
+  } finally {
+    await target.stop();
+  }
+  const at5000 = sink.samples.filter((s) => s.timestamp === 5000 && !Number.isNaN(s.value));
+  expect(at5000.length).toBeGreaterThanOrEqual(7); // 2 scraped + 5 report series
+  for (const s of at5000) expect(s.labels.cluster).toBe('eu-1');
+  expect(sink.of('jobs_total', 5000)[0].labels.queue).toBe('a');
+  expect(sink.of('up', 5000)[0].labels.queue).toBe('ignored-when-present');
+});
