@@ -11,7 +11,8 @@
 import { Core } from '../core/core';
 import type { NewSeriesResolver, ScrapeSummary } from '../core/types';
 import type { Label } from '../core/types';
-import { mergeTargetLabels, withExternalLabels } from './series-labels';
+import type { Relabeler } from '../relabel/relabeler';
+import { finishLabels, mergeTargetLabels } from './series-labels';
 
 export interface ScrapeReport {
   up: boolean;
@@ -27,11 +28,11 @@ export class ReportSeries {
   readonly core = Core.create({ maxLineBytes: 4096 });
   private readonly resolve: NewSeriesResolver;
 
-  constructor(targetLabels: readonly Label[], externalLabels: readonly Label[] = []) {
-    this.resolve = (batch) => batch.map((series) => ({
-      action: 'rewrite' as const,
-      labels: [...withExternalLabels(mergeTargetLabels(series.labels, targetLabels, false), externalLabels)],
-    }));
+  constructor(targetLabels: readonly Label[], externalLabels: readonly Label[] = [], writeRelabeler?: Relabeler) {
+    this.resolve = (batch) => batch.map((series) => {
+      const labels = finishLabels(mergeTargetLabels(series.labels, targetLabels, false), externalLabels, writeRelabeler);
+      return labels === null ? { action: 'drop' as const } : { action: 'rewrite' as const, labels: [...labels] };
+    });
   }
 
   /** Records one scrape's report at `timestampMs`; encode `core` afterwards. */

@@ -21,7 +21,7 @@ import { FileSd } from '../config/file-sd';
 import { ScrapewireError } from '../core/errors';
 import { compareLabelNames } from '../core/labels';
 import type { Label } from '../core/types';
-import { compileRelabelConfigs } from '../relabel/relabeler';
+import { compileRelabelConfigs, type Relabeler } from '../relabel/relabeler';
 import type { SampleSink } from './sample-sink';
 import { ScrapeLoop, type LoopClock } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
@@ -45,10 +45,31 @@ export interface ScrapeManagerOptions {
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
 }
 
-function externalLabelsOf(config: Config): Label[] {
-  return Object.entries(config.global.external_labels)
+interface SendingLabels {
+  externalLabels: Label[];
+  writeRelabeler?: Relabeler;
+  writeRelabelKey: string;
+}
+
+/**
+ * What happens to series on their way out: external labels, then write_relabel_configs. Requests
+ * are encoded once for every endpoint, so the endpoints must share one set of write rules.
+ */
+function sendingLabelsOf(config: Config): SendingLabels {
+  const externalLabels: Label[] = Object.entries(config.global.external_labels)
     .filter(([, value]) => value !== '')
     .sort((a, b) => compareLabelNames(a[0], b[0]));
+  const rules = config.remote_write.map((rw) => JSON.stringify(rw.write_relabel_configs));
+  if (new Set(rules).size > 1) {
+    throw new ScrapewireError('ERR_CONFIG',
+      'remote_write: every endpoint must have the same write_relabel_configs (scrapewire encodes each scrape once for all endpoints)');
+  }
+  const first = config.remote_write[0]?.write_relabel_configs ?? [];
+  return {
+    externalLabels,
+    writeRelabeler: first.length === 0 ? undefined : compileRelabelConfigs(first, 'remote_write[0].write_relabel_configs'),
+    writeRelabelKey: rules[0] ?? '[]',
+  };
 }
 
 interface Job {
@@ -61,7 +82,7 @@ interface Job {
 export class ScrapeManager {
   readonly loop: ScrapeLoop;
   private jobs: Job[];
-  private externalLabels: Label[];
+  private sending: SendingLabels;
   private syncing: Promise<void> = Promise.resolve();
   private started = false;
 
@@ -76,7 +97,7 @@ export class ScrapeManager {
       onScrape: options.onScrape,
     });
     this.jobs = this.buildJobs(options.config);
-    this.externalLabels = externalLabelsOf(options.config);
+    this.sending = sendingLabelsOf(options.config);
   }
 
   /** Jobs of a config (relabel rules compiled once); throws ERR_CONFIG for a bad rule. */
@@ -104,7 +125,7 @@ export class ScrapeManager {
     const jobs = this.buildJobs(config);
     const old = this.jobs;
     this.jobs = jobs;
-    this.externalLabels = externalLabelsOf(config);
+    this.sending = sendingLabelsOf(config);
     for (const job of old) for (const sd of job.fileSds) sd.stop();
     if (this.started) await this.startJobs();
   }
@@ -158,9 +179,14 @@ export class ScrapeManager {
       return;
     }
     const owns = this.options.ownsTarget;
-    const external = this.externalLabels;
-    const specs = external.length === 0 ? built.specs
-      : built.specs.map((spec) => ({ ...spec, externalLabels: external, fingerprint: `${spec.fingerprint}/${JSON.stringify(external)}` }));
+    const { externalLabels, writeRelabeler, writeRelabelKey } = this.sending;
+    const specs = externalLabels.length === 0 && writeRelabeler === undefined ? built.specs
+      : built.specs.map((spec) => ({
+        ...spec,
+        externalLabels,
+        writeRelabeler,
+        fingerprint: `${spec.fingerprint}/${JSON.stringify(externalLabels)}/${writeRelabelKey}`,
+      }));
     job.specs = owns === undefined ? specs : specs.filter(owns);
   }
 

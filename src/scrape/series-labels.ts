@@ -85,6 +85,16 @@ export interface SeriesLabelerOptions {
   limits: LabelLimits;
   /** global.external_labels: added to every series that lacks the label, after relabeling. */
   externalLabels?: readonly Label[];
+  /** remote_write write_relabel_configs, after external labels (Prometheus' order). */
+  writeRelabeler?: Relabeler;
+}
+
+/** External labels, then write relabeling: what every sent series goes through last. Null: dropped. */
+export function finishLabels(labels: readonly Label[], external: readonly Label[], writeRelabeler: Relabeler | undefined): readonly Label[] | null {
+  const withExternal = withExternalLabels(labels, external);
+  if (writeRelabeler === undefined) return withExternal;
+  const relabeled = writeRelabeler.process(withExternal);
+  return relabeled === null || relabeled.length === 0 ? null : relabeled;
 }
 
 /** Adds each external label the series does not have (Prometheus' rule); sorted result. */
@@ -133,7 +143,11 @@ export class SeriesLabeler {
         decisions[i] = DROP;
         continue;
       }
-      const final = withExternalLabels(relabeled, this.options.externalLabels ?? []);
+      const final = finishLabels(relabeled, this.options.externalLabels ?? [], this.options.writeRelabeler);
+      if (final === null) {
+        decisions[i] = DROP;
+        continue;
+      }
       decisions[i] = final === scraped ? KEEP : { action: 'rewrite', labels: [...final] };
     }
     return decisions;

@@ -45,6 +45,8 @@ export interface TargetSpec {
   fingerprint?: string;
   /** global.external_labels, added to every series (scraped and report) that lacks them. */
   externalLabels?: Label[];
+  /** remote_write write_relabel_configs (one set for every endpoint), after external labels. */
+  writeRelabeler?: Relabeler;
 }
 
 export interface TargetScraperOptions {
@@ -101,12 +103,13 @@ export class TargetScraper {
     this.identity = targetIdentity(spec);
     this.http = new HttpScraper(spec.http);
     this.core = Core.create({ onParseError: spec.onParseError });
-    this.report = new ReportSeries(spec.labels, spec.externalLabels);
+    this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,
       honorLabels: spec.honorLabels,
       metricRelabeler: spec.metricRelabeler,
       externalLabels: spec.externalLabels,
+      writeRelabeler: spec.writeRelabeler,
       limits: {
         labelLimit: spec.labelLimit,
         labelNameLengthLimit: spec.labelNameLengthLimit,

@@ -4,6 +4,9 @@
  */
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote/remote-writer';
+import { compileRelabelConfigs } from '../../src/relabel/relabeler';
+import { parseConfig } from '../../src/config/load';
+import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import type { SampleSink, SinkRequest } from '../../src/scrape/sample-sink';
 import { RW1_MESSAGE } from '../../src/scrape/sample-sink';
 import { TargetScraper } from '../../src/scrape/target';
@@ -82,4 +85,36 @@ test('external labels reach every series the target lacks them on, report series
   for (const s of at5000) expect(s.labels.cluster).toBe('eu-1');
   expect(sink.of('jobs_total', 5000)[0].labels.queue).toBe('a');
   expect(sink.of('up', 5000)[0].labels.queue).toBe('ignored-when-present');
+});
+
+test('write_relabel_configs run after external labels, on scraped and report series alike', async () => {
+  const sink = new DecodingSink();
+  const writeRelabeler = compileRelabelConfigs([
+    { source_labels: ['__name__'], regex: 'temp_celsius|scrape_series_added', action: 'drop' },
+    { source_labels: ['cluster'], target_label: 'region', replacement: 'r-$1' },
+  ]);
+  const target = new TargetScraper(
+    targetSpec(`${server.origin}/metrics`, { externalLabels: [['cluster', 'eu-1']], writeRelabeler }),
+    { sink, metrics: testMetrics(), now: () => 7000 },
+  );
+  try {
+    await target.scrape();
+  } finally {
+    await target.stop();
+  }
+  const names = new Set(sink.samples.filter((s) => s.timestamp === 7000 && !Number.isNaN(s.value)).map((s) => s.labels.__name__));
+  expect(names.has('temp_celsius')).toBe(false);
+  expect(names.has('scrape_series_added')).toBe(false);
+  expect(names.has('jobs_total')).toBe(true);
+  expect(sink.of('up', 7000)[0].labels.region).toBe('r-eu-1');
+});
+
+test('endpoints with different write_relabel_configs are refused with a clear error', () => {
+  const config = parseConfig(
+    'scrape_configs: []\nremote_write:\n  - url: http://127.0.0.1:1/w\n    write_relabel_configs: [{action: labeldrop, regex: x}]\n  - url: http://127.0.0.1:2/w\n',
+    'two.yml',
+  );
+  expect(() => new ScrapeManager({ config, sink: new DecodingSink() })).toThrow(
+    'remote_write: every endpoint must have the same write_relabel_configs',
+  );
 });
