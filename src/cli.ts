@@ -7,6 +7,7 @@
  *   scrapewire encode [options] [FILE]                     exposition -> remote-write request(s)
  */
 import { parseArgs } from 'node:util';
+import { version } from '../package.json';
 import { ScrapewireError } from './core';
 import { checkConfig, checkMetrics, parseFormat, type CommandIo } from './cli/check';
 import { encodeExposition, parseProtocol } from './cli/encode';
@@ -29,6 +30,8 @@ Commands:
       Write the remote-write request(s) for an exposition to stdout. MS is the scrape timestamp
       for samples without one (default: now). With more than one request (--max-samples), each
       is preceded by its length as a varint.
+  version, --version
+      Print scrapewire's version.
   help, --help
       Show this text.
 
@@ -38,8 +41,12 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     // `scrapewire` alone, or with only flags, runs the collector.
-    if (command === undefined || (command.startsWith('--') && command !== '--help')) return await runCollector(argv, io);
+    if (command === undefined || (command.startsWith('--') && command !== '--help' && command !== '--version')) return await runCollector(argv, io);
     switch (command) {
+      case 'version':
+      case '--version':
+        io.stdout.write(`scrapewire ${version}\n`);
+        return 0;
       case 'run':
         return await runCollector(rest, io);
       case 'check': {
