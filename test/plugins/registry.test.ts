@@ -1,0 +1,61 @@
+/** PluginRegistry: validation at registration and the anchored enabled regex. */
+import { ScrapewireError } from '../../src/core/errors';
+import { BUILTIN_PLUGINS } from '../../src/plugins/builtin';
+import { PluginRegistry, compileEnabledPattern } from '../../src/plugins/registry';
+import type { Plugin } from '../../src/plugins/types';
+
+const plugin = (name: string, extra: Partial<Plugin> = {}): Plugin => ({ name, sources: ['cadvisor'], collect: () => undefined, ...extra });
+
+function registry(): PluginRegistry {
+  return new PluginRegistry()
+    .register(plugin('workload-cpu'))
+    .register(plugin('workload-memory'))
+    .register(plugin('my-workload-cpu'))
+    .register(plugin('net'));
+}
+
+function enabled(pattern: string): string[] {
+  return registry().enabled(pattern).map((p) => p.plugin.name);
+}
+
+describe('PluginRegistry.enabled', () => {
+  test.each([
+    ['.+', ['workload-cpu', 'workload-memory', 'my-workload-cpu', 'net']],
+    ['', []],
+    ['workload-.*', ['workload-cpu', 'workload-memory']],
+    // Anchored: a pattern matching inside a name does not enable it.
+    ['workload-cpu', ['workload-cpu']],
+    ['cpu', []],
+    ['net|workload-cpu', ['workload-cpu', 'net']],
+    ['(?i)NET', ['net']],
+    ['NET', []],
+  ])('%j enables %j', (pattern, names) => {
+    expect(enabled(pattern)).toEqual(names);
+  });
+
+  test('an invalid regex is a config error naming the field', () => {
+    expect(() => compileEnabledPattern('(', 'plugins.enabled')).toThrow(/plugins\.enabled: invalid regex "\("/);
+    expect(() => registry().enabled('[')).toThrow(ScrapewireError);
+  });
+});
+
+describe('PluginRegistry.register', () => {
+  test('refuses duplicates, bad names, missing sources and bad relabel rules', () => {
+    const r = new PluginRegistry().register(plugin('a'));
+    expect(() => r.register(plugin('a'))).toThrow(/plugin a: registered twice/);
+    expect(() => r.register(plugin('bad name'))).toThrow(/invalid plugin name/);
+    expect(() => r.register(plugin('b', { sources: [] }))).toThrow(/plugin b: sources/);
+    expect(() => r.register(plugin('c', { relabel: [{ action: 'keep', regex: '(' }] }))).toThrow(/plugins\.c\.relabel\[0\]/);
+    expect(r.names()).toEqual(['a']);
+    expect(r.get('a')?.relabeler).toBeUndefined();
+  });
+
+  test('builds the built-in plugins from their settings', () => {
+    const r = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, { 'workload-cpu': { source: 'cadv', nodeName: 'n1' } });
+    expect(r.names()).toEqual(['workload-cpu']);
+    expect(r.get('workload-cpu')!.plugin.sources).toEqual(['cadv']);
+    expect(r.get('workload-cpu')!.relabeler?.size).toBe(4);
+    expect(() => new PluginRegistry().registerFactories(BUILTIN_PLUGINS, { 'workload-cpu': { nodename: 'n1' } }))
+      .toThrow(/plugins\.settings\.workload-cpu\.nodename: unknown setting/);
+  });
+});
