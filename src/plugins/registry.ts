@@ -88,7 +88,10 @@ export class PluginRegistry {
     return [...this.plugins.keys()];
   }
 
-  /** The plugins whose whole name matches `pattern` (anchored regex; '' enables none), in registration order. */
+  /**
+   * The plugins whose whole name matches `pattern` (a string is anchored; '' enables none), in
+   * registration order. A RegExp is used as given: anchor it yourself or use compileEnabledPattern.
+   */
   enabled(pattern: string | RegExp): RegisteredPlugin[] {
     if (pattern === '') return [];
     const regex = typeof pattern === 'string' ? compileEnabledPattern(pattern) : pattern;
