@@ -157,6 +157,11 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
     logger,
     cluster: flags.cluster,
     amendConfig: (config) => amendWithNodeFlags(config, flags),
+    node: flags.nodeIp === undefined ? undefined : {
+      nodeIp: flags.nodeIp,
+      nodeName: process.env.NODE_NAME,
+      rootPath: flags.rootPath,
+    },
     shutdownDeadlineMs: flags.shutdownDeadlineMs,
   });
   io.stderr.write(

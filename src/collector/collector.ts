@@ -16,7 +16,14 @@ import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
 import { ScrapewireError } from '../core/errors';
 import { RemoteWriter } from '../remote/remote-writer';
 import type { Logger } from '../remote/logger';
-import { ScrapeManager } from '../scrape/scrape-manager';
+import { ScrapeManager, sendingLabelsOf } from '../scrape/scrape-manager';
+import { BUILTIN_PLUGINS } from '../plugins/builtin';
+import { PluginRegistry } from '../plugins/registry';
+import type { Plugin } from '../plugins/types';
+import { PodDiscovery } from '../sources/kubernetes/pod-discovery';
+import type { PodTarget } from '../sources/kubernetes/pod-targets';
+import type { NodeSettings } from '../sources/kubernetes/node-settings';
+import { SourceRunner } from '../sources/source-runner';
 import type { TargetScraper } from '../scrape/target';
 import { createSelfMetricsRegistry, startServer, type RunningServer, type TargetStatus } from '../server';
 import { parseListenAddress } from '../server/listen-address';
@@ -44,12 +51,21 @@ export interface CollectorOptions {
   amendConfig?: (config: Config) => Config;
   /** Deadline for delivering queued data on stop. Default 10 s. */
   shutdownDeadlineMs?: number;
+  /** This node (kubelet address, service-account files) for kubelet, cAdvisor and pods sources. */
+  node?: NodeSettings;
+  /** Plugins of the embedding agent, registered beside the built-in ones; enabled by plugins.enabled. */
+  plugins?: readonly Plugin[];
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
 
 export class Collector {
   private manager: ScrapeManager | undefined;
+  private sources: SourceRunner | undefined;
+  private readonly discoveries: PodDiscovery[] = [];
+  private readonly podTargets = new Map<string, PodTarget[]>();
+  /** The loaded configuration, before pod targets are added to it. */
+  private loaded: Config | undefined;
   private writer: RemoteWriter | undefined;
   private server: RunningServer | undefined;
   private readonly sink: RemoteWriteSink;
@@ -105,6 +121,7 @@ export class Collector {
       ],
     });
     const config = await this.loadConfig();
+    this.loaded = config;
     this.config = config;
     this.writer = new RemoteWriter({
       endpoints: config.remote_write,
@@ -114,6 +131,7 @@ export class Collector {
     });
     this.manager = this.createManager(config, this.writer);
     await this.manager.start();
+    this.startSources(config, this.writer);
     this.ready = true;
     this.logger.info(
       { config: this.options.configFile ?? DEFAULT_CONFIG_NAME, jobs: config.scrape_configs.length, remoteWrite: config.remote_write.map((rw) => rw.name) },
@@ -125,7 +143,7 @@ export class Collector {
     const cluster = this.options.cluster;
     // Requests are split once for every endpoint: at the smallest max_samples_per_send.
     const endpoints = config.remote_write;
-    const maxSamplesPerRequest = endpoints.length === 0 ? 2000 : Math.min(...endpoints.map((rw) => rw.queue_config.max_samples_per_send));
+    const maxSamplesPerRequest = this.maxSamplesPerRequest(config);
     const metadata = endpoints.filter((rw) => rw.protobuf_message === 'prometheus.WriteRequest' && rw.metadata_config.send);
     const metadataIntervalMs = metadata.length === 0 ? 0 : Math.min(...metadata.map((rw) => rw.metadata_config.send_interval));
     return new ScrapeManager({
@@ -144,6 +162,68 @@ export class Collector {
         ? undefined
         : (spec) => ownsTarget(spec.labels as [string, string][], cluster),
     });
+  }
+
+  /** Shared sources and plugins (SourceRunner), and pod discovery feeding the scrape manager. */
+  private startSources(config: Config, writer: RemoteWriter): void {
+    const plugins = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings);
+    for (const plugin of this.options.plugins ?? []) plugins.register(plugin);
+    const enabled = plugins.enabled(config.plugins.enabled);
+    const sources = config.sources.filter((source) => source.kind !== 'pods');
+    if (sources.length > 0 || enabled.length > 0) {
+      const { externalLabels, writeRelabeler } = sendingLabelsOf(config);
+      this.sources = new SourceRunner({
+        sources, node: this.options.node, plugins: enabled, sink: writer, registry: this.registry,
+        logger: this.logger, externalLabels, writeRelabeler, maxSamplesPerRequest: this.maxSamplesPerRequest(config),
+      });
+      this.sources.start();
+    }
+    for (const source of config.sources.filter((s) => s.kind === 'pods')) {
+      if (this.options.node === undefined || this.options.node.nodeIp === '') {
+        throw new ScrapewireError('ERR_CONFIG', `sources: ${source.name} (kind pods) needs this node's IP: --node-ip or NODE_IP`);
+      }
+      const discovery = new PodDiscovery({
+        node: this.options.node,
+        onTargets: (targets) => {
+          this.podTargets.set(source.name, targets);
+          void this.applyPodTargets().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'pod targets'));
+        },
+        onError: (error) => this.logger.warn({ source: source.name, err: error.message }, 'pod discovery failed'),
+      });
+      this.discoveries.push(discovery);
+      void discovery.start();
+    }
+  }
+
+  /** The loaded config plus one job per pods source, whose targets pod discovery found. */
+  private withPodJobs(config: Config): Config {
+    if (this.podTargets.size === 0) return config;
+    const template = parseConfig('scrape_configs: [{job_name: pods}]', DEFAULT_CONFIG_NAME, {
+      defaultScrapeInterval: config.global.scrape_interval,
+      defaultScrapeTimeout: config.global.scrape_timeout,
+    }).scrape_configs[0];
+    const jobs = [...this.podTargets].map(([name, targets]) => ({
+      ...template,
+      job_name: name,
+      honor_labels: false,
+      static_configs: targets.map((target) => ({
+        targets: [new URL(target.url).host],
+        labels: { ...target.labels, __scheme__: target.scheme, __metrics_path__: target.path },
+      })),
+    }));
+    return { ...config, scrape_configs: [...config.scrape_configs, ...jobs] };
+  }
+
+  private async applyPodTargets(): Promise<void> {
+    if (this.manager === undefined || this.loaded === undefined) return;
+    const config = this.withPodJobs(this.loaded);
+    await this.manager.update(config);
+    this.config = config;
+  }
+
+  private maxSamplesPerRequest(config: Config): number {
+    const endpoints = config.remote_write;
+    return endpoints.length === 0 ? 2000 : Math.min(...endpoints.map((rw) => rw.queue_config.max_samples_per_send));
   }
 
   private async loadConfig(): Promise<Config> {
@@ -167,20 +247,41 @@ export class Collector {
   reload(): Promise<void> {
     this.reloading = this.reloading.catch(() => undefined).then(async () => {
       if (this.manager === undefined || this.stopping !== undefined) throw new ScrapewireError('ERR_USAGE', 'the collector is not running');
-      const config = await this.loadConfig();
-      if (JSON.stringify(config.remote_write) !== JSON.stringify(this.config?.remote_write)) {
+      const loaded = await this.loadConfig();
+      const previous = this.loaded!;
+      if (JSON.stringify(loaded.remote_write) !== JSON.stringify(previous.remote_write)) {
         this.logger.warn({}, 'remote_write changed: the new endpoints take effect after a restart');
       }
-      await this.manager.update({ ...config, remote_write: this.config!.remote_write });
-      this.config = { ...config, remote_write: this.config!.remote_write };
-      this.logger.info({ jobs: config.scrape_configs.length }, 'configuration reloaded');
+      if (JSON.stringify([loaded.sources, loaded.plugins]) !== JSON.stringify([previous.sources, previous.plugins])) {
+        this.logger.warn({}, 'sources or plugins changed: they take effect after a restart');
+      }
+      this.loaded = { ...loaded, remote_write: previous.remote_write, sources: previous.sources, plugins: previous.plugins };
+      const config = this.withPodJobs(this.loaded);
+      await this.manager.update(config);
+      this.config = config;
+      this.logger.info({ jobs: loaded.scrape_configs.length }, 'configuration reloaded');
     });
     return this.reloading;
   }
 
   /** Every target, as the server's /targets page and API show them. */
   targetStatuses(): TargetStatus[] {
-    return (this.manager?.targets() ?? []).map((target) => statusOf(target));
+    const sources: TargetStatus[] = (this.sources?.sources() ?? []).map((source) => {
+      const labels = Object.fromEntries(source.labels);
+      return {
+        job: source.name,
+        scrapeUrl: source.url,
+        labels,
+        discoveredLabels: labels,
+        health: source.health as TargetStatus['health'],
+        lastScrape: source.lastScrapeMs === 0 ? undefined : new Date(source.lastScrapeMs),
+        lastScrapeDurationSeconds: source.lastDurationMs / 1000,
+        lastError: source.lastError,
+        scrapeIntervalSeconds: source.intervalMs / 1000,
+        scrapeTimeoutSeconds: source.timeoutMs / 1000,
+      };
+    });
+    return [...(this.manager?.targets() ?? []).map((target) => statusOf(target)), ...sources];
   }
 
   /** Samples, requests and series that reached the built-in sink. */
@@ -196,7 +297,9 @@ export class Collector {
     this.stopping ??= (async () => {
       this.ready = false;
       await this.reloading.catch(() => undefined);
+      for (const discovery of this.discoveries) discovery.stop();
       await this.manager?.stop();
+      await this.sources?.stop();
       await this.writer?.close(deadlineMs);
       await this.server?.close();
       this.logger.info({ sink: this.sink.stats() }, 'scrapewire stopped');

@@ -33,7 +33,8 @@ export function readSource(reader: YamlReader, node: ValueNode, path: string, gl
     if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
       reader.error(value('url'), p('url'), `invalid url ${JSON.stringify(url)}: must be an absolute http or https URL`);
     }
-  } else if (kindText !== 'pods' && KINDS.includes(kindText as SourceKind)) {
+  } else if ((kindText === 'static' || kindText === 'kube-state-metrics') && KINDS.includes(kindText as SourceKind)) {
+    // kubelet, cadvisor and pods default to this node's kubelet (--node-ip) and its credentials.
     reader.error(value('url') ?? node, fields.has('url') ? p('url') : path, `source of kind ${JSON.stringify(kindText)} requires a url`);
   }
 

@@ -45,7 +45,7 @@ export interface ScrapeManagerOptions {
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
 }
 
-interface SendingLabels {
+export interface SendingLabels {
   externalLabels: Label[];
   writeRelabeler?: Relabeler;
   writeRelabelKey: string;
@@ -55,7 +55,7 @@ interface SendingLabels {
  * What happens to series on their way out: external labels, then write_relabel_configs. Requests
  * are encoded once for every endpoint, so the endpoints must share one set of write rules.
  */
-function sendingLabelsOf(config: Config): SendingLabels {
+export function sendingLabelsOf(config: Config): SendingLabels {
   const externalLabels: Label[] = Object.entries(config.global.external_labels)
     .filter(([, value]) => value !== '')
     .sort((a, b) => compareLabelNames(a[0], b[0]));
