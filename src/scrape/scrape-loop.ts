@@ -188,8 +188,11 @@ export class ScrapeLoop {
     const { scraper } = entry;
     const interval = scraper.spec.intervalMs;
     const job = scraper.spec.job;
-    // Slots the event loop was too late for are skipped, not caught up in a burst.
-    const next = nextSlot(this.clock.now(), interval, entry.offsetMs);
+    // Slots the event loop was too late for are skipped, not caught up in a burst. Counting from
+    // the slot being served, not from now: a timer can fire a millisecond or two before Date.now()
+    // reaches its slot (timers run on the monotonic clock), and nextSlot(now) would then be this
+    // same slot again: a second scrape of the target a few ms after the first.
+    const next = nextSlot(Math.max(this.clock.now(), entry.nextMs), interval, entry.offsetMs);
     const missed = Math.max(0, Math.round((next - entry.nextMs) / interval) - 1);
     if (missed > 0) this.metrics.skippedTicks.inc({ job }, missed);
     this.schedule(entry, next);

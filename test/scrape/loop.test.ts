@@ -304,6 +304,27 @@ describe('schedule', () => {
     expect(sink.stale().filter((s) => s.labels.__name__ === 'up')).toHaveLength(3);
   });
 
+  test('a timer that fires before its slot does not scrape the slot twice', async () => {
+    let requests = 0;
+    const server = await startHttpServer((req, res) => { requests++; text('x 1\n')(req, res); });
+    const registry = new Registry();
+    // Every timer fires 30 ms early by the wall clock (node's timers run on the monotonic clock
+    // and do fire a millisecond or two early; 30 ms makes it happen on every tick).
+    const earlyClock = {
+      now: () => Date.now(),
+      setTimeout: (callback: () => void, delayMs: number) => setTimeout(callback, Math.max(0, delayMs - 30)),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const loop = new ScrapeLoop({ sink: new DecodingSink(), registry, clock: earlyClock });
+    await loop.sync([targetSpec(`${server.origin}/m`, { intervalMs: 100, http: { url: `${server.origin}/m`, scrapeTimeoutMs: 100 } })]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await loop.stop();
+    await server.close();
+    // About 10 slots in a second; scraping each slot twice made it about 20, with skipped ticks.
+    expect(requests).toBeLessThanOrEqual(12);
+    expect((await scrapeMetrics(registry).skippedTicks.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+  });
+
   test('sync() starts new targets, stops vanished ones with staleness markers, leaves the rest', async () => {
     const server = await startHttpServer(text('x 1\n'));
     const sink = new DecodingSink();
