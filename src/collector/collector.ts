@@ -173,7 +173,7 @@ export class Collector {
     if (sources.length > 0 || enabled.length > 0) {
       const { externalLabels, writeRelabeler } = sendingLabelsOf(config);
       this.sources = new SourceRunner({
-        sources, node: this.options.node, plugins: enabled, sink: writer, registry: this.registry,
+        sources, jobs: config.scrape_configs, node: this.options.node, plugins: enabled, sink: writer, registry: this.registry,
         logger: this.logger, externalLabels, writeRelabeler, maxSamplesPerRequest: this.maxSamplesPerRequest(config),
       });
       this.sources.start();

@@ -13,7 +13,8 @@
  * await writer.close(deadlineMs); // flush them
  * ```
  *
- * Jobs with `source:` read a shared scrape (src/sources/) and are not scraped here.
+ * Jobs with `source:` read a shared scrape: the SourceRunner (src/sources/) delivers the source
+ * under the job's name and rules; they are not scraped here.
  */
 import type { Registry } from 'prom-client';
 import type { Config, ScrapeConfig, StaticConfig } from '../config/types';

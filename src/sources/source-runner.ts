@@ -17,7 +17,8 @@
 import type { Registry } from 'prom-client';
 import { ScrapewireError } from '../core/errors';
 import type { Label } from '../core/types';
-import type { SourceConfig } from '../config/types';
+import type { ScrapeConfig, SourceConfig } from '../config/types';
+import { compileRelabelConfigs } from '../relabel/relabeler';
 import { compareLabelNames } from '../core/labels';
 import { PluginHost, type ScrapeProvider } from '../plugins/plugin-host';
 import type { RegisteredPlugin } from '../plugins/registry';
@@ -34,6 +35,11 @@ import { ScrapeCache, type CachedScrape, type SourceDefinition } from './scrape-
 export interface SourceRunnerOptions {
   /** `sources` of the config, except kind `pods` (targets, handled by the scrape manager). */
   sources: readonly SourceConfig[];
+  /**
+   * scrape_configs that name a source (`source: NAME`): the source is delivered under that job's
+   * name, with its honor_labels, metric_relabel_configs and label limits. At most one per source.
+   */
+  jobs?: readonly ScrapeConfig[];
   /** Node settings for kubelet/cAdvisor sources without their own URL and credentials. */
   node?: NodeSettings;
   plugins: readonly RegisteredPlugin[];
@@ -77,14 +83,25 @@ export class SourceRunner {
       if (config.kind === 'pods') return;
       const definition: SourceDefinition = sourceFromConfig(config, index, options.node);
       const url = new URL(definition.scraper.target);
-      const labels: Label[] = [['instance', url.host], ['job', config.name]];
+      const consumers = (options.jobs ?? []).filter((job) => job.source === config.name);
+      if (consumers.length > 1) {
+        throw new ScrapewireError('ERR_CONFIG', `source "${config.name}" is read by ${consumers.length} scrape_configs (${consumers.map((j) => j.job_name).join(', ')}); at most one may deliver it`);
+      }
+      const job = consumers[0];
+      const labels: Label[] = [['instance', url.host], ['job', job?.job_name ?? config.name]];
       labels.sort((a, b) => compareLabelNames(a[0], b[0]));
       const labeler = new SeriesLabeler({
         targetLabels: labels,
-        honorLabels: false,
+        honorLabels: job?.honor_labels ?? false,
+        metricRelabeler: job === undefined || job.metric_relabel_configs.length === 0 ? undefined
+          : compileRelabelConfigs(job.metric_relabel_configs, `scrape_configs[${job.job_name}].metric_relabel_configs`),
         externalLabels: options.externalLabels,
         writeRelabeler: options.writeRelabeler,
-        limits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
+        limits: {
+          labelLimit: job?.label_limit ?? 0,
+          labelNameLengthLimit: job?.label_name_length_limit ?? 0,
+          labelValueLengthLimit: job?.label_value_length_limit ?? 0,
+        },
       });
       this.cache.add(this.host.withResolver({ ...definition, resolve: labeler.resolve }));
       this.running.set(config.name, {

@@ -39,7 +39,10 @@ test('kubelet, cAdvisor and annotated pods are scraped, and plugins derive their
   const config = parseConfig(
     [
       'global: {scrape_interval: 1s, scrape_timeout: 1s}',
-      'scrape_configs: []',
+      'scrape_configs:',
+      '  - job_name: containers',
+      '    source: cadvisor',
+      '    metric_relabel_configs: [{source_labels: [__name__], regex: container_fs_.*, action: drop}]',
       'sources:',
       '  - {name: kubelet, kind: kubelet, scrape_interval: 1s}',
       '  - {name: cadvisor, kind: cadvisor, scrape_interval: 1s}',
@@ -80,7 +83,11 @@ test('kubelet, cAdvisor and annotated pods are scraped, and plugins derive their
   }
   const jobs = new Set(series.map((s) => s.job));
   expect(jobs.has('kubelet')).toBe(true);
-  expect(jobs.has('cadvisor')).toBe(true);
+  // cAdvisor is delivered by the job that names it, with that job's rules.
+  expect(jobs.has('containers')).toBe(true);
+  expect(jobs.has('cadvisor')).toBe(false);
+  expect(series.some((s) => s.job === 'containers' && s.__name__ === 'container_cpu_usage_seconds_total')).toBe(true);
+  expect(series.some((s) => s.__name__.startsWith('container_fs_'))).toBe(false);
   expect(jobs.has('kubernetes-pods')).toBe(true);
   const orders = series.find((s) => s.__name__ === 'orders_total')!;
   expect(orders).toMatchObject({ namespace: 'shop', pod: 'shop-7d9f8c6b5-x2x9z', container: 'web', job: 'kubernetes-pods' });
