@@ -16,3 +16,6 @@ export { parseConfig, loadConfigFile, defaultConfig } from './config/load';
 export type { Config, ScrapeConfig, RemoteWriteConfig, SourceConfig, GlobalConfig } from './config/types';
 export { compileRelabelConfigs } from './relabel/relabeler';
 export type { RelabelConfig } from './relabel/types';
+export { PluginRegistry } from './plugins/registry';
+export { BUILTIN_PLUGINS } from './plugins/builtin';
+export type { Plugin, PluginSnapshot, SourceSnapshot, Emitter, PluginFactory, NameFilter } from './plugins/types';
