@@ -121,7 +121,10 @@ function scrapewire(mode: ScrapewireSwitch): AgentSpec {
     }),
     version: (root) => {
       const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
-      return `scrapewire ${run.status === 0 ? run.stdout.trim() : 'unknown commit'} (node ${process.version})`;
+      // dist/ is built from the working tree, which other engineers may be changing.
+      const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: root, encoding: 'utf8' });
+      const changes = dirty.status === 0 && dirty.stdout.trim() !== '' ? ' + uncommitted changes in src/ or assembly/' : '';
+      return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/ as built before the run (node ${process.version})`;
     },
     notes: 'none',
   };

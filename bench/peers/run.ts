@@ -22,6 +22,8 @@
  *   --gzip-level N     zlib level of gzip responses (default 1); --no-gzip serves plain text always
  *   --drain-max S      longest wait for the receiver to settle after the window (default 60)
  *   --no-write         print the tables only; leave results.json, RESULTS.md and the charts alone
+ *   --merge            keep the other scenarios of the existing results.json (replace only this
+ *                      run's), so long scenarios can be run separately
  *
  * Defaults (two 10/100 MB scenarios × three agents × ~75 s) take about 8 minutes.
  * Writes bench/peers/results.json, the "## Whole-process comparison" section of bench/RESULTS.md
@@ -39,6 +41,7 @@ import { peerConfigYaml, PEER_JOB } from './config';
 import { ProcessSampler } from './proc';
 import { BenchVictoriaMetrics, pageSelector, setDifference } from './receiver';
 import { chartFiles, markdownSection, scenarioTable, writeResultsMarkdown, type AgentRun, type RunReport, type ScenarioResult, type ScenarioSpec } from './report';
+import { scheduledScrapes } from './schedule';
 import { TargetServer } from './target-server';
 
 /** The package root: the directory with package.json above dist/bench/peers or bench/peers. */
@@ -68,6 +71,7 @@ interface Options {
   neverGzip: boolean;
   drainMaxSeconds: number;
   write: boolean;
+  merge: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -78,13 +82,13 @@ function parseOptions(argv: readonly string[]): Options {
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (name === 'no-gzip' || name === 'no-write') { booleans.add(name); continue; }
+    if (name === 'no-gzip' || name === 'no-write' || name === 'merge') { booleans.add(name); continue; }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
     flags.set(name, value);
   }
   const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write)`);
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write, merge)`);
   const get = (name: string, env: string | undefined, fallback: string): string => flags.get(name) ?? (env !== undefined ? process.env[env] : undefined) ?? fallback;
   const num = (name: string, env: string | undefined, fallback: number): number => {
     const value = Number(get(name, env, String(fallback)));
@@ -112,6 +116,7 @@ function parseOptions(argv: readonly string[]): Options {
     neverGzip: booleans.has('no-gzip'),
     drainMaxSeconds: num('drain-max', undefined, 60),
     write: !booleans.has('no-write'),
+    merge: booleans.has('merge'),
   };
 }
 
@@ -254,11 +259,7 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: Target
       // Scheduled: per target, the scrapes an agent on schedule makes from its first scrape of
       // the target (at most one interval after the window opened) until the cutoff.
       let scheduled = 0;
-      for (let i = 0; i < scenario.targets; i++) {
-        const counts = server.countsOf(i);
-        const first = Math.min(counts.servedAt.length > 0 ? Math.min(...counts.servedAt) : Infinity, t0 + intervalMs - 1);
-        scheduled += Math.max(0, Math.ceil((cutoff - first) / intervalMs));
-      }
+      for (let i = 0; i < scenario.targets; i++) scheduled += scheduledScrapes(server.countsOf(i).requestedAt, t0, cutoff, intervalMs);
       const cpu = cpu1 - cpu0;
       result.windowSeconds = (cutoff - t0) / 1000;
       result.drainSeconds = (drainEnd - cutoff) / 1000;
@@ -275,6 +276,10 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: Target
       result.samplesExpected = totals.samples;
       result.samplesReceived = await receiver.samplesReceived(selector, Date.now(), Date.now() - t0 + 10_000);
       if (!alive()) result.error = `exited with ${spawned.exitCode ?? spawned.signalCode} before the end of the drain:\n${output}`;
+      if (result.samplesReceived < totals.samples || totals.served < scheduled) {
+        result.logTail = output.split('\n').slice(-30).join('\n');
+        if (process.env.BENCH_PEERS_VERBOSE) log(`  ${agent.id} output:\n${result.logTail}`);
+      }
       log(`  ${agent.id}: ${totals.served}/${scheduled} scrapes, ${result.samplesReceived}/${totals.samples} samples, peak ${(result.peakRssBytes / 1e6).toFixed(0)} MB, ${cpu.toFixed(2)} CPU s, drain ${result.drainSeconds.toFixed(1)} s`);
       // Series set, kept for comparison across agents (digests only).
       const digests = await receiver.seriesDigests(selector, t0 - 10_000, Date.now(), EXCLUDED_LABELS);
@@ -369,14 +374,34 @@ async function main(): Promise<void> {
   log(`scenarios: ${specs.map((s) => s.id).join(', ')}; agents: ${agents.map((a) => a.id).join(', ')}`);
 
   for (const spec of specs) {
+    const loadBefore = os.loadavg();
     const result = await runScenario(spec, agents, o);
+    result.ranAt = new Date().toISOString();
+    result.command = report.command;
+    result.load = { before: loadBefore, after: os.loadavg() };
     report.scenarios.push(result);
     process.stdout.write(`\n${scenarioTable(result)}\n`);
   }
   report.loadAfter = os.loadavg();
 
+  const resultsFile = path.join(ROOT, 'bench', 'peers', 'results.json');
+  if (o.merge && fs.existsSync(resultsFile)) {
+    const previous = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as RunReport;
+    const fresh = new Map(report.scenarios.map((s) => [s.scenario.id, s]));
+    const merged: ScenarioResult[] = [];
+    for (const old of previous.scenarios ?? []) {
+      merged.push(fresh.get(old.scenario.id) ?? { ...old, ranAt: old.ranAt ?? previous.date, command: old.command ?? previous.command });
+      fresh.delete(old.scenario.id);
+    }
+    merged.push(...fresh.values());
+    report.scenarios = merged;
+    report.loadBefore = previous.loadBefore ?? report.loadBefore;
+    for (const [id, version] of Object.entries(previous.agentVersions ?? {})) report.agentVersions[id] ??= version;
+    for (const [id, note] of Object.entries(previous.agentNotes ?? {})) report.agentNotes[id] ??= note;
+  }
+
   if (o.write) {
-    fs.writeFileSync(path.join(ROOT, 'bench', 'peers', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+    fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
     writeResultsMarkdown(path.join(ROOT, 'bench', 'RESULTS.md'), markdownSection(report));
     if (report.scenarios.some((s) => s.scenario.sizeSeries)) {
       const chartDir = path.join(ROOT, 'bench', 'charts');

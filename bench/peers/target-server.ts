@@ -63,6 +63,8 @@ export interface TargetCounts {
   samples: number;
   /** Arrival times (ms, Date.now()) of the requests that were served completely. */
   servedAt: number[];
+  /** Arrival times of every request before the cutoff (served, aborted or still in flight). */
+  requestedAt: number[];
 }
 
 interface CachedPage {
@@ -75,7 +77,7 @@ const CACHE_ENTRIES = 16;
 const PATH = /^\/t\/(\d+)\/metrics$/;
 
 export function emptyCounts(): TargetCounts {
-  return { requests: 0, served: 0, aborted: 0, refused: 0, gzip: 0, bytes: 0, wireBytes: 0, samples: 0, servedAt: [] };
+  return { requests: 0, served: 0, aborted: 0, refused: 0, gzip: 0, bytes: 0, wireBytes: 0, samples: 0, servedAt: [], requestedAt: [] };
 }
 
 /** True when an Accept-Encoding header allows gzip (q=0 forbids it). */
@@ -176,6 +178,7 @@ export class TargetServer {
       total.wireBytes += c.wireBytes;
       total.samples += c.samples;
       for (const t of c.servedAt) total.servedAt.push(t);
+      for (const t of c.requestedAt) total.requestedAt.push(t);
     }
     return total;
   }
@@ -204,6 +207,7 @@ export class TargetServer {
       return;
     }
     const arrivedAt = Date.now();
+    counts.requestedAt.push(arrivedAt);
     const scrape = this.nextScrape[target]++;
     const seed = this.options.seed + (this.options.seedPerTarget ? target : 0);
     const gzip = !this.options.neverGzip && acceptsGzip(req.headers['accept-encoding'] as string | undefined);
