@@ -3,7 +3,7 @@
  * streams, and once through the installed bin script in a child process.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -30,6 +30,7 @@ async function run(args: string[], stdin = ''): Promise<Run> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'scrapewire-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const good = join(dir, 'good.prom');
 writeFileSync(good, '# TYPE a counter\na{x="1"} 1\na{x="2"} 2\na{x="2"} 3\nb 4 1234\n');
 
