@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -263,8 +263,9 @@ describe('startServer with enableDebug', () => {
 describe('debug endpoints in a separate small process', () => {
   let child: ChildProcess;
   let base: string;
+  let dir = '';
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'scrapewire-server-'));
+    dir = mkdtempSync(path.join(os.tmpdir(), 'scrapewire-server-'));
     const script = path.join(dir, 'child-server.js');
     buildSync({ entryPoints: [path.join(__dirname, 'child-server.ts')], bundle: true, platform: 'node', target: 'node20', outfile: script, logLevel: 'error' });
     child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -280,6 +281,7 @@ describe('debug endpoints in a separate small process', () => {
   });
   afterAll(() => {
     child?.kill();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
   const h = { url: (p: string) => `${base}${p}` };
 
