@@ -7,6 +7,8 @@
 export interface ChartPoint {
   x: number;
   y: number;
+  /** Drawn hollow and explained under the chart (e.g. "the run lost samples"). */
+  flag?: string;
 }
 
 export interface ChartSeries {
@@ -50,9 +52,10 @@ function format(value: number): string {
 
 /** A complete SVG document. Series without points still get an (empty) polyline and a legend entry. */
 export function lineChartSvg(options: LineChartOptions): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 400;
-  const margin = { left: 70, right: 190, top: 40, bottom: 50 };
+  const flags = [...new Set(options.series.flatMap((s) => s.points.map((p) => p.flag)).filter((f): f is string => !!f))];
+  const width = options.width ?? 760;
+  const height = (options.height ?? 400) + flags.length * 16;
+  const margin = { left: 70, right: 250, top: 40, bottom: 50 + flags.length * 16 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const all = options.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
@@ -84,7 +87,10 @@ export function lineChartSvg(options: LineChartOptions): string {
   }
   out.push(`<line x1="${n(margin.left)}" y1="${n(margin.top + plotH)}" x2="${n(margin.left + plotW)}" y2="${n(margin.top + plotH)}" stroke="#333333"/>`);
   out.push(`<line x1="${n(margin.left)}" y1="${n(margin.top)}" x2="${n(margin.left)}" y2="${n(margin.top + plotH)}" stroke="#333333"/>`);
-  out.push(`<text x="${n(margin.left + plotW / 2)}" y="${n(height - 10)}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
+  out.push(`<text x="${n(margin.left + plotW / 2)}" y="${n(margin.top + plotH + 40)}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
+  flags.forEach((flag, i) => {
+    out.push(`<text x="${n(margin.left)}" y="${n(margin.top + plotH + 62 + i * 16)}" font-size="11">hollow marker: ${escapeXml(flag)}</text>`);
+  });
   out.push(`<text x="16" y="${n(margin.top + plotH / 2)}" text-anchor="middle" transform="rotate(-90 16 ${n(margin.top + plotH / 2)})">${escapeXml(options.yLabel)}</text>`);
 
   options.series.forEach((series, i) => {
@@ -93,7 +99,11 @@ export function lineChartSvg(options: LineChartOptions): string {
     out.push(`<g>`);
     out.push(`<title>${escapeXml(series.name)}</title>`);
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map((p) => `${n(sx(p.x))},${n(sy(p.y))}`).join(' ')}"/>`);
-    for (const p of points) out.push(`<circle cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="3" fill="${color}"/>`);
+    for (const p of points) {
+      out.push(p.flag
+        ? `<circle cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="#ffffff" stroke="${color}" stroke-width="2"><title>${escapeXml(p.flag)}</title></circle>`
+        : `<circle cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="3" fill="${color}"/>`);
+    }
     out.push(`</g>`);
     const ly = margin.top + 10 + i * 20;
     const lx = margin.left + plotW + 15;

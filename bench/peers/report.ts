@@ -4,7 +4,7 @@
  * the other sections are left as they are), and the charts' data.
  */
 import * as fs from 'node:fs';
-import { lineChartSvg, type ChartSeries } from './charts';
+import { lineChartSvg, type ChartPoint, type ChartSeries } from './charts';
 
 export const SECTION_HEADING = '## Whole-process comparison';
 
@@ -200,7 +200,10 @@ export function sizeSeries(report: RunReport, pick: (r: AgentRun) => number | un
         byAgent.set(r.agentName, series);
       }
       const y = r.error ? undefined : pick(r);
-      if (y !== undefined && Number.isFinite(y)) (series.points as { x: number; y: number }[]).push({ x: s.scenario.sizeBytes / MB, y });
+      const lossy = (r.samplesExpected ?? 0) > 0 && (r.samplesReceived ?? 0) < 0.99 * r.samplesExpected!;
+      const missed = (r.scrapesDone ?? 0) < (r.scrapesScheduled ?? 0);
+      const flag = lossy || missed ? 'the run lost samples or missed scrapes (see the table)' : undefined;
+      if (y !== undefined && Number.isFinite(y)) (series.points as ChartPoint[]).push({ x: s.scenario.sizeBytes / MB, y, ...(flag ? { flag } : {}) });
     }
   }
   return [...byAgent.values()];

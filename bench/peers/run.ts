@@ -22,6 +22,7 @@
  *   --gzip-level N     zlib level of gzip responses (default 1); --no-gzip serves plain text always
  *   --drain-max S      longest wait for the receiver to settle after the window (default 60)
  *   --no-write         print the tables only; leave results.json, RESULTS.md and the charts alone
+ *   --report-only      run nothing: rewrite the RESULTS.md section and the charts from results.json
  *   --merge            keep the other scenarios of the existing results.json (replace only this
  *                      run's), so long scenarios can be run separately
  *
@@ -72,6 +73,7 @@ interface Options {
   drainMaxSeconds: number;
   write: boolean;
   merge: boolean;
+  reportOnly: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -82,13 +84,13 @@ function parseOptions(argv: readonly string[]): Options {
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (name === 'no-gzip' || name === 'no-write' || name === 'merge') { booleans.add(name); continue; }
+    if (name === 'no-gzip' || name === 'no-write' || name === 'merge' || name === 'report-only') { booleans.add(name); continue; }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
     flags.set(name, value);
   }
   const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write, merge)`);
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write, merge, report-only)`);
   const get = (name: string, env: string | undefined, fallback: string): string => flags.get(name) ?? (env !== undefined ? process.env[env] : undefined) ?? fallback;
   const num = (name: string, env: string | undefined, fallback: number): number => {
     const value = Number(get(name, env, String(fallback)));
@@ -117,6 +119,7 @@ function parseOptions(argv: readonly string[]): Options {
     drainMaxSeconds: num('drain-max', undefined, 60),
     write: !booleans.has('no-write'),
     merge: booleans.has('merge'),
+    reportOnly: booleans.has('report-only'),
   };
 }
 
@@ -342,8 +345,24 @@ function machine(): string {
   return `${model}, nproc ${nproc.status === 0 ? nproc.stdout.trim() : os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`;
 }
 
+function writeOutputs(report: RunReport, resultsFile: string, writeJson: boolean): void {
+  if (writeJson) fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+  writeResultsMarkdown(path.join(ROOT, 'bench', 'RESULTS.md'), markdownSection(report));
+  if (report.scenarios.some((s) => s.scenario.sizeSeries)) {
+    const chartDir = path.join(ROOT, 'bench', 'charts');
+    fs.mkdirSync(chartDir, { recursive: true });
+    for (const chart of chartFiles(report)) fs.writeFileSync(path.join(chartDir, chart.name), chart.svg);
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  const resultsFile = path.join(ROOT, 'bench', 'peers', 'results.json');
+  if (o.reportOnly) {
+    writeOutputs(JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as RunReport, resultsFile, false);
+    log('rewrote bench/RESULTS.md (## Whole-process comparison) and bench/charts/peers-*.svg from bench/peers/results.json');
+    return;
+  }
   let agents = allAgents(o.scrapewire);
   if (o.agents) {
     for (const id of o.agents) if (!agents.some((a) => a.id === id)) throw new Error(`unknown agent "${id}" (${agents.map((a) => a.id).join(', ')})`);
@@ -384,7 +403,6 @@ async function main(): Promise<void> {
   }
   report.loadAfter = os.loadavg();
 
-  const resultsFile = path.join(ROOT, 'bench', 'peers', 'results.json');
   if (o.merge && fs.existsSync(resultsFile)) {
     const previous = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as RunReport;
     const fresh = new Map(report.scenarios.map((s) => [s.scenario.id, s]));
@@ -401,13 +419,7 @@ async function main(): Promise<void> {
   }
 
   if (o.write) {
-    fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
-    writeResultsMarkdown(path.join(ROOT, 'bench', 'RESULTS.md'), markdownSection(report));
-    if (report.scenarios.some((s) => s.scenario.sizeSeries)) {
-      const chartDir = path.join(ROOT, 'bench', 'charts');
-      fs.mkdirSync(chartDir, { recursive: true });
-      for (const chart of chartFiles(report)) fs.writeFileSync(path.join(chartDir, chart.name), chart.svg);
-    }
+    writeOutputs(report, resultsFile, true);
     log('wrote bench/peers/results.json, bench/RESULTS.md (## Whole-process comparison) and bench/charts/peers-*.svg');
   }
   const failed = report.scenarios.flatMap((s) => s.runs).filter((r) => r.error);
