@@ -152,6 +152,9 @@ export function markdownSection(report: RunReport): string {
   out.push('then drains until the receiver\'s count is stable. RSS is VmRSS of the agent and its children every 100 ms');
   out.push('(peak: whole run including the drain; average: the window). CPU is utime+stime from the window\'s opening to the');
   out.push('end of the drain (so it includes remote-writing the window\'s pages), divided by the pages served completely.');
+  out.push('"Scrapes done" are pages the target server sent completely before the cutoff; an agent can still fail a page');
+  out.push('after the last byte left the server (a scrape timeout while it parses the tail), which then shows as loss, not as');
+  out.push('a missed scrape. "Scheduled" counts the slots from each target\'s scrape phase (estimated from the arrivals) to the cutoff.');
   out.push('"MB parsed per CPU s" uses uncompressed page bytes. Samples expected are the sample lines of the pages served');
   out.push('completely; samples received are `sum(count_over_time(...))` of the page\'s series (not up/scrape_*; stale markers');
   out.push('are not counted). The series set is compared, as SHA-1 digests of sorted label sets, with the first agent in the table.');
