@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { VictoriaMetrics } from '../helpers/receivers';
-import { CollectorProcess, killAllCollectors } from './support/collector-process';
+import { CollectorProcess, killAllCollectors, withCollectorOutput } from './support/collector-process';
 import { tempDir, writeConfig } from './support/config';
 import { oneSeries, oneTo, storedSeries, valuesOf } from './support/series';
 import { TargetServer } from './support/target-server';
@@ -38,7 +38,7 @@ describe('receiver outage of 60 s', () => {
     dir.remove();
   });
 
-  it('delivers every sample scraped while the receiver was down (0 lost)', async () => {
+  it('delivers every sample scraped while the receiver was down (0 lost)', () => withCollectorOutput(() => [collector], async () => {
     const counter = 'e2e_scrapes_total{job="outage"}';
     // Delivery works before the outage.
     const before = await pollUntil(() => oneSeries(vm, counter), (s) => valuesOf(s).length >= 3, 20_000);
@@ -73,5 +73,5 @@ describe('receiver outage of 60 s', () => {
       expect({ series: series.labels.__name__, missing }).toEqual({ series: series.labels.__name__, missing: [] });
     }
     expect(await collector.metric('scrapewire_remote_write_samples_dropped_total', { endpoint: 'e2e' })).toBe(0);
-  }, OUTAGE_MS + 100_000);
+  }), OUTAGE_MS + 100_000);
 });

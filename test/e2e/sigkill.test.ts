@@ -19,7 +19,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VictoriaMetrics } from '../helpers/receivers';
-import { CollectorProcess, killAllCollectors } from './support/collector-process';
+import { CollectorProcess, killAllCollectors, withCollectorOutput } from './support/collector-process';
 import { tempDir, writeConfig } from './support/config';
 import { oneSeries, oneTo, valuesOf } from './support/series';
 import { TargetServer } from './support/target-server';
@@ -34,6 +34,8 @@ describe('SIGKILL with the receiver down', () => {
   const storagePath = join(dir.path, 'storage');
   const configFile = join(dir.path, 'scrapewire.yml');
   let target: TargetServer;
+  let first: CollectorProcess | undefined;
+  let second: CollectorProcess | undefined;
 
   beforeAll(async () => {
     await vm.start();
@@ -49,8 +51,8 @@ describe('SIGKILL with the receiver down', () => {
     dir.remove();
   });
 
-  it('a restarted collector delivers every sample the killed one accepted', async () => {
-    const first = await CollectorProcess.start({ configFile, storagePath });
+  it('a restarted collector delivers every sample the killed one accepted', () => withCollectorOutput(() => [first, second], async () => {
+    first = await CollectorProcess.start({ configFile, storagePath });
     await sleep(10_000);
     target.refuse();
     await sleep(2_500); // the last served scrape is parsed and queued; later ones get 503s
@@ -65,7 +67,7 @@ describe('SIGKILL with the receiver down', () => {
     expect(readdirSync(join(storagePath, 'e2e')).filter((f) => f.endsWith('.seg')).length).toBeGreaterThan(0);
 
     await vm.start();
-    const second = await CollectorProcess.start({ configFile, storagePath });
+    second = await CollectorProcess.start({ configFile, storagePath });
     const stored = await pollUntil(() => oneSeries(vm, 'e2e_scrapes_total{job="sigkill"}'), (s) => valuesOf(s).length >= accepted, 30_000, 1000);
     const values = valuesOf(stored);
     expect(accepted - values.length).toBeLessThanOrEqual(STATED_LOSS_BOUND);
@@ -78,5 +80,5 @@ describe('SIGKILL with the receiver down', () => {
     const segments = await pollUntil(() => readdirSync(join(storagePath, 'e2e')).filter((f) => f.endsWith('.seg')), (s) => s.length === 0, 10_000);
     expect(segments).toEqual([]);
     expect(await second.stop()).toEqual({ code: 0, signal: null });
-  }, 90_000);
+  }), 90_000);
 });

@@ -194,3 +194,18 @@ export async function killAllCollectors(): Promise<void> {
     child.kill('SIGKILL');
   })));
 }
+
+/**
+ * Runs `body`; when it throws, the output of `collectors` is added to the error, so a failed
+ * assertion shows what the collector logged (its warnings, a crash) next to it.
+ */
+export async function withCollectorOutput(collectors: () => Array<CollectorProcess | undefined>, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const logs = collectors().filter((c): c is CollectorProcess => c !== undefined)
+      .map((c, i) => `--- collector ${i} (${c.url || 'not started'}) output ---\n${c.output() || '(nothing)'}`).join('\n');
+    if (err instanceof Error) err.message = `${err.message}\n${logs}`;
+    throw err;
+  }
+}

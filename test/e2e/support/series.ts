@@ -41,10 +41,15 @@ export function oneTo(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }
 
-/** The largest distance between consecutive timestamps in [fromMs, toMs], in ms (0 for < 2 samples). */
-export function largestGap(series: StoredSeries | undefined, fromMs = -Infinity, toMs = Infinity): number {
-  const times = (series?.samples ?? []).map((s) => s.t).filter((t) => t >= fromMs && t <= toMs);
-  let gap = 0;
-  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
-  return gap;
+/** The smallest and largest distance between consecutive timestamps, in ms (0 for < 2 samples). */
+export function gaps(series: StoredSeries | undefined): { smallest: number; largest: number } {
+  const times = (series?.samples ?? []).map((s) => s.t);
+  if (times.length < 2) return { smallest: 0, largest: 0 };
+  let smallest = Infinity;
+  let largest = 0;
+  for (let i = 1; i < times.length; i++) {
+    smallest = Math.min(smallest, times[i] - times[i - 1]);
+    largest = Math.max(largest, times[i] - times[i - 1]);
+  }
+  return { smallest, largest };
 }
