@@ -115,36 +115,45 @@ function writeSeriesRw1(s: Series, value: f64, timestamp: f64): void {
   output.length += <u32>(w - start);
 }
 
-/** Interns a series' label strings the first time it goes out as 2.0. */
-function ensureSymbols(s: Series): void {
-  if (s.symbols != 0) return;
-  // Count labels, then intern name and value of each (labels are `0x0A len { 0x0A n name 0x12 n value }`).
+/** Labels in `repeated Label` bytes at [p, p+len). */
+function countLabels(p: usize, len: u32): u32 {
+  const end = p + len;
   let count: u32 = 0;
-  let p = s.labels;
-  const end = p + s.labelsLen;
   while (p < end) {
-    const len = readVarint(p + 1);
-    p = varintEnd + len;
+    const labelLen = readVarint(p + 1);
+    p = varintEnd + labelLen;
     count++;
   }
-  const ids = heap.alloc(<usize>max<u32>(count, 1) << 3);
-  p = s.labels;
+  return count;
+}
+
+/**
+ * Interns the name and value of every label in `repeated Label` bytes at [p, p+len), writing
+ * the symbol ids (name, value, name, value...) at `ids`; returns how many ids it wrote.
+ */
+function internLabels(p: usize, len: u32, ids: usize): u32 {
+  const end = p + len;
   let k: u32 = 0;
   while (p < end) {
     readVarint(p + 1);
-    let q = varintEnd;
-    const nameLen = readVarint(q + 1);
+    const nameLen = readVarint(varintEnd + 1);
     const name = varintEnd;
-    q = name + nameLen;
-    const valueLen = readVarint(q + 1);
+    const valueLen = readVarint(name + nameLen + 1);
     const value = varintEnd;
     store<u32>(ids + (<usize>k << 2), internSymbol(name, nameLen));
     store<u32>(ids + (<usize>(k + 1) << 2), internSymbol(value, valueLen));
     k += 2;
     p = value + valueLen;
   }
+  return k;
+}
+
+/** Interns a series' label strings the first time it goes out as 2.0. */
+function ensureSymbols(s: Series): void {
+  if (s.symbols != 0) return;
+  const ids = heap.alloc(<usize>max<u32>(countLabels(s.labels, s.labelsLen), 1) << 3);
+  s.symbolCount = internLabels(s.labels, s.labelsLen, ids);
   s.symbols = ids;
-  s.symbolCount = k;
 }
 
 /** Writes packed local symbol refs of `count` global ids at `ids` into localIds; returns payload size. */
@@ -207,21 +216,11 @@ function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64)
     if (load<u32>(e) == sampleIndex) {
       exemplar = e;
       // Intern its label strings; references are dropped once the request is written.
+      const labels = scrapeArena.data + load<u32>(e, 4);
+      const labelsLen = load<u32>(e, 8);
       exemplarIds.clear();
-      let p = scrapeArena.data + load<u32>(e, 4);
-      const end = p + load<u32>(e, 8);
-      while (p < end) {
-        readVarint(p + 1);
-        let q = varintEnd;
-        const nameLen = readVarint(q + 1);
-        const name = varintEnd;
-        q = name + nameLen;
-        const vLen = readVarint(q + 1);
-        const v = varintEnd;
-        exemplarIds.pushU32(internSymbol(name, nameLen));
-        exemplarIds.pushU32(internSymbol(v, vLen));
-        p = v + vLen;
-      }
+      const at = exemplarIds.reserve(countLabels(labels, labelsLen) << 3);
+      exemplarIds.length = internLabels(labels, labelsLen, at) << 2;
       // Map series refs first (localIds is reused), so compute exemplar refs size separately.
       exemplarRefsSize = 0;
       const n = exemplarIds.length >> 2;

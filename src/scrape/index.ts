@@ -14,8 +14,9 @@ export { ACCEPT_OPENMETRICS, ACCEPT_TEXT_ONLY, USER_AGENT, formatFromContentType
 export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager';
 export { ScrapeLoop, systemClock, scrapeOffset, nextSlot, targetKey, type LoopClock, type ScrapeLoopOptions } from './scrape-loop';
 export { TargetScraper, targetIdentity, type TargetSpec, type ScrapeOutcome, type TargetHealth } from './target';
-export { buildTargets, populateLabels, httpOptions, type BuiltTargets } from './target-labels';
+export { buildTargets, populateLabels, type BuiltTargets } from './target-labels';
 export { RW1_MESSAGE, RW2_MESSAGE, writeScrape, type SampleSink, type SinkRequest } from './sample-sink';
 export { mergeTargetLabels, labelLimitError, SeriesLabeler, type LabelLimits } from './series-labels';
 export { scrapeIntoCore, type CoreScrape } from './scrape-into-core';
 export { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
+export { httpClientOptions, type HttpClientOptions } from './http-client-options';

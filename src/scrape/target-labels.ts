@@ -17,6 +17,7 @@ import { ScrapewireError } from '../core/errors';
 import { compareLabelNames } from '../core/labels';
 import type { Label } from '../core/types';
 import { formatDuration, parseDuration } from '../config/units';
+import { httpClientOptions } from './http-client-options';
 import type { ScrapeConfig, StaticConfig } from '../config/types';
 import type { Relabeler } from '../relabel/relabeler';
 import type { HttpTargetOptions } from './http-target-options';
@@ -112,7 +113,7 @@ function buildTarget(config: ScrapeConfig, address: string, groupLabels: Record<
     job: config.job_name,
     labels,
     intervalMs: intervalMs!,
-    http: { ...httpOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit },
+    http: { ...httpClientOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit },
     honorLabels: config.honor_labels,
     honorTimestamps: config.honor_timestamps,
     onParseError: config.on_parse_error,
@@ -151,35 +152,6 @@ function targetUrl(scheme: string, address: string, path: string, params: Record
   for (const key of [...query.keys()].sort()) for (const value of query.get(key)!) search.append(key, value);
   url.search = search.toString();
   return url.href;
-}
-
-/** scrape_config's http settings in HttpScraper's terms. */
-export function httpOptions(config: ScrapeConfig): Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'> {
-  const options: Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'> = {};
-  const auth = config.authorization;
-  if (auth !== undefined) {
-    if (auth.type.toLowerCase() !== 'bearer') {
-      throw new ScrapewireError('ERR_CONFIG', `authorization.type ${JSON.stringify(auth.type)} is not supported (only Bearer)`);
-    }
-    if (auth.credentials !== undefined) options.bearerToken = auth.credentials;
-    if (auth.credentials_file !== undefined) options.bearerTokenFile = auth.credentials_file;
-  }
-  if (config.basic_auth !== undefined) {
-    options.basicAuth = {
-      username: config.basic_auth.username,
-      password: config.basic_auth.password,
-      passwordFile: config.basic_auth.password_file,
-    };
-  }
-  const tls = config.tls_config;
-  options.tls = {
-    caFile: tls.ca_file,
-    certFile: tls.cert_file,
-    keyFile: tls.key_file,
-    serverName: tls.server_name,
-    insecureSkipVerify: tls.insecure_skip_verify,
-  };
-  return options;
 }
 
 function sortLabels(set: Map<string, string>): Label[] {

@@ -2,6 +2,7 @@
  * Human-readable times for the /targets page. The page's refresh script has its own copies of
  * formatAgo and formatSeconds (targets-page-assets.ts); test/server checks both give the same text.
  */
+import { formatDuration } from '../config/units';
 
 /** Seconds as "250ms" below one second, "1.23s" above. */
 export function formatSeconds(seconds: number): string {
@@ -19,27 +20,7 @@ export function formatAgo(seconds: number): string {
   return `${Math.floor(whole / 86400)}d ${Math.floor((whole % 86400) / 3600)}h ago`;
 }
 
-const DURATION_UNITS: Array<[string, number]> = [
-  ['y', 365 * 24 * 3600 * 1000],
-  ['w', 7 * 24 * 3600 * 1000],
-  ['d', 24 * 3600 * 1000],
-  ['h', 3600 * 1000],
-  ['m', 60 * 1000],
-  ['s', 1000],
-  ['ms', 1],
-];
-
 /** A duration the way Prometheus prints one (model.Duration): "1s", "1m30s", "500ms", "0s". */
 export function formatPrometheusDuration(seconds: number): string {
-  let ms = Math.round(seconds * 1000);
-  if (ms <= 0) return '0s';
-  let out = '';
-  for (const [unit, size] of DURATION_UNITS) {
-    const count = Math.floor(ms / size);
-    if (count > 0) {
-      out += `${count}${unit}`;
-      ms -= count * size;
-    }
-  }
-  return out;
+  return formatDuration(Math.max(0, Math.round(seconds * 1000)));
 }

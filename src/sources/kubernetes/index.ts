@@ -4,7 +4,7 @@ export {
   type NodeSettings, type ResolvedNodeSettings,
 } from './node-settings';
 export {
-  CADVISOR_SOURCE, KUBELET_SOURCE, KUBE_STATE_METRICS_SOURCE, cadvisorSource, httpClientOptions, kubeStateMetricsSource,
+  CADVISOR_SOURCE, KUBELET_SOURCE, KUBE_STATE_METRICS_SOURCE, cadvisorSource, kubeStateMetricsSource,
   kubeletHttpOptions, kubeletSource, nodeSources, sourceFromConfig, type KubeStateMetricsOptions, type SourceOptions,
 } from './kubelet-sources';
 export {

@@ -16,6 +16,7 @@ import { ScrapewireError } from '../../core/errors';
 import type { CoreOptions } from '../../core/types';
 import type { HttpClientConfig, SourceConfig } from '../../config/types';
 import { HttpScraper } from '../../scrape/http-scraper';
+import { httpClientOptions } from '../../scrape/http-client-options';
 import type { HttpTargetOptions } from '../../scrape/http-target-options';
 import type { SourceDefinition } from '../scrape-cache';
 import { resolveNodeSettings, type NodeSettings, type ResolvedNodeSettings } from './node-settings';
@@ -97,36 +98,6 @@ export function nodeSources(
     sources.push(kubeStateMetricsSource({ url: options.kubeStateMetricsUrl, scrapeTimeoutMs: resolved.scrapeTimeoutMs, coreOptions: options.coreOptions }));
   }
   return sources;
-}
-
-/** A `http_client_config` in HttpScraper's terms (only Bearer authorization, as Prometheus' scrape configs). */
-export function httpClientOptions(config: HttpClientConfig, field: string): Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'> {
-  const options: Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'> = {};
-  const auth = config.authorization;
-  if (auth !== undefined) {
-    if (auth.type.toLowerCase() !== 'bearer') {
-      throw new ScrapewireError('ERR_CONFIG', `${field}.authorization.type ${JSON.stringify(auth.type)} is not supported (only Bearer)`);
-    }
-    if (auth.credentials !== undefined) options.bearerToken = auth.credentials;
-    if (auth.credentials_file !== undefined) options.bearerTokenFile = auth.credentials_file;
-  }
-  if (config.basic_auth !== undefined) {
-    options.basicAuth = {
-      username: config.basic_auth.username,
-      password: config.basic_auth.password,
-      passwordFile: config.basic_auth.password_file,
-    };
-  }
-  const tls = config.tls_config;
-  if (tls !== undefined) {
-    options.tls = {};
-    if (tls.ca_file !== undefined) options.tls.caFile = tls.ca_file;
-    if (tls.cert_file !== undefined) options.tls.certFile = tls.cert_file;
-    if (tls.key_file !== undefined) options.tls.keyFile = tls.key_file;
-    if (tls.server_name !== undefined) options.tls.serverName = tls.server_name;
-    if (tls.insecure_skip_verify) options.tls.insecureSkipVerify = true;
-  }
-  return options;
 }
 
 function hasOwnCredentials(config: HttpClientConfig): boolean {
