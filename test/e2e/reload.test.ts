@@ -97,14 +97,17 @@ describe('reload by SIGHUP and by POST /-/reload', () => {
     expect(timesOf(aCounter)[0]).toBeLessThan(hupAt);
     expect(timesOf(aCounter).at(-1)).toBeGreaterThan(secondReloadSeen + 2 * INTERVAL_MS);
 
-    // b: stopped at the first reload, nothing it served lost before that.
+    // b: stopped at the first reload, nothing it served lost before that but the scrape in
+    // flight when it was removed, if any (removing a target aborts it, as in Prometheus).
     const bCounter = await oneSeries(vm, 'e2e_scrapes_total{job="b"}');
-    expect(valuesOf(bCounter)).toEqual(oneTo(target.count('/b/metrics')));
+    expect(valuesOf(bCounter)).toEqual(oneTo(valuesOf(bCounter).length));
+    expect(valuesOf(bCounter).length).toBeGreaterThanOrEqual(target.count('/b/metrics') - 1);
     expect(timesOf(bCounter).at(-1)).toBeLessThan(firstReloadSeen + SETTLE_MS);
 
     // c: appeared at the first reload, stopped at the second.
     const cCounter = await oneSeries(vm, 'e2e_scrapes_total{job="c"}');
-    expect(valuesOf(cCounter)).toEqual(oneTo(target.count('/c/metrics')));
+    expect(valuesOf(cCounter)).toEqual(oneTo(valuesOf(cCounter).length));
+    expect(valuesOf(cCounter).length).toBeGreaterThanOrEqual(target.count('/c/metrics') - 1);
     expect(timesOf(cCounter)[0]).toBeGreaterThanOrEqual(hupAt);
     expect(timesOf(cCounter).at(-1)).toBeLessThan(secondReloadSeen + SETTLE_MS);
 
