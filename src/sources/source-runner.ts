@@ -145,12 +145,17 @@ export class SourceRunner {
     }));
   }
 
-  private schedule(source: RunningSource): void {
+  /**
+   * Schedules the source's next slot after `after` (default now). The next one is counted from
+   * the slot being served, not from now: a timer may fire a millisecond before its slot by the
+   * wall clock, and nextSlot(now) would then be the same slot again (scrape-loop.ts does the same).
+   */
+  private schedule(source: RunningSource, after = this.clock.now()): void {
     if (this.stopped) return;
     const interval = source.config.scrape_interval;
-    const at = nextSlot(this.clock.now(), interval, 0);
+    const at = nextSlot(Math.max(after, this.clock.now()), interval, 0);
     source.timer = this.clock.setTimeout(() => {
-      this.schedule(source);
+      this.schedule(source, at);
       if (source.busy) return; // never two fetches of one source at once
       source.busy = true;
       void this.runSource(source, at).finally(() => { source.busy = false; });
@@ -192,13 +197,13 @@ export class SourceRunner {
     source.lastDurationMs = durationMs;
   }
 
-  private schedulePlugins(): void {
+  private schedulePlugins(after = this.clock.now()): void {
     if (this.stopped) return;
     const sources = new Set(this.options.plugins.flatMap((p) => p.plugin.sources));
     const interval = Math.min(...[...sources].map((s) => this.running.get(s)!.config.scrape_interval));
-    const at = nextSlot(this.clock.now(), interval, 0);
+    const at = nextSlot(Math.max(after, this.clock.now()), interval, 0);
     this.pluginTimer = this.clock.setTimeout(() => {
-      this.schedulePlugins();
+      this.schedulePlugins(at);
       this.pluginRound = this.pluginRound.then(() => this.runPlugins(at));
     }, Math.max(0, at - this.clock.now()));
   }

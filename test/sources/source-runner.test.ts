@@ -92,3 +92,27 @@ test('a failing source reports up=0 and marks its series stale once', async () =
   const laterStale = sink.samples.filter((s) => Number.isNaN(s.value) && s.timestamp > firstDown && s.labels.__name__ === 'container_cpu_usage_seconds_total');
   expect(laterStale).toHaveLength(0);
 });
+
+test('a timer that fires early does not fetch the same slot twice', async () => {
+  const earlyClock = {
+    now: () => Date.now(),
+    setTimeout: (callback: () => void, delayMs: number) => setTimeout(callback, Math.max(0, delayMs - 30)),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+  };
+  const config = parseConfig(
+    `sources:\n  - {name: cadvisor, kind: static, url: "${server.origin}/metrics/cadvisor", scrape_interval: 1s, scrape_timeout: 1s}\n`,
+    'early.yml',
+  );
+  const sink = new DecodingSink();
+  const runner = new SourceRunner({ sources: config.sources, plugins: [], sink, registry: new Registry(), logger: silentLogger, clock: earlyClock });
+  requests = 0;
+  runner.start();
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await runner.stop();
+  // Each slot is fetched once (the cache sees to that) and delivered once: re-serving a slot
+  // would push its samples again with the same timestamp.
+  const up = sink.of('up').filter((s) => !Number.isNaN(s.value));
+  expect(up.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(up.map((s) => s.timestamp)).size).toBe(up.length);
+  expect(requests).toBe(up.length);
+});
