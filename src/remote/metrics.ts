@@ -4,7 +4,19 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** What the unpersisted-requests gauge reads when /metrics is collected. */
+export interface UnpersistedSource {
+  readonly name: string;
+  stats(): { unpersistedRequests: number };
+}
+
 export interface RemoteWriteMetrics {
+  /**
+   * Requests held in memory only (not yet on disk, not yet acknowledged): what a SIGKILL would
+   * lose. Computed when collected, from the queues registered with `watch`.
+   */
+  unpersistedRequests: Gauge<'endpoint'>;
+  watch(queue: UnpersistedSource): void;
   samplesSent: Counter<'endpoint'>;
   requestsSent: Counter<'endpoint'>;
   /** Failed attempts (each one is retried or dropped), by reason: network, http_503... */
@@ -30,7 +42,18 @@ export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
   if (existing) return existing;
   const registers = [registry];
   const p = 'scrapewire_remote_write_';
+  const watched = new Set<UnpersistedSource>();
   const metrics: RemoteWriteMetrics = {
+    unpersistedRequests: new Gauge({
+      name: `${p}unpersisted_requests`,
+      help: 'Requests held in memory only (neither on disk nor acknowledged): what a SIGKILL would lose.',
+      labelNames: ['endpoint'],
+      registers,
+      collect() {
+        for (const queue of watched) this.set({ endpoint: queue.name }, queue.stats().unpersistedRequests);
+      },
+    }),
+    watch: (queue) => { watched.add(queue); },
     samplesSent: new Counter({ name: `${p}samples_sent_total`, help: 'Samples in requests the receiver acknowledged with a 2xx.', labelNames: ['endpoint'], registers }),
     requestsSent: new Counter({ name: `${p}requests_sent_total`, help: 'Requests the receiver acknowledged with a 2xx.', labelNames: ['endpoint'], registers }),
     requestsFailed: new Counter({ name: `${p}requests_failed_total`, help: 'Send attempts that did not succeed, by reason.', labelNames: ['endpoint', 'reason'], registers }),

@@ -138,6 +138,7 @@ export class SendQueue {
     this.endpoint = options.endpoint;
     this.name = options.endpoint.name;
     this.metrics = options.metrics;
+    this.metrics.watch(this);
     this.logger = options.logger;
     this.random = options.random ?? Math.random;
     this.message = options.endpoint.protobufMessage;

@@ -1,0 +1,50 @@
+/**
+ * scrapewire_remote_write_unpersisted_requests says what a SIGKILL would lose right now: requests
+ * in memory only. Without a disk queue, everything waiting for a dead receiver counts; with one,
+ * the requests move to disk after the first failure and the gauge goes back to 0.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { RemoteWriter } from '../../src/remote/remote-writer';
+import { ScriptedReceiver } from './scripted-receiver';
+
+async function gauge(registry: Registry): Promise<number> {
+  const metric = await registry.getSingleMetric('scrapewire_remote_write_unpersisted_requests')!.get();
+  return metric.values.reduce((sum, v) => sum + v.value, 0);
+}
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('requests waiting for a failing receiver: counted in memory, then zero once spilled to disk', async () => {
+  const receiver = await new ScriptedReceiver(() => ({ status: 503 })).start();
+  const dir = mkdtempSync(join(tmpdir(), 'scrapewire-unpersisted-'));
+  const memoryOnly = new Registry();
+  const withDisk = new Registry();
+  const endpoint = { url: receiver.url, queue_config: { min_backoff: '50ms', max_backoff: '100ms' } };
+  const a = new RemoteWriter({ registry: memoryOnly, endpoints: [{ ...endpoint, name: 'mem' }] });
+  const b = new RemoteWriter({ registry: withDisk, storageDir: dir, endpoints: [{ ...endpoint, name: 'disk' }] });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const request = { samples: 1, newestTimestampMs: i, shardKey: 's', encode: () => new Uint8Array([0x0a, 0x00]) };
+      a.write(request);
+      b.write(request);
+    }
+    expect(await gauge(memoryOnly)).toBe(3);
+    await until(async () => receiver.requests.length >= 2);
+    await until(async () => (await gauge(withDisk)) === 0);
+    expect(await gauge(memoryOnly)).toBe(3);
+  } finally {
+    await a.close(0);
+    await b.close(0);
+    await receiver.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
