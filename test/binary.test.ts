@@ -6,37 +6,13 @@
  * Building takes a few seconds plus ~100 MB of disk; it is skipped when the binary is newer than
  * everything it is made from (build/release.wasm, src/, package.json and the build script).
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snappyUncompress } from '../src/remote/snappy';
 import { decodeRw1 } from './helpers/remote-write-proto';
-import { REPO_ROOT } from './helpers/paths';
-
-const BUILT_BINARY = join(REPO_ROOT, 'dist', 'sea', process.platform === 'win32' ? 'scrapewire.exe' : 'scrapewire');
-const WASM = join(REPO_ROOT, 'build', 'release.wasm');
-
-/** The newest modification time among `paths` (directories walked recursively). */
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  for (const path of paths) {
-    if (!existsSync(path)) continue;
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      newest = Math.max(newest, newestMtime(readdirSync(path).map((name) => join(path, name))));
-    } else {
-      newest = Math.max(newest, stat.mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function binaryIsFresh(): boolean {
-  if (!existsSync(BUILT_BINARY)) return false;
-  const inputs = [WASM, join(REPO_ROOT, 'src'), join(REPO_ROOT, 'package.json'), join(REPO_ROOT, 'scripts', 'build-binary.js')];
-  return statSync(BUILT_BINARY).mtimeMs > newestMtime(inputs);
-}
+import { BUILT_BINARY, ensureBinary } from './helpers/sea-binary';
 
 let dir: string;
 let binary: string;
@@ -53,10 +29,7 @@ function runBinary(args: string[], options: { input?: string; env?: Record<strin
 }
 
 beforeAll(() => {
-  if (!existsSync(WASM)) throw new Error(`${WASM} is missing: run "npm run build:wasm" first`);
-  if (!binaryIsFresh()) {
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-binary.js')], { cwd: REPO_ROOT, stdio: 'pipe', timeout: 280_000 });
-  }
+  ensureBinary();
   dir = mkdtempSync(join(tmpdir(), 'scrapewire-binary-'));
   binary = join(dir, 'scrapewire');
   copyFileSync(BUILT_BINARY, binary);
