@@ -20,7 +20,6 @@ import { formatDuration, parseDuration } from '../config/units';
 import { httpClientOptions } from './http-client-options';
 import type { ScrapeConfig, StaticConfig } from '../config/types';
 import type { Relabeler } from '../relabel/relabeler';
-import type { HttpTargetOptions } from './http-target-options';
 import type { TargetSpec } from './target';
 
 const ADDRESS = '__address__';
