@@ -28,7 +28,7 @@ import {
 } from "./snapshot";
 import {
   initLexer, resetLexer, parseLine, lineNumber, format, FORMAT_OPENMETRICS, sawEof, fail, setEpoch,
-  duplicateSamples, deriveSeriesInfo, CANON_SEED, scrapeTimestamp,
+  duplicateSamples, deriveSeriesInfo, CANON_SEED, scrapeTimestamp, omStrict,
 } from "./lexer";
 import { hash128 } from "./hash";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
@@ -65,7 +65,7 @@ export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
 }
 
 /** begin: starts a scrape. format 0 = text 0.0.4, 1 = OpenMetrics; timestamp in ms. */
-export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErrors: bool): void {
+export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErrors: bool, strictOpenMetrics: bool): void {
   epoch++;
   setEpoch(epoch);
   carry = 0;
@@ -78,7 +78,7 @@ export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErro
   keepPrevious = false;
   resetFamilies();
   resetOpenMetrics();
-  resetLexer(fmt, timestampMs, honorTimestamps);
+  resetLexer(fmt, timestampMs, honorTimestamps, strictOpenMetrics);
 }
 
 /** inputPtr: where the host writes the next chunk (valid until the next call into the core). */
@@ -146,7 +146,7 @@ export function finish(): Status {
     carry = 0;
   }
   if (format == FORMAT_OPENMETRICS) {
-    if (!omFinish(windowBase)) { failed = true; return Status.ERROR; }
+    if (omStrict && !omFinish(windowBase)) { failed = true; return Status.ERROR; }
     if (!sawEof) { setError(ErrorCode.MISSING_EOF, lineNumber, 1); failed = true; return Status.ERROR; }
   }
   // Stale: in the previous scrape, not in this one.

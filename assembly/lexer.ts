@@ -38,11 +38,18 @@ export let honorTimestamps: bool = true;
 export let sawEof: bool = false;
 export let currentFamily: u32 = NO_FAMILY;
 export let duplicateSamples: u32 = 0;
+/**
+ * OpenMetrics' family-level rules (grouping, histogram points, counter values, clashing names)
+ * are checked only when strict; syntax is checked always. Scrapes run without them, as
+ * Prometheus' parser does: a real client library's output breaks some of them.
+ */
+export let omStrict: bool = true;
 /** The previous sample line's series, for OpenMetrics ordering checks. */
 export let lineStart: usize = 0;
 
-export function resetLexer(fmt: u8, timestamp: f64, honor: bool): void {
+export function resetLexer(fmt: u8, timestamp: f64, honor: bool, strict: bool = true): void {
   format = fmt;
+  omStrict = strict;
   lineNumber = 1;
   scrapeTimestamp = timestamp;
   honorTimestamps = honor;
@@ -231,7 +238,7 @@ function parseSample(p: usize, end: usize): bool {
     if (type == MetricType.HISTOGRAM && s.suffix == Suffix.BUCKET && (s.flags & 1) != 0) return fail(ErrorCode.INVALID_BUCKET, keyStart);
     if (type == MetricType.SUMMARY && s.suffix == Suffix.NONE && (s.flags & 2) != 0) return fail(ErrorCode.INVALID_QUANTILE, keyStart);
   }
-  if (format == FORMAT_OPENMETRICS) {
+  if (format == FORMAT_OPENMETRICS && omStrict) {
     if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart)) return false;
   }
   if (exemplarAt != 0 && !parseExemplar(exemplarAt, end, s)) return false;
@@ -267,7 +274,7 @@ function assignFamily(s: Series, keyStart: usize): bool {
     if (g != NO_FAMILY && suffixAllowed(familyAt(g).type, s.suffix)) f = g;
   }
   if (f == NO_FAMILY) f = addFamily(s.nameHash, 0, 0);
-  if (format == FORMAT_OPENMETRICS && !omSwitchFamily(f, keyStart)) return false;
+  if (format == FORMAT_OPENMETRICS && omStrict && !omSwitchFamily(f, keyStart)) return false;
   currentFamily = f;
   s.family = f;
   familyAt(f).flags |= F_SAMPLES;
@@ -651,7 +658,7 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
   hash128(nameStart, nameLen, NAME_SEED);
   const nameHash = hashLow;
   let f = findFamily(nameHash);
-  if (format == FORMAT_OPENMETRICS) {
+  if (format == FORMAT_OPENMETRICS && omStrict) {
     if (f != NO_FAMILY) {
       const fam = familyAt(f);
       if (f != currentFamily || (fam.flags & F_CLOSED) != 0) return fail(ErrorCode.CLASHING_FAMILY, lineStart);
@@ -704,7 +711,7 @@ function parseType(fam: Family, p: usize, end: usize, name: usize, nameLen: u32)
   if (t < 0) return fail(ErrorCode.INVALID_TYPE, p);
   fam.type = <u8>t;
   fam.flags |= F_TYPE;
-  if (format == FORMAT_OPENMETRICS && omTypeClashes(currentFamily, name, nameLen)) return fail(ErrorCode.CLASHING_FAMILY, lineStart);
+  if (format == FORMAT_OPENMETRICS && omStrict && omTypeClashes(currentFamily, name, nameLen)) return fail(ErrorCode.CLASHING_FAMILY, lineStart);
   if (format == FORMAT_OPENMETRICS && (fam.flags & F_UNIT) != 0 && !unitFits(fam, name, nameLen)) return fail(ErrorCode.INVALID_UNIT, p);
   return true;
 }
@@ -752,7 +759,7 @@ function unitFits(fam: Family, name: usize, nameLen: u32): bool {
 
 /** Parses ` # {labels} value [timestamp]` at p (the '#') for a sample of series s. */
 function parseExemplar(p: usize, end: usize, s: Series): bool {
-  if (!omExemplarAllowed(s)) return fail(ErrorCode.EXEMPLAR_NOT_ALLOWED, p);
+  if (omStrict && !omExemplarAllowed(s)) return fail(ErrorCode.EXEMPLAR_NOT_ALLOWED, p);
   p++;
   if (p >= end || load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_EXEMPLAR, p);
   p++;

@@ -59,7 +59,7 @@ export interface CoreMemoryStats {
 export class Core {
   private exports: CoreExports;
   private bytes: Uint8Array;
-  private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError'>>;
+  private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
   private scraping = false;
   private format: ExpositionFormat = 'text';
   private traps = 0;
@@ -69,6 +69,7 @@ export class Core {
       maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       evictAfterScrapes: options.evictAfterScrapes ?? DEFAULT_EVICT_AFTER_SCRAPES,
       onParseError: options.onParseError ?? 'fail',
+      openMetricsValidation: options.openMetricsValidation ?? 'strict',
     };
     this.exports = this.instantiate();
     this.bytes = new Uint8Array(this.exports.memory.buffer);
@@ -117,7 +118,13 @@ export class Core {
     this.format = options.format;
     const skip = this.options.onParseError === 'skip' ? 1 : 0;
     this.guarded(() =>
-      this.exports.begin(options.format === 'openmetrics' ? 1 : 0, options.timestampMs, options.honorTimestamps === false ? 0 : 1, skip),
+      this.exports.begin(
+        options.format === 'openmetrics' ? 1 : 0,
+        options.timestampMs,
+        options.honorTimestamps === false ? 0 : 1,
+        skip,
+        this.options.openMetricsValidation === 'strict' ? 1 : 0,
+      ),
     );
     this.scraping = true;
   }

@@ -29,11 +29,13 @@ export interface CoreOptions {
   evictAfterScrapes?: number;
   /** `fail` (Prometheus): the first bad line fails the scrape. `skip` (vmagent): bad lines are counted and skipped. */
   onParseError?: 'fail' | 'skip';
-  /** Prometheus scrape limits; 0 or absent means no limit. */
-  sampleLimit?: number;
-  labelLimit?: number;
-  labelNameLengthLimit?: number;
-  labelValueLengthLimit?: number;
+  /**
+   * `strict` (default): OpenMetrics input must follow every rule of the specification, as the
+   * OpenMetrics parser suite requires (`scrapewire check`). `syntax`: only its syntax, as
+   * Prometheus' scraper checks it; real client libraries break some family-level rules (a
+   * histogram with negative buckets and a _sum), and a scrape should not fail for that.
+   */
+  openMetricsValidation?: 'strict' | 'syntax';
 }
 
 export interface ScrapeOptions {

@@ -10,7 +10,7 @@ import { ScrapewireError } from './errors';
 export interface CoreExports {
   memory: WebAssembly.Memory;
   init(maxLineBytes: number, evictAfterScrapes: number): void;
-  begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number): void;
+  begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number): void;
   inputPtr(): number;
   inputSpace(): number;
   feed(length: number): number;

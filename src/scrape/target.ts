@@ -102,7 +102,7 @@ export class TargetScraper {
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
     this.http = new HttpScraper(spec.http);
-    this.core = Core.create({ onParseError: spec.onParseError });
+    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax' });
     this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,

@@ -79,7 +79,8 @@ export class ScrapeCache {
     }
     this.sources.set(definition.name, {
       definition,
-      core: definition.core ?? Core.create(definition.coreOptions),
+      // Scrapes check OpenMetrics syntax, not every family rule (see CoreOptions).
+      core: definition.core ?? Core.create({ openMetricsValidation: 'syntax', ...definition.coreOptions }),
       intervalStart: -Infinity,
       current: undefined,
       generation: 0,

@@ -244,3 +244,18 @@ test('after an aborted scrape the snapshot is empty and the next scrape marks wh
   expect(summary.staleSeries).toBe(2);
   expect(rw1Rows(core).map((r) => bits(r.value))).toEqual([STALE_NAN_BITS, STALE_NAN_BITS]);
 });
+
+test('OpenMetrics from a real client library that breaks a family rule: rejected strictly, scraped with syntax checks', async () => {
+  const { nonconformingOpenMetricsPayloads } = await import('../helpers/fixtures');
+  const payloads = nonconformingOpenMetricsPayloads();
+  expect(payloads.length).toBeGreaterThan(0);
+  for (const payload of payloads) {
+    const body = (await import('node:fs')).readFileSync(payload.path);
+    await expect(Core.create().scrape([body], { format: 'openmetrics', timestampMs: 1 })).rejects.toMatchObject({ code: 'ERR_PARSE' });
+    const summary = await Core.create({ openMetricsValidation: 'syntax' }).scrape([body], { format: 'openmetrics', timestampMs: 1 });
+    expect(summary.samples).toBeGreaterThan(10);
+  }
+  // Syntax is still checked.
+  await expect(Core.create({ openMetricsValidation: 'syntax' }).scrape([Buffer.from('a 1\n')], { format: 'openmetrics', timestampMs: 1 }))
+    .rejects.toMatchObject({ code: 'ERR_PARSE' });
+});

@@ -79,9 +79,10 @@ export interface FuzzStats {
 /** Runs `cases` fuzz cases from `seed`; throws on the first finding with the input attached. */
 export async function fuzz(seed: number, cases: number, corpus = loadCorpus()): Promise<FuzzStats> {
   const random = new Random(seed);
-  const cores: Record<ExpositionFormat, Core> = {
+  const cores: Record<ExpositionFormat | 'openmetrics-syntax', Core> = {
     text: Core.create({ maxLineBytes: 4096, evictAfterScrapes: 3 }),
     openmetrics: Core.create({ maxLineBytes: 4096, evictAfterScrapes: 3 }),
+    'openmetrics-syntax': Core.create({ maxLineBytes: 4096, evictAfterScrapes: 3, openMetricsValidation: 'syntax' }),
   };
   const stats: FuzzStats = { cases: 0, parsed: 0, rejected: 0 };
   for (let i = 0; i < cases; i++) {
@@ -93,7 +94,7 @@ export async function fuzz(seed: number, cases: number, corpus = loadCorpus()): 
       chunks.push(input.subarray(at, at + n));
       at += n;
     }
-    const core = cores[format];
+    const core = format === 'openmetrics' && random.below(2) === 0 ? cores['openmetrics-syntax'] : cores[format];
     try {
       await core.scrape(chunks, { format, timestampMs: 1_700_000_000_000 + i });
       core.encode(random.below(2) === 0 ? 'rw1' : 'rw2', { maxSamplesPerRequest: 1 + random.below(1000), compress: random.below(2) === 0 }, () => undefined);
