@@ -8,7 +8,7 @@ import { ScrapewireError } from '../core/errors';
 import { endpointOptions, type RemoteWriteInput, type RemoteWriteMessage } from './endpoint-config';
 import { silentLogger, type Logger } from './logger';
 import { remoteWriteMetrics } from './metrics';
-import { SendQueue, compressedRequest, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
+import { RW1, SendQueue, compressedRequest, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
 
 export interface RemoteWriterOptions {
   /** remote_write entries, Prometheus field names (validated config or raw YAML shape). */
@@ -43,6 +43,17 @@ export class RemoteWriter {
       fsyncIntervalMs: options.fsyncIntervalMs,
       segmentBytes: options.segmentBytes,
     }));
+  }
+
+  /**
+   * The message kinds the endpoints need right now (a SampleSink's `messages`): producers then
+   * encode only those (a 1.0-only setup never pays for 2.0 encoding, and the reverse once 2.0 is
+   * confirmed).
+   */
+  get messages(): RemoteWriteMessage[] {
+    const needed = new Set<RemoteWriteMessage>();
+    for (const queue of this.queues) for (const message of queue.needs) needed.add(message);
+    return needed.size === 0 ? [RW1] : [...needed];
   }
 
   /**

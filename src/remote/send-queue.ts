@@ -173,6 +173,15 @@ export class SendQueue {
     if (result.records.length > 0) this.logger.info({ endpoint: this.name, requests: result.records.length, bytes: store.bytes }, 'remote write disk queue: resuming');
   }
 
+  /**
+   * The message kinds enqueue() will ask a producer for now: 1.0 endpoints need 1.0 only; a 2.0
+   * endpoint needs 1.0 too until a receiver confirmed 2.0 (for the fallback), then 2.0 only.
+   */
+  get needs(): readonly RemoteWriteMessage[] {
+    if (this.message === RW1) return [RW1];
+    return this.confirmed2 ? [RW2] : [RW2, RW1];
+  }
+
   /** Accepts one request without ever waiting; see the header for where it goes. */
   enqueue(producer: RequestProducer): EnqueueResult {
     if (producer.metadataOnly === true && this.message !== RW1) return 'skipped';
