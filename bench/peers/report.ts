@@ -36,6 +36,8 @@ export interface AgentRun {
   scrapesDone?: number;
   scrapesScheduled?: number;
   scrapesAborted?: number;
+  /** Responses sent gzip-encoded (the agent asked for gzip). */
+  gzipResponses?: number;
   bytesServed?: number;
   samplesExpected?: number;
   samplesReceived?: number;
@@ -110,6 +112,35 @@ function scenarioLine(s: ScenarioSpec): string {
   return `${s.kind}, ${s.targets} target${s.targets > 1 ? 's' : ''} × ${size}, every ${s.intervalSeconds} s (timeout ${s.timeoutSeconds} s) for ${s.durationSeconds} s${s.churnPercent > 0 ? `, churn ${s.churnPercent}% per scrape` : ''}`;
 }
 
+/** Up to two distinct warning/error messages from an agent's log tail, timestamps and addresses removed. */
+export function logHints(tail: string | undefined): string[] {
+  if (!tail) return [];
+  const seen = new Set<string>();
+  for (const line of tail.split('\n')) {
+    if (!/error|warn|fail|timed out|timeout|cannot|dropp/i.test(line)) continue;
+    // The harness answers 503 after the window closes: expected, not a finding.
+    if (/\b503\b/.test(line)) continue;
+    let message = line;
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      message = [entry.msg, entry.err].filter((v) => typeof v === 'string').join(': ');
+    } catch {
+      // A JSON line cut at the start of the kept tail says nothing reliable; other lines (vmagent, Prometheus) are kept.
+      if (/^[^{].*"(msg|level)":/.test(line)) continue;
+    }
+    message = message
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, '')
+      .replace(/ts=\S+\s*/g, '')
+      .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 220);
+    if (message !== '') seen.add(message);
+    if (seen.size >= 2) break;
+  }
+  return [...seen];
+}
+
 export function scenarioTable(result: ScenarioResult): string {
   const bestRss = vmagentBest(result.runs, (r) => r.peakRssBytes);
   const bestCpu = vmagentBest(result.runs, (r) => r.cpuSecondsPerScrape);
@@ -123,14 +154,23 @@ export function scenarioTable(result: ScenarioResult): string {
     }
     const loss = r.samplesExpected && r.samplesReceived !== undefined ? `${(100 * (1 - r.samplesReceived / r.samplesExpected)).toFixed(2)}%` : '–';
     rows.push(
-      `| ${r.agentName} | ${fixed(r.peakRssBytes! / MB, 0)} | ${fixed(r.avgRssBytes! / MB, 0)} | ${fixed(r.cpuSecondsPerScrape, 3)} | ${fixed(r.mbParsedPerCpuSecond, 1)} | ${r.scrapesDone}/${r.scrapesScheduled}${r.scrapesAborted ? ` (${r.scrapesAborted} aborted)` : ''} | ${int(r.samplesReceived)}/${int(r.samplesExpected)} | ${loss} | ${seriesAgreement(r)} | ${ratio(r.peakRssBytes, bestRss)} | ${ratio(r.cpuSecondsPerScrape, bestCpu)} |`,
+      `| ${r.agentName} | ${fixed(r.peakRssBytes! / MB, 0)} | ${fixed(r.avgRssBytes! / MB, 0)} | ${r.cpuSecondsPerScrape === undefined ? '–' : r.cpuSecondsPerScrape < 0.1 ? r.cpuSecondsPerScrape.toPrecision(3) : r.cpuSecondsPerScrape.toFixed(3)} | ${fixed(r.mbParsedPerCpuSecond, 1)} | ${r.scrapesDone}/${r.scrapesScheduled}${r.scrapesAborted ? ` (${r.scrapesAborted} aborted)` : ''} | ${int(r.samplesReceived)}/${int(r.samplesExpected)} | ${loss} | ${seriesAgreement(r)} | ${ratio(r.peakRssBytes, bestRss)} | ${ratio(r.cpuSecondsPerScrape, bestCpu)} |`,
     );
   }
+  const notes: string[] = [];
+  for (const r of result.runs) {
+    const lines = logHints(r.logTail);
+    if (lines.length > 0) notes.push(`- ${r.agentName} logged: ${lines.map((l) => `\`${l.replace(/`/g, "'")}\``).join('; ')}`);
+  }
   const when = result.ranAt ? ` Run ${result.ranAt}${result.load ? `, load ${result.load.before.map((l) => l.toFixed(2)).join(' ')} before and ${result.load.after.map((l) => l.toFixed(2)).join(' ')} after` : ''}${result.command ? `: \`${result.command}\`` : ''}.` : '';
-  return `### ${result.scenario.title}\n\n${scenarioLine(result.scenario)}.${when}\n\n${rows.join('\n')}\n`;
+  return `### ${result.scenario.title}\n\n${scenarioLine(result.scenario)}.${when}\n\n${rows.join('\n')}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`;
 }
 
-export function markdownSection(report: RunReport): string {
+/**
+ * markdownSection(report, reading): `reading` is hand-written text about the figures
+ * (bench/peers/READING.md), kept across regenerations and printed after the tables.
+ */
+export function markdownSection(report: RunReport, reading?: string): string {
   const out: string[] = [];
   out.push(SECTION_HEADING);
   out.push('');
@@ -162,6 +202,10 @@ export function markdownSection(report: RunReport): string {
   out.push('');
   for (const scenario of report.scenarios) {
     out.push(scenarioTable(scenario));
+  }
+  if (reading && reading.trim() !== '') {
+    out.push(reading.trim());
+    out.push('');
   }
   const hasCharts = report.scenarios.filter((s) => s.scenario.sizeSeries).length >= 1;
   if (hasCharts) {

@@ -273,6 +273,7 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: Target
       result.scrapesDone = totals.served;
       result.scrapesScheduled = scheduled;
       result.scrapesAborted = totals.aborted;
+      result.gzipResponses = totals.gzip;
       result.bytesServed = totals.bytes;
       result.cpuSecondsPerScrape = totals.served > 0 ? cpu / totals.served : undefined;
       result.mbParsedPerCpuSecond = cpu > 0 ? totals.bytes / 1e6 / cpu : undefined;
@@ -347,7 +348,10 @@ function machine(): string {
 
 function writeOutputs(report: RunReport, resultsFile: string, writeJson: boolean): void {
   if (writeJson) fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
-  writeResultsMarkdown(path.join(ROOT, 'bench', 'RESULTS.md'), markdownSection(report));
+  // Hand-written reading of the figures, kept across regenerations (edit it after a run).
+  const readingFile = path.join(ROOT, 'bench', 'peers', 'READING.md');
+  const reading = fs.existsSync(readingFile) ? fs.readFileSync(readingFile, 'utf8') : undefined;
+  writeResultsMarkdown(path.join(ROOT, 'bench', 'RESULTS.md'), markdownSection(report, reading));
   if (report.scenarios.some((s) => s.scenario.sizeSeries)) {
     const chartDir = path.join(ROOT, 'bench', 'charts');
     fs.mkdirSync(chartDir, { recursive: true });

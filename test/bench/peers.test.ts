@@ -12,7 +12,7 @@ import { lineChartSvg, niceTicks } from '../../bench/peers/charts';
 import { peerConfigYaml } from '../../bench/peers/config';
 import { descendants, ProcessSampler, readCpuSeconds, readRssBytes, treeRssBytes } from '../../bench/peers/proc';
 import { labelSetDigest, setDifference } from '../../bench/peers/receiver';
-import { replaceSection, SECTION_HEADING } from '../../bench/peers/report';
+import { logHints, replaceSection, SECTION_HEADING } from '../../bench/peers/report';
 import { scheduledScrapes } from '../../bench/peers/schedule';
 import { acceptsGzip, TargetServer } from '../../bench/peers/target-server';
 
@@ -258,6 +258,22 @@ describe('arithmetic and bookkeeping', () => {
   test('label set digests ignore excluded labels and label order', () => {
     expect(labelSetDigest({ __name__: 'a', job: 'j', agent: 'x' }, ['agent'])).toBe(labelSetDigest({ job: 'j', __name__: 'a' }));
     expect(labelSetDigest({ __name__: 'a', job: 'j' })).not.toBe(labelSetDigest({ __name__: 'a', job: 'k' }));
+  });
+
+  test('log hints: distinct warnings without timestamps or ports', () => {
+    const tail = [
+      '1/metrics","job":"peers","err":"cut off at the start of the tail","msg":"scrape failed"}',
+            '{"level":"info","time":"2026-11-24T21:04:49.500Z","msg":"HTTP server listening"}',
+      '{"level":"warn","err":"http://127.0.0.1:1/t/0/metrics: server returned HTTP status 503 Service Unavailable","msg":"scrape failed"}',
+      '{"level":"warn","time":"2026-11-24T21:05:07.983Z","err":"http://127.0.0.1:35985/t/0/metrics: scrape timed out after 5000 ms","msg":"scrape failed"}',
+      '{"level":"warn","time":"2026-11-24T21:05:13.030Z","err":"http://127.0.0.1:35985/t/0/metrics: scrape timed out after 5000 ms","msg":"scrape failed"}',
+      '2026-11-24T21:05:13.030Z\terror\tlib/promscrape/scrapework.go:1: cannot read data from 127.0.0.1:4000',
+    ].join('\n');
+    expect(logHints(tail)).toEqual([
+      'scrape failed: http://127.0.0.1:PORT/t/0/metrics: scrape timed out after 5000 ms',
+      'error lib/promscrape/scrapework.go:1: cannot read data from 127.0.0.1:PORT',
+    ]);
+    expect(logHints(undefined)).toEqual([]);
   });
 
   test('the RESULTS.md section is replaced in place, other sections kept', () => {
