@@ -12,7 +12,7 @@
  *   --scenarios LIST   sizes, churn, scale, big, or all (BENCH_PEERS_SCENARIOS; default sizes)
  *   --sizes MB,...     page sizes of the "sizes" scenarios (BENCH_PEERS_SIZES; default 10,100)
  *   --interval S       scrape interval of the sizes and churn scenarios (default 5)
- *   --duration S       measured window per agent and scenario (BENCH_PEERS_DURATION; default 60)
+ *   --duration S       measured window per agent and scenario (BENCH_PEERS_DURATION; default 50)
  *   --churn PERCENT    churn of the churn scenario (10 MB, default 5)
  *   --scale-targets N  targets of the scale scenario (default 500; 200 KB each every 1 s)
  *   --kind KIND        page kind (default cadvisor)
@@ -26,7 +26,8 @@
  *   --merge            keep the other scenarios of the existing results.json (replace only this
  *                      run's), so long scenarios can be run separately
  *
- * Defaults (two 10/100 MB scenarios × three agents × ~75 s) take about 8 minutes.
+ * Defaults (10 and 100 MB × four agents × ~65 s each, with start-up and drain) take about 8.5
+ * minutes; a run with 60 s windows took 9.5. `--scenarios all` with four sizes takes ~30 minutes.
  * Writes bench/peers/results.json, the "## Whole-process comparison" section of bench/RESULTS.md
  * and bench/charts/peers-{memory,cpu}.svg. Every child process (agents, receivers) is killed on
  * the way out, also on errors and signals.
@@ -108,7 +109,7 @@ function parseOptions(argv: readonly string[]): Options {
     scenarios,
     sizesMb,
     intervalSeconds: num('interval', 'BENCH_PEERS_INTERVAL', 5),
-    durationSeconds: num('duration', 'BENCH_PEERS_DURATION', 60),
+    durationSeconds: num('duration', 'BENCH_PEERS_DURATION', 50),
     churnPercent: num('churn', undefined, 5),
     scaleTargets: Math.round(num('scale-targets', undefined, 500)),
     kind: parseKind(get('kind', undefined, 'cadvisor')),
