@@ -20,6 +20,7 @@ import type {
 
 const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_EVICT_AFTER_SCRAPES = 5;
+const RESOLVE_BATCH = 4096;
 
 export interface EncodeOptions {
   /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
@@ -179,16 +180,27 @@ export class Core {
     });
   }
 
+  /**
+   * New series go to the resolver in batches of RESOLVE_BATCH: a first scrape of a 100 MB page
+   * has ~280k of them, and decoding them all at once held ~600 MB of JS objects at the peak
+   * (collector on a 100 MB page: VmHWM 903 MB before, see bench/RESULTS.md 2026-11-24).
+   */
   private resolve(resolve: NewSeriesResolver, count: number): void {
+    for (let start = 0; start < count; start += RESOLVE_BATCH) {
+      this.resolveBatch(resolve, start, Math.min(count, start + RESOLVE_BATCH));
+    }
+  }
+
+  private resolveBatch(resolve: NewSeriesResolver, start: number, end: number): void {
     const e = this.exports;
-    const batch: NewSeries[] = new Array(count);
-    for (let i = 0; i < count; i++) {
+    const batch: NewSeries[] = new Array(end - start);
+    for (let i = start; i < end; i++) {
       const ref = e.newSeriesRef(i);
-      batch[i] = { ref, labels: this.labelsOf(ref) };
+      batch[i - start] = { ref, labels: this.labelsOf(ref) };
     }
     const decisions = resolve(batch);
     if (!decisions) return;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < batch.length; i++) {
       const decision = decisions[i];
       const ref = batch[i].ref;
       if (decision === undefined || decision.action === 'keep') e.keep(ref);

@@ -63,7 +63,10 @@ export type SeriesDecision =
   | { action: 'drop' }
   | { action: 'rewrite'; labels: Label[] };
 
-/** Called once per scrape with every new series of that scrape; returns a decision per series (same order) or nothing (keep all). */
+/**
+ * Called with the new series of a scrape, in batches (several calls per scrape when there are
+ * many), once per series; returns a decision per series (same order) or nothing (keep all).
+ */
 export type NewSeriesResolver = (batch: readonly NewSeries[]) => readonly SeriesDecision[] | void;
 
 export interface ScrapeSummary {
