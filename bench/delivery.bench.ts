@@ -10,6 +10,9 @@
  *   - + snappy             what the queue adds per request before it is queued
  *   - + send               RemoteWriter -> SendQueue (4 lanes, memory queue) -> undici -> a
  *                          sink answering 204 in a separate node process on 127.0.0.1
+ *   - core encode + snappy in core + send   the production path: a Core that scraped a page of
+ *                          20,000 series hands its requests (compressed in linear memory) to
+ *                          the same RemoteWriter, as TargetScraper does
  * Reported as samples/s (mean over the runs). Runs in a fresh process; BENCH_TIME_MS sets the
  * time per task (default 3000).
  */
@@ -18,6 +21,7 @@ import { Registry } from 'prom-client';
 import { RemoteWriter, type RemoteWriteMessage, type RequestProducer } from '../src/remote';
 import { snappyCompress } from '../src/remote/snappy';
 import { encodeRw1 } from '../test/helpers/remote-write-proto';
+import { Core } from '../src/core';
 
 const REQUESTS_PER_OP = 10;
 const SERIES_PER_REQUEST = 200;
@@ -83,6 +87,20 @@ async function main(): Promise<void> {
   });
   bench.add('protobufjs encode + snappy + send (4 lanes, loopback sink)', async () => {
     for (let i = 0; i < REQUESTS_PER_OP; i++) writer.write(producer(i));
+    await writer.whenIdle();
+  });
+  // The production path: one Core holding a scraped page of SAMPLES_PER_OP series.
+  const core = Core.create();
+  const page: string[] = [];
+  for (let s = 0; s < SAMPLES_PER_OP; s++) {
+    page.push(`container_cpu_usage_seconds_total{container="app-${s % 17}",cpu="total",id="/kubepods/burstable/pod${s}/0123456789abcdef",image="registry.example.com/team/app:1.2.3",namespace="ns-${s % 5}",pod="app-${s % 17}-7c9d8f6b5d-x${s}"} ${s * 1.5}`);
+  }
+  await core.scrape([Buffer.from(page.join('\n'))], { format: 'text', timestampMs: 1_700_000_000_000 });
+  bench.add('core encode + snappy in core + send (4 lanes, loopback sink)', async () => {
+    let k = 0;
+    core.encode('rw1', { maxSamplesPerRequest: SAMPLES_PER_REQUEST }, (request, samples, compress) => {
+      writer.write({ samples, newestTimestampMs: 1_700_000_000_000, shardKey: `source-${k++ % 4}`, encode: () => request, encodeCompressed: () => compress() });
+    });
     await writer.whenIdle();
   });
   await bench.run();

@@ -5,8 +5,6 @@
  */
 import type { Label } from './types';
 
-const utf8 = new TextDecoder('utf-8');
-const encoder = new TextEncoder();
 
 function readVarint(bytes: Uint8Array, at: number): [value: number, next: number] {
   let value = 0;
@@ -21,15 +19,17 @@ function readVarint(bytes: Uint8Array, at: number): [value: number, next: number
 
 /** Decodes `repeated Label` bytes into label pairs. */
 export function decodeLabels(bytes: Uint8Array): Label[] {
+  // Buffer's utf8 slice is several times faster than TextDecoder on short strings.
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const labels: Label[] = [];
   let p = 0;
-  while (p < bytes.length) {
-    const [, labelStart] = readVarint(bytes, p + 1);
-    const [nameLen, nameStart] = readVarint(bytes, labelStart + 1);
+  while (p < buf.length) {
+    const [, labelStart] = readVarint(buf, p + 1);
+    const [nameLen, nameStart] = readVarint(buf, labelStart + 1);
     const nameEnd = nameStart + nameLen;
-    const [valueLen, valueStart] = readVarint(bytes, nameEnd + 1);
+    const [valueLen, valueStart] = readVarint(buf, nameEnd + 1);
     const valueEnd = valueStart + valueLen;
-    labels.push([utf8.decode(bytes.subarray(nameStart, nameEnd)), utf8.decode(bytes.subarray(valueStart, valueEnd))]);
+    labels.push([buf.toString('utf8', nameStart, nameEnd), buf.toString('utf8', valueStart, valueEnd)]);
     p = valueEnd;
   }
   return labels;
@@ -53,39 +53,66 @@ function writeVarint(out: Uint8Array, at: number, v: number): number {
   return at;
 }
 
-/** Byte-order comparison of label names (what the core sorts by). */
+/**
+ * Compares two strings in UTF-8 byte order (= code point order), what the core sorts labels by,
+ * without encoding them: plain `<` compares UTF-16 code units, which disagrees only when a
+ * surrogate pair meets a code unit in U+E000..U+FFFF. (Encoding both to compare them made this
+ * a visible part of a first scrape's profile: 2 Buffers per comparison.)
+ */
 export function compareLabelNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // Move surrogates above U+E000..U+FFFF, where their code points belong.
+      if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      return x - y;
+    }
+  }
+  return a.length - b.length;
 }
 
 /**
  * Encodes a label set as `repeated Label` bytes: sorted by name (byte order), labels with empty
- * values left out (an empty value means the label is absent, as in Prometheus).
+ * values left out (an empty value means the label is absent, as in Prometheus). Sets that come
+ * sorted (the resolver's usually do) are not sorted again; strings are written straight into
+ * one buffer. This runs once per new series: a first scrape of a 100 MB page calls it 281k times.
  */
 export function encodeLabels(labels: readonly Label[]): Uint8Array {
-  const pairs = labels
-    .filter(([, value]) => value !== '')
-    .map(([name, value]) => [encoder.encode(name), encoder.encode(value)] as const)
-    .sort((a, b) => Buffer.compare(a[0], b[0]));
+  let list = labels.filter(([, value]) => value !== '');
+  for (let i = 1; i < list.length; i++) {
+    if (compareLabelNames(list[i - 1][0], list[i][0]) > 0) {
+      list = [...list].sort((a, b) => compareLabelNames(a[0], b[0]));
+      break;
+    }
+  }
+  const sizes = new Array<number>(list.length * 2);
   let size = 0;
-  for (const [name, value] of pairs) {
-    const inner = 1 + varintSize(name.length) + name.length + 1 + varintSize(value.length) + value.length;
+  for (let i = 0; i < list.length; i++) {
+    const nameLen = Buffer.byteLength(list[i][0]);
+    const valueLen = Buffer.byteLength(list[i][1]);
+    sizes[2 * i] = nameLen;
+    sizes[2 * i + 1] = valueLen;
+    const inner = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
     size += 1 + varintSize(inner) + inner;
   }
-  const out = new Uint8Array(size);
+  const out = Buffer.allocUnsafe(size);
   let p = 0;
-  for (const [name, value] of pairs) {
-    const inner = 1 + varintSize(name.length) + name.length + 1 + varintSize(value.length) + value.length;
+  for (let i = 0; i < list.length; i++) {
+    const nameLen = sizes[2 * i];
+    const valueLen = sizes[2 * i + 1];
+    const inner = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
     out[p++] = 0x0a;
     p = writeVarint(out, p, inner);
     out[p++] = 0x0a;
-    p = writeVarint(out, p, name.length);
-    out.set(name, p);
-    p += name.length;
+    p = writeVarint(out, p, nameLen);
+    p += out.write(list[i][0], p, 'utf8');
     out[p++] = 0x12;
-    p = writeVarint(out, p, value.length);
-    out.set(value, p);
-    p += value.length;
+    p = writeVarint(out, p, valueLen);
+    p += out.write(list[i][1], p, 'utf8');
   }
   return out;
 }

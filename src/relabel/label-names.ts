@@ -2,6 +2,7 @@
  * Label-name rules the relabeler needs: validity under Prometheus's two name validation schemes,
  * and the byte (UTF-8) order label sets are sorted in.
  */
+import { compareLabelNames } from '../core/labels';
 
 /**
  * `utf8` (Prometheus 3 default): any non-empty, well-formed string is a label name.
@@ -33,22 +34,5 @@ export function isValidTargetTemplate(target: string, scheme: NameValidation): b
   return isValidLabelName(target, scheme);
 }
 
-/**
- * Compares two strings in UTF-8 byte order (= code point order). Plain `<` compares UTF-16 code
- * units, which disagrees when a surrogate pair meets a code unit in U+E000..U+FFFF.
- */
-export function compareByteOrder(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x !== y) {
-      // Move surrogates above U+E000..U+FFFF, where their code points belong.
-      if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-      return x - y;
-    }
-  }
-  return a.length - b.length;
-}
+/** Compares two strings in UTF-8 byte order (= code point order): see compareLabelNames. */
+export const compareByteOrder = compareLabelNames;
