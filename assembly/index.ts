@@ -66,6 +66,8 @@ export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
 
 /** begin: starts a scrape. format 0 = text 0.0.4, 1 = OpenMetrics; timestamp in ms. */
 export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErrors: bool, strictOpenMetrics: bool): void {
+  // A failed scrape the host did not abort still must not leave undecided series behind.
+  if (failed) forgetUndecided();
   epoch++;
   setEpoch(epoch);
   carry = 0;
@@ -179,6 +181,7 @@ function evictOld(): void {
 
 /** abortScrape: the host gave up on this scrape (a timeout, a limit): samples are discarded. */
 export function abortScrape(): void {
+  forgetUndecided();
   failed = true;
   // Nothing of this scrape is kept: the columns are emptied, and the refs of the last good
   // scrape stay the reference for staleness (begin() keeps them instead of rotating).
@@ -188,6 +191,27 @@ export function abortScrape(): void {
   staleRefs.clear();
   exemplars.clear();
   keepPrevious = true;
+}
+
+/**
+ * Series created by a scrape that failed never reached the host's resolver: they are forgotten,
+ * so the next scrape that has them treats them as new and the host decides on them then. (Kept,
+ * they would be found by the index, never resolved, and never encoded.)
+ */
+function forgetUndecided(): void {
+  const n = newRefs.length >> 2;
+  if (n == 0) return;
+  evictedRefs.clear();
+  for (let i: u32 = 0; i < n; i++) {
+    const ref = load<u32>(newRefs.data + (<usize>i << 2));
+    if (seriesAt(ref).state == <u8>SeriesState.PENDING) {
+      evictSeries(ref, releaseSymbols);
+      evictedRefs.pushU32(ref);
+    }
+  }
+  newRefs.clear();
+  if (evictedRefs.length != 0) reclaimEvicted(evictedRefs);
+  evictedRefs.clear();
 }
 
 // ---- New series: the host's decisions ----

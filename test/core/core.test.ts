@@ -259,3 +259,19 @@ test('OpenMetrics from a real client library that breaks a family rule: rejected
   await expect(Core.create({ openMetricsValidation: 'syntax' }).scrape([Buffer.from('a 1\n')], { format: 'openmetrics', timestampMs: 1 }))
     .rejects.toMatchObject({ code: 'ERR_PARSE' });
 });
+
+test('series first seen in a failed scrape are decided and sent by the next good one', async () => {
+  const core = Core.create();
+  const decided: string[] = [];
+  const resolve = (batch: readonly { labels: Label[] }[]) => {
+    for (const s of batch) decided.push(s.labels.find(([n]) => n === '__name__')![1]);
+    return undefined;
+  };
+  // The page fails on its last line: its two series were created but never resolved.
+  await expect(core.scrape([Buffer.from('a 1\nb 2\nbroken{ 3\n')], { format: 'text', timestampMs: 1000 }, resolve)).rejects.toMatchObject({ code: 'ERR_PARSE' });
+  expect(decided).toEqual([]);
+  const summary = await core.scrape([Buffer.from('a 1\nb 2\n')], { format: 'text', timestampMs: 2000 }, resolve);
+  expect(summary.newSeries).toBe(2);
+  expect(decided).toEqual(['a', 'b']);
+  expect(rw1Rows(core).map((r) => r.labels[0][1])).toEqual(['a', 'b']);
+});
