@@ -12,23 +12,17 @@
 import type { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
 import type { RemoteWriteMessage } from '../remote/endpoint-config';
+import type { RequestProducer } from '../remote/send-queue';
 import { snappyUncompress } from '../remote/snappy';
 
 export const RW1_MESSAGE: RemoteWriteMessage = 'prometheus.WriteRequest';
 export const RW2_MESSAGE: RemoteWriteMessage = 'io.prometheus.write.v2.Request';
 
-/** One request, as RemoteWriter.write takes it (src/remote's RequestProducer). */
-export interface SinkRequest {
-  samples: number;
-  newestTimestampMs: number;
-  shardKey?: string;
-  /** The request, uncompressed. Valid only until `write` returns: copy or compress it there. */
-  encode(message: RemoteWriteMessage): Uint8Array;
-  /** The request snappy-compressed by the core; same lifetime as `encode`. */
-  encodeCompressed?(message: RemoteWriteMessage): Uint8Array;
-  /** A remote-write 1.0 metadata request (families' type, help, unit) with no samples. */
-  metadataOnly?: boolean;
-}
+/**
+ * One request, as RemoteWriter.write takes it: src/remote's RequestProducer. `encode` (and
+ * `encodeCompressed`) return views valid only until `write` returns: copy or compress them there.
+ */
+export type SinkRequest = RequestProducer;
 
 export interface SampleSink {
   /**
