@@ -8,7 +8,7 @@
 //   symbols        remote-write 2.0 strings, reference counted (symbols.ts)
 //   snapshot       per-scrape columns: ref u32, value f64, timestamp f64 (snapshot.ts)
 //   scrape arena   per-scrape family names, HELP/UNIT texts, exemplar labels (families.ts)
-//   output         the request being encoded (remotewrite.ts)
+//   output         the request being encoded (remotewrite.ts), and room for it compressed (snappy.ts)
 // Memory grows with live series and the longest line, never with the size of a page.
 //
 // Calling order per scrape: begin -> (inputPtr/inputSpace, write, feed)* -> finish ->
@@ -28,7 +28,7 @@ import {
 } from "./snapshot";
 import {
   initLexer, resetLexer, parseLine, lineNumber, format, FORMAT_OPENMETRICS, sawEof, fail, setEpoch,
-  duplicateSamples, deriveSeriesInfo, CANON_SEED, scrapeTimestamp, omStrict,
+  duplicateSamples, deriveSeriesInfo, CANON_SEED, scrapeTimestamp, omStrict, bumpLine,
 } from "./lexer";
 import { hash128 } from "./hash";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
@@ -120,7 +120,7 @@ export function feed(length: u32): Status {
     const nl = nextLineEnd(p, end);
     if (nl >= end) break;
     if (!handleLine(p, nl)) { failed = true; return Status.ERROR; }
-    lineNumberAdvance();
+    bumpLine();
     p = nl + 1;
   }
   carry = <u32>(end - p);
@@ -133,11 +133,6 @@ export function feed(length: u32): Status {
   return Status.OK;
 }
 
-function lineNumberAdvance(): void {
-  // lexer owns lineNumber; it is exported read-only, so bump through a tiny helper.
-  bumpLine();
-}
-import { bumpLine } from "./lexer";
 
 /** finish: end of body. Parses a last line without newline, finds stale series, evicts old ones. */
 export function finish(): Status {

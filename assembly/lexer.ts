@@ -44,7 +44,7 @@ export let duplicateSamples: u32 = 0;
  * Prometheus' parser does: a real client library's output breaks some of them.
  */
 export let omStrict: bool = true;
-/** The previous sample line's series, for OpenMetrics ordering checks. */
+/** Where the current line starts: error columns are counted from here. */
 export let lineStart: usize = 0;
 
 export function resetLexer(fmt: u8, timestamp: f64, honor: bool, strict: bool = true): void {
@@ -58,7 +58,6 @@ export function resetLexer(fmt: u8, timestamp: f64, honor: bool, strict: bool = 
   duplicateSamples = 0;
 }
 
-export function markEof(): void { sawEof = true; }
 export function bumpLine(): void { lineNumber++; }
 export function setLineStart(p: usize): void { lineStart = p; }
 
@@ -284,7 +283,7 @@ function assignFamily(s: Series, keyStart: usize): bool {
 // ---- New series: full label parsing, validation, sorting and encoding ----
 
 /** Appends the unescaped string quoted at p to `scratch`; returns the address after it or 0. */
-function unquote(p: usize, end: usize, allowNewlineEscapeOnly: bool): usize {
+function unquote(p: usize, end: usize): usize {
   p++;
   while (p < end) {
     const c = load<u8>(p);
@@ -343,7 +342,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     if (!addNameEntry()) return false;
     const nameOffset = scratch.length;
     if (c == 0x22) {
-      p = unquote(p, keyEnd, true);
+      p = unquote(p, keyEnd);
       if (p == 0) return false;
     } else {
       const start = p;
@@ -381,7 +380,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     const nameOffset = scratch.length;
     let quotedName = false;
     if (c == 0x22) {
-      p = unquote(p, keyEnd, true);
+      p = unquote(p, keyEnd);
       if (p == 0) return false;
       quotedName = true;
       if (!validUtf8(scratch.data + nameOffset, scratch.length - nameOffset)) return fail(ErrorCode.INVALID_UTF8, p);
@@ -411,7 +410,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     p = skipBlanks(p + 1, keyEnd);
     if (p >= keyEnd || load<u8>(p) != 0x22) return fail(ErrorCode.EXPECTED_LABEL_VALUE, p);
     const valueOffset = scratch.length;
-    p = unquote(p, keyEnd, false);
+    p = unquote(p, keyEnd);
     if (p == 0) return false;
     const valueLen = scratch.length - valueOffset;
     if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, p);
@@ -530,9 +529,7 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   const nameEntry = entries.data; // entry 0 is __name__ after parseLabels
   const metricName = scratch.data + load<u32>(nameEntry, 8);
   const metricNameLen = load<u32>(nameEntry, 12);
-  if (format == FORMAT_OPENMETRICS || true) {
-    if (!validUtf8(metricName, metricNameLen)) return <u32>fail(ErrorCode.INVALID_UTF8, keyStart);
-  }
+  if (!validUtf8(metricName, metricNameLen)) return <u32>fail(ErrorCode.INVALID_UTF8, keyStart);
   hash128(encoded.data, encoded.length, CANON_SEED);
   let ref = lookup();
   if (ref == 0) {
@@ -635,7 +632,7 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
   let nameStart = p;
   let nameLen: u32;
   if (p < end && load<u8>(p) == 0x22) {
-    const after = unquote(p, end, true);
+    const after = unquote(p, end);
     if (after == 0) return false;
     nameStart = scratch.data;
     nameLen = scratch.length;
@@ -788,7 +785,7 @@ function parseExemplar(p: usize, end: usize, s: Series): bool {
     const nameLen = <u32>(q - nameStart);
     if (load<u8>(q) != 0x3D || load<u8>(q + 1) != 0x22) return fail(ErrorCode.INVALID_EXEMPLAR, q);
     const valueOffset = scratch.length;
-    q = unquote(q + 1, labelsEnd, false);
+    q = unquote(q + 1, labelsEnd);
     if (q == 0) return false;
     const valueLen = scratch.length - valueOffset;
     if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, q);
