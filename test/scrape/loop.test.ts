@@ -125,6 +125,38 @@ describe('TargetScraper', () => {
     expect(sink.samples.filter((s) => s.labels.__name__.startsWith('drop_'))).toHaveLength(0);
   });
 
+  test('garbage halfway through a 50 MB page: the scrape fails naming the target, line and reason, nothing of it is pushed', async () => {
+    // 50 MB streamed in 64 KiB writes: 400,000 lines of ~125 bytes, the bad one at line 200,001.
+    const line = (i: number) => `big_series_total{pod="pod-${i % 5000}",container="c-${i % 7}",id="/kubepods/burstable/pod${i}"} ${i}\n`;
+    routes.set('/big-garbage', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      let i = 0;
+      const write = () => {
+        while (i < 400_000) {
+          let chunk = '';
+          while (chunk.length < 65_536 && i < 400_000) {
+            chunk += i === 200_000 ? 'big_series_total{pod="x" 1\n' : line(i);
+            i++;
+          }
+          if (!res.write(chunk)) {
+            res.once('drain', write);
+            return;
+          }
+        }
+        res.end();
+      };
+      write();
+    });
+    const { target, sink } = scraper('/big-garbage', { http: { url: `${server.origin}/big-garbage`, scrapeTimeoutMs: 60_000 } });
+    const outcome = await scrapeAt(target, 9_000_000);
+    expect(outcome.error?.code).toBe('ERR_PARSE');
+    expect(outcome.error?.line).toBe(200_001);
+    expect(outcome.error?.message).toContain(`${server.origin}/big-garbage`);
+    expect(outcome.error?.message).toContain('line 200001, column 26: expected "," or "}" after label value');
+    expect(sink.samples.filter((s) => s.labels.__name__ === 'big_series_total')).toHaveLength(0);
+    expect(sink.of('up')[0].value).toBe(0);
+  });
+
   test('garbage halfway through a large page fails the scrape (on_parse_error: fail), the last good series go stale once', async () => {
     const good = Array.from({ length: 5000 }, (_, i) => `series_${i}{shard="${i % 7}"} ${i}\n`).join('');
     let page = good;
