@@ -23,7 +23,6 @@ let countValue: f64 = NaN;
 let sawNegativeBucket: bool = false;
 let sumSeen: bool = false;
 let sumValue: f64 = 0;
-let lastSuffix: u8 = 0;
 let groupTimestamp: f64 = NaN;
 let groupHasTimestamp: bool = false;
 let pointChecks: bool = true;
@@ -175,7 +174,6 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     countValue = NaN;
     sawNegativeBucket = false;
     sumSeen = false;
-    lastSuffix = 0;
     groupHasTimestamp = hasTimestamp;
     groupTimestamp = timestamp;
     pointChecks = true;
@@ -209,7 +207,6 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       sumValue = value;
     }
   }
-  lastSuffix = s.suffix;
   return true;
 }
 

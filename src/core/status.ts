@@ -17,7 +17,6 @@ export const CORE_ERRORS: readonly { name: string; reason: string }[] = [
   { name: 'INVALID_LABEL_NAME', reason: 'invalid label name' },
   { name: 'EXPECTED_EQUAL', reason: 'expected "=" after label name' },
   { name: 'EXPECTED_LABEL_VALUE', reason: 'expected a quoted label value' },
-  { name: 'INVALID_ESCAPE', reason: 'invalid escape sequence in label value' },
   { name: 'UNTERMINATED_LABEL_VALUE', reason: 'unterminated quoted string' },
   { name: 'EXPECTED_COMMA_OR_BRACE', reason: 'expected "," or "}" after label value' },
   { name: 'DUPLICATE_LABEL', reason: 'duplicate label name' },
@@ -51,11 +50,6 @@ export const CORE_ERRORS: readonly { name: string; reason: string }[] = [
   { name: 'INVALID_INFO_VALUE', reason: 'info value must be 1' },
   { name: 'TIMESTAMP_DECREASED', reason: 'timestamps of a metric point go backwards' },
   { name: 'INVALID_COUNT', reason: 'invalid _count (negative, fractional, or not equal to the +Inf bucket)' },
-  { name: 'SAMPLE_LIMIT', reason: 'sample_limit exceeded' },
-  { name: 'LABEL_LIMIT', reason: 'label_limit exceeded' },
-  { name: 'LABEL_NAME_LENGTH_LIMIT', reason: 'label_name_length_limit exceeded' },
-  { name: 'LABEL_VALUE_LENGTH_LIMIT', reason: 'label_value_length_limit exceeded' },
-  { name: 'RESERVED_LABEL', reason: 'reserved label name' },
   { name: 'BAD_STATE', reason: 'internal: the core was called out of order' },
 ];
 
@@ -65,10 +59,6 @@ export const CORE_ERROR_LINE_TOO_LONG = 1;
 export function scrapewireCodeFor(coreCode: number): ScrapewireErrorCode {
   switch (CORE_ERRORS[coreCode]?.name) {
     case 'LINE_TOO_LONG': return 'ERR_LINE_TOO_LONG';
-    case 'SAMPLE_LIMIT': return 'ERR_SAMPLE_LIMIT';
-    case 'LABEL_LIMIT': return 'ERR_LABEL_LIMIT';
-    case 'LABEL_NAME_LENGTH_LIMIT': return 'ERR_LABEL_NAME_LENGTH_LIMIT';
-    case 'LABEL_VALUE_LENGTH_LIMIT': return 'ERR_LABEL_VALUE_LENGTH_LIMIT';
     case 'BAD_STATE': return 'ERR_CORE_STATE';
     default: return 'ERR_PARSE';
   }

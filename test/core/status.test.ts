@@ -11,7 +11,7 @@ test('every core error code has the same number and name on both sides', () => {
   const source = readFileSync(join(REPO_ROOT, 'assembly', 'status.ts'), 'utf8');
   const block = /export const enum ErrorCode \{([\s\S]*?)\n\}/.exec(source)![1];
   const entries = [...block.matchAll(/^\s*([A-Z_0-9]+) = (\d+),/gm)].map((m) => [m[1], Number(m[2])] as const);
-  expect(entries.length).toBeGreaterThan(40);
+  expect(entries.length).toBeGreaterThan(30); // the enum was read, not an empty match
   expect(entries.map(([, n]) => n)).toEqual(entries.map((_, i) => i));
   expect(CORE_ERRORS.map((e) => e.name)).toEqual(entries.map(([name]) => name));
 });
