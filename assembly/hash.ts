@@ -23,6 +23,12 @@ export let hashHigh: u64 = 0;
   return k;
 }
 
+/** Sets hashLow/hashHigh back to a saved result. */
+export function setHash(low: u64, high: u64): void {
+  hashLow = low;
+  hashHigh = high;
+}
+
 /** Hashes [ptr, ptr+len) with `seed`; the result is in hashLow/hashHigh. */
 export function hash128(ptr: usize, len: usize, seed: u64): void {
   let a: u64 = seed ^ P3;

@@ -4,7 +4,8 @@
 // live past a call, except short strings on the rare slow path of float parsing):
 //   input window   windowCapacity bytes + 16 of slack; the host writes chunks at inputPtr()
 //   series table   Series records (ref-indexed) + a 16-byte-slot hash index (series.ts)
-//   label arena    one heap block per series: its labels as remote-write 1.0 bytes
+//   label pairs    each distinct label once, as its remote-write 1.0 `Label` bytes (pairs.ts);
+//                  a series holds a block of its pairs' ids
 //   symbols        remote-write 2.0 strings, reference counted (symbols.ts)
 //   snapshot       per-scrape columns: ref u32, value f64, timestamp f64 (snapshot.ts)
 //   scrape arena   per-scrape family names, HELP/UNIT texts, exemplar labels (families.ts)
@@ -18,9 +19,10 @@ import { ErrorCode, Status, setError, clearError, errorCode as currentErrorCode,
 import { ByteBuffer } from "./buffer";
 import {
   initSeries, seriesAt, SeriesState, seriesCount, labelArenaBytes, indexBytes, dropSeries,
-  replaceLabels, evictSeries, reclaimEvicted, seriesCapacity, createSeries, insertKey,
+  replaceLabels, evictSeries, labelsBytes, labelTextBytes, reclaimEvicted, seriesCapacity, createSeries, insertKey,
 } from "./series";
-import { initSymbols, releaseSymbols, symbolBytes, symbolCount } from "./symbols";
+import { initSymbols, symbolBytes, symbolCount } from "./symbols";
+import { initPairs, pairCount } from "./pairs";
 import { initFamilies, resetFamilies, countFamilies } from "./families";
 import {
   initSnapshot, rotateSnapshot, refs, values, timestamps, previousRefs, staleRefs, newRefs,
@@ -56,6 +58,7 @@ export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
   evictAfter = max<u32>(evictAfterScrapes, 1);
   initSeries();
   initSymbols();
+  initPairs();
   initFamilies();
   initSnapshot();
   initLexer();
@@ -166,7 +169,7 @@ function evictOld(): void {
   for (let ref: u32 = 1; ref < capacity; ref++) {
     const s = seriesAt(ref);
     if (s.state != SeriesState.FREE && s.lastSeen < limit) {
-      evictSeries(ref, releaseSymbols);
+      evictSeries(ref);
       evictedRefs.pushU32(ref);
       evictedCount++;
     }
@@ -200,7 +203,7 @@ function forgetUndecided(): void {
   for (let i: u32 = 0; i < n; i++) {
     const ref = load<u32>(newRefs.data + (<usize>i << 2));
     if (seriesAt(ref).state == <u8>SeriesState.PENDING) {
-      evictSeries(ref, releaseSymbols);
+      evictSeries(ref);
       evictedRefs.pushU32(ref);
     }
   }
@@ -215,8 +218,11 @@ function forgetUndecided(): void {
 export function newSeriesCount(): u32 { return newRefs.length >> 2; }
 /** newSeriesRef: the ref of the i-th new series. */
 export function newSeriesRef(i: u32): u32 { return load<u32>(newRefs.data + (<usize>i << 2)); }
-/** labelsPtr/labelsLen: a series' labels as remote-write 1.0 `repeated Label` bytes. */
-export function labelsPtr(ref: u32): usize { return seriesAt(ref).labels; }
+/**
+ * labelsPtr/labelsLen: a series' labels as remote-write 1.0 `repeated Label` bytes, written to a
+ * scratch buffer (valid until the next call; may grow memory); 0 for a dropped series.
+ */
+export function labelsPtr(ref: u32): usize { return seriesAt(ref).labels == 0 ? 0 : labelsBytes(ref); }
 export function labelsLen(ref: u32): u32 { return seriesAt(ref).labelsLen; }
 /** keep: the series is encoded as parsed. */
 export function keep(ref: u32): void {
@@ -241,7 +247,7 @@ export function rewrite(ref: u32, length: u32): void {
 export function forget(ref: u32): void {
   const s = seriesAt(ref);
   if (s.state == SeriesState.FREE) return;
-  evictSeries(ref, releaseSymbols);
+  evictSeries(ref);
   evictedRefs.clear();
   evictedRefs.pushU32(ref);
   reclaimEvicted(evictedRefs);
@@ -278,7 +284,7 @@ export function importSeries(length: u32, state: u8, lastSeen: u32): u32 {
   hash128(rewriteBuffer.data, length, CANON_SEED);
   const ref = createSeries(rewriteBuffer.data, length);
   insertKey(ref);
-  deriveSeriesInfo(ref);
+  deriveSeriesInfo(ref, rewriteBuffer.data, length);
   const s = seriesAt(ref);
   s.state = state;
   s.lastSeen = lastSeen;
@@ -334,6 +340,8 @@ export function statDuplicates(): u32 { return duplicateSamples; }
 export function statEvicted(): u32 { return evictedCount; }
 export function statSeries(): u32 { return seriesCount(); }
 export function statLabelArenaBytes(): f64 { return <f64>labelArenaBytes(); }
+export function statLabelTextBytes(): f64 { return <f64>labelTextBytes(); }
+export function statLabelPairs(): u32 { return pairCount(); }
 export function statIndexBytes(): f64 { return <f64>indexBytes(); }
 export function statSymbolBytes(): f64 { return <f64>symbolBytes(); }
 export function statSymbols(): u32 { return symbolCount(); }

@@ -535,7 +535,7 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   if (ref == 0) {
     ref = createSeries(encoded.data, encoded.length);
     insertKey(ref);
-    deriveSeriesInfo(ref);
+    deriveSeriesInfo(ref, encoded.data, encoded.length);
     newRefs.pushU32(ref);
   }
   hashLow = rawLow;
@@ -549,13 +549,13 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
  * metric name with and without type suffix, the le/quantile bound, and the group hash (every
  * label but __name__, le and quantile). Computed once, when the series is created or imported.
  */
-export function deriveSeriesInfo(ref: u32): void {
+export function deriveSeriesInfo(ref: u32, labels: usize, labelsLen: u32): void {
   const s = seriesAt(ref);
   let groupHash: u64 = GROUP_SEED;
   let flags: u8 = 0;
   let bound: f64 = NaN;
-  let p = s.labels;
-  const end = p + s.labelsLen;
+  let p = labels;
+  const end = p + labelsLen;
   while (p < end) {
     const labelLen = readVarint(p + 1);
     const inner = varintEnd;

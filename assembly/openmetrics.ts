@@ -5,6 +5,7 @@
 
 import { ErrorCode } from "./status";
 import { Series } from "./series";
+import { pairAt } from "./pairs";
 import { MetricType, Suffix, NO_FAMILY, F_CLOSED, F_TYPE, Family, familyAt, findFamily, scrapeArena, suffixAllowed, suffixLength, suffixOf } from "./families";
 import { ByteBuffer } from "./buffer";
 import { hash128, hashLow } from "./hash";
@@ -214,14 +215,11 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
 function hasLabelNamed(s: Series, fam: Family): bool {
   const name = scrapeArena.data + fam.nameOffset;
   const nameLen = fam.nameLen;
-  let p = s.labels;
-  const end = p + s.labelsLen;
-  while (p < end) {
-    const labelLen = readVarint(p + 1);
-    const labelStart = varintEnd;
-    const len = readVarint(labelStart + 1);
+  for (let k: u32 = 0; k < s.labelCount; k++) {
+    const p = pairAt(load<u32>(s.labels + (<usize>k << 2))).ptr;
+    readVarint(p + 1);
+    const len = readVarint(varintEnd + 1);
     if (len == nameLen && memory.compare(varintEnd, name, nameLen) == 0) return true;
-    p = labelStart + labelLen;
   }
   return false;
 }

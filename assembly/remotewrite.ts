@@ -1,7 +1,8 @@
 // Remote-write encoders: the current scrape (plus staleness markers) as prometheus.WriteRequest
 // (1.0) or io.prometheus.write.v2.Request (2.0), written straight into the output buffer, one
 // request per call, at most `maxSamples` samples each. Each series' labels were encoded once
-// when it was created; here they are copied (1.0) or mapped to the request's symbols (2.0).
+// when it was created, as interned pairs; here the pairs' bytes are copied (1.0) or their
+// symbols mapped to the request's (2.0).
 
 import { ByteBuffer } from "./buffer";
 import { Series, SeriesState, seriesAt } from "./series";
@@ -12,6 +13,7 @@ import {
 } from "./symbols";
 import { varintSize, writeVarint, readVarint, varintEnd } from "./protobuf";
 import { scrapeTimestamp } from "./lexer";
+import { pairAt, ensurePairSymbols, writePairs, countLabels } from "./pairs";
 
 /** Prometheus' staleness marker: a NaN no computation produces. */
 const STALE_NAN: u64 = 0x7FF0000000000002;
@@ -107,24 +109,11 @@ function writeSeriesRw1(s: Series, value: f64, timestamp: f64): void {
   const start = w;
   store<u8>(w++, 0x0A);                  // WriteRequest.timeseries = 1
   w = writeVarint(w, seriesLen);
-  memory.copy(w, s.labels, s.labelsLen);  // TimeSeries.labels = 1, pre-encoded
-  w += s.labelsLen;
+  w = writePairs(w, s.labels, s.labelCount);  // TimeSeries.labels = 1, pre-encoded pairs
   store<u8>(w++, 0x12);                  // TimeSeries.samples = 2
   w = writeVarint(w, sampleLen);
   w = writeSample(w, value, ts);
   output.length += <u32>(w - start);
-}
-
-/** Labels in `repeated Label` bytes at [p, p+len). */
-function countLabels(p: usize, len: u32): u32 {
-  const end = p + len;
-  let count: u32 = 0;
-  while (p < end) {
-    const labelLen = readVarint(p + 1);
-    p = varintEnd + labelLen;
-    count++;
-  }
-  return count;
 }
 
 /**
@@ -148,22 +137,18 @@ function internLabels(p: usize, len: u32, ids: usize): u32 {
   return k;
 }
 
-/** Interns a series' label strings the first time it goes out as 2.0. */
-function ensureSymbols(s: Series): void {
-  if (s.symbols != 0) return;
-  const ids = heap.alloc(<usize>max<u32>(countLabels(s.labels, s.labelsLen), 1) << 3);
-  s.symbolCount = internLabels(s.labels, s.labelsLen, ids);
-  s.symbols = ids;
-}
-
-/** Writes packed local symbol refs of `count` global ids at `ids` into localIds; returns payload size. */
-function mapRefs(ids: usize, count: u32): u32 {
+/** Maps a series' label symbols to the request's (interning them on its pairs' first 2.0 use) into localIds; returns the payload size. */
+function mapSeriesRefs(s: Series): u32 {
   localIds.clear();
   let size: u32 = 0;
-  for (let k: u32 = 0; k < count; k++) {
-    const local = localSymbol(load<u32>(ids + (<usize>k << 2)));
-    localIds.pushU32(local);
-    size += varintSize(local);
+  for (let k: u32 = 0; k < s.labelCount; k++) {
+    const p = pairAt(load<u32>(s.labels + (<usize>k << 2)));
+    ensurePairSymbols(p);
+    const name = localSymbol(p.nameSymbol);
+    const value = localSymbol(p.valueSymbol);
+    localIds.pushU32(name);
+    localIds.pushU32(value);
+    size += varintSize(name) + varintSize(value);
   }
   return size;
 }
@@ -186,9 +171,8 @@ function familySymbols(f: Family): void {
 }
 
 function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64): void {
-  ensureSymbols(s);
   const ts = <i64>timestamp;
-  const refsSize = mapRefs(s.symbols, s.symbolCount);
+  const refsSize = mapSeriesRefs(s);
   const sampleLen = sampleSize(ts);
   let seriesLen = 1 + varintSize(refsSize) + refsSize + 1 + varintSize(sampleLen) + sampleLen;
   // Metadata (TimeSeries.metadata = 5): type, help_ref, unit_ref.

@@ -1,13 +1,17 @@
 // The series table: every series this core has seen, its labels encoded once as remote-write
 // protobuf (the label arena), and a hash index from 96-bit key hashes to series refs.
 //
+// Labels are interned per pair (pairs.ts): a series holds the ids of its pairs, and its labels'
+// remote-write 1.0 bytes are the concatenation of those pairs' encodings.
+//
 // A series is reached by two keys: the hash of its raw text (`name{a="1",b="2"}` exactly as the
 // target wrote it, so a known series costs one hash and one probe, without parsing labels) and
 // the hash of its canonical encoding (sorted, unescaped labels as remote-write bytes, so the
 // same series spelled differently is still one series). Refs start at 1; 0 means none.
 
 import { ByteBuffer } from "./buffer";
-import { hashLow, hashHigh } from "./hash";
+import { hashLow, hashHigh, setHash } from "./hash";
+import { pairAt, internPairs, releasePair, countLabels, writePairs, pairBytes } from "./pairs";
 
 export const enum SeriesState {
   FREE = 0,
@@ -20,12 +24,11 @@ export const enum SeriesState {
 
 @unmanaged
 export class Series {
-  /** Heap block holding the remote-write 1.0 `repeated Label` bytes, or 0. */
+  /** Heap block of its label pairs' ids (u32, sorted by name as the labels are), or 0. */
   labels: usize;
+  labelCount: u32;
+  /** Length of its labels as remote-write 1.0 `repeated Label` bytes. */
   labelsLen: u32;
-  /** Heap block of global symbol ids (name, value, name, value...), built on the first rw2 encode. */
-  symbols: usize;
-  symbolCount: u32;
   /** Epoch of the last scrape that had this series. */
   lastSeen: u32;
   /** Index of its family in the current scrape's family table. */
@@ -55,8 +58,12 @@ let slots: usize = 0;
 let slotMask: u32 = 0;
 let slotCount: u32 = 0;
 let liveSeries: u32 = 0;
-/** Bytes held by label blocks: the label arena's size. */
-let arenaBytes: u64 = 0;
+/** Bytes of the series' pair-id lists. */
+let idBytes: u64 = 0;
+/** Bytes of label names and values of live series (as if each series kept its own copy). */
+let textBytes: u64 = 0;
+/** Where labelsBytes() writes a series' labels for the host. */
+let labelScratch: ByteBuffer = changetype<ByteBuffer>(0);
 
 export function initSeries(): void {
   records = ByteBuffer.create(SERIES_SIZE * 1024);
@@ -64,6 +71,7 @@ export function initSeries(): void {
   memory.fill(records.reserve(SERIES_SIZE), 0, SERIES_SIZE);
   records.length = SERIES_SIZE;
   freeRefs = ByteBuffer.create(256);
+  labelScratch = ByteBuffer.create(1024);
   allocSlots(1024);
 }
 
@@ -81,7 +89,10 @@ function allocSlots(capacity: u32): void {
 
 export function seriesCount(): u32 { return liveSeries; }
 export function seriesCapacity(): u32 { return records.length / SERIES_SIZE; }
-export function labelArenaBytes(): u64 { return arenaBytes; }
+/** Bytes the core holds for labels: the distinct pairs' encodings and each series' pair ids. */
+export function labelArenaBytes(): u64 { return pairBytes() + idBytes; }
+/** Bytes of the live series' label names and values: what a copy per series would hold. */
+export function labelTextBytes(): u64 { return textBytes; }
 export function indexBytes(): u64 { return (<u64>slotMask + 1) * SLOT_SIZE; }
 
 /** Looks up the key whose hash is in hashLow/hashHigh; returns its ref or 0. */
@@ -141,7 +152,50 @@ export function rebuildIndex(capacity: u32): void {
   heap.free(oldSlots);
 }
 
-/** Creates a series whose canonical label bytes are [labels, labels+len); returns its ref. */
+/** Interns the labels [labels, labels+len) as the series' pairs. */
+function setLabels(s: Series, labels: usize, len: u32): void {
+  const count = countLabels(labels, len);
+  const ids = heap.alloc(<usize>max<u32>(count, 1) << 2);
+  internPairs(labels, len, ids);
+  s.labels = ids;
+  s.labelCount = count;
+  s.labelsLen = len;
+  idBytes += <u64>count << 2;
+  for (let k: u32 = 0; k < count; k++) textBytes += pairAt(load<u32>(ids + (<usize>k << 2))).textLen;
+}
+
+/** Gives back the series' pairs. */
+function clearLabels(s: Series): void {
+  if (s.labels == 0) return;
+  const count = s.labelCount;
+  for (let k: u32 = 0; k < count; k++) {
+    const id = load<u32>(s.labels + (<usize>k << 2));
+    textBytes -= pairAt(id).textLen;
+    releasePair(id);
+  }
+  idBytes -= <u64>count << 2;
+  heap.free(s.labels);
+  s.labels = 0;
+  s.labelCount = 0;
+  s.labelsLen = 0;
+}
+
+/**
+ * A series' labels as remote-write 1.0 `repeated Label` bytes, written to a scratch buffer
+ * (valid until the next call); its length is seriesAt(ref).labelsLen. For the host, not per sample.
+ */
+export function labelsBytes(ref: u32): usize {
+  const s = seriesAt(ref);
+  labelScratch.clear();
+  const at = labelScratch.reserve(s.labelsLen);
+  writePairs(at, s.labels, s.labelCount);
+  return at;
+}
+
+/**
+ * Creates a series whose canonical label bytes are [labels, labels+len); returns its ref. The
+ * key hash in hashLow/hashHigh is left as it was.
+ */
 export function createSeries(labels: usize, len: u32): u32 {
   let ref: u32;
   if (freeRefs.length > 0) {
@@ -154,56 +208,35 @@ export function createSeries(labels: usize, len: u32): u32 {
   }
   const s = seriesAt(ref);
   memory.fill(changetype<usize>(s), 0, SERIES_SIZE);
-  const block = heap.alloc(<usize>max<u32>(len, 1));
-  memory.copy(block, labels, <usize>len);
-  s.labels = block;
-  s.labelsLen = len;
+  // Interning the pairs hashes them: the caller's key hash (for insertKey) is kept.
+  const low = hashLow;
+  const high = hashHigh;
+  setLabels(s, labels, len);
+  setHash(low, high);
   s.state = <u8>SeriesState.PENDING;
   s.bound = NaN;
-  arenaBytes += len;
   liveSeries++;
   return ref;
 }
 
-/** Replaces a series' label bytes (after the host rewrote its labels). */
+/** Replaces a series' labels (after the host rewrote them). */
 export function replaceLabels(ref: u32, labels: usize, len: u32): void {
   const s = seriesAt(ref);
-  arenaBytes -= s.labelsLen;
-  heap.free(s.labels);
-  const block = heap.alloc(<usize>max<u32>(len, 1));
-  memory.copy(block, labels, <usize>len);
-  s.labels = block;
-  s.labelsLen = len;
-  arenaBytes += len;
+  clearLabels(s);
+  setLabels(s, labels, len);
 }
 
 /** Marks a series dropped: its labels are freed, its keys stay so the decision is remembered. */
 export function dropSeries(ref: u32): void {
   const s = seriesAt(ref);
-  if (s.labels != 0) {
-    arenaBytes -= s.labelsLen;
-    heap.free(s.labels);
-    s.labels = 0;
-    s.labelsLen = 0;
-  }
+  clearLabels(s);
   s.state = <u8>SeriesState.DROPPED;
 }
 
 /** Frees a series' memory; its ref is reused after the next index rebuild. */
-export function evictSeries(ref: u32, releaseSymbols: (ids: usize, count: u32) => void): void {
+export function evictSeries(ref: u32): void {
   const s = seriesAt(ref);
-  if (s.labels != 0) {
-    arenaBytes -= s.labelsLen;
-    heap.free(s.labels);
-  }
-  if (s.symbols != 0) {
-    releaseSymbols(s.symbols, s.symbolCount);
-    heap.free(s.symbols);
-  }
-  s.labels = 0;
-  s.labelsLen = 0;
-  s.symbols = 0;
-  s.symbolCount = 0;
+  clearLabels(s);
   s.state = <u8>SeriesState.FREE;
   liveSeries--;
 }

@@ -50,8 +50,15 @@ export interface CoreMemoryStats {
   wasmBytes: number;
   /** Live series in the series table. */
   series: number;
-  /** Bytes of encoded labels held by live series (the label arena). */
+  /**
+   * Bytes the core holds for labels (the label arena): each distinct label pair once, encoded
+   * as remote write sends it, plus 4 bytes per label of each series for its pair ids.
+   */
   labelArenaBytes: number;
+  /** Bytes of the live series' label names and values, counted per series (as text would hold them). */
+  labelTextBytes: number;
+  /** Distinct label pairs (name and value) held. */
+  labelPairs: number;
   indexBytes: number;
   symbolBytes: number;
   symbols: number;
@@ -337,6 +344,8 @@ export class Core {
       wasmBytes: e.memory.buffer.byteLength,
       series: e.statSeries(),
       labelArenaBytes: e.statLabelArenaBytes(),
+      labelTextBytes: e.statLabelTextBytes(),
+      labelPairs: e.statLabelPairs(),
       indexBytes: e.statIndexBytes(),
       symbolBytes: e.statSymbolBytes(),
       symbols: e.statSymbols(),
@@ -354,7 +363,6 @@ export class Core {
   rebuild(): number {
     if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'rebuild() during a scrape');
     const old = this.exports;
-    const oldView = this.view;
     const before = old.memory.buffer.byteLength;
     const next = this.instantiate();
     this.exports = next;
@@ -364,10 +372,11 @@ export class Core {
     const mapped = new Uint32Array(limit);
     for (let ref = 1; ref < limit; ref++) {
       if (old.seriesState(ref) !== 2) continue; // kept series only
+      // labelsPtr() writes the labels to a scratch buffer, which may grow the old memory.
       const ptr = old.labelsPtr(ref);
       const len = old.labelsLen(ref);
       const at = next.rewriteBufferPtr(len);
-      this.view.set(oldView.subarray(ptr, ptr + len), at);
+      this.view.set(new Uint8Array(old.memory.buffer, ptr, len), at);
       mapped[ref] = next.importSeries(len, 2, old.seriesLastSeen(ref));
     }
     const n = old.snapshotLength();

@@ -48,6 +48,8 @@ export interface CoreExports {
   statEvicted(): number;
   statSeries(): number;
   statLabelArenaBytes(): number;
+  statLabelTextBytes(): number;
+  statLabelPairs(): number;
   statIndexBytes(): number;
   statSymbolBytes(): number;
   statSymbols(): number;

@@ -1,5 +1,6 @@
 /**
- * The core's behaviour across scrapes: interning (a known series costs no memory), memory that
+ * The core's behaviour across scrapes: interning (a known series costs no memory, a label pair
+ * shared by many series is held once), memory that
  * follows live series and not body size, staleness markers, eviction under churn, the host's
  * keep/drop/rewrite decisions, request splitting, metadata and exemplars.
  */
@@ -32,20 +33,26 @@ test('a second scrape of the same series grows the label arena by 0 bytes and me
   expect(second.wasmBytes).toBe(first.wasmBytes);
 });
 
-test('memory is bounded by the unique label bytes, and a page padded to 50 MB costs no more', async () => {
+test('memory is bounded by the distinct label pairs and the series, and a page padded to 50 MB costs no more', async () => {
   const series = 20_000;
   const body = page(series);
-  // Unique label bytes as remote-write encodes them: name and value of each label, plus framing.
   const core = Core.create();
   const empty = core.memoryStats().wasmBytes;
   await core.scrape([body], { format: 'text', timestampMs: 1000 });
   const stats = core.memoryStats();
-  const labelBytes = stats.labelArenaBytes;
-  expect(labelBytes).toBeGreaterThan(series * 40);
-  // Per series: its label block (+16 bytes of allocator header and alignment), a 64-byte record,
-  // two 16-byte index slots at <= 50% load (64), 20 bytes of columns (x2 for the previous scrape).
-  // The allocator grows memory by doubling it, so the reserved size may reach twice what is used.
-  const used = labelBytes + series * (16 + 64 + 64 + 40) + (4 << 20);
+  // Each series has 3 labels; __name__ and the 7 namespaces are shared, the pods are not.
+  expect(stats.labelPairs).toBe(1 + 7 + series);
+  // The text of every series' labels: "__name__" "m_total" "namespace" "ns-N" "pod" "pod-N".
+  let text = 0;
+  for (let i = 0; i < series; i++) text += 8 + 7 + 9 + 4 + 3 + `pod-${i}`.length;
+  expect(stats.labelTextBytes).toBe(text);
+  // Held: the pod pairs' encodings (framing + name + value), and 12 bytes of pair ids per series.
+  expect(stats.labelArenaBytes).toBeLessThan(series * (6 + 3 + 9 + 12) + 1000);
+  // Per series: its pod pair's block and its id list (each +16 bytes of allocator header and
+  // alignment), a 64-byte record, two 16-byte index slots at <= 50% load (64), 20 bytes of
+  // columns (x2 for the previous scrape). The allocator grows memory by doubling it, so the
+  // reserved size may reach twice what is used.
+  const used = stats.labelArenaBytes + series * (32 + 64 + 64 + 40) + (4 << 20);
   expect(stats.wasmBytes).toBeLessThanOrEqual(empty + 2 * used);
 
   // The same series with 50 MB of comment lines around them: body size must not matter.

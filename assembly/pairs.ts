@@ -1,0 +1,218 @@
+// Interned label pairs: every distinct label (name and value) held once, as its remote-write 1.0
+// `Label` message (tag, length, name field, value field), reference counted by the series that
+// have it. A series keeps only the ids of its pairs, so the labels a node's pages repeat on every
+// line (namespace, pod, container, image, id) cost their bytes once, not once per series: on a
+// 100 MB cAdvisor-like page, 281,400 series have 16,593 distinct pairs (1.1 MB) for 94 MB of
+// encoded labels (bench/scrape-memory.bench.ts, 2026-11-24).
+//
+// A pair also caches its remote-write 2.0 symbol ids (name, value), interned the first time a
+// series with it goes out as 2.0; the pair holds one reference to each while it lives.
+
+import { ByteBuffer } from "./buffer";
+import { hash128, hashLow } from "./hash";
+import { readVarint, varintEnd } from "./protobuf";
+import { internSymbol, releaseSymbol } from "./symbols";
+
+@unmanaged
+export class Pair {
+  /** Heap block holding the `Label` message bytes (0x0A, length, name field, value field). */
+  ptr: usize;
+  len: u32;
+  refs: u32;
+  hash: u32;
+  /** Remote-write 2.0 symbol ids of name and value; 0 until first needed. */
+  nameSymbol: u32;
+  valueSymbol: u32;
+  /** Bytes of name plus value (without protobuf framing). */
+  textLen: u32;
+}
+
+const PAIR_SIZE: u32 = <u32>offsetof<Pair>();
+const PAIR_SEED: u64 = 0x50414952;
+
+let records: ByteBuffer = changetype<ByteBuffer>(0);
+let freeIds: ByteBuffer = changetype<ByteBuffer>(0);
+// Index slots: { hash: u32, id: u32 }, id 0 = empty (pair 0 is never used).
+let slots: usize = 0;
+let mask: u32 = 0;
+let used: u32 = 0;
+let live: u32 = 0;
+let bytes: u64 = 0;
+
+export function initPairs(): void {
+  records = ByteBuffer.create(PAIR_SIZE * 256);
+  memory.fill(records.reserve(PAIR_SIZE), 0, PAIR_SIZE); // id 0: none
+  records.length = PAIR_SIZE;
+  freeIds = ByteBuffer.create(64);
+  mask = 255;
+  slots = heap.alloc(<usize>(mask + 1) * 8);
+  memory.fill(slots, 0, <usize>(mask + 1) * 8);
+}
+
+// @ts-ignore: decorator
+@inline export function pairAt(id: u32): Pair {
+  return changetype<Pair>(records.data + <usize>id * PAIR_SIZE);
+}
+
+export function pairCount(): u32 { return live; }
+/** Bytes of the distinct pairs' encodings. */
+export function pairBytes(): u64 { return bytes; }
+export function pairIndexBytes(): u64 { return (<u64>mask + 1) * 8 + <u64>records.capacity; }
+
+/**
+ * Returns the id of the `Label` message at [ptr, ptr+len), interning it (one more reference)
+ * if needed. The message is our own encoding: well formed.
+ */
+export function internPair(ptr: usize, len: u32): u32 {
+  hash128(ptr, len, PAIR_SEED);
+  const h = <u32>hashLow;
+  let i = h & mask;
+  while (true) {
+    const slot = slots + (<usize>i << 3);
+    const id = load<u32>(slot, 4);
+    if (id == 0) break;
+    if (load<u32>(slot) == h) {
+      const p = pairAt(id);
+      if (p.len == len && memory.compare(p.ptr, ptr, len) == 0) {
+        p.refs++;
+        return id;
+      }
+    }
+    i = (i + 1) & mask;
+  }
+  let id: u32;
+  if (freeIds.length > 0) {
+    freeIds.length -= 4;
+    id = load<u32>(freeIds.data + freeIds.length);
+  } else {
+    id = records.length / PAIR_SIZE;
+    records.reserve(PAIR_SIZE);
+    records.length += PAIR_SIZE;
+  }
+  const p = pairAt(id);
+  p.ptr = heap.alloc(<usize>len);
+  memory.copy(p.ptr, ptr, <usize>len);
+  p.len = len;
+  p.refs = 1;
+  p.hash = h;
+  p.nameSymbol = 0;
+  p.valueSymbol = 0;
+  // Label { 0x0A varint(nameLen) name 0x12 varint(valueLen) value } inside 0x0A varint(len).
+  readVarint(ptr + 1);
+  const nameLen = readVarint(varintEnd + 1);
+  const valueLen = readVarint(varintEnd + nameLen + 1);
+  p.textLen = nameLen + valueLen;
+  bytes += len;
+  live++;
+  if ((used + 1) * 2 > mask + 1) growIndex();
+  putSlot(h, id);
+  return id;
+}
+
+function putSlot(h: u32, id: u32): void {
+  let i = h & mask;
+  while (load<u32>(slots + (<usize>i << 3), 4) != 0) i = (i + 1) & mask;
+  store<u32>(slots + (<usize>i << 3), h);
+  store<u32>(slots + (<usize>i << 3), id, 4);
+  used++;
+}
+
+function growIndex(): void {
+  const old = slots;
+  const oldCapacity = mask + 1;
+  mask = (oldCapacity << 1) - 1;
+  slots = heap.alloc(<usize>(mask + 1) * 8);
+  memory.fill(slots, 0, <usize>(mask + 1) * 8);
+  used = 0;
+  for (let i: u32 = 0; i < oldCapacity; i++) {
+    const id = load<u32>(old + (<usize>i << 3), 4);
+    if (id != 0) putSlot(load<u32>(old + (<usize>i << 3)), id);
+  }
+  heap.free(old);
+}
+
+/** Drops one reference; the last one frees the pair, its symbols' references and its index slot. */
+export function releasePair(id: u32): void {
+  const p = pairAt(id);
+  if (--p.refs != 0) return;
+  // Backward-shift deletion keeps linear probing correct without tombstones.
+  let i = p.hash & mask;
+  while (load<u32>(slots + (<usize>i << 3), 4) != id) i = (i + 1) & mask;
+  let j = i;
+  while (true) {
+    j = (j + 1) & mask;
+    const slotJ = slots + (<usize>j << 3);
+    const idJ = load<u32>(slotJ, 4);
+    if (idJ == 0) break;
+    const home = load<u32>(slotJ) & mask;
+    const between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (!between) {
+      store<u64>(slots + (<usize>i << 3), load<u64>(slotJ));
+      i = j;
+    }
+  }
+  store<u64>(slots + (<usize>i << 3), 0);
+  used--;
+  if (p.nameSymbol != 0) releaseSymbol(p.nameSymbol);
+  if (p.valueSymbol != 0) releaseSymbol(p.valueSymbol);
+  heap.free(p.ptr);
+  bytes -= p.len;
+  p.ptr = 0;
+  p.len = 0;
+  p.nameSymbol = 0;
+  p.valueSymbol = 0;
+  live--;
+  freeIds.pushU32(id);
+}
+
+/** Interns the pair's name and value as remote-write 2.0 symbols, once. */
+export function ensurePairSymbols(p: Pair): void {
+  if (p.nameSymbol != 0) return;
+  readVarint(p.ptr + 1);
+  const nameLen = readVarint(varintEnd + 1);
+  const name = varintEnd;
+  const valueLen = readVarint(name + nameLen + 1);
+  p.nameSymbol = internSymbol(name, nameLen);
+  p.valueSymbol = internSymbol(varintEnd, valueLen);
+}
+
+/**
+ * Interns every `Label` message of the `repeated Label` bytes at [labels, labels+len), writing
+ * their ids at `ids` (room for countLabels() ids); returns how many it wrote.
+ */
+export function internPairs(labels: usize, len: u32, ids: usize): u32 {
+  const end = labels + len;
+  let k: u32 = 0;
+  while (labels < end) {
+    const labelLen = readVarint(labels + 1);
+    const next = varintEnd + labelLen;
+    store<u32>(ids + (<usize>k << 2), internPair(labels, <u32>(next - labels)));
+    k++;
+    labels = next;
+  }
+  return k;
+}
+
+/** Labels in `repeated Label` bytes at [p, p+len). */
+export function countLabels(p: usize, len: u32): u32 {
+  const end = p + len;
+  let count: u32 = 0;
+  while (p < end) {
+    const labelLen = readVarint(p + 1);
+    p = varintEnd + labelLen;
+    count++;
+  }
+  return count;
+}
+
+/** Writes the `count` pairs at `ids` as `repeated Label` bytes at `w`; returns the end. */
+// @ts-ignore: decorator
+@inline export function writePairs(w: usize, ids: usize, count: u32): usize {
+  const base = records.data;
+  for (let k: u32 = 0; k < count; k++) {
+    const p = changetype<Pair>(base + <usize>load<u32>(ids + (<usize>k << 2)) * PAIR_SIZE);
+    memory.copy(w, p.ptr, <usize>p.len);
+    w += p.len;
+  }
+  return w;
+}
