@@ -215,8 +215,11 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
 function hasLabelNamed(s: Series, fam: Family): bool {
   const name = scrapeArena.data + fam.nameOffset;
   const nameLen = fam.nameLen;
-  for (let k: u32 = 0; k < s.labelCount; k++) {
-    const p = pairAt(load<u32>(s.labels + (<usize>k << 2))).ptr;
+  let ids = s.labels;
+  const idsEnd = ids + s.idsLen;
+  while (ids < idsEnd) {
+    const p = pairAt(readVarint(ids)).ptr;
+    ids = varintEnd;
     readVarint(p + 1);
     const len = readVarint(varintEnd + 1);
     if (len == nameLen && memory.compare(varintEnd, name, nameLen) == 0) return true;

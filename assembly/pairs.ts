@@ -10,7 +10,7 @@
 
 import { ByteBuffer } from "./buffer";
 import { hash128, hashLow } from "./hash";
-import { readVarint, varintEnd } from "./protobuf";
+import { readVarint, varintEnd, writeVarint } from "./protobuf";
 import { internSymbol, releaseSymbol } from "./symbols";
 
 @unmanaged
@@ -177,16 +177,18 @@ export function ensurePairSymbols(p: Pair): void {
 }
 
 /**
- * Interns every `Label` message of the `repeated Label` bytes at [labels, labels+len), writing
- * their ids at `ids` (room for countLabels() ids); returns how many it wrote.
+ * Interns every `Label` message of the `repeated Label` bytes at [labels, labels+len), appending
+ * their ids to `ids` as varints; returns how many labels there were.
  */
-export function internPairs(labels: usize, len: u32, ids: usize): u32 {
+export function internPairs(labels: usize, len: u32, ids: ByteBuffer): u32 {
   const end = labels + len;
   let k: u32 = 0;
   while (labels < end) {
     const labelLen = readVarint(labels + 1);
     const next = varintEnd + labelLen;
-    store<u32>(ids + (<usize>k << 2), internPair(labels, <u32>(next - labels)));
+    const id = internPair(labels, <u32>(next - labels));
+    const at = ids.reserve(5);
+    ids.length += <u32>(writeVarint(at, id) - at);
     k++;
     labels = next;
   }
@@ -205,12 +207,25 @@ export function countLabels(p: usize, len: u32): u32 {
   return count;
 }
 
-/** Writes the `count` pairs at `ids` as `repeated Label` bytes at `w`; returns the end. */
+/** Writes the pairs of the id list [ids, ids+idsLen) as `repeated Label` bytes at `w`; returns the end. */
 // @ts-ignore: decorator
-@inline export function writePairs(w: usize, ids: usize, count: u32): usize {
+@inline export function writePairs(w: usize, ids: usize, idsLen: u32): usize {
   const base = records.data;
-  for (let k: u32 = 0; k < count; k++) {
-    const p = changetype<Pair>(base + <usize>load<u32>(ids + (<usize>k << 2)) * PAIR_SIZE);
+  const end = ids + idsLen;
+  while (ids < end) {
+    // The ids are varints: one byte up to 127, two up to 16383 (most pages), rarely more.
+    let id = <u32>load<u8>(ids++);
+    if (id >= 0x80) {
+      id &= 0x7F;
+      let shift: u32 = 7;
+      while (true) {
+        const b = <u32>load<u8>(ids++);
+        id |= (b & 0x7F) << shift;
+        if (b < 0x80) break;
+        shift += 7;
+      }
+    }
+    const p = changetype<Pair>(base + <usize>id * PAIR_SIZE);
     memory.copy(w, p.ptr, <usize>p.len);
     w += p.len;
   }

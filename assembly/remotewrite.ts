@@ -109,7 +109,7 @@ function writeSeriesRw1(s: Series, value: f64, timestamp: f64): void {
   const start = w;
   store<u8>(w++, 0x0A);                  // WriteRequest.timeseries = 1
   w = writeVarint(w, seriesLen);
-  w = writePairs(w, s.labels, s.labelCount);  // TimeSeries.labels = 1, pre-encoded pairs
+  w = writePairs(w, s.labels, s.idsLen);  // TimeSeries.labels = 1, pre-encoded pairs
   store<u8>(w++, 0x12);                  // TimeSeries.samples = 2
   w = writeVarint(w, sampleLen);
   w = writeSample(w, value, ts);
@@ -141,8 +141,11 @@ function internLabels(p: usize, len: u32, ids: usize): u32 {
 function mapSeriesRefs(s: Series): u32 {
   localIds.clear();
   let size: u32 = 0;
-  for (let k: u32 = 0; k < s.labelCount; k++) {
-    const p = pairAt(load<u32>(s.labels + (<usize>k << 2)));
+  let ids = s.labels;
+  const end = ids + s.idsLen;
+  while (ids < end) {
+    const p = pairAt(readVarint(ids));
+    ids = varintEnd;
     ensurePairSymbols(p);
     const name = localSymbol(p.nameSymbol);
     const value = localSymbol(p.valueSymbol);
