@@ -30,7 +30,7 @@ import {
 } from "./snapshot";
 import {
   initLexer, resetLexer, parseLine, lineNumber, format, FORMAT_OPENMETRICS, sawEof, fail, setEpoch,
-  duplicateSamples, deriveSeriesInfo, CANON_SEED, scrapeTimestamp, omStrict, bumpLine,
+  duplicateSamples, deriveSeriesInfo, insertCanonicalKey, scrapeTimestamp, omStrict, bumpLine,
 } from "./lexer";
 import { hash128 } from "./hash";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
@@ -281,9 +281,8 @@ export function restore(oldEpoch: u32, timestampMs: f64): void {
 }
 /** importSeries: a kept series of the old instance, its labels (`length` bytes at rewriteBufferPtr). */
 export function importSeries(length: u32, state: u8, lastSeen: u32): u32 {
-  hash128(rewriteBuffer.data, length, CANON_SEED);
   const ref = createSeries(rewriteBuffer.data, length);
-  insertKey(ref);
+  insertCanonicalKey(ref, rewriteBuffer.data, length);
   deriveSeriesInfo(ref, rewriteBuffer.data, length);
   const s = seriesAt(ref);
   s.state = state;

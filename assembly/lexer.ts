@@ -25,8 +25,9 @@ import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./op
 export const FORMAT_TEXT: u8 = 0;
 export const FORMAT_OPENMETRICS: u8 = 1;
 
-const RAW_SEED: u64 = 0x52415721;     // raw key text
-export const CANON_SEED: u64 = 0x43414E4F;   // canonical label encoding
+// Raw keys are hashed with the format in the seed: a key text valid in one format and not in the
+// other (a trailing comma, blanks) must not skip validation in the other when it is known.
+const RAW_SEED: u64 = 0x52415721;
 export const NAME_SEED: u64 = 0x4E414D45;    // metric and family names
 const GROUP_SEED: u64 = 0x47525550;   // labels without le/quantile
 
@@ -67,8 +68,11 @@ let scratch: ByteBuffer = changetype<ByteBuffer>(0);
 let entries: ByteBuffer = changetype<ByteBuffer>(0);
 let order: ByteBuffer = changetype<ByteBuffer>(0);
 let encoded: ByteBuffer = changetype<ByteBuffer>(0);
+/** The canonical text of a new series' key (renderCanonical). */
+let rendered: ByteBuffer = changetype<ByteBuffer>(0);
 
 export function initLexer(): void {
+  rendered = ByteBuffer.create(1024);
   scratch = ByteBuffer.create(1024);
   entries = ByteBuffer.create(256);
   order = ByteBuffer.create(64);
@@ -530,18 +534,116 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   const metricName = scratch.data + load<u32>(nameEntry, 8);
   const metricNameLen = load<u32>(nameEntry, 12);
   if (!validUtf8(metricName, metricNameLen)) return <u32>fail(ErrorCode.INVALID_UTF8, keyStart);
-  hash128(encoded.data, encoded.length, CANON_SEED);
-  let ref = lookup();
+  // The canonical key: the key text a client writes for these labels (sorted, escaped, without
+  // empty values), hashed as a raw key. Most clients write exactly that, and then the raw key is
+  // the canonical key and the series takes one index slot, not two. It is looked up under both
+  // formats' seeds: canonical text means the same in both.
+  renderCanonical(encoded.data, encoded.length);
+  const canonical = rendered.length == <u32>(keyEnd - keyStart) && memory.compare(rendered.data, keyStart, rendered.length) == 0;
+  let ref: u32 = 0;
+  if (!canonical) {
+    hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>format);
+    ref = lookup();
+  }
   if (ref == 0) {
+    hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>(format ^ 1));
+    ref = lookup();
+  }
+  if (ref == 0) {
+    hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>format);
     ref = createSeries(encoded.data, encoded.length);
     insertKey(ref);
     deriveSeriesInfo(ref, encoded.data, encoded.length);
     newRefs.pushU32(ref);
+    if (canonical) return ref;
   }
   hashLow = rawLow;
   hashHigh = rawHigh;
   insertKey(ref);
   return ref;
+}
+
+// @ts-ignore: decorator
+@inline function isLegacyName(p: usize, len: u32, metric: bool): bool {
+  if (len == 0) return false;
+  const c = <u32>load<u8>(p);
+  if (!(metric ? isNameStart(c) : isLabelStart(c))) return false;
+  for (let i: u32 = 1; i < len; i++) {
+    const d = <u32>load<u8>(p + i);
+    if (!(metric ? isNameChar(d) : isLabelChar(d))) return false;
+  }
+  return true;
+}
+
+/** Appends [p, p+len) quoted, with \\, \" and \n escaped. */
+function renderQuoted(p: usize, len: u32): void {
+  rendered.pushU8(0x22);
+  for (let i: u32 = 0; i < len; i++) {
+    const c = load<u8>(p + i);
+    if (c == 0x5C || c == 0x22) { rendered.pushU8(0x5C); rendered.pushU8(c); }
+    else if (c == 0x0A) { rendered.pushU8(0x5C); rendered.pushU8(0x6E); }
+    else rendered.pushU8(c);
+  }
+  rendered.pushU8(0x22);
+}
+
+/**
+ * Writes to `rendered` the canonical key text of a label set given as sorted remote-write 1.0
+ * labels: `name{a="1",b="2"}`, `name` alone without labels, names that need it quoted
+ * (`{"my.metric","la.bel"="1"}`). Distinct label sets give distinct texts.
+ */
+export function renderCanonical(labels: usize, len: u32): void {
+  rendered.clear();
+  const end = labels + len;
+  // The metric name first.
+  let p = labels;
+  let name: usize = 0;
+  let nameLen: u32 = 0;
+  let others: u32 = 0;
+  while (p < end) {
+    const labelLen = readVarint(p + 1);
+    const next = varintEnd + labelLen;
+    const n = readVarint(varintEnd + 1);
+    if (n == 8 && load<u64>(varintEnd) == 0x5F5F656D616E5F5F) { // "__name__"
+      nameLen = readVarint(varintEnd + n + 1);
+      name = varintEnd;
+    } else {
+      others++;
+    }
+    p = next;
+  }
+  const legacy = isLegacyName(name, nameLen, true);
+  if (legacy) rendered.pushBytes(name, nameLen);
+  if (legacy && others == 0) return;
+  rendered.pushU8(0x7B);
+  let first = true;
+  if (!legacy) { renderQuoted(name, nameLen); first = false; }
+  p = labels;
+  while (p < end) {
+    const labelLen = readVarint(p + 1);
+    const next = varintEnd + labelLen;
+    const n = readVarint(varintEnd + 1);
+    const labelName = varintEnd;
+    const v = readVarint(labelName + n + 1);
+    const value = varintEnd;
+    if (!(n == 8 && load<u64>(labelName) == 0x5F5F656D616E5F5F)) {
+      if (!first) rendered.pushU8(0x2C);
+      first = false;
+      if (isLegacyName(labelName, n, false)) rendered.pushBytes(labelName, n);
+      else renderQuoted(labelName, n);
+      rendered.pushU8(0x3D);
+      renderQuoted(value, v);
+    }
+    p = next;
+  }
+  rendered.pushU8(0x7D);
+}
+
+/** Inserts the canonical key of a series whose labels are [labels, labels+len) (Core.rebuild). */
+export function insertCanonicalKey(ref: u32, labels: usize, len: u32): void {
+  renderCanonical(labels, len);
+  hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>FORMAT_TEXT);
+  insertKey(ref);
 }
 
 /**

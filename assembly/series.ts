@@ -4,10 +4,12 @@
 // Labels are interned per pair (pairs.ts): a series holds the ids of its pairs, and its labels'
 // remote-write 1.0 bytes are the concatenation of those pairs' encodings.
 //
-// A series is reached by two keys: the hash of its raw text (`name{a="1",b="2"}` exactly as the
-// target wrote it, so a known series costs one hash and one probe, without parsing labels) and
-// the hash of its canonical encoding (sorted, unescaped labels as remote-write bytes, so the
-// same series spelled differently is still one series). Refs start at 1; 0 means none.
+// A series is reached by the hash of its raw key text (`name{a="1",b="2"}` exactly as the target
+// wrote it, so a known series costs one hash and one probe, without parsing labels), and by the
+// hash of its canonical key text (sorted, escaped, without empty values: lexer.ts
+// renderCanonical), so the same series spelled differently is still one series. Most clients
+// write the canonical text: then both are one key and the series takes one slot. Refs start at
+// 1; 0 means none.
 
 import { ByteBuffer } from "./buffer";
 import { hashLow, hashHigh, setHash } from "./hash";
@@ -317,8 +319,8 @@ export function evictSeries(ref: u32): void {
 /** After evictions: drop dead keys from the index, then let the evicted refs be reused. */
 export function reclaimEvicted(evicted: ByteBuffer): void {
   let capacity = slotMask + 1;
-  // Shrink the index when it is mostly empty (a spike passed); never below 1024 slots. Two keys
-  // per series (raw text and canonical) stay under 1/2 load after shrinking.
+  // Shrink the index when it is mostly empty (a spike passed); never below 1024 slots. Up to two
+  // keys per series (raw text and canonical) stay under 1/2 load after shrinking.
   while (capacity > 1024 && liveSeries * 8 < capacity) capacity >>= 1;
   rebuildIndex(capacity);
   freeRefs.pushBytes(evicted.data, evicted.length);

@@ -219,6 +219,41 @@ test('the same series spelled two ways (label order, blanks) is one series', asy
   ]);
 });
 
+test('spellings that differ (order, empty labels, escapes, quoting, the other format) still meet in one series', async () => {
+  const core = Core.create();
+  // The canonical spelling first, then others of the same label sets; then the other way round.
+  const first = [
+    'm{a="1",b="x\\"y"} 1',
+    '{"my.metric","la.bel"="v"} 1',
+    'n 1',
+    'p{b="2",a="1",c=""} 1',
+  ].join('\n') + '\n';
+  const second = [
+    'm{b="x\\"y",a="1"} 2',
+    '{"la.bel"="v","my.metric"} 2',
+    'n{} 2',
+    'p{a="1",b="2"} 2',
+  ].join('\n') + '\n';
+  expect((await core.scrape([Buffer.from(first)], { format: 'text', timestampMs: 1 })).newSeries).toBe(4);
+  expect((await core.scrape([Buffer.from(second)], { format: 'text', timestampMs: 2 })).newSeries).toBe(0);
+  // OpenMetrics keys are hashed apart from text keys, and still find the same series.
+  const om = await core.scrape([Buffer.from(first + '# EOF\n')], { format: 'openmetrics', timestampMs: 3 });
+  expect(om.newSeries).toBe(0);
+  expect(om.staleSeries).toBe(0);
+});
+
+test('a series written canonically takes one index slot, one written otherwise two', async () => {
+  const series = 20_000;
+  const lines = (unsorted: boolean) => Array.from({ length: series }, (_, i) => unsorted ? `m{b="${i}",a="x"} 1` : `m{a="x",b="${i}"} 1`).join('\n') + '\n';
+  const canonical = Core.create();
+  await canonical.scrape([Buffer.from(lines(false))], { format: 'text', timestampMs: 1 });
+  const other = Core.create();
+  await other.scrape([Buffer.from(lines(true))], { format: 'text', timestampMs: 1 });
+  // 16-byte slots, grown at 3/4 load: 20,000 keys fit 32,768 slots, 40,000 need 65,536.
+  expect(canonical.memoryStats().indexBytes).toBe(32_768 * 16);
+  expect(other.memoryStats().indexBytes).toBe(65_536 * 16);
+});
+
 test('after a spike, rebuild() gives memory back and keeps series, the last scrape and staleness', async () => {
   const core = Core.create({ evictAfterScrapes: 1 });
   await core.scrape([page(60_000)], { format: 'text', timestampMs: 1000 });
