@@ -5,6 +5,8 @@
  *   config object; `start()`, `reload()`, `stop()`.
  * - `Core`: the WebAssembly parser and remote-write encoder alone.
  * - `parseConfig` / `loadConfigFile`: Prometheus-format configuration, validated.
+ * - `enableGcPacing`: a minor GC after every few MiB of scraped body (the collector's default),
+ *   which keeps a large page's socket buffers from piling up; off unless the agent turns it on.
  */
 export { Core, ScrapewireError, decodeLabels, encodeLabels } from './core';
 export type {
@@ -18,4 +20,5 @@ export { compileRelabelConfigs } from './relabel/relabeler';
 export type { RelabelConfig } from './relabel/types';
 export { PluginRegistry } from './plugins/registry';
 export { BUILTIN_PLUGINS } from './plugins/builtin';
+export { enableGcPacing, disableGcPacing, gcPacingStats } from './runtime/gc-pacing';
 export type { Plugin, PluginSnapshot, SourceSnapshot, Emitter, PluginFactory, NameFilter } from './plugins/types';

@@ -10,6 +10,8 @@ import type { Config } from '../config/types';
 import { Collector } from '../collector/collector';
 import { createLogger, type LogLevel } from '../server/logger';
 import type { CommandIo } from './check';
+import { parseSize } from '../config/units';
+import { DEFAULT_GC_PACE_BYTES, enableGcPacing } from '../runtime/gc-pacing';
 
 export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
   --config.file=FILE             Prometheus-format configuration (default: the bundled demo config)
@@ -28,6 +30,8 @@ export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
                                  such as scrapewire-2 [env POD_NAME when unset]
   --cluster.replication-factor=R scrape each target on R members (default 1)
   --shutdown.deadline=SECONDS    on SIGTERM, time to deliver queued data before persisting (default 10)
+  --gc.pace-bytes=SIZE           run a minor GC after this much scraped body, so socket buffers
+                                 are freed as a large page streams (default 8MiB; 0: off)
 `;
 
 export interface RunFlags {
@@ -42,6 +46,7 @@ export interface RunFlags {
   rootPath?: string;
   cluster?: ClusterOptions;
   shutdownDeadlineMs: number;
+  gcPaceBytes: number;
 }
 
 /** Parses the flags of `run`; throws ERR_USAGE with the flag's name on a bad value. */
@@ -62,6 +67,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       'cluster.member-num': { type: 'string' },
       'cluster.replication-factor': { type: 'string' },
       'shutdown.deadline': { type: 'string' },
+      'gc.pace-bytes': { type: 'string' },
     },
     allowPositionals: false,
     strict: true,
@@ -97,6 +103,9 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       throw new ScrapewireError('ERR_USAGE', `--enabled-plugins is not a valid regex: ${(err as Error).message}`);
     }
   }
+  const paceText = values['gc.pace-bytes'];
+  const gcPaceBytes = paceText === undefined ? DEFAULT_GC_PACE_BYTES : parseSize(paceText);
+  if (gcPaceBytes === undefined) throw new ScrapewireError('ERR_USAGE', `--gc.pace-bytes must be a size such as 8MiB or 0, not "${paceText}"`);
   return {
     configFile: values['config.file'],
     listenAddress: values['web.listen-address'] ?? '127.0.0.1:9090',
@@ -109,6 +118,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
     rootPath: values['root-path'] ?? env.ROOT_PATH,
     cluster,
     shutdownDeadlineMs: integer('shutdown.deadline', values['shutdown.deadline'], 10) * 1000,
+    gcPaceBytes,
   };
 }
 
@@ -149,6 +159,7 @@ export function amendWithNodeFlags(config: Config, flags: RunFlags): Config {
 export async function runCollector(args: string[], io: CommandIo): Promise<number> {
   const flags = parseRunFlags(args);
   const logger = createLogger({ level: flags.logLevel });
+  enableGcPacing({ everyBytes: flags.gcPaceBytes });
   const collector = await Collector.start({
     configFile: flags.configFile,
     listenAddress: flags.listenAddress,

@@ -11,6 +11,7 @@ import type { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
 import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core/types';
 import type { HttpScraper } from './http-scraper';
+import { countScrapedBytes } from '../runtime/gc-pacing';
 
 export interface ScrapeIntoCoreOptions {
   /** The scrape's timestamp (its start), in ms. */
@@ -32,7 +33,10 @@ export async function scrapeIntoCore(http: HttpScraper, core: Core, options: Scr
     try {
       core.begin({ format: response.format, timestampMs: options.timestampMs, honorTimestamps: options.honorTimestamps });
       begun = true;
-      for await (const chunk of response.body) core.feed(chunk);
+      for await (const chunk of response.body) {
+        core.feed(chunk);
+        countScrapedBytes(chunk.length);
+      }
       return { summary: core.finish(options.resolve), format: response.format };
     } finally {
       response.discard();

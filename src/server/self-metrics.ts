@@ -1,5 +1,6 @@
 /** The registry behind /metrics: the collector's own process and runtime metrics. */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { gcPacingStats } from '../runtime/gc-pacing';
 import { version as packageVersion } from '../../package.json';
 
 export interface SelfMetricsOptions {
@@ -23,5 +24,14 @@ export function createSelfMetricsRegistry(options: SelfMetricsOptions = {}): Reg
     registers: [registry],
   });
   buildInfo.set({ version: options.version ?? packageVersion }, 1);
+  new Counter({
+    name: 'scrapewire_gc_paced_collections_total',
+    help: 'Minor garbage collections run by GC pacing (one per --gc.pace-bytes of scraped body).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(gcPacingStats().collections);
+    },
+  });
   return registry;
 }
