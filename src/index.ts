@@ -5,7 +5,7 @@
  *   config object; `start()`, `reload()`, `stop()`.
  * - `Core`: the WebAssembly parser and remote-write encoder alone.
  * - `parseConfig` / `loadConfigFile`: Prometheus-format configuration, validated.
- * - `enableGcPacing`: a minor GC after every few MiB of scraped body (the collector's default),
+ * - `enableGcPacing`: a minor GC after every few MiB of scraped body (the collector default),
  *   which keeps a large page's socket buffers from piling up; off unless the agent turns it on.
  */
 export { Core, ScrapewireError, decodeLabels, encodeLabels } from './core';

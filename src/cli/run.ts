@@ -31,7 +31,7 @@ export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
   --cluster.replication-factor=R scrape each target on R members (default 1)
   --shutdown.deadline=SECONDS    on SIGTERM, time to deliver queued data before persisting (default 10)
   --gc.pace-bytes=SIZE           run a minor GC after this much scraped body, so socket buffers
-                                 are freed as a large page streams (default 8MiB; 0: off)
+                                 are freed as a large page streams (default 4MiB; 0: off)
 `;
 
 export interface RunFlags {

@@ -62,8 +62,8 @@ describe('scraping', () => {
   });
 });
 
-test('the collector paces at 8 MiB unless --gc.pace-bytes says otherwise', () => {
-  expect(parseRunFlags([], {}).gcPaceBytes).toBe(8 * MiB);
+test('the collector paces at 4 MiB unless --gc.pace-bytes says otherwise', () => {
+  expect(parseRunFlags([], {}).gcPaceBytes).toBe(4 * MiB);
   expect(parseRunFlags(['--gc.pace-bytes=16MiB'], {}).gcPaceBytes).toBe(16 * MiB);
   expect(parseRunFlags(['--gc.pace-bytes=0'], {}).gcPaceBytes).toBe(0);
   expect(() => parseRunFlags(['--gc.pace-bytes=lots'], {})).toThrow(/--gc.pace-bytes must be a size/);
