@@ -70,6 +70,8 @@ let order: ByteBuffer = changetype<ByteBuffer>(0);
 let encoded: ByteBuffer = changetype<ByteBuffer>(0);
 /** The canonical text of a new series' key (renderCanonical). */
 let rendered: ByteBuffer = changetype<ByteBuffer>(0);
+/** Bit f: canonical keys were inserted with format f's seed (so lookups under it can hit). */
+let canonicalFormats: u8 = 0;
 
 export function initLexer(): void {
   rendered = ByteBuffer.create(1024);
@@ -540,19 +542,26 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   // formats' seeds: canonical text means the same in both.
   renderCanonical(encoded.data, encoded.length);
   const canonical = rendered.length == <u32>(keyEnd - keyStart) && memory.compare(rendered.data, keyStart, rendered.length) == 0;
+  let canonLow = rawLow;
+  let canonHigh = rawHigh;
   let ref: u32 = 0;
   if (!canonical) {
     hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>format);
+    canonLow = hashLow;
+    canonHigh = hashHigh;
     ref = lookup();
   }
-  if (ref == 0) {
+  // Only a core that has created series under the other format has its canonical keys.
+  if (ref == 0 && (canonicalFormats & (1 << (format ^ 1))) != 0) {
     hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>(format ^ 1));
     ref = lookup();
   }
   if (ref == 0) {
-    hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>format);
+    hashLow = canonLow;
+    hashHigh = canonHigh;
     ref = createSeries(encoded.data, encoded.length);
     insertKey(ref);
+    canonicalFormats |= <u8>(1 << format);
     deriveSeriesInfo(ref, encoded.data, encoded.length);
     newRefs.pushU32(ref);
     if (canonical) return ref;
@@ -577,14 +586,38 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
 
 /** Appends [p, p+len) quoted, with \\, \" and \n escaped. */
 function renderQuoted(p: usize, len: u32): void {
-  rendered.pushU8(0x22);
-  for (let i: u32 = 0; i < len; i++) {
-    const c = load<u8>(p + i);
-    if (c == 0x5C || c == 0x22) { rendered.pushU8(0x5C); rendered.pushU8(c); }
-    else if (c == 0x0A) { rendered.pushU8(0x5C); rendered.pushU8(0x6E); }
-    else rendered.pushU8(c);
+  // Room for the worst case (every byte escaped), then written in place.
+  let w = rendered.reserve(2 * len + 2);
+  const start = w;
+  store<u8>(w++, 0x22);
+  const end = p + len;
+  let from = p;
+  // 16 bytes at a time while none needs escaping (label values rarely do).
+  const backslash = i8x16.splat(0x5C);
+  const quote = i8x16.splat(0x22);
+  const newline = i8x16.splat(0x0A);
+  while (p + 16 <= end) {
+    const v = v128.load(p);
+    if (v128.any_true(v128.or(v128.or(i8x16.eq(v, backslash), i8x16.eq(v, quote)), i8x16.eq(v, newline)))) break;
+    p += 16;
   }
-  rendered.pushU8(0x22);
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x5C || c == 0x22 || c == 0x0A) {
+      const run = <usize>(p - from);
+      memory.copy(w, from, run);
+      w += run;
+      store<u8>(w++, 0x5C);
+      store<u8>(w++, c == 0x0A ? 0x6E : c);
+      from = p + 1;
+    }
+    p++;
+  }
+  const run = <usize>(end - from);
+  memory.copy(w, from, run);
+  w += run;
+  store<u8>(w++, 0x22);
+  rendered.length += <u32>(w - start);
 }
 
 /**
@@ -644,6 +677,7 @@ export function insertCanonicalKey(ref: u32, labels: usize, len: u32): void {
   renderCanonical(labels, len);
   hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>FORMAT_TEXT);
   insertKey(ref);
+  canonicalFormats |= <u8>(1 << FORMAT_TEXT);
 }
 
 /**

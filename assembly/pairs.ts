@@ -178,21 +178,21 @@ export function ensurePairSymbols(p: Pair): void {
 
 /**
  * Interns every `Label` message of the `repeated Label` bytes at [labels, labels+len), appending
- * their ids to `ids` as varints; returns how many labels there were.
+ * their ids to `ids` as varints; returns the bytes of their names and values.
  */
 export function internPairs(labels: usize, len: u32, ids: ByteBuffer): u32 {
   const end = labels + len;
-  let k: u32 = 0;
+  let text: u32 = 0;
   while (labels < end) {
     const labelLen = readVarint(labels + 1);
     const next = varintEnd + labelLen;
     const id = internPair(labels, <u32>(next - labels));
+    text += pairAt(id).textLen;
     const at = ids.reserve(5);
     ids.length += <u32>(writeVarint(at, id) - at);
-    k++;
     labels = next;
   }
-  return k;
+  return text;
 }
 
 /** Labels in `repeated Label` bytes at [p, p+len). */

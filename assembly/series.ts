@@ -61,7 +61,9 @@ const SLOT_SIZE: usize = 16;
 // 281k series of 64 bytes.)
 const SEGMENT_SHIFT: u32 = 10;
 const SEGMENT_MASK: u32 = (1 << SEGMENT_SHIFT) - 1;
-let segments: ByteBuffer = changetype<ByteBuffer>(0);
+/** The segments' addresses (a raw block, so seriesAt() is one load away from a record). */
+let segmentDir: usize = 0;
+let segmentDirCapacity: u32 = 0;
 /** Refs [0, refLimit) have records. */
 let refLimit: u32 = 0;
 let freeRefs: ByteBuffer = changetype<ByteBuffer>(0);
@@ -121,7 +123,8 @@ function listFootprint(bytes: u32): u32 {
 }
 
 export function initSeries(): void {
-  segments = ByteBuffer.create(64);
+  segmentDirCapacity = 64;
+  segmentDir = heap.alloc(<usize>segmentDirCapacity << 2);
   refLimit = 0;
   // ref 0 is never used: reserve its record.
   memory.fill(changetype<usize>(seriesAt(newRef())), 0, SERIES_SIZE);
@@ -145,13 +148,20 @@ function allocSlots(capacity: u32): void {
 
 // @ts-ignore: decorator
 @inline export function seriesAt(ref: u32): Series {
-  const segment = load<usize>(segments.data + (<usize>(ref >> SEGMENT_SHIFT) << 2));
+  const segment = load<usize>(segmentDir + (<usize>(ref >> SEGMENT_SHIFT) << 2));
   return changetype<Series>(segment + <usize>(ref & SEGMENT_MASK) * SERIES_SIZE);
 }
 
 /** A ref never used before, in a new segment when the last one is full. */
 function newRef(): u32 {
-  if ((refLimit & SEGMENT_MASK) == 0) segments.pushU32(<u32>heap.alloc(<usize>SERIES_SIZE << SEGMENT_SHIFT));
+  if ((refLimit & SEGMENT_MASK) == 0) {
+    const n = refLimit >> SEGMENT_SHIFT;
+    if (n == segmentDirCapacity) {
+      segmentDirCapacity <<= 1;
+      segmentDir = heap.realloc(segmentDir, <usize>segmentDirCapacity << 2);
+    }
+    store<usize>(segmentDir + (<usize>n << 2), heap.alloc(<usize>SERIES_SIZE << SEGMENT_SHIFT));
+  }
   return refLimit++;
 }
 
@@ -223,7 +233,7 @@ export function rebuildIndex(capacity: u32): void {
 /** Interns the labels [labels, labels+len) as the series' pairs. */
 function setLabels(s: Series, labels: usize, len: u32): void {
   idScratch.clear();
-  internPairs(labels, len, idScratch);
+  textBytes += internPairs(labels, len, idScratch);
   const n = idScratch.length;
   const list = allocList(n);
   memory.copy(list, idScratch.data, n);
@@ -231,12 +241,6 @@ function setLabels(s: Series, labels: usize, len: u32): void {
   s.idsLen = n;
   s.labelsLen = len;
   idBytes += listFootprint(n);
-  let p = list;
-  const end = list + n;
-  while (p < end) {
-    textBytes += pairAt(readVarint(p)).textLen;
-    p = varintEnd;
-  }
 }
 
 /** Gives back the series' pairs. */
