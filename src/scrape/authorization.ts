@@ -1,5 +1,6 @@
 /**
- * The Authorization header of a target: a bearer token (inline or from a file) or basic auth
+ * The Authorization header of a target: credentials of a scheme (Bearer unless the config's
+ * `authorization.type` says otherwise; inline or from a file) or basic auth
  * (inline password, password file, or user info in the URL). Files are re-checked on every
  * scrape through WatchedFile, so a rotated token is used by the next scrape.
  *
@@ -27,8 +28,9 @@ export class Authorization {
   /** The header value for this scrape, or undefined when the target has no credentials. */
   async headerValue(): Promise<string | undefined> {
     const { options, target } = this.resolved;
-    if (options.bearerToken !== undefined) return `Bearer ${options.bearerToken}`;
-    if (this.bearerTokenFile !== undefined) return `Bearer ${await this.bearerTokenFile.readTrimmed(target)}`;
+    const scheme = options.authorizationType ?? 'Bearer';
+    if (options.bearerToken !== undefined) return `${scheme} ${options.bearerToken}`;
+    if (this.bearerTokenFile !== undefined) return `${scheme} ${await this.bearerTokenFile.readTrimmed(target)}`;
 
     const basic = options.basicAuth ?? this.resolved.urlBasicAuth;
     if (basic === undefined) return undefined;

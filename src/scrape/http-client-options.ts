@@ -9,15 +9,19 @@ import type { HttpTargetOptions } from './http-target-options';
 
 export type HttpClientOptions = Omit<HttpTargetOptions, 'url' | 'scrapeTimeoutMs'>;
 
-/** Only Bearer authorization is supported, as in Prometheus' scrape configs. `field` prefixes errors. */
+/**
+ * `authorization` of any type, as Prometheus sends it (`Authorization: <type> <credentials>`);
+ * "basic" is refused by the config loader, as in Prometheus. `field` prefixes errors.
+ */
 export function httpClientOptions(config: HttpClientConfig, field = ''): HttpClientOptions {
   const options: HttpClientOptions = {};
   const auth = config.authorization;
   if (auth !== undefined) {
-    if (auth.type.toLowerCase() !== 'bearer') {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(auth.type)) {
       const where = field === '' ? '' : `${field}.`;
-      throw new ScrapewireError('ERR_CONFIG', `${where}authorization.type ${JSON.stringify(auth.type)} is not supported (only Bearer)`);
+      throw new ScrapewireError('ERR_CONFIG', `${where}authorization.type ${JSON.stringify(auth.type)} is not a valid HTTP authentication scheme`);
     }
+    if (auth.type !== 'Bearer') options.authorizationType = auth.type;
     if (auth.credentials !== undefined) options.bearerToken = auth.credentials;
     if (auth.credentials_file !== undefined) options.bearerTokenFile = auth.credentials_file;
   }

@@ -42,7 +42,12 @@ export interface HttpTargetOptions {
   headers?: Record<string, string>;
   /** Query parameters; each key replaces the same key in the URL's query. */
   params?: Record<string, string[]>;
-  /** Inline bearer token: a secret. */
+  /**
+   * The Authorization scheme sent with bearerToken / bearerTokenFile: "Bearer" unless set (a
+   * Prometheus `authorization.type`, such as "Token" or "ApiKey").
+   */
+  authorizationType?: string;
+  /** Inline bearer token (the credentials of `authorizationType`): a secret. */
   bearerToken?: string;
   /** File holding the bearer token (e.g. a Kubernetes service-account token); re-read when it changes. */
   bearerTokenFile?: string;
@@ -188,6 +193,7 @@ export interface HttpTargetDescription {
   acceptOpenMetrics: boolean;
   followRedirects: boolean;
   headers?: Record<string, string>;
+  authorizationType?: string;
   bearerToken?: string;
   bearerTokenFile?: string;
   basicAuth?: { username: string; password?: string; passwordFile?: string };
@@ -208,6 +214,7 @@ export function describeHttpTarget(resolved: ResolvedHttpTarget): HttpTargetDesc
       Object.entries(options.headers).map(([name, value]) => [name, SENSITIVE_HEADER.test(name) ? REDACTED : value]),
     );
   }
+  if (options.authorizationType !== undefined) description.authorizationType = options.authorizationType;
   if (options.bearerToken !== undefined) description.bearerToken = REDACTED;
   if (options.bearerTokenFile !== undefined) description.bearerTokenFile = options.bearerTokenFile;
   const basicAuth = options.basicAuth ?? resolved.urlBasicAuth;

@@ -14,6 +14,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 
 import { ScrapewireError } from '../../src/core/errors';
 import { HttpScraper, type ScrapeResponse } from '../../src/scrape';
+import { httpClientOptions } from '../../src/scrape/http-client-options';
 import type { HttpTargetOptions } from '../../src/scrape';
 import { version } from '../../package.json';
 import { createTestPki, type TestPki } from './support/certificates';
@@ -435,6 +436,17 @@ describe('authorization', () => {
     const header = server.requests[0].headers.authorization ?? '';
     expect(header.startsWith('Basic ')).toBe(true);
     expect(Buffer.from(header.slice(6), 'base64').toString('utf8')).toBe('prom:pa:ss wörd');
+  });
+
+  it('sends the scheme of a config authorization of another type, as Prometheus does', async () => {
+    const server = await serve(answer(SAMPLE));
+    const fromConfig = httpClientOptions({ authorization: { type: 'Token', credentials: 'tok-123' }, tls_config: { insecure_skip_verify: false } }, 'scrape_configs[0]');
+    const s = scraper({ url: `${server.origin}/m`, scrapeTimeoutMs: 5000, ...fromConfig });
+    await readAll(await s.scrape());
+    expect(server.requests[0].headers.authorization).toBe('Token tok-123');
+    expect(inspect(s)).not.toContain('tok-123');
+    expect(() => httpClientOptions({ authorization: { type: 'To ken', credentials: 'x' }, tls_config: { insecure_skip_verify: false } }, 'scrape_configs[0]'))
+      .toThrow('scrape_configs[0].authorization.type "To ken" is not a valid HTTP authentication scheme');
   });
 
   it('reports an unreadable token file as ERR_CONFIG naming the field', async () => {
