@@ -39,7 +39,7 @@ export interface ScrapeManagerOptions {
   /** See TargetScraperOptions.metadataIntervalMs. */
   metadataIntervalMs?: number;
   offsetSeed?: string;
-  /** Target build problems, file_sd file errors, target_limit breaches. */
+  /** Target build problems, file_sd file errors, target_limit breaches (each target then fails its scrapes). */
   onError?: (error: Error) => void;
   /** Scrape only the targets this returns true for (cluster sharding, src/cluster). Default: all. */
   ownsTarget?: (spec: TargetSpec) => boolean;
@@ -172,21 +172,24 @@ export class ScrapeManager {
     const built = buildTargets(job.config, groups, job.relabelers);
     for (const error of built.errors) this.options.onError?.(error);
     const limit = job.config.target_limit;
+    // As Prometheus: a job over its target_limit keeps its targets, and every scrape of each fails
+    // with the error (up 0, staleness markers) until the number of targets is back under it.
+    let forcedError: ScrapewireError | undefined;
     if (limit > 0 && built.specs.length > limit) {
-      // Prometheus fails every target of a job over its target_limit; here none is scraped.
-      this.options.onError?.(new ScrapewireError('ERR_CONFIG',
-        `job ${JSON.stringify(job.config.job_name)}: target_limit exceeded (number of targets: ${built.specs.length}, limit: ${limit})`));
-      job.specs = [];
-      return;
+      forcedError = new ScrapewireError('ERR_TARGET_LIMIT',
+        `job ${JSON.stringify(job.config.job_name)}: target_limit exceeded (number of targets: ${built.specs.length}, limit: ${limit})`);
+      this.options.onError?.(forcedError);
     }
     const owns = this.options.ownsTarget;
     const { externalLabels, writeRelabeler, writeRelabelKey } = this.sending;
-    const specs = externalLabels.length === 0 && writeRelabeler === undefined ? built.specs
+    const specs = externalLabels.length === 0 && writeRelabeler === undefined && forcedError === undefined ? built.specs
       : built.specs.map((spec) => ({
         ...spec,
         externalLabels,
         writeRelabeler,
-        fingerprint: `${spec.fingerprint}/${JSON.stringify(externalLabels)}/${writeRelabelKey}`,
+        forcedError,
+        // A change of the forced error (or its end) replaces the scraper, like any setting.
+        fingerprint: `${spec.fingerprint}/${JSON.stringify(externalLabels)}/${writeRelabelKey}/${forcedError?.message ?? ''}`,
       }));
     job.specs = owns === undefined ? specs : specs.filter(owns);
   }

@@ -47,6 +47,11 @@ export interface TargetSpec {
   externalLabels?: Label[];
   /** remote_write write_relabel_configs (one set for every endpoint), after external labels. */
   writeRelabeler?: Relabeler;
+  /**
+   * Set when the target must not be scraped (its job is over target_limit): each scrape fails
+   * with this error without a request, as Prometheus' forced scrape error does (up 0, staleness).
+   */
+  forcedError?: ScrapewireError;
 }
 
 export interface TargetScraperOptions {
@@ -145,6 +150,7 @@ export class TargetScraper {
     let summary: ScrapeSummary | undefined;
     let error: ScrapewireError | undefined;
     try {
+      if (spec.forcedError !== undefined) throw spec.forcedError.target === undefined ? spec.forcedError.withTarget(this.target) : spec.forcedError;
       ({ summary } = await scrapeIntoCore(this.http, this.core, {
         timestampMs,
         honorTimestamps: spec.honorTimestamps,

@@ -152,4 +152,54 @@ scrape_configs:
     expect(errors).toEqual([]);
     expect(sink.stale().filter((s) => s.labels.job === 'static' && s.labels.__name__ === 'up')).toHaveLength(1);
   });
+
+  test('a job over target_limit keeps its targets, each failing with up 0 and the error, until it is back under', async () => {
+    const server = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('hits 1\n');
+    });
+    const host = new URL(server.origin).host;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scrapewire-limit-'));
+    const writeTargets = (targets: string[]) => {
+      fs.writeFileSync(path.join(dir, 'tmp.json.part'), JSON.stringify([{ targets }]));
+      fs.renameSync(path.join(dir, 'tmp.json.part'), path.join(dir, 'targets.json'));
+    };
+    // Two targets over a limit of 1, next to a job without a limit.
+    writeTargets([host, '127.0.0.1:1']); // the second is never contacted: the job is over its limit
+    const config = parseConfig(`
+scrape_configs:
+  - job_name: limited
+    scrape_interval: 1s
+    target_limit: 1
+    file_sd_configs: [{ files: ['${dir}/*.json'], refresh_interval: 1s }]
+  - job_name: free
+    scrape_interval: 1s
+    static_configs: [{ targets: ['${host}'] }]
+`, path.join(dir, 'config.yml'));
+    const sink = new DecodingSink();
+    const errors: Error[] = [];
+    const manager = new ScrapeManager({ config, sink, watchFiles: false, onError: (e) => errors.push(e) });
+    const waitFor = async (check: () => boolean) => {
+      for (let i = 0; i < 80 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      return check();
+    };
+    try {
+      await manager.start();
+      expect(manager.targets().filter((t) => t.spec.job === 'limited')).toHaveLength(2);
+      const ups = (job: string, value: number) => sink.of('up').filter((s) => s.labels.job === job && s.value === value);
+      expect(await waitFor(() => ups('limited', 0).length >= 2 && ups('free', 1).length >= 1)).toBe(true);
+      expect(sink.of('hits').filter((s) => s.labels.job === 'limited')).toHaveLength(0);
+      expect(errors.map((e) => e.message)).toContain('job "limited": target_limit exceeded (number of targets: 2, limit: 1)');
+      const limited = manager.targets().filter((t) => t.spec.job === 'limited');
+      expect(limited.every((t) => t.health === 'down' && t.lastError?.code === 'ERR_TARGET_LIMIT')).toBe(true);
+
+      // Back under the limit: the remaining target is scraped again.
+      writeTargets([host]);
+      expect(await waitFor(() => sink.of('hits').some((s) => s.labels.job === 'limited'))).toBe(true);
+    } finally {
+      await manager.stop();
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
