@@ -283,7 +283,7 @@ export function restore(oldEpoch: u32, timestampMs: f64): void {
 export function importSeries(length: u32, state: u8, lastSeen: u32): u32 {
   const ref = createSeries(rewriteBuffer.data, length);
   insertCanonicalKey(ref, rewriteBuffer.data, length);
-  deriveSeriesInfo(ref, rewriteBuffer.data, length);
+  deriveSeriesInfo(ref);
   const s = seriesAt(ref);
   s.state = state;
   s.lastSeen = lastSeen;

@@ -12,8 +12,9 @@ import { hash128, hashLow, hashHigh } from "./hash";
 import { ErrorCode, setError } from "./status";
 import { parseFloatBytes, parseIntBytes, parsedNumber } from "./number";
 import {
-  Series, SeriesState, seriesAt, lookup, insertKey, createSeries,
+  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound,
 } from "./series";
+import { pairAt, PairKind } from "./pairs";
 import {
   Family, MetricType, Suffix, NO_FAMILY, F_TYPE, F_HELP, F_UNIT, F_SAMPLES, F_CLOSED, F_DECLARED,
   families, scrapeArena, familyAt, findFamily, addFamily, suffixAllowed, suffixLength, suffixOf,
@@ -237,7 +238,7 @@ function parseSample(p: usize, end: usize): bool {
   }
   const s = seriesAt(ref);
   if (!assignFamily(s, keyStart)) return false;
-  if (format == FORMAT_TEXT && isNaN(s.bound) && s.flags != 0) {
+  if (format == FORMAT_TEXT && s.flags != 0 && isNaN(seriesBound(s))) {
     // le on a histogram bucket and quantile on a summary sample must be numbers.
     const type = <i32>familyAt(s.family).type;
     if (type == MetricType.HISTOGRAM && s.suffix == Suffix.BUCKET && (s.flags & 1) != 0) return fail(ErrorCode.INVALID_BUCKET, keyStart);
@@ -562,7 +563,7 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     ref = createSeries(encoded.data, encoded.length);
     insertKey(ref);
     canonicalFormats |= <u8>(1 << format);
-    deriveSeriesInfo(ref, encoded.data, encoded.length);
+    deriveSeriesInfo(ref);
     newRefs.pushU32(ref);
     if (canonical) return ref;
   }
@@ -681,26 +682,25 @@ export function insertCanonicalKey(ref: u32, labels: usize, len: u32): void {
 }
 
 /**
- * Caches what per-sample checks need from a series' (encoded, sorted) labels: the hashes of its
- * metric name with and without type suffix, the le/quantile bound, and the group hash (every
- * label but __name__, le and quantile). Computed once, when the series is created or imported.
+ * Caches what per-sample checks need from a series' labels: the hashes of its metric name with
+ * and without type suffix, whether it has le/quantile and which pair is its bound. Computed once,
+ * when the series is created or imported.
  */
-export function deriveSeriesInfo(ref: u32, labels: usize, labelsLen: u32): void {
+export function deriveSeriesInfo(ref: u32): void {
   const s = seriesAt(ref);
-  let groupHash: u64 = GROUP_SEED;
   let flags: u8 = 0;
-  let bound: f64 = NaN;
-  let p = labels;
-  const end = p + labelsLen;
+  let boundPair: u32 = 0;
+  let p = s.labels;
+  const end = p + s.idsLen;
   while (p < end) {
-    const labelLen = readVarint(p + 1);
-    const inner = varintEnd;
-    const labelEnd = inner + labelLen;
-    const nameLen = readVarint(inner + 1);
-    const name = varintEnd;
-    const valueLen = readVarint(name + nameLen + 1);
-    const value = varintEnd;
-    if (nameLen == 8 && load<u64>(name) == 0x5F5F656D616E5F5F) { // "__name__"
+    const id = readVarint(p);
+    p = varintEnd;
+    const pair = pairAt(id);
+    if (pair.kind == PairKind.NAME) {
+      readVarint(pair.ptr + 1);
+      const nameLen = readVarint(varintEnd + 1);
+      const valueLen = readVarint(varintEnd + nameLen + 1);
+      const value = varintEnd;
       hash128(value, valueLen, NAME_SEED);
       s.nameHash = hashLow;
       const suffix = suffixOf(value, valueLen);
@@ -709,17 +709,12 @@ export function deriveSeriesInfo(ref: u32, labels: usize, labelsLen: u32): void 
         hash128(value, valueLen - suffixLength(suffix), NAME_SEED);
         s.baseHash = hashLow;
       }
-    } else if ((nameLen == 2 && load<u16>(name) == 0x656C) || (nameLen == 8 && load<u64>(name) == 0x656C69746E617571)) {
-      flags |= nameLen == 2 ? 1 : 2;
-      bound = parseFloatBytes(value, value + valueLen, true) ? parsedNumber : NaN;
-    } else {
-      hash128(p, <usize>(labelEnd - p), GROUP_SEED);
-      groupHash = rotl<u64>(groupHash, 5) ^ hashLow;
+    } else if (pair.kind != PairKind.PLAIN) {
+      flags |= pair.kind == PairKind.LE ? 1 : 2;
+      boundPair = id;
     }
-    p = labelEnd;
   }
-  s.groupHash = groupHash;
-  s.bound = bound;
+  s.boundPair = boundPair;
   s.flags = flags;
 }
 

@@ -4,7 +4,7 @@
 // +Inf with cumulative counts; info is 1, stateset 0 or 1; exemplars only where allowed.
 
 import { ErrorCode } from "./status";
-import { Series } from "./series";
+import { Series, seriesBound, seriesGroupHash } from "./series";
 import { pairAt } from "./pairs";
 import { MetricType, Suffix, NO_FAMILY, F_CLOSED, F_TYPE, Family, familyAt, findFamily, scrapeArena, suffixAllowed, suffixLength, suffixOf } from "./families";
 import { ByteBuffer } from "./buffer";
@@ -143,7 +143,10 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       break;
     case MetricType.SUMMARY:
       if (exact && (s.flags & 2) == 0) return fail(ErrorCode.MISSING_LABEL, at);
-      if (exact && (isNaN(s.bound) || s.bound < 0 || s.bound > 1)) return fail(ErrorCode.INVALID_QUANTILE, at);
+      if (exact) {
+        const q = seriesBound(s);
+        if (isNaN(q) || q < 0 || q > 1) return fail(ErrorCode.INVALID_QUANTILE, at);
+      }
       if (exact && !isNaN(value) && value < 0) return fail(ErrorCode.INVALID_VALUE, at);
       if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.SUM) && !exact && (isNaN(value) || value < 0)) {
         return fail(ErrorCode.INVALID_VALUE, at);
@@ -162,11 +165,12 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
   }
   // Group contiguity.
-  if (!groupOpen || s.groupHash != groupHash) {
+  const group = seriesGroupHash(s);
+  if (!groupOpen || group != groupHash) {
     if (!closeGroup(at)) return false;
-    if (groupClosed(s.groupHash)) return fail(ErrorCode.FAMILY_NOT_CONTIGUOUS, at);
+    if (groupClosed(group)) return fail(ErrorCode.FAMILY_NOT_CONTIGUOUS, at);
     groupOpen = true;
-    groupHash = s.groupHash;
+    groupHash = group;
     lastBound = -Infinity;
     lastBucketValue = 0;
     sawBucket = false;
@@ -193,13 +197,14 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
   if (pointChecks && (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM)) {
     if (s.suffix == Suffix.BUCKET) {
       if ((s.flags & 1) == 0) return fail(ErrorCode.MISSING_LABEL, at);
-      if (isNaN(s.bound) || s.bound <= lastBound && sawBucket) return fail(ErrorCode.BUCKETS_NOT_SORTED, at);
+      const bound = seriesBound(s);
+      if (isNaN(bound) || bound <= lastBound && sawBucket) return fail(ErrorCode.BUCKETS_NOT_SORTED, at);
       if (isNaN(value) || value < 0 || (sawBucket && value < lastBucketValue)) return fail(ErrorCode.INVALID_BUCKET, at);
-      if (s.bound < 0) sawNegativeBucket = true;
+      if (bound < 0) sawNegativeBucket = true;
       sawBucket = true;
-      lastBound = s.bound;
+      lastBound = bound;
       lastBucketValue = value;
-      if (s.bound == Infinity) { sawInf = true; infValue = value; }
+      if (bound == Infinity) { sawInf = true; infValue = value; }
     } else if (s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) {
       if (isNaN(value) || value < 0 || value != Math.floor(value)) return fail(ErrorCode.INVALID_COUNT, at);
       countValue = value;

@@ -12,6 +12,14 @@ import { ByteBuffer } from "./buffer";
 import { hash128, hashLow } from "./hash";
 import { readVarint, varintEnd, writeVarint } from "./protobuf";
 import { internSymbol, releaseSymbol } from "./symbols";
+import { parseFloatBytes, parsedNumber } from "./number";
+
+export const enum PairKind {
+  PLAIN = 0,
+  LE = 1,
+  QUANTILE = 2,
+  NAME = 3,
+}
 
 @unmanaged
 export class Pair {
@@ -25,6 +33,10 @@ export class Pair {
   valueSymbol: u32;
   /** Bytes of name plus value (without protobuf framing). */
   textLen: u32;
+  /** le, quantile and __name__ are what per-sample checks look for. */
+  kind: u8;
+  /** For le and quantile: the value as a number (NaN if it is not one). */
+  bound: f64;
 }
 
 const PAIR_SIZE: u32 = <u32>offsetof<Pair>();
@@ -100,8 +112,18 @@ export function internPair(ptr: usize, len: u32): u32 {
   // Label { 0x0A varint(nameLen) name 0x12 varint(valueLen) value } inside 0x0A varint(len).
   readVarint(ptr + 1);
   const nameLen = readVarint(varintEnd + 1);
-  const valueLen = readVarint(varintEnd + nameLen + 1);
+  const name = varintEnd;
+  const valueLen = readVarint(name + nameLen + 1);
+  const value = varintEnd;
   p.textLen = nameLen + valueLen;
+  p.kind = <u8>PairKind.PLAIN;
+  p.bound = NaN;
+  if (nameLen == 2 && load<u16>(name) == 0x656C) p.kind = <u8>PairKind.LE;                          // "le"
+  else if (nameLen == 8 && load<u64>(name) == 0x656C69746E617571) p.kind = <u8>PairKind.QUANTILE;  // "quantile"
+  else if (nameLen == 8 && load<u64>(name) == 0x5F5F656D616E5F5F) p.kind = <u8>PairKind.NAME;      // "__name__"
+  if (p.kind == PairKind.LE || p.kind == PairKind.QUANTILE) {
+    if (parseFloatBytes(value, value + valueLen, true)) p.bound = parsedNumber;
+  }
   bytes += len;
   live++;
   if ((used + 1) * 2 > mask + 1) growIndex();

@@ -13,7 +13,7 @@
 
 import { ByteBuffer } from "./buffer";
 import { hashLow, hashHigh, setHash } from "./hash";
-import { pairAt, internPairs, releasePair, writePairs, pairBytes } from "./pairs";
+import { pairAt, internPairs, releasePair, writePairs, pairBytes, PairKind } from "./pairs";
 import { readVarint, varintEnd } from "./protobuf";
 
 export const enum SeriesState {
@@ -37,18 +37,42 @@ export class Series {
   lastSeen: u32;
   /** Index of its family in the current scrape's family table. */
   family: u32;
-  /** 64-bit hash of the metric name, and of the name without its type suffix. */
-  nameHash: u64;
-  baseHash: u64;
-  /** Hash of the labels other than le/quantile: identifies a histogram/summary group. */
-  groupHash: u64;
-  /** Value of the le or quantile label (NaN when absent). */
-  bound: f64;
+  /** Its le or quantile pair (the last of them in label order), whose value is the bound; 0 if none. */
+  boundPair: u32;
   state: u8;
   /** Suffix kind of the metric name (see Suffix in lexer.ts). */
   suffix: u8;
   /** Sorted-position flags: bit 0 = has le, bit 1 = has quantile. */
   flags: u8;
+  /** 64-bit hash of the metric name, and of the name without its type suffix. */
+  nameHash: u64;
+  baseHash: u64;
+}
+
+/** Value of the series' le or quantile label (NaN when absent or not a number). */
+// @ts-ignore: decorator
+@inline export function seriesBound(s: Series): f64 {
+  return s.boundPair == 0 ? NaN : pairAt(s.boundPair).bound;
+}
+
+/**
+ * Hash of the series' labels other than __name__, le and quantile: identifies a histogram or
+ * summary group within a scrape (pair ids are stable while a scrape is parsed). OpenMetrics'
+ * strict checks only.
+ */
+export function seriesGroupHash(s: Series): u64 {
+  let h: u64 = 0x47525550;
+  let p = s.labels;
+  const end = p + s.idsLen;
+  while (p < end) {
+    const id = readVarint(p);
+    p = varintEnd;
+    if (pairAt(id).kind == PairKind.PLAIN) h = rotl<u64>((h ^ <u64>id) * 0x9E3779B97F4A7C15, 27);
+  }
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCD;
+  h ^= h >> 33;
+  return h;
 }
 
 const SERIES_SIZE: u32 = <u32>offsetof<Series>();
@@ -293,7 +317,6 @@ export function createSeries(labels: usize, len: u32): u32 {
   setLabels(s, labels, len);
   setHash(low, high);
   s.state = <u8>SeriesState.PENDING;
-  s.bound = NaN;
   liveSeries++;
   return ref;
 }
