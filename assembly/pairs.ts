@@ -13,6 +13,7 @@ import { hash128, hashLow } from "./hash";
 import { readVarint, varintEnd, writeVarint } from "./protobuf";
 import { internSymbol, releaseSymbol } from "./symbols";
 import { parseFloatBytes, parsedNumber } from "./number";
+import { StringIndex, takeRecordId } from "./strings";
 
 export const enum PairKind {
   PLAIN = 0,
@@ -44,10 +45,7 @@ const PAIR_SEED: u64 = 0x50414952;
 
 let records: ByteBuffer = changetype<ByteBuffer>(0);
 let freeIds: ByteBuffer = changetype<ByteBuffer>(0);
-// Index slots: { hash: u32, id: u32 }, id 0 = empty (pair 0 is never used).
-let slots: usize = 0;
-let mask: u32 = 0;
-let used: u32 = 0;
+let index: StringIndex = changetype<StringIndex>(0);
 let live: u32 = 0;
 let bytes: u64 = 0;
 
@@ -56,9 +54,7 @@ export function initPairs(): void {
   memory.fill(records.reserve(PAIR_SIZE), 0, PAIR_SIZE); // id 0: none
   records.length = PAIR_SIZE;
   freeIds = ByteBuffer.create(64);
-  mask = 255;
-  slots = heap.alloc(<usize>(mask + 1) * 8);
-  memory.fill(slots, 0, <usize>(mask + 1) * 8);
+  index = StringIndex.create(256);
 }
 
 // @ts-ignore: decorator
@@ -69,7 +65,6 @@ export function initPairs(): void {
 export function pairCount(): u32 { return live; }
 /** Bytes of the distinct pairs' encodings. */
 export function pairBytes(): u64 { return bytes; }
-export function pairIndexBytes(): u64 { return (<u64>mask + 1) * 8 + <u64>records.capacity; }
 
 /**
  * Returns the id of the `Label` message at [ptr, ptr+len), interning it (one more reference)
@@ -78,29 +73,12 @@ export function pairIndexBytes(): u64 { return (<u64>mask + 1) * 8 + <u64>record
 export function internPair(ptr: usize, len: u32): u32 {
   hash128(ptr, len, PAIR_SEED);
   const h = <u32>hashLow;
-  let i = h & mask;
-  while (true) {
-    const slot = slots + (<usize>i << 3);
-    const id = load<u32>(slot, 4);
-    if (id == 0) break;
-    if (load<u32>(slot) == h) {
-      const p = pairAt(id);
-      if (p.len == len && memory.compare(p.ptr, ptr, len) == 0) {
-        p.refs++;
-        return id;
-      }
-    }
-    i = (i + 1) & mask;
+  let id = index.find(h, ptr, len, records, PAIR_SIZE);
+  if (id != 0) {
+    pairAt(id).refs++;
+    return id;
   }
-  let id: u32;
-  if (freeIds.length > 0) {
-    freeIds.length -= 4;
-    id = load<u32>(freeIds.data + freeIds.length);
-  } else {
-    id = records.length / PAIR_SIZE;
-    records.reserve(PAIR_SIZE);
-    records.length += PAIR_SIZE;
-  }
+  id = takeRecordId(records, freeIds, PAIR_SIZE);
   const p = pairAt(id);
   p.ptr = heap.alloc(<usize>len);
   memory.copy(p.ptr, ptr, <usize>len);
@@ -126,55 +104,15 @@ export function internPair(ptr: usize, len: u32): u32 {
   }
   bytes += len;
   live++;
-  if ((used + 1) * 2 > mask + 1) growIndex();
-  putSlot(h, id);
+  index.insert(h, id);
   return id;
-}
-
-function putSlot(h: u32, id: u32): void {
-  let i = h & mask;
-  while (load<u32>(slots + (<usize>i << 3), 4) != 0) i = (i + 1) & mask;
-  store<u32>(slots + (<usize>i << 3), h);
-  store<u32>(slots + (<usize>i << 3), id, 4);
-  used++;
-}
-
-function growIndex(): void {
-  const old = slots;
-  const oldCapacity = mask + 1;
-  mask = (oldCapacity << 1) - 1;
-  slots = heap.alloc(<usize>(mask + 1) * 8);
-  memory.fill(slots, 0, <usize>(mask + 1) * 8);
-  used = 0;
-  for (let i: u32 = 0; i < oldCapacity; i++) {
-    const id = load<u32>(old + (<usize>i << 3), 4);
-    if (id != 0) putSlot(load<u32>(old + (<usize>i << 3)), id);
-  }
-  heap.free(old);
 }
 
 /** Drops one reference; the last one frees the pair, its symbols' references and its index slot. */
 export function releasePair(id: u32): void {
   const p = pairAt(id);
   if (--p.refs != 0) return;
-  // Backward-shift deletion keeps linear probing correct without tombstones.
-  let i = p.hash & mask;
-  while (load<u32>(slots + (<usize>i << 3), 4) != id) i = (i + 1) & mask;
-  let j = i;
-  while (true) {
-    j = (j + 1) & mask;
-    const slotJ = slots + (<usize>j << 3);
-    const idJ = load<u32>(slotJ, 4);
-    if (idJ == 0) break;
-    const home = load<u32>(slotJ) & mask;
-    const between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-    if (!between) {
-      store<u64>(slots + (<usize>i << 3), load<u64>(slotJ));
-      i = j;
-    }
-  }
-  store<u64>(slots + (<usize>i << 3), 0);
-  used--;
+  index.remove(p.hash, id);
   if (p.nameSymbol != 0) releaseSymbol(p.nameSymbol);
   if (p.valueSymbol != 0) releaseSymbol(p.valueSymbol);
   heap.free(p.ptr);

@@ -5,6 +5,7 @@
 
 import { ByteBuffer } from "./buffer";
 import { hash128, hashLow } from "./hash";
+import { StringIndex, takeRecordId } from "./strings";
 
 @unmanaged
 class Symbol {
@@ -22,10 +23,8 @@ const SYMBOL_SEED: u64 = 0x5EED5EED;
 
 let records: ByteBuffer = changetype<ByteBuffer>(0);
 let freeIds: ByteBuffer = changetype<ByteBuffer>(0);
-// Index slots: { hash: u32, id: u32 }, id 0 = empty (symbol 0, "", is never looked up).
-let slots: usize = 0;
-let mask: u32 = 0;
-let used: u32 = 0;
+// Symbol 0, "", is never looked up.
+let index: StringIndex = changetype<StringIndex>(0);
 let live: u32 = 0;
 let bytes: u64 = 0;
 
@@ -44,9 +43,7 @@ export function initSymbols(): void {
   records.length = SYMBOL_SIZE;
   freeIds = ByteBuffer.create(64);
   requestSymbols = ByteBuffer.create(1024);
-  mask = 255;
-  slots = heap.alloc(<usize>(mask + 1) * 8);
-  memory.fill(slots, 0, <usize>(mask + 1) * 8);
+  index = StringIndex.create(256);
 }
 
 export function symbolBytes(): u64 { return bytes; }
@@ -57,29 +54,12 @@ export function internSymbol(ptr: usize, len: u32): u32 {
   if (len == 0) return 0;
   hash128(ptr, len, SYMBOL_SEED);
   const h = <u32>hashLow;
-  let i = h & mask;
-  while (true) {
-    const slot = slots + (<usize>i << 3);
-    const id = load<u32>(slot, 4);
-    if (id == 0) break;
-    if (load<u32>(slot) == h) {
-      const s = symbolAt(id);
-      if (s.len == len && memory.compare(s.ptr, ptr, len) == 0) {
-        s.refs++;
-        return id;
-      }
-    }
-    i = (i + 1) & mask;
+  let id = index.find(h, ptr, len, records, SYMBOL_SIZE);
+  if (id != 0) {
+    symbolAt(id).refs++;
+    return id;
   }
-  let id: u32;
-  if (freeIds.length > 0) {
-    freeIds.length -= 4;
-    id = load<u32>(freeIds.data + freeIds.length);
-  } else {
-    id = records.length / SYMBOL_SIZE;
-    records.reserve(SYMBOL_SIZE);
-    records.length += SYMBOL_SIZE;
-  }
+  id = takeRecordId(records, freeIds, SYMBOL_SIZE);
   const s = symbolAt(id);
   s.ptr = heap.alloc(<usize>len);
   memory.copy(s.ptr, ptr, <usize>len);
@@ -90,31 +70,8 @@ export function internSymbol(ptr: usize, len: u32): u32 {
   s.hash = h;
   bytes += len;
   live++;
-  if ((used + 1) * 2 > mask + 1) growIndex();
-  putSlot(h, id);
+  index.insert(h, id);
   return id;
-}
-
-function putSlot(h: u32, id: u32): void {
-  let i = h & mask;
-  while (load<u32>(slots + (<usize>i << 3), 4) != 0) i = (i + 1) & mask;
-  store<u32>(slots + (<usize>i << 3), h);
-  store<u32>(slots + (<usize>i << 3), id, 4);
-  used++;
-}
-
-function growIndex(): void {
-  const old = slots;
-  const oldCapacity = mask + 1;
-  mask = (oldCapacity << 1) - 1;
-  slots = heap.alloc(<usize>(mask + 1) * 8);
-  memory.fill(slots, 0, <usize>(mask + 1) * 8);
-  used = 0;
-  for (let i: u32 = 0; i < oldCapacity; i++) {
-    const id = load<u32>(old + (<usize>i << 3), 4);
-    if (id != 0) putSlot(load<u32>(old + (<usize>i << 3)), id);
-  }
-  heap.free(old);
 }
 
 /** Drops one reference; the last one frees the string and removes it from the index. */
@@ -122,24 +79,7 @@ export function releaseSymbol(id: u32): void {
   if (id == 0) return;
   const s = symbolAt(id);
   if (--s.refs != 0) return;
-  // Backward-shift deletion keeps linear probing correct without tombstones.
-  let i = s.hash & mask;
-  while (load<u32>(slots + (<usize>i << 3), 4) != id) i = (i + 1) & mask;
-  let j = i;
-  while (true) {
-    j = (j + 1) & mask;
-    const slotJ = slots + (<usize>j << 3);
-    const idJ = load<u32>(slotJ, 4);
-    if (idJ == 0) break;
-    const home = load<u32>(slotJ) & mask;
-    const between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-    if (!between) {
-      store<u64>(slots + (<usize>i << 3), load<u64>(slotJ));
-      i = j;
-    }
-  }
-  store<u64>(slots + (<usize>i << 3), 0);
-  used--;
+  index.remove(s.hash, id);
   heap.free(s.ptr);
   bytes -= s.len;
   s.ptr = 0;
