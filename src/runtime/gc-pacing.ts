@@ -8,7 +8,7 @@
  * fifth of the process's peak RSS. With pacing on, a minor (scavenge) collection runs after every
  * `everyBytes` of body fed to a core: well under a millisecond each, 24 per 100 MB page at the
  * default 4 MiB, no change in scrape time that the benchmark can see.
- * Measured on that page (bench/scrape-memory.bench.ts, bench/RESULTS.md): peak RSS 157 -> 129 MiB.
+ * Measured on that page (bench/scrape-memory.bench.ts, bench/RESULTS.md): peak RSS 152 -> 122 MiB.
  *
  * It is process-wide and off by default in the library (an embedding agent may have its own GC
  * policy): `enableGcPacing()` turns it on. The collector (`scrapewire run`) turns it on, with
