@@ -541,12 +541,12 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   // empty values), hashed as a raw key. Most clients write exactly that, and then the raw key is
   // the canonical key and the series takes one index slot, not two. It is looked up under both
   // formats' seeds: canonical text means the same in both.
-  renderCanonical(encoded.data, encoded.length);
-  const canonical = rendered.length == <u32>(keyEnd - keyStart) && memory.compare(rendered.data, keyStart, rendered.length) == 0;
+  const canonical = matchesCanonical(encoded.data, encoded.length, keyStart, keyEnd);
   let canonLow = rawLow;
   let canonHigh = rawHigh;
   let ref: u32 = 0;
   if (!canonical) {
+    renderCanonical(encoded.data, encoded.length);
     hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>format);
     canonLow = hashLow;
     canonHigh = hashHigh;
@@ -554,7 +554,8 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   }
   // Only a core that has created series under the other format has its canonical keys.
   if (ref == 0 && (canonicalFormats & (1 << (format ^ 1))) != 0) {
-    hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>(format ^ 1));
+    if (canonical) hash128(keyStart, keyEnd - keyStart, RAW_SEED ^ <u64>(format ^ 1));
+    else hash128(rendered.data, rendered.length, RAW_SEED ^ <u64>(format ^ 1));
     ref = lookup();
   }
   if (ref == 0) {
@@ -585,12 +586,31 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
   return true;
 }
 
-/** Appends [p, p+len) quoted, with \\, \" and \n escaped. */
-function renderQuoted(p: usize, len: u32): void {
-  // Room for the worst case (every byte escaped), then written in place.
-  let w = rendered.reserve(2 * len + 2);
-  const start = w;
-  store<u8>(w++, 0x22);
+// The canonical key text is written to `rendered` (renderCanonical) or, when `matching`, only
+// compared with the raw key text at [matchAt, matchEnd) (matchesCanonical): most lines are
+// already canonical, and then nothing needs writing.
+let matching: bool = false;
+let matched: bool = true;
+let matchAt: usize = 0;
+let matchEnd: usize = 0;
+
+// @ts-ignore: decorator
+@inline function outBytes(p: usize, len: usize): void {
+  if (!matching) rendered.pushBytes(p, <u32>len);
+  else if (matched && matchAt + len <= matchEnd && memory.compare(matchAt, p, len) == 0) matchAt += len;
+  else matched = false;
+}
+
+// @ts-ignore: decorator
+@inline function outByte(c: u8): void {
+  if (!matching) rendered.pushU8(c);
+  else if (matched && matchAt < matchEnd && load<u8>(matchAt) == c) matchAt++;
+  else matched = false;
+}
+
+/** [p, p+len) quoted, with \\, \" and \n escaped. */
+function outQuoted(p: usize, len: u32): void {
+  outByte(0x22);
   const end = p + len;
   let from = p;
   // 16 bytes at a time while none needs escaping (label values rarely do).
@@ -605,29 +625,23 @@ function renderQuoted(p: usize, len: u32): void {
   while (p < end) {
     const c = load<u8>(p);
     if (c == 0x5C || c == 0x22 || c == 0x0A) {
-      const run = <usize>(p - from);
-      memory.copy(w, from, run);
-      w += run;
-      store<u8>(w++, 0x5C);
-      store<u8>(w++, c == 0x0A ? 0x6E : c);
+      outBytes(from, <usize>(p - from));
+      outByte(0x5C);
+      outByte(c == 0x0A ? 0x6E : c);
       from = p + 1;
     }
     p++;
   }
-  const run = <usize>(end - from);
-  memory.copy(w, from, run);
-  w += run;
-  store<u8>(w++, 0x22);
-  rendered.length += <u32>(w - start);
+  outBytes(from, <usize>(end - from));
+  outByte(0x22);
 }
 
 /**
- * Writes to `rendered` the canonical key text of a label set given as sorted remote-write 1.0
- * labels: `name{a="1",b="2"}`, `name` alone without labels, names that need it quoted
+ * The canonical key text of a label set given as sorted remote-write 1.0 labels:
+ * `name{a="1",b="2"}`, `name` alone without labels, names that need it quoted
  * (`{"my.metric","la.bel"="1"}`). Distinct label sets give distinct texts.
  */
-export function renderCanonical(labels: usize, len: u32): void {
-  rendered.clear();
+function outCanonical(labels: usize, len: u32): void {
   const end = labels + len;
   // The metric name first.
   let p = labels;
@@ -647,13 +661,13 @@ export function renderCanonical(labels: usize, len: u32): void {
     p = next;
   }
   const legacy = isLegacyName(name, nameLen, true);
-  if (legacy) rendered.pushBytes(name, nameLen);
+  if (legacy) outBytes(name, nameLen);
   if (legacy && others == 0) return;
-  rendered.pushU8(0x7B);
+  outByte(0x7B);
   let first = true;
-  if (!legacy) { renderQuoted(name, nameLen); first = false; }
+  if (!legacy) { outQuoted(name, nameLen); first = false; }
   p = labels;
-  while (p < end) {
+  while (p < end && (!matching || matched)) {
     const labelLen = readVarint(p + 1);
     const next = varintEnd + labelLen;
     const n = readVarint(varintEnd + 1);
@@ -661,16 +675,33 @@ export function renderCanonical(labels: usize, len: u32): void {
     const v = readVarint(labelName + n + 1);
     const value = varintEnd;
     if (!(n == 8 && load<u64>(labelName) == 0x5F5F656D616E5F5F)) {
-      if (!first) rendered.pushU8(0x2C);
+      if (!first) outByte(0x2C);
       first = false;
-      if (isLegacyName(labelName, n, false)) rendered.pushBytes(labelName, n);
-      else renderQuoted(labelName, n);
-      rendered.pushU8(0x3D);
-      renderQuoted(value, v);
+      if (isLegacyName(labelName, n, false)) outBytes(labelName, n);
+      else outQuoted(labelName, n);
+      outByte(0x3D);
+      outQuoted(value, v);
     }
     p = next;
   }
-  rendered.pushU8(0x7D);
+  outByte(0x7D);
+}
+
+/** Writes the canonical key text of the labels [labels, labels+len) to `rendered`. */
+export function renderCanonical(labels: usize, len: u32): void {
+  rendered.clear();
+  outCanonical(labels, len);
+}
+
+/** Whether the raw key text [raw, rawEnd) is exactly the canonical key text of the labels. */
+function matchesCanonical(labels: usize, len: u32, raw: usize, rawEnd: usize): bool {
+  matching = true;
+  matched = true;
+  matchAt = raw;
+  matchEnd = rawEnd;
+  outCanonical(labels, len);
+  matching = false;
+  return matched && matchAt == matchEnd;
 }
 
 /** Inserts the canonical key of a series whose labels are [labels, labels+len) (Core.rebuild). */
