@@ -12,9 +12,9 @@ import { hash128, hashLow, hashHigh } from "./hash";
 import { ErrorCode, setError } from "./status";
 import { parseFloatBytes, parseIntBytes, parsedNumber } from "./number";
 import {
-  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound,
+  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound, setGroupHash, recordedGroupHash,
 } from "./series";
-import { pairAt, PairKind } from "./pairs";
+import { pairAt, PairKind, retainPair } from "./pairs";
 import {
   Family, MetricType, Suffix, NO_FAMILY, F_TYPE, F_HELP, F_UNIT, F_SAMPLES, F_CLOSED, F_DECLARED,
   families, scrapeArena, familyAt, findFamily, addFamily, suffixAllowed, suffixLength, suffixOf,
@@ -745,8 +745,37 @@ export function deriveSeriesInfo(ref: u32): void {
       boundPair = id;
     }
   }
+  if (boundPair != 0) retainPair(boundPair);
   s.boundPair = boundPair;
   s.flags = flags;
+  if (format == FORMAT_OPENMETRICS && omStrict) setGroupHash(ref, labelsGroupHash(s));
+}
+
+/**
+ * Hash of the series' current labels other than __name__, le and quantile (their bytes, so the
+ * same labels give the same hash whenever their pairs were interned).
+ */
+function labelsGroupHash(s: Series): u64 {
+  let h: u64 = GROUP_SEED;
+  let p = s.labels;
+  const end = p + s.idsLen;
+  while (p < end) {
+    const pair = pairAt(readVarint(p));
+    p = varintEnd;
+    if (pair.kind != PairKind.PLAIN) continue;
+    hash128(pair.ptr, pair.len, GROUP_SEED);
+    h = rotl<u64>(h, 5) ^ hashLow;
+  }
+  return h | 1; // never 0, which means "not recorded"
+}
+
+/**
+ * The series' histogram/summary group for OpenMetrics' strict checks: recorded from the labels as
+ * the page wrote them when it was created in strict mode, else from its current labels.
+ */
+export function groupHashOf(ref: u32): u64 {
+  const recorded = recordedGroupHash(ref);
+  return recorded != 0 ? recorded : labelsGroupHash(seriesAt(ref));
 }
 
 // ---- Comments and metadata ----

@@ -4,13 +4,13 @@
 // +Inf with cumulative counts; info is 1, stateset 0 or 1; exemplars only where allowed.
 
 import { ErrorCode } from "./status";
-import { Series, seriesBound, seriesGroupHash } from "./series";
+import { Series, seriesBound } from "./series";
 import { pairAt } from "./pairs";
 import { MetricType, Suffix, NO_FAMILY, F_CLOSED, F_TYPE, Family, familyAt, findFamily, scrapeArena, suffixAllowed, suffixLength, suffixOf } from "./families";
 import { ByteBuffer } from "./buffer";
 import { hash128, hashLow } from "./hash";
 import { readVarint, varintEnd } from "./protobuf";
-import { fail, currentFamily, NAME_SEED, setLineStart } from "./lexer";
+import { fail, currentFamily, NAME_SEED, setLineStart, groupHashOf } from "./lexer";
 
 // State of the current family's current group.
 let groupHash: u64 = 0;
@@ -165,7 +165,7 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
   }
   // Group contiguity.
-  const group = seriesGroupHash(s);
+  const group = groupHashOf(ref);
   if (!groupOpen || group != groupHash) {
     if (!closeGroup(at)) return false;
     if (groupClosed(group)) return fail(ErrorCode.FAMILY_NOT_CONTIGUOUS, at);

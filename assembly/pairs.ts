@@ -108,6 +108,11 @@ export function internPair(ptr: usize, len: u32): u32 {
   return id;
 }
 
+/** One more reference to a live pair. */
+export function retainPair(id: u32): void {
+  pairAt(id).refs++;
+}
+
 /** Drops one reference; the last one frees the pair, its symbols' references and its index slot. */
 export function releasePair(id: u32): void {
   const p = pairAt(id);

@@ -13,7 +13,7 @@
 
 import { ByteBuffer } from "./buffer";
 import { hashLow, hashHigh, setHash } from "./hash";
-import { pairAt, internPairs, releasePair, writePairs, pairBytes, PairKind } from "./pairs";
+import { pairAt, internPairs, releasePair, writePairs, pairBytes } from "./pairs";
 import { readVarint, varintEnd } from "./protobuf";
 
 export const enum SeriesState {
@@ -37,7 +37,11 @@ export class Series {
   lastSeen: u32;
   /** Index of its family in the current scrape's family table. */
   family: u32;
-  /** Its le or quantile pair (the last of them in label order), whose value is the bound; 0 if none. */
+  /**
+   * Its le or quantile pair as the page wrote it (the last of them in label order), whose value
+   * is the bound; 0 if none. The series holds a reference of its own on it, so a rewrite of its
+   * labels does not free it.
+   */
   boundPair: u32;
   state: u8;
   /** Suffix kind of the metric name (see Suffix in lexer.ts). */
@@ -55,24 +59,25 @@ export class Series {
   return s.boundPair == 0 ? NaN : pairAt(s.boundPair).bound;
 }
 
-/**
- * Hash of the series' labels other than __name__, le and quantile: identifies a histogram or
- * summary group within a scrape (pair ids are stable while a scrape is parsed). OpenMetrics'
- * strict checks only.
- */
-export function seriesGroupHash(s: Series): u64 {
-  let h: u64 = 0x47525550;
-  let p = s.labels;
-  const end = p + s.idsLen;
-  while (p < end) {
-    const id = readVarint(p);
-    p = varintEnd;
-    if (pairAt(id).kind == PairKind.PLAIN) h = rotl<u64>((h ^ <u64>id) * 0x9E3779B97F4A7C15, 27);
+// OpenMetrics' strict checks need each series' group (its labels but __name__, le and quantile,
+// as the page wrote them): a side table by ref, filled only for series created in strict mode, so
+// other cores pay nothing for it. 0 = not recorded.
+let groupHashes: ByteBuffer = changetype<ByteBuffer>(0);
+
+export function setGroupHash(ref: u32, h: u64): void {
+  if (changetype<usize>(groupHashes) == 0) groupHashes = ByteBuffer.create(8 * 1024);
+  const need = (ref + 1) << 3;
+  if (groupHashes.length < need) {
+    const at = groupHashes.reserve(need - groupHashes.length);
+    memory.fill(at, 0, need - groupHashes.length);
+    groupHashes.length = need;
   }
-  h ^= h >> 33;
-  h *= 0xFF51AFD7ED558CCD;
-  h ^= h >> 33;
-  return h;
+  store<u64>(groupHashes.data + (<usize>ref << 3), h);
+}
+
+export function recordedGroupHash(ref: u32): u64 {
+  if (changetype<usize>(groupHashes) == 0 || groupHashes.length < (ref + 1) << 3) return 0;
+  return load<u64>(groupHashes.data + (<usize>ref << 3));
 }
 
 const SERIES_SIZE: u32 = <u32>offsetof<Series>();
@@ -311,6 +316,7 @@ export function createSeries(labels: usize, len: u32): u32 {
   }
   const s = seriesAt(ref);
   memory.fill(changetype<usize>(s), 0, SERIES_SIZE);
+  if (recordedGroupHash(ref) != 0) setGroupHash(ref, 0);
   // Interning the pairs hashes them: the caller's key hash (for insertKey) is kept.
   const low = hashLow;
   const high = hashHigh;
@@ -339,6 +345,10 @@ export function dropSeries(ref: u32): void {
 export function evictSeries(ref: u32): void {
   const s = seriesAt(ref);
   clearLabels(s);
+  if (s.boundPair != 0) {
+    releasePair(s.boundPair);
+    s.boundPair = 0;
+  }
   s.state = <u8>SeriesState.FREE;
   liveSeries--;
 }

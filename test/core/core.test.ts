@@ -134,6 +134,38 @@ test('the resolver is asked once per new series, and its keep / drop / rewrite d
   expect(rw1Rows(core).map((r) => r.labels)).toEqual(expected.map((r) => r.labels));
 });
 
+test('rewritten histogram and summary series keep their bounds, in text and strict OpenMetrics', async () => {
+  // Every series gets a target label, as a scrape job does: its original pairs may be freed and
+  // their ids reused, and the bound (le / quantile) and the OpenMetrics group must not follow them.
+  const withJob = (batch: readonly { labels: Label[] }[]) =>
+    batch.map((s) => ({ action: 'rewrite' as const, labels: [...s.labels, ['job', 'j']] as Label[] }));
+  const text = Buffer.from([
+    '# TYPE h histogram',
+    'h_bucket{le="0.5"} 1', 'h_bucket{le="1"} 2', 'h_bucket{le="+Inf"} 3', 'h_count 3', 'h_sum 1.5',
+    '# TYPE s summary',
+    's{quantile="0.5"} 1', 's{quantile="0.9"} 2', 's_count 3', 's_sum 4',
+  ].join('\n') + '\n');
+  const core = Core.create();
+  for (let scrape = 0; scrape < 4; scrape++) {
+    const summary = await core.scrape([text], { format: 'text', timestampMs: 1000 + scrape }, withJob);
+    expect(summary.samples).toBe(9);
+  }
+  const om = Buffer.from([
+    '# TYPE h histogram',
+    'h_bucket{a="x",le="0.5"} 1', 'h_bucket{a="x",le="1"} 2', 'h_bucket{a="x",le="+Inf"} 3', 'h_count{a="x"} 3', 'h_sum{a="x"} 1.5',
+    'h_bucket{a="y",le="0.5"} 1', 'h_bucket{a="y",le="+Inf"} 1', 'h_count{a="y"} 1', 'h_sum{a="y"} 0.5',
+    '# EOF',
+  ].join('\n') + '\n');
+  const strict = Core.create({ openMetricsValidation: 'strict' });
+  for (let scrape = 0; scrape < 4; scrape++) {
+    // A new bucket in the third scrape: its group must match the rewritten buckets of the same set.
+    const body = scrape < 2 ? om : Buffer.from(om.toString().replace('h_bucket{a="y",le="+Inf"}', 'h_bucket{a="y",le="0.7"} 1\nh_bucket{a="y",le="+Inf"}'));
+    await core.scrape([text], { format: 'text', timestampMs: 2000 + scrape }, withJob);
+    const summary = await strict.scrape([body], { format: 'openmetrics', timestampMs: 2000 + scrape }, withJob);
+    expect(summary.samples).toBe(scrape < 2 ? 9 : 10);
+  }
+});
+
 test('requests are split at maxSamplesPerRequest, in order, 1.0 and 2.0 alike', async () => {
   const core = Core.create();
   await core.scrape([page(1234)], { format: 'text', timestampMs: 1000 });
