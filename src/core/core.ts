@@ -69,6 +69,9 @@ export class Core {
   private bytes: Uint8Array;
   private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
   private scraping = false;
+  /** The current scrape's resolver (begin()), and how many of its new series it has decided. */
+  private resolver: NewSeriesResolver | undefined;
+  private resolved = 0;
   private format: ExpositionFormat = 'text';
   private traps = 0;
 
@@ -121,8 +124,16 @@ export class Core {
     return this.traps;
   }
 
-  /** Starts a scrape; the previous scrape's snapshot becomes the staleness reference. */
-  begin(options: ScrapeOptions): void {
+  /**
+   * Starts a scrape; the previous scrape's snapshot becomes the staleness reference. With
+   * `resolve`, new series are decided while the body streams, RESOLVE_BATCH at a time, instead of
+   * all at finish(): a first scrape of a huge page that times out still leaves its decided series
+   * known, so the next one does not start over (a 200 MB page with 562k new series could otherwise
+   * overrun its timeout every time).
+   */
+  begin(options: ScrapeOptions, resolve?: NewSeriesResolver): void {
+    this.resolver = resolve;
+    this.resolved = 0;
     this.format = options.format;
     const skip = this.options.onParseError === 'skip' ? 1 : 0;
     this.guarded(() =>
@@ -150,6 +161,10 @@ export class Core {
         offset += n;
         if (e.feed(n) !== CoreStatus.OK) this.raise();
       }
+      if (this.resolver !== undefined) {
+        const pending = e.newSeriesCount() - this.resolved;
+        if (pending >= RESOLVE_BATCH) this.resolveRange(this.resolver, this.resolved + pending - (pending % RESOLVE_BATCH));
+      }
     });
   }
 
@@ -163,16 +178,19 @@ export class Core {
 
   /**
    * Ends the body: parses a last line without newline, finds stale series, hands the new series
-   * to `resolve` (once each; its decisions are remembered by the core) and returns the summary.
+   * not decided yet to `resolve` (or begin()'s resolver; once each, and the core remembers the
+   * decisions) and returns the summary.
    */
   finish(resolve?: NewSeriesResolver): ScrapeSummary {
     if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'finish() before begin() or after an error');
     const e = this.exports;
+    const resolver = resolve ?? this.resolver;
+    this.resolver = undefined;
     return this.guarded(() => {
       if (e.finish() !== CoreStatus.OK) this.raise();
       this.scraping = false;
       const newSeries = e.newSeriesCount();
-      if (resolve !== undefined && newSeries > 0) this.resolve(resolve, newSeries);
+      if (resolver !== undefined && newSeries > this.resolved) this.resolveRange(resolver, newSeries);
       const kept = e.resolveDone();
       const summary: ScrapeSummary = {
         families: e.statFamilies(),
@@ -192,10 +210,11 @@ export class Core {
    * has ~280k of them, and decoding them all at once held ~600 MB of JS objects at the peak
    * (collector on a 100 MB page: VmHWM 903 MB before, see bench/RESULTS.md 2026-11-24).
    */
-  private resolve(resolve: NewSeriesResolver, count: number): void {
-    for (let start = 0; start < count; start += RESOLVE_BATCH) {
-      this.resolveBatch(resolve, start, Math.min(count, start + RESOLVE_BATCH));
+  private resolveRange(resolve: NewSeriesResolver, end: number): void {
+    for (let start = this.resolved; start < end; start += RESOLVE_BATCH) {
+      this.resolveBatch(resolve, start, Math.min(end, start + RESOLVE_BATCH));
     }
+    this.resolved = end;
   }
 
   private resolveBatch(resolve: NewSeriesResolver, start: number, end: number): void {
@@ -223,6 +242,7 @@ export class Core {
 
   /** Gives up on the current scrape (timeout, limit, transport error): nothing of it is encoded. */
   abort(): void {
+    this.resolver = undefined;
     if (!this.scraping) {
       // Also valid after a parse error: the snapshot must not keep the failed scrape's samples.
       this.guarded(() => this.exports.abortScrape());
@@ -238,10 +258,10 @@ export class Core {
     options: ScrapeOptions,
     resolve?: NewSeriesResolver,
   ): Promise<ScrapeSummary> {
-    this.begin(options);
+    this.begin(options, resolve);
     try {
       for await (const chunk of body as AsyncIterable<Uint8Array>) this.feed(chunk);
-      return this.finish(resolve);
+      return this.finish();
     } catch (err) {
       this.abort();
       throw err;

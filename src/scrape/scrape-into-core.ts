@@ -31,13 +31,13 @@ export async function scrapeIntoCore(http: HttpScraper, core: Core, options: Scr
   try {
     const response = await http.scrape(options.signal);
     try {
-      core.begin({ format: response.format, timestampMs: options.timestampMs, honorTimestamps: options.honorTimestamps });
+      core.begin({ format: response.format, timestampMs: options.timestampMs, honorTimestamps: options.honorTimestamps }, options.resolve);
       begun = true;
       for await (const chunk of response.body) {
         core.feed(chunk);
         countScrapedBytes(chunk.length);
       }
-      return { summary: core.finish(options.resolve), format: response.format };
+      return { summary: core.finish(), format: response.format };
     } finally {
       response.discard();
     }

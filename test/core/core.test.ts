@@ -166,6 +166,35 @@ test('rewritten histogram and summary series keep their bounds, in text and stri
   }
 });
 
+test('new series are decided while the body streams, so a scrape cut short leaves its decided series known', async () => {
+  const series = 10_000;
+  const body = page(series);
+  const asked: string[] = [];
+  const resolve = (batch: readonly { labels: Label[] }[]) => {
+    asked.push(...batch.map((s) => s.labels.find(([n]) => n === 'pod')![1]));
+    return batch.map(() => ({ action: 'keep' as const }));
+  };
+  const core = Core.create();
+  core.begin({ format: 'text', timestampMs: 1000 }, resolve);
+  // 64 KiB chunks; stop at ~80% of the body, as a scrape timeout would.
+  let fed = 0;
+  for (let at = 0; at < body.length * 0.8; at += 65536) {
+    core.feed(body.subarray(at, at + 65536));
+    fed = at + 65536;
+  }
+  const decidedBeforeTimeout = asked.length;
+  expect(decidedBeforeTimeout).toBeGreaterThanOrEqual(4096);
+  expect(decidedBeforeTimeout % 4096).toBe(0);
+  core.abort();
+  expect(fed).toBeLessThan(body.length);
+  // The next scrape has only the undecided rest as new series, and asks about each of them once.
+  const summary = await core.scrape([body], { format: 'text', timestampMs: 2000 }, resolve);
+  expect(summary.newSeries).toBe(series - decidedBeforeTimeout);
+  expect(asked).toHaveLength(series);
+  expect(new Set(asked).size).toBe(series);
+  expect(rw1Rows(core)).toHaveLength(series);
+});
+
 test('requests are split at maxSamplesPerRequest, in order, 1.0 and 2.0 alike', async () => {
   const core = Core.create();
   await core.scrape([page(1234)], { format: 'text', timestampMs: 1000 });
