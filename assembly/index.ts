@@ -23,6 +23,7 @@ import {
 } from "./series";
 import { initSymbols, symbolBytes, symbolCount } from "./symbols";
 import { initPairs, pairCount } from "./pairs";
+import { setTargetLabels, hasTargetLabels, mergeTargetLabels, merged } from "./targetlabels";
 import { initFamilies, resetFamilies, countFamilies } from "./families";
 import {
   initSnapshot, rotateSnapshot, refs, values, timestamps, previousRefs, staleRefs, newRefs,
@@ -242,6 +243,35 @@ export function rewrite(ref: u32, length: u32): void {
   replaceLabels(ref, rewriteBuffer.data, length);
   const s = seriesAt(ref);
   s.state = <u8>SeriesState.KEPT;
+}
+/**
+ * targetLabels: the `targetLen` + `externalLen` bytes at rewriteBufferPtr are a scrape job's
+ * target labels and external labels (remote-write 1.0 labels, sorted, no empty values), which
+ * autoResolve() merges into new series (targetlabels.ts). 0 + 0 turns that off.
+ */
+export function targetLabels(targetLen: u32, externalLen: u32, honorLabels: bool): void {
+  setTargetLabels(rewriteBuffer.data, targetLen, externalLen, honorLabels);
+}
+/**
+ * autoResolve: merges the target labels into the new series [from, to) still pending, which
+ * become kept; returns how many are left pending for the host (a label collides with a target
+ * label, or no target labels are set).
+ */
+export function autoResolve(from: u32, to: u32): u32 {
+  if (!hasTargetLabels()) return to - from;
+  let left: u32 = 0;
+  for (let i = from; i < to; i++) {
+    const ref = load<u32>(newRefs.data + (<usize>i << 2));
+    const s = seriesAt(ref);
+    if (s.state != SeriesState.PENDING) continue;
+    if (mergeTargetLabels(labelsBytes(ref), s.labelsLen)) {
+      replaceLabels(ref, merged.data, merged.length);
+      s.state = <u8>SeriesState.KEPT;
+    } else {
+      left++;
+    }
+  }
+  return left;
 }
 /** forget: evict a series now (it failed a limit: the next scrape decides again). */
 export function forget(ref: u32): void {

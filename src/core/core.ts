@@ -69,6 +69,8 @@ export class Core {
   private bytes: Uint8Array;
   private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
   private scraping = false;
+  /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
+  private targetLabelBytes: { target: Uint8Array; external: Uint8Array; honorLabels: boolean } | undefined;
   /** The current scrape's resolver (begin()), and how many of its new series it has decided. */
   private resolver: NewSeriesResolver | undefined;
   private resolved = 0;
@@ -94,7 +96,44 @@ export class Core {
   private instantiate(): CoreExports {
     const exports = instantiateCore();
     exports.init(this.options.maxLineBytes, this.options.evictAfterScrapes);
+    const labels = this.targetLabelBytes;
+    if (labels !== undefined) {
+      const at = exports.rewriteBufferPtr(labels.target.length + labels.external.length);
+      const view = new Uint8Array(exports.memory.buffer);
+      view.set(labels.target, at);
+      view.set(labels.external, at + labels.target.length);
+      exports.targetLabels(labels.target.length, labels.external.length, labels.honorLabels ? 1 : 0);
+    }
     return exports;
+  }
+
+  /**
+   * Labels the core adds to every new series itself, before the resolver sees it: a scrape job's
+   * target labels (job, instance, ...; with `honorLabels` a scraped label of the same name wins)
+   * and external labels (added where the name is free). The resolver then gets only the series
+   * whose own labels collide with a target label (Prometheus' exported_ rule is the host's). For
+   * jobs without metric relabeling, write relabeling or label limits, where that is the whole
+   * decision: done here it costs a merge of encoded labels instead of ~8 µs of JS per new series.
+   * Labels must not have empty values. Call before a scrape; an empty call turns it off.
+   */
+  setTargetLabels(target: readonly Label[], external: readonly Label[] = [], honorLabels = false): void {
+    if ([...target, ...external].some(([, value]) => value === '')) {
+      throw new ScrapewireError('ERR_USAGE', 'setTargetLabels(): labels with empty values cannot be merged in the core');
+    }
+    this.targetLabelBytes = target.length + external.length === 0 ? undefined
+      : { target: encodeLabels(target), external: encodeLabels(external), honorLabels };
+    const labels = this.targetLabelBytes;
+    const e = this.exports;
+    this.guarded(() => {
+      if (labels === undefined) {
+        e.targetLabels(0, 0, 0);
+        return;
+      }
+      const at = e.rewriteBufferPtr(labels.target.length + labels.external.length);
+      this.view.set(labels.target, at);
+      this.view.set(labels.external, at + labels.target.length);
+      e.targetLabels(labels.target.length, labels.external.length, labels.honorLabels ? 1 : 0);
+    });
   }
 
   /** The memory as bytes, rebuilt when a grow detached the previous buffer. */
@@ -219,10 +258,15 @@ export class Core {
 
   private resolveBatch(resolve: NewSeriesResolver, start: number, end: number): void {
     const e = this.exports;
-    const batch: NewSeries[] = new Array(end - start);
+    // Target labels merged in the core first (setTargetLabels); the resolver gets the rest.
+    const pending = this.targetLabelBytes === undefined ? end - start : e.autoResolve(start, end);
+    if (pending === 0) return;
+    const batch: NewSeries[] = new Array(pending);
+    let n = 0;
     for (let i = start; i < end; i++) {
       const ref = e.newSeriesRef(i);
-      batch[i - start] = { ref, labels: this.labelsOf(ref) };
+      if (pending !== end - start && e.seriesState(ref) !== 1) continue;
+      batch[n++] = { ref, labels: this.labelsOf(ref) };
     }
     const decisions = resolve(batch);
     if (!decisions) return;

@@ -21,6 +21,8 @@ export interface CoreExports {
   labelsPtr(ref: number): number;
   labelsLen(ref: number): number;
   keep(ref: number): void;
+  targetLabels(targetLen: number, externalLen: number, honorLabels: number): void;
+  autoResolve(from: number, to: number): number;
   drop(ref: number): void;
   rewriteBufferPtr(length: number): number;
   rewrite(ref: number, length: number): void;

@@ -121,6 +121,14 @@ export class TargetScraper {
         labelValueLengthLimit: spec.labelValueLengthLimit,
       },
     });
+    // Where adding the target's and external labels is the whole decision, the core does it
+    // (Core.setTargetLabels); the labeler then sees only series whose labels collide with them.
+    const limits = spec.labelLimit + spec.labelNameLengthLimit + spec.labelValueLengthLimit;
+    const external = spec.externalLabels ?? [];
+    if ((spec.metricRelabeler?.isEmpty ?? true) && (spec.writeRelabeler?.isEmpty ?? true) && limits === 0
+      && ![...spec.labels, ...external].some(([, value]) => value === '')) {
+      this.core.setTargetLabels(spec.labels, external, spec.honorLabels);
+    }
     this.now = options.now ?? Date.now;
   }
 
