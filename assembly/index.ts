@@ -33,7 +33,6 @@ import {
   initLexer, resetLexer, parseLine, lineNumber, format, FORMAT_OPENMETRICS, sawEof, fail, setEpoch,
   duplicateSamples, deriveSeriesInfo, insertCanonicalKey, scrapeTimestamp, omStrict, bumpLine,
 } from "./lexer";
-import { hash128 } from "./hash";
 import { resetOpenMetrics, omFinish } from "./openmetrics";
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
 import { initRemoteWrite, encodeBegin as beginEncoding, encodeNext as nextRequest, encodeMetadataRw1, output, encodedSamples } from "./remotewrite";

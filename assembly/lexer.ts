@@ -688,7 +688,7 @@ function outCanonical(labels: usize, len: u32): void {
 }
 
 /** Writes the canonical key text of the labels [labels, labels+len) to `rendered`. */
-export function renderCanonical(labels: usize, len: u32): void {
+function renderCanonical(labels: usize, len: u32): void {
   rendered.clear();
   outCanonical(labels, len);
 }

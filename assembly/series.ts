@@ -272,19 +272,24 @@ function setLabels(s: Series, labels: usize, len: u32): void {
   idBytes += listFootprint(n);
 }
 
-/** Gives back the series' pairs. */
-function clearLabels(s: Series): void {
-  if (s.labels == 0) return;
-  let p = s.labels;
-  const end = p + s.idsLen;
+/** Gives back the pairs of an id list, and the list. */
+function releaseList(list: usize, idsLen: u32): void {
+  let p = list;
+  const end = list + idsLen;
   while (p < end) {
     const id = readVarint(p);
     p = varintEnd;
     textBytes -= pairAt(id).textLen;
     releasePair(id);
   }
-  idBytes -= listFootprint(s.idsLen);
-  freeList(s.labels, s.idsLen);
+  idBytes -= listFootprint(idsLen);
+  freeList(list, idsLen);
+}
+
+/** Gives back the series' pairs. */
+function clearLabels(s: Series): void {
+  if (s.labels == 0) return;
+  releaseList(s.labels, s.idsLen);
   s.labels = 0;
   s.idsLen = 0;
   s.labelsLen = 0;
@@ -330,8 +335,12 @@ export function createSeries(labels: usize, len: u32): u32 {
 /** Replaces a series' labels (after the host rewrote them). */
 export function replaceLabels(ref: u32, labels: usize, len: u32): void {
   const s = seriesAt(ref);
-  clearLabels(s);
+  // The new labels first: the pairs a rewrite keeps (most of them) are then only referenced
+  // once more, never freed and interned again.
+  const oldList = s.labels;
+  const oldLen = s.idsLen;
   setLabels(s, labels, len);
+  if (oldList != 0) releaseList(oldList, oldLen);
 }
 
 /** Marks a series dropped: its labels are freed, its keys stay so the decision is remembered. */

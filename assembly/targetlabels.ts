@@ -31,18 +31,16 @@ export function hasTargetLabels(): bool {
   return changetype<usize>(targetLabels) != 0 && targetLabels.length != 0;
 }
 
-// A label at p: its end, name and value (set by readLabel).
+// A label at p: its end and name (set by readLabel).
 let labelEnd: usize = 0;
 let labelName: usize = 0;
 let labelNameLen: u32 = 0;
-let labelValueLen: u32 = 0;
 
 function readLabel(p: usize): void {
   const len = readVarint(p + 1);
   labelEnd = varintEnd + len;
   labelNameLen = readVarint(varintEnd + 1);
   labelName = varintEnd;
-  labelValueLen = readVarint(labelName + labelNameLen + 1);
 }
 
 /** Byte order of the names of the labels at a and b. */
@@ -55,10 +53,10 @@ function compareLabels(a: usize, b: usize): i32 {
   return c != 0 ? c : <i32>al - <i32>labelNameLen;
 }
 
-/** Appends the label at p to `merged` unless its value is empty. */
+/** Appends the label at p to `merged` (no list holds empty values: the core drops them, the host refuses them). */
 function emit(p: usize): usize {
   readLabel(p);
-  if (labelValueLen != 0) merged.pushBytes(p, <u32>(labelEnd - p));
+  merged.pushBytes(p, <u32>(labelEnd - p));
   return labelEnd;
 }
 
@@ -105,12 +103,10 @@ export function mergeTargetLabels(s: usize, len: u32): bool {
         if (c < 0) { pick = 3; best = x; }
       }
     }
+    // Names equal across lists are caught above when their heads meet (all three are sorted).
     if (pick == 1) s = emit(s);
-    else if (pick == 2) {
-      // A target label also present further on in the scraped list is caught when heads meet;
-      // one equal to a later external label makes that one skipped the same way.
-      t = emit(t);
-    } else x = emit(x);
+    else if (pick == 2) t = emit(t);
+    else x = emit(x);
   }
   return true;
 }
