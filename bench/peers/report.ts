@@ -145,16 +145,16 @@ export function scenarioTable(result: ScenarioResult): string {
   const bestRss = vmagentBest(result.runs, (r) => r.peakRssBytes);
   const bestCpu = vmagentBest(result.runs, (r) => r.cpuSecondsPerScrape);
   const rows: string[] = [];
-  rows.push('| agent | peak RSS MB | avg RSS MB | CPU s/scrape | MB parsed per CPU s | scrapes done/scheduled | samples received/expected | loss | series set agrees | peak RSS vs vmagent best | CPU vs vmagent best |');
-  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+  rows.push('| agent | peak RSS MB | avg RSS MB | CPU s/scrape | MB parsed per CPU s | scrapes done/scheduled | samples received/expected | loss | series set agrees | peak RSS vs vmagent best | CPU vs vmagent best | harness CPU s |');
+  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const r of result.runs) {
     if (r.skipped || r.error) {
-      rows.push(`| ${r.agentName} | ${r.skipped ? `pending: ${r.skipped}` : `failed: ${r.error!.split('\n')[0].slice(0, 160).replace(/\|/g, '\\|')}`} | | | | | | | | | |`);
+      rows.push(`| ${r.agentName} | ${r.skipped ? `pending: ${r.skipped}` : `failed: ${r.error!.split('\n')[0].slice(0, 160).replace(/\|/g, '\\|')}`} | | | | | | | | | | |`);
       continue;
     }
     const loss = r.samplesExpected && r.samplesReceived !== undefined ? `${(100 * (1 - r.samplesReceived / r.samplesExpected)).toFixed(2)}%` : '–';
     rows.push(
-      `| ${r.agentName} | ${fixed(r.peakRssBytes! / MB, 0)} | ${fixed(r.avgRssBytes! / MB, 0)} | ${r.cpuSecondsPerScrape === undefined ? '–' : r.cpuSecondsPerScrape < 0.1 ? r.cpuSecondsPerScrape.toPrecision(3) : r.cpuSecondsPerScrape.toFixed(3)} | ${fixed(r.mbParsedPerCpuSecond, 1)} | ${r.scrapesDone}/${r.scrapesScheduled}${r.scrapesAborted ? ` (${r.scrapesAborted} aborted)` : ''} | ${int(r.samplesReceived)}/${int(r.samplesExpected)} | ${loss} | ${seriesAgreement(r)} | ${ratio(r.peakRssBytes, bestRss)} | ${ratio(r.cpuSecondsPerScrape, bestCpu)} |`,
+      `| ${r.agentName} | ${fixed(r.peakRssBytes! / MB, 0)} | ${fixed(r.avgRssBytes! / MB, 0)} | ${r.cpuSecondsPerScrape === undefined ? '–' : r.cpuSecondsPerScrape < 0.1 ? r.cpuSecondsPerScrape.toPrecision(3) : r.cpuSecondsPerScrape.toFixed(3)} | ${fixed(r.mbParsedPerCpuSecond, 1)} | ${r.scrapesDone}/${r.scrapesScheduled}${r.scrapesAborted ? ` (${r.scrapesAborted} aborted)` : ''} | ${int(r.samplesReceived)}/${int(r.samplesExpected)} | ${loss} | ${seriesAgreement(r)} | ${ratio(r.peakRssBytes, bestRss)} | ${ratio(r.cpuSecondsPerScrape, bestCpu)} | ${fixed(r.harnessCpuSeconds, 1)} |`,
     );
   }
   const notes: string[] = [];
@@ -195,6 +195,8 @@ export function markdownSection(report: RunReport, reading?: string): string {
   out.push('"Scrapes done" are pages the target server sent completely before the cutoff; an agent can still fail a page');
   out.push('after the last byte left the server (a scrape timeout while it parses the tail), which then shows as loss, not as');
   out.push('a missed scrape. "Scheduled" counts the slots from each target\'s scrape phase (estimated from the arrivals) to the cutoff.');
+  out.push('"Harness CPU s" is the benchmark process itself over the agent\'s whole run (start, window and drain): almost all');
+  out.push('of it is the target server generating and gzipping pages, shown so a reader can see the harness was not the bottleneck.');
   out.push('"MB parsed per CPU s" uses uncompressed page bytes. Samples expected are the sample lines of the pages served');
   out.push('completely; samples received are `sum(count_over_time(...))` of the page\'s series (not up/scrape_*; stale markers');
   out.push('are not counted). The series set is compared, as SHA-1 digests of sorted label sets, with the first agent in the table.');

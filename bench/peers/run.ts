@@ -9,12 +9,16 @@
  *   npm run bench:peers -- --scenarios sizes,churn,scale,big --agents vmagent,prometheus-agent
  *
  * Flags (and environment variables):
- *   --scenarios LIST   sizes, churn, scale, big, or all (BENCH_PEERS_SCENARIOS; default sizes)
+ *   --scenarios LIST   sizes, churn, scale, many, big, moonshot, or all (BENCH_PEERS_SCENARIOS;
+ *                      default sizes). scale: --scale-targets × 200 KB at 1 s; many: --many-targets
+ *                      × 20 KB at 1 s; big: 200 MB at 10 s; moonshot: 100 MB every 1 s (timeout
+ *                      1 s) for the window. `all` runs every one but moonshot.
  *   --sizes MB,...     page sizes of the "sizes" scenarios (BENCH_PEERS_SIZES; default 10,100)
  *   --interval S       scrape interval of the sizes and churn scenarios (default 5)
  *   --duration S       measured window per agent and scenario (BENCH_PEERS_DURATION; default 50)
  *   --churn PERCENT    churn of the churn scenario (10 MB, default 5)
  *   --scale-targets N  targets of the scale scenario (default 500; 200 KB each every 1 s)
+ *   --many-targets N   targets of the many scenario (default 2000; 20 KB each every 1 s)
  *   --kind KIND        page kind (default cadvisor)
  *   --agents LIST      agent ids: vmagent, vmagent-stream, prometheus-agent, scrapewire (default all)
  *   --scrapewire M     auto | on | off (BENCH_PEERS_SCRAPEWIRE; default auto: runs it when the
@@ -66,6 +70,7 @@ interface Options {
   durationSeconds: number;
   churnPercent: number;
   scaleTargets: number;
+  manyTargets: number;
   kind: PayloadKind;
   agents?: string[];
   scrapewire: ScrapewireSwitch;
@@ -90,7 +95,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (value === undefined) throw new Error(`--${name} needs a value`);
     flags.set(name, value);
   }
-  const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
+  const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'many-targets', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write, merge, report-only)`);
   const get = (name: string, env: string | undefined, fallback: string): string => flags.get(name) ?? (env !== undefined ? process.env[env] : undefined) ?? fallback;
   const num = (name: string, env: string | undefined, fallback: number): number => {
@@ -99,8 +104,9 @@ function parseOptions(argv: readonly string[]): Options {
     return value;
   };
   let scenarios = get('scenarios', 'BENCH_PEERS_SCENARIOS', 'sizes').split(',').map((s) => s.trim()).filter(Boolean);
-  if (scenarios.includes('all')) scenarios = ['sizes', 'churn', 'scale', 'big'];
-  for (const s of scenarios) if (!['sizes', 'churn', 'scale', 'big'].includes(s)) throw new Error(`unknown scenario "${s}" (sizes, churn, scale, big, all)`);
+  const scenarioNames = ['sizes', 'churn', 'scale', 'many', 'big', 'moonshot'];
+  if (scenarios.includes('all')) scenarios = scenarioNames.filter((s) => s !== 'moonshot');
+  for (const s of scenarios) if (!scenarioNames.includes(s)) throw new Error(`unknown scenario "${s}" (${scenarioNames.join(', ')}, all)`);
   const sizesMb = get('sizes', 'BENCH_PEERS_SIZES', '10,100').split(',').map((s) => Number(s.trim()));
   for (const s of sizesMb) if (!(s >= 0.001 && s <= 1000)) throw new Error(`--sizes: ${s} is not a size in MB between 0.001 and 1000`);
   const scrapewire = get('scrapewire', 'BENCH_PEERS_SCRAPEWIRE', 'auto') as ScrapewireSwitch;
@@ -112,6 +118,7 @@ function parseOptions(argv: readonly string[]): Options {
     durationSeconds: num('duration', 'BENCH_PEERS_DURATION', 50),
     churnPercent: num('churn', undefined, 5),
     scaleTargets: Math.round(num('scale-targets', undefined, 500)),
+    manyTargets: Math.round(num('many-targets', undefined, 2000)),
     kind: parseKind(get('kind', undefined, 'cadvisor')),
     agents: flags.has('agents') ? flags.get('agents')!.split(',').map((s) => s.trim()) : undefined,
     scrapewire,
@@ -138,8 +145,14 @@ function scenarioSpecs(o: Options): ScenarioSpec[] {
   if (o.scenarios.includes('scale')) {
     specs.push({ id: `scale-${o.scaleTargets}`, title: `scale: ${o.scaleTargets} targets × 200 KB every 1 s`, kind: o.kind, sizeBytes: 200e3, targets: o.scaleTargets, intervalSeconds: 1, timeoutSeconds: 1, durationSeconds: o.durationSeconds, churnPercent: 0, sizeSeries: false });
   }
+  if (o.scenarios.includes('many')) {
+    specs.push({ id: `many-${o.manyTargets}`, title: `scale: ${o.manyTargets} targets × 20 KB every 1 s`, kind: o.kind, sizeBytes: 20e3, targets: o.manyTargets, intervalSeconds: 1, timeoutSeconds: 1, durationSeconds: o.durationSeconds, churnPercent: 0, sizeSeries: false });
+  }
   if (o.scenarios.includes('big')) {
     specs.push({ id: 'big-200MB', title: 'scale: one target × 200 MB every 10 s', kind: o.kind, sizeBytes: 200e6, targets: 1, intervalSeconds: 10, timeoutSeconds: 10, durationSeconds: Math.max(o.durationSeconds, 60), churnPercent: 0, sizeSeries: false });
+  }
+  if (o.scenarios.includes('moonshot')) {
+    specs.push({ id: 'moonshot-100MB-1s', title: 'moonshot: one target × 100 MB every 1 s', kind: o.kind, sizeBytes: 100e6, targets: 1, intervalSeconds: 1, timeoutSeconds: 1, durationSeconds: Math.max(o.durationSeconds, 60), churnPercent: 0, sizeSeries: false });
   }
   return specs;
 }
