@@ -36,7 +36,7 @@ import type { Logger } from './logger';
 import type { EndpointOptions, RemoteWriteMessage } from './endpoint-config';
 import type { RemoteWriteMetrics } from './metrics';
 import { HttpSender, type SendOutcome } from './http-sender';
-import { backoffDelay } from './backoff';
+import { retryDelay } from './backoff';
 import { snappyCompress } from './snappy';
 import { DiskStore, type DiskRef } from './disk-store';
 import { bodyFor, queuedBytes, type QueuedRequest } from './queued-request';
@@ -310,6 +310,8 @@ export class SendQueue {
   /** Sends one entry until it is acknowledged, dropped, or the queue is closed. */
   private async deliver(entry: Entry): Promise<void> {
     let attempt = 0;
+    /** Retryable failures so far: the backoff step (1 = first retry, min_backoff). */
+    let failures = 0;
     let failing = false;
     for (;;) {
       if (this.closed) return;
@@ -362,11 +364,12 @@ export class SendQueue {
           this.metrics.requestsFailed.inc({ endpoint: this.name, reason: outcome.reason });
           if (!failing) this.logger.warn({ endpoint: this.name, url: this.endpoint.safeUrl, status: outcome.status, receiverError: outcome.errorText }, 'remote write: send failed; retrying with backoff');
           failing = true;
+          failures++;
           if (!this.degraded) {
             this.degraded = true;
             this.spillMemoryToDisk();
           }
-          const delay = outcome.retryAfterMs ?? backoffDelay(attempt, this.endpoint.minBackoffMs, this.endpoint.maxBackoffMs, this.random);
+          const delay = retryDelay(failures, outcome.retryAfterMs, this.endpoint.minBackoffMs, this.endpoint.maxBackoffMs, this.random);
           await this.sleep(delay);
           continue;
         }

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { Registry } from 'prom-client';
 import { DiskStore } from '../../src/remote/disk-store';
 import { crc32, crc32Js } from '../../src/remote/crc32';
-import { backoffDelay, parseRetryAfter } from '../../src/remote/backoff';
 import type { QueuedRequest } from '../../src/remote/queued-request';
 import { RemoteWriter } from '../../src/remote';
 import { metricValue, numberedProducer } from './producer';
@@ -116,22 +115,5 @@ describe('queue accounting of disk and memory budgets', () => {
     const noDisk = new RemoteWriter({ registry: new Registry(), endpoints: [{ url: 'http://127.0.0.1:9/w', name: 'c', memory_budget: 1, queue_config: { min_backoff: 1000, max_backoff: 1000 } }] });
     expect(noDisk.write(numberedProducer('m', 0, 5, 1_700_000_000_000))).toEqual(['dropped']);
     await noDisk.close(0);
-  });
-});
-
-describe('backoff', () => {
-  it('grows exponentially within [delay/2, delay] and caps at max', () => {
-    expect(backoffDelay(1, 100, 5000, () => 0)).toBe(50);
-    expect(backoffDelay(1, 100, 5000, () => 1)).toBe(100);
-    expect(backoffDelay(4, 100, 5000, () => 1)).toBe(800);
-    expect(backoffDelay(30, 100, 5000, () => 1)).toBe(5000);
-  });
-  it('parses Retry-After as seconds or an HTTP date', () => {
-    const now = Date.parse('2024-01-01T00:00:00Z');
-    expect(parseRetryAfter('7', now)).toBe(7000);
-    expect(parseRetryAfter('Mon, 01 Jan 2024 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Sun, 31 Dec 2023 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
