@@ -29,7 +29,18 @@
  * When memory is full and disk is full or disabled, the request is dropped (`queue_full`) and
  * enqueue returns at once: it never waits. Bound on loss when the process is SIGKILLed: the
  * requests that were in memory only, i.e. those accepted while the receiver was healthy and not
- * yet acknowledged (at most the memory budget; in steady state one round-trip's worth).
+ * yet acknowledged (at most the memory budget; in steady state one round-trip's worth), plus
+ * those kept in memory because the disk failed (below). The unpersisted-requests gauge shows it.
+ *
+ * When the disk fails. enqueue never throws for a disk error (ENOSPC, EIO, a read-only file
+ * system): the queue owns the failure, so a scrape never fails because the disk is full. A
+ * request the disk refused stays in memory while the memory budget allows, and the disk is tried
+ * again DISK_RETRY_MS later (requests kept in memory meanwhile are written out once it works
+ * again); past the memory budget the request is dropped and counted as `disk_error`. Every
+ * failed operation is counted (scrapewire_remote_write_disk_errors_total{operation}), and the
+ * start and end of a failing spell are logged. A record that cannot be read back is dropped as
+ * `disk_error` too. disk-store.ts keeps the segments valid whatever fails (torn writes are
+ * truncated back).
  */
 import * as path from 'node:path';
 import type { Logger } from './logger';
@@ -38,7 +49,8 @@ import type { RemoteWriteMetrics } from './metrics';
 import { HttpSender, type SendOutcome } from './http-sender';
 import { retryDelay } from './backoff';
 import { snappyCompress } from './snappy';
-import { DiskStore, type DiskRef } from './disk-store';
+import { DiskStore, type DiskRef, type RecoveryResult } from './disk-store';
+import { DiskQueueError } from './segment-file';
 import { bodyFor, queuedBytes, type QueuedRequest } from './queued-request';
 
 export const RW1: RemoteWriteMessage = 'prometheus.WriteRequest';
@@ -102,6 +114,10 @@ export interface SendQueueStats {
 }
 
 const SCAN_LIMIT = 4096;
+/** After a disk write fails, the disk is not tried again for this long (requests go to memory or are dropped). */
+export const DISK_RETRY_MS = 1000;
+/** Repeated disk errors of one operation are logged at most this often (they are all counted). */
+const DISK_LOG_INTERVAL_MS = 10_000;
 
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -133,6 +149,12 @@ export class SendQueue {
   private closed = false;
   private readonly abort = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  /** The disk failed: not tried again before this time (ms). */
+  private diskRetryAtMs = 0;
+  private diskFailing = false;
+  /** Requests kept in memory while degraded because the disk failed: spilled when it works again. */
+  private unspilled = false;
+  private readonly diskLoggedAtMs = new Map<string, number>();
 
   constructor(options: SendQueueOptions) {
     this.endpoint = options.endpoint;
@@ -151,6 +173,7 @@ export class SendQueue {
         segmentBytes: options.segmentBytes,
         fsyncIntervalMs: options.fsyncIntervalMs,
         onSegmentDropped: (segment) => this.onSegmentDropped(segment),
+        onError: (error) => this.countDiskError(error),
       });
       this.recover(this.store);
     }
@@ -160,6 +183,7 @@ export class SendQueue {
 
   private recover(store: DiskStore): void {
     const result = store.recover();
+    this.reportRecovery(result);
     if (result.tornRecords > 0) {
       this.metrics.diskTornRecords.inc({ endpoint: this.name }, result.tornRecords);
       this.metrics.diskTornBytes.inc({ endpoint: this.name }, result.tornBytes);
@@ -171,6 +195,22 @@ export class SendQueue {
       this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
     }
     if (result.records.length > 0) this.logger.info({ endpoint: this.name, requests: result.records.length, bytes: store.bytes }, 'remote write disk queue: resuming');
+  }
+
+  private reportRecovery(result: RecoveryResult): void {
+    for (const segment of result.setAside) {
+      this.metrics.diskSegmentsSetAside.inc({ endpoint: this.name, reason: 'unknown_version' });
+      this.logger.warn(
+        { endpoint: this.name, file: segment.file, movedTo: segment.movedTo, version: segment.version },
+        segment.movedTo === undefined
+          ? 'remote write disk queue: a segment of another format version could not be moved aside; left in place, not read'
+          : 'remote write disk queue: a segment of another format version (written by another scrapewire build) was moved aside, not read; that build can resume it',
+      );
+    }
+    for (const error of result.unreadable) {
+      this.countDiskError(error, false);
+      this.logger.error({ endpoint: this.name, file: error.file, err: error.message }, 'remote write disk queue: a segment could not be read; left in place, skipped');
+    }
   }
 
   /**
@@ -201,14 +241,23 @@ export class SendQueue {
     const size = queuedBytes(entry);
     const memoryFits = this.memoryBytes + size <= this.endpoint.memoryBudgetBytes;
     let where: EnqueueResult = 'dropped';
+    let dropReason = 'queue_full';
     if (memoryFits && !this.degraded) {
       where = 'memory';
     } else if (this.store) {
-      const ref = this.store.append(entry);
-      if (ref) {
+      const ref = this.appendToDisk(entry);
+      if (ref === 'failed') {
+        if (memoryFits) {
+          where = 'memory';
+          if (this.degraded) this.unspilled = true;
+        } else {
+          dropReason = 'disk_error';
+        }
+      } else if (ref) {
         entry.disk = ref;
         entry.rw1 = entry.rw2 = undefined;
         where = 'disk';
+        if (this.unspilled) this.spillMemoryToDisk();
       } else if (memoryFits) {
         where = 'memory';
       }
@@ -216,7 +265,11 @@ export class SendQueue {
       where = 'memory';
     }
     if (where === 'dropped') {
-      this.countDrop(entry, 'queue_full');
+      this.countDrop(entry, dropReason);
+      if (dropReason === 'disk_error') {
+        this.logDisk('drop', 'error', { samples: entry.samples, memoryBytes: this.memoryBytes, memoryBudgetBytes: this.endpoint.memoryBudgetBytes },
+          'remote write: the disk is failing and memory_budget is full; dropping requests (counted as reason disk_error)');
+      }
       return where;
     }
     if (where === 'memory') this.memoryBytes += size;
@@ -256,10 +309,11 @@ export class SendQueue {
     this.closed = true;
     this.abort.abort();
     await Promise.allSettled([...this.running]);
-    this.spillMemoryToDisk();
+    this.diskRetryAtMs = 0; // one last try, whatever failed before
+    const diskWorks = this.spillMemoryToDisk();
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
-      if (entry.state !== 'done' && !entry.disk) this.finish(entry, 'dropped', 'shutdown');
+      if (entry.state !== 'done' && !entry.disk) this.finish(entry, 'dropped', diskWorks ? 'shutdown' : 'disk_error');
     }
     this.store?.close();
     await this.sender.close();
@@ -317,7 +371,15 @@ export class SendQueue {
       if (this.closed) return;
       let request: QueuedRequest | undefined = entry;
       if (!entry.rw1 && !entry.rw2) {
-        request = entry.disk && this.store ? this.store.read(entry.disk) : undefined;
+        try {
+          request = entry.disk && this.store ? this.store.read(entry.disk) : undefined;
+        } catch (error) {
+          if (!(error instanceof DiskQueueError)) throw error;
+          this.countDiskError(error, false);
+          this.logDisk('read', 'error', { seq: entry.seq, samples: entry.samples, err: error.message }, 'remote write disk queue: a queued request could not be read back; dropped (disk_error)');
+          this.finish(entry, 'dropped', 'disk_error');
+          return;
+        }
         if (!request) {
           this.finish(entry, 'dropped', 'corrupt_record');
           return;
@@ -377,18 +439,74 @@ export class SendQueue {
     }
   }
 
-  /** Writes every request held only in memory to disk, oldest first; frees the ones not in flight. */
-  private spillMemoryToDisk(): void {
-    if (!this.store) return;
+  /**
+   * Writes every request held only in memory to disk, oldest first; frees the ones not in flight.
+   * Stops at a disk failure (the rest stay in memory, to be spilled when the disk works again);
+   * returns false then.
+   */
+  private spillMemoryToDisk(): boolean {
+    if (!this.store) return false;
+    this.unspilled = false;
+    let works = true;
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
       if (entry.state === 'done' || entry.disk || (!entry.rw1 && !entry.rw2)) continue;
-      const ref = this.store.append(entry);
+      const ref = this.appendToDisk(entry);
+      if (ref === 'failed') {
+        this.unspilled = true;
+        works = false;
+        break;
+      }
       if (!ref) continue; // no room: it stays in memory
       entry.disk = ref;
       if (entry.state === 'pending') this.freeMemory(entry);
     }
     this.updateGauges();
+    return works;
+  }
+
+  /**
+   * The disk store's append, owning its failures: 'failed' when the disk refused the request or
+   * failed less than DISK_RETRY_MS ago (counted and logged); undefined when it does not fit the
+   * disk budget.
+   */
+  private appendToDisk(entry: Entry): DiskRef | undefined | 'failed' {
+    if (!this.store || Date.now() < this.diskRetryAtMs) return 'failed';
+    let ref: DiskRef | undefined;
+    try {
+      ref = this.store.append(entry);
+    } catch (error) {
+      if (!(error instanceof DiskQueueError)) throw error;
+      this.countDiskError(error, false);
+      this.diskRetryAtMs = Date.now() + DISK_RETRY_MS;
+      if (!this.diskFailing) {
+        this.diskFailing = true;
+        this.logger.error(
+          { endpoint: this.name, err: error.message, errno: error.errno, bytesWritten: error.bytesWritten, memoryBudgetBytes: this.endpoint.memoryBudgetBytes },
+          'remote write disk queue: a write failed; requests stay in memory within memory_budget, the disk is retried every second, and what does not fit is dropped and counted (reason disk_error)',
+        );
+      }
+      return 'failed';
+    }
+    if (this.diskFailing) {
+      this.diskFailing = false;
+      this.logger.info({ endpoint: this.name }, 'remote write disk queue: the disk accepts writes again');
+    }
+    return ref;
+  }
+
+  /** Counts a failed disk operation and logs it (at most every DISK_LOG_INTERVAL_MS per operation). */
+  private countDiskError(error: DiskQueueError, log = true): void {
+    this.metrics.diskErrors.inc({ endpoint: this.name, operation: error.operation });
+    if (log) this.logDisk(error.operation, 'warn', { operation: error.operation, file: error.file, errno: error.errno, err: error.message }, 'remote write disk queue: a disk operation failed');
+  }
+
+  /** Logs a disk problem at most once per DISK_LOG_INTERVAL_MS per key: a failing disk fails every request. */
+  private logDisk(key: string, level: 'warn' | 'error', fields: object, message: string): void {
+    const now = Date.now();
+    if (now - (this.diskLoggedAtMs.get(key) ?? -Infinity) < DISK_LOG_INTERVAL_MS) return;
+    this.diskLoggedAtMs.set(key, now);
+    this.logger[level]({ endpoint: this.name, ...fields }, message);
   }
 
   private freeMemory(entry: Entry): void {
