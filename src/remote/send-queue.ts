@@ -298,7 +298,7 @@ export class SendQueue {
   /**
    * Stops accepting, sends what it can until `deadlineMs` from now, then aborts what is in
    * flight and writes everything still queued to disk (dropping it, counted as `shutdown`,
-   * when there is no disk queue or it is full).
+   * when there is no disk queue or it is full, or as `disk_error` when the disk fails).
    */
   async close(deadlineMs: number): Promise<void> {
     if (this.closing) return;
@@ -310,10 +310,10 @@ export class SendQueue {
     this.abort.abort();
     await Promise.allSettled([...this.running]);
     this.diskRetryAtMs = 0; // one last try, whatever failed before
-    const diskWorks = this.spillMemoryToDisk();
+    const diskFailed = this.store !== undefined && !this.spillMemoryToDisk();
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
-      if (entry.state !== 'done' && !entry.disk) this.finish(entry, 'dropped', diskWorks ? 'shutdown' : 'disk_error');
+      if (entry.state !== 'done' && !entry.disk) this.finish(entry, 'dropped', diskFailed ? 'disk_error' : 'shutdown');
     }
     this.store?.close();
     await this.sender.close();
