@@ -97,6 +97,39 @@ function parseHolder(text: string | undefined): LockHolder | undefined {
   }
 }
 
+/** Milliseconds since the lock file was last written or refreshed; Infinity when it is gone. */
+function lockAgeMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Creates `file` holding `holder` only if it does not exist: link(2) of the fully written
+ * `temporary`, so the lock never exists half-written. Where the file system has no hard links,
+ * an exclusive create then a write (a reader may then briefly see it unreadable: staleness()
+ * gives such a file time). False when a lock is there.
+ */
+function createExclusive(temporary: string, file: string, holder: LockHolder): boolean {
+  try {
+    fs.linkSync(temporary, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+  }
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(holder)}\n`, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
 export class StorageLock {
   private heartbeat: NodeJS.Timeout | undefined;
   private lost = false;
@@ -141,18 +174,15 @@ export class StorageLock {
     try {
       for (let attempt = 0; attempt < 8; attempt++) {
         try {
-          fs.linkSync(temporary, file);
-          return new StorageLock(dir, file, self, logger);
+          if (createExclusive(temporary, file, self)) return new StorageLock(dir, file, self, logger);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-            throw new ScrapewireError('ERR_STORAGE_LOCKED', `storage path ${dir}: cannot create ${file}: ${(err as Error).message}`, { cause: err });
-          }
+          throw new ScrapewireError('ERR_STORAGE_LOCKED', `storage path ${dir}: cannot create ${file}: ${(err as Error).message}`, { cause: err });
         }
         const text = readText(file);
         if (text === undefined) continue; // released meanwhile: try again
         const holder = parseHolder(text);
         const stale = StorageLock.staleness(file, holder, self);
-        if (stale === undefined) throw StorageLock.lockedError(dir, file, holder!, self);
+        if (stale === undefined) throw StorageLock.lockedError(dir, file, holder, self);
         if (StorageLock.takeOver(file, text, self)) {
           logger.warn({ storagePath: dir, lockFile: file, previousHolder: holder ?? text.slice(0, 200), reason: stale }, 'storage path: took over a stale lock');
         }
@@ -165,7 +195,10 @@ export class StorageLock {
 
   /** Why the lock is stale, or undefined when its holder may be alive. */
   private static staleness(file: string, holder: LockHolder | undefined, self: LockHolder): string | undefined {
-    if (holder === undefined) return 'the lock file is not one this build wrote';
+    if (holder === undefined) {
+      // Unreadable: another build's format, or (where link(2) is not supported) a lock being written right now.
+      return lockAgeMs(file) > 2 * HEARTBEAT_MS ? 'the lock file is not one this build wrote' : undefined;
+    }
     const sameNamespace = holder.bootId === self.bootId && (holder.pidNamespace !== undefined || self.pidNamespace !== undefined
       ? holder.pidNamespace === self.pidNamespace
       : holder.hostname === self.hostname);
@@ -178,12 +211,7 @@ export class StorageLock {
       if (holder.startTicks !== undefined && ticks !== undefined && ticks !== holder.startTicks) return `PID ${holder.pid} now belongs to another process`;
       return undefined;
     }
-    let ageMs: number;
-    try {
-      ageMs = Date.now() - fs.statSync(file).mtimeMs;
-    } catch {
-      return 'the lock file vanished';
-    }
+    const ageMs = lockAgeMs(file);
     return ageMs > FOREIGN_STALE_MS ? `its holder (another PID namespace or boot) last refreshed it ${Math.round(ageMs / 1000)} s ago` : undefined;
   }
 
@@ -204,7 +232,10 @@ export class StorageLock {
     return movedText === judgedText;
   }
 
-  private static lockedError(dir: string, file: string, holder: LockHolder, self: LockHolder): ScrapewireError {
+  private static lockedError(dir: string, file: string, holder: LockHolder | undefined, self: LockHolder): ScrapewireError {
+    if (holder === undefined) {
+      return new ScrapewireError('ERR_STORAGE_LOCKED', `storage path ${dir} has a lock file this build cannot read, written less than ${2 * HEARTBEAT_MS / 1000} s ago (${file}); if no other process uses the path, remove it`);
+    }
     const where = holder.hostname === self.hostname ? '' : ` on host ${holder.hostname}`;
     const same = holder.pid === self.pid && holder.startTicks === self.startTicks ? ' (this process: the path is already in use by another writer in it)' : '';
     return new ScrapewireError('ERR_STORAGE_LOCKED',

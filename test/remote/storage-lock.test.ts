@@ -107,8 +107,11 @@ describe('storage lock', () => {
     StorageLock.acquire(dir).release();
   });
 
-  it('takes over a lock file it cannot read as one', () => {
+  it('refuses a lock file it cannot read while it is fresh (maybe being written), takes it over once old', () => {
     fs.writeFileSync(lockFile(), 'not a lock');
+    expect(refusal(() => StorageLock.acquire(dir)).code).toBe('ERR_STORAGE_LOCKED');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lockFile(), old, old);
     StorageLock.acquire(dir).release();
     expect(fs.existsSync(lockFile())).toBe(false);
   });
