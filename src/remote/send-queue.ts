@@ -35,7 +35,7 @@
  * When the disk fails. enqueue never throws for a disk error (ENOSPC, EIO, a read-only file
  * system): the queue owns the failure, so a scrape never fails because the disk is full. A
  * request the disk refused stays in memory while the memory budget allows, and the disk is tried
- * again DISK_RETRY_MS later (requests kept in memory meanwhile are written out once it works
+ * again DISK_RETRY_MS later (disk-failures.ts; requests kept in memory meanwhile are written out once it works
  * again); past the memory budget the request is dropped and counted as `disk_error`. Every
  * failed operation is counted (scrapewire_remote_write_disk_errors_total{operation}), and the
  * start and end of a failing spell are logged. A record that cannot be read back is dropped as
@@ -51,6 +51,7 @@ import { retryDelay } from './backoff';
 import { snappyCompress } from './snappy';
 import { DiskStore, type DiskRef, type RecoveryResult } from './disk-store';
 import { DiskQueueError } from './segment-file';
+import { DiskFailures } from './disk-failures';
 import { bodyFor, queuedBytes, type QueuedRequest } from './queued-request';
 
 export const RW1: RemoteWriteMessage = 'prometheus.WriteRequest';
@@ -114,10 +115,6 @@ export interface SendQueueStats {
 }
 
 const SCAN_LIMIT = 4096;
-/** After a disk write fails, the disk is not tried again for this long (requests go to memory or are dropped). */
-export const DISK_RETRY_MS = 1000;
-/** Repeated disk errors of one operation are logged at most this often (they are all counted). */
-const DISK_LOG_INTERVAL_MS = 10_000;
 
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -149,12 +146,9 @@ export class SendQueue {
   private closed = false;
   private readonly abort = new AbortController();
   private idleWaiters: Array<() => void> = [];
-  /** The disk failed: not tried again before this time (ms). */
-  private diskRetryAtMs = 0;
-  private diskFailing = false;
+  private readonly disk: DiskFailures;
   /** Requests kept in memory while degraded because the disk failed: spilled when it works again. */
   private unspilled = false;
-  private readonly diskLoggedAtMs = new Map<string, number>();
 
   constructor(options: SendQueueOptions) {
     this.endpoint = options.endpoint;
@@ -166,6 +160,7 @@ export class SendQueue {
     this.message = options.endpoint.protobufMessage;
     this.sender = new HttpSender(options.endpoint);
     this.laneBusy = new Array<boolean>(options.endpoint.maxShards).fill(false);
+    this.disk = new DiskFailures(this.name, options.endpoint.memoryBudgetBytes, this.metrics, this.logger);
     if (options.storageDir && options.endpoint.diskBudgetBytes > 0) {
       this.store = new DiskStore({
         dir: path.join(options.storageDir, options.endpoint.name.replace(/[^A-Za-z0-9_.-]/g, '_')),
@@ -173,7 +168,7 @@ export class SendQueue {
         segmentBytes: options.segmentBytes,
         fsyncIntervalMs: options.fsyncIntervalMs,
         onSegmentDropped: (segment) => this.onSegmentDropped(segment),
-        onError: (error) => this.countDiskError(error),
+        onError: (error) => this.disk.count(error),
       });
       this.recover(this.store);
     }
@@ -208,7 +203,7 @@ export class SendQueue {
       );
     }
     for (const error of result.unreadable) {
-      this.countDiskError(error, false);
+      this.disk.count(error, false);
       this.logger.error({ endpoint: this.name, file: error.file, err: error.message }, 'remote write disk queue: a segment could not be read; left in place, skipped');
     }
   }
@@ -245,7 +240,7 @@ export class SendQueue {
     if (memoryFits && !this.degraded) {
       where = 'memory';
     } else if (this.store) {
-      const ref = this.appendToDisk(entry);
+      const ref = this.disk.append(this.store, entry);
       if (ref === 'failed') {
         if (memoryFits) {
           where = 'memory';
@@ -267,7 +262,7 @@ export class SendQueue {
     if (where === 'dropped') {
       this.countDrop(entry, dropReason);
       if (dropReason === 'disk_error') {
-        this.logDisk('drop', 'error', { samples: entry.samples, memoryBytes: this.memoryBytes, memoryBudgetBytes: this.endpoint.memoryBudgetBytes },
+        this.disk.log('drop', 'error', { samples: entry.samples, memoryBytes: this.memoryBytes, memoryBudgetBytes: this.endpoint.memoryBudgetBytes },
           'remote write: the disk is failing and memory_budget is full; dropping requests (counted as reason disk_error)');
       }
       return where;
@@ -309,7 +304,7 @@ export class SendQueue {
     this.closed = true;
     this.abort.abort();
     await Promise.allSettled([...this.running]);
-    this.diskRetryAtMs = 0; // one last try, whatever failed before
+    this.disk.retryNow(); // one last try, whatever failed before
     const diskFailed = this.store !== undefined && !this.spillMemoryToDisk();
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
@@ -375,8 +370,8 @@ export class SendQueue {
           request = entry.disk && this.store ? this.store.read(entry.disk) : undefined;
         } catch (error) {
           if (!(error instanceof DiskQueueError)) throw error;
-          this.countDiskError(error, false);
-          this.logDisk('read', 'error', { seq: entry.seq, samples: entry.samples, err: error.message }, 'remote write disk queue: a queued request could not be read back; dropped (disk_error)');
+          this.disk.count(error, false);
+          this.disk.log('read', 'error', { seq: entry.seq, samples: entry.samples, err: error.message }, 'remote write disk queue: a queued request could not be read back; dropped (disk_error)');
           this.finish(entry, 'dropped', 'disk_error');
           return;
         }
@@ -451,7 +446,7 @@ export class SendQueue {
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
       if (entry.state === 'done' || entry.disk || (!entry.rw1 && !entry.rw2)) continue;
-      const ref = this.appendToDisk(entry);
+      const ref = this.disk.append(this.store, entry);
       if (ref === 'failed') {
         this.unspilled = true;
         works = false;
@@ -463,50 +458,6 @@ export class SendQueue {
     }
     this.updateGauges();
     return works;
-  }
-
-  /**
-   * The disk store's append, owning its failures: 'failed' when the disk refused the request or
-   * failed less than DISK_RETRY_MS ago (counted and logged); undefined when it does not fit the
-   * disk budget.
-   */
-  private appendToDisk(entry: Entry): DiskRef | undefined | 'failed' {
-    if (!this.store || Date.now() < this.diskRetryAtMs) return 'failed';
-    let ref: DiskRef | undefined;
-    try {
-      ref = this.store.append(entry);
-    } catch (error) {
-      if (!(error instanceof DiskQueueError)) throw error;
-      this.countDiskError(error, false);
-      this.diskRetryAtMs = Date.now() + DISK_RETRY_MS;
-      if (!this.diskFailing) {
-        this.diskFailing = true;
-        this.logger.error(
-          { endpoint: this.name, err: error.message, errno: error.errno, bytesWritten: error.bytesWritten, memoryBudgetBytes: this.endpoint.memoryBudgetBytes },
-          'remote write disk queue: a write failed; requests stay in memory within memory_budget, the disk is retried every second, and what does not fit is dropped and counted (reason disk_error)',
-        );
-      }
-      return 'failed';
-    }
-    if (this.diskFailing) {
-      this.diskFailing = false;
-      this.logger.info({ endpoint: this.name }, 'remote write disk queue: the disk accepts writes again');
-    }
-    return ref;
-  }
-
-  /** Counts a failed disk operation and logs it (at most every DISK_LOG_INTERVAL_MS per operation). */
-  private countDiskError(error: DiskQueueError, log = true): void {
-    this.metrics.diskErrors.inc({ endpoint: this.name, operation: error.operation });
-    if (log) this.logDisk(error.operation, 'warn', { operation: error.operation, file: error.file, errno: error.errno, err: error.message }, 'remote write disk queue: a disk operation failed');
-  }
-
-  /** Logs a disk problem at most once per DISK_LOG_INTERVAL_MS per key: a failing disk fails every request. */
-  private logDisk(key: string, level: 'warn' | 'error', fields: object, message: string): void {
-    const now = Date.now();
-    if (now - (this.diskLoggedAtMs.get(key) ?? -Infinity) < DISK_LOG_INTERVAL_MS) return;
-    this.diskLoggedAtMs.set(key, now);
-    this.logger[level]({ endpoint: this.name, ...fields }, message);
   }
 
   private freeMemory(entry: Entry): void {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
 import { DiskStore } from '../../src/remote/disk-store';
-import { DISK_RETRY_MS } from '../../src/remote/send-queue';
+import { DISK_RETRY_MS } from '../../src/remote/disk-failures';
 import { DiskQueueError, SEGMENT_HEADER_BYTES } from '../../src/remote/segment-file';
 import type { QueuedRequest } from '../../src/remote/queued-request';
 import { fillDisk, mountTmpfs, tmpfsSupport, type Tmpfs } from '../hostile/support/disk-tmpfs';
