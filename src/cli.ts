@@ -89,6 +89,11 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         throw new ScrapewireError('ERR_USAGE', `unknown command "${command}"`);
     }
   } catch (err) {
+    if (err instanceof ScrapewireError && err.code === 'ERR_STORAGE_LOCKED') {
+      // Another process runs on this --storage.path: say who, without a stack trace.
+      io.stderr.write(`scrapewire: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof ScrapewireError && (err.code === 'ERR_USAGE' || err.code === 'ERR_CONFIG')) {
       io.stderr.write(`scrapewire: ${err.message}\n${err.code === 'ERR_USAGE' ? `\n${USAGE}` : ''}`);
       return 2;

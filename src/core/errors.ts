@@ -19,7 +19,13 @@ export type ErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_USAGE'
   | 'ERR_PLUGIN'
-  | 'ERR_REMOTE_WRITE';
+  | 'ERR_REMOTE_WRITE'
+  /** A disk-queue operation failed (ENOSPC, EIO...): src/remote/segment-file.ts. */
+  | 'ERR_DISK_QUEUE'
+  /** Another process holds the storage path's lock: src/remote/storage-lock.ts. */
+  | 'ERR_STORAGE_LOCKED'
+  /** A SampleSink threw instead of counting what it could not keep: src/scrape/sample-sink.ts. */
+  | 'ERR_SINK';
 
 export interface ScrapewireErrorOptions {
   target?: string;

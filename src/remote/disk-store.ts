@@ -1,16 +1,34 @@
 /**
  * The on-disk part of one endpoint's queue: append-only segment files in one directory.
  *
- * Record framing (little endian): u32 payload length | u32 CRC-32 of the payload | payload
- * (queued-request.ts). A record is written with one write(2), so a crash tears at most the
- * record being written; recovery stops at the first record whose length runs past the end of
- * the file or whose CRC does not match, truncates the segment there and counts it. Nothing past
- * a bad record is trusted (it could be the remains of a longer record).
+ * A segment starts with an 8-byte header naming its format version (segment-file.ts); records
+ * follow, framed (little endian) as u32 payload length | u32 CRC-32 of the payload | payload
+ * (queued-request.ts). A segment of a version this build does not know is moved to
+ * `unknown-version/` and reported, never read, truncated or deleted: a rollback keeps the queue
+ * of the newer build for it to resume.
  *
- * Durability policy: every record is handed to the kernel before `append` returns, so a killed
- * process (SIGKILL, OOM kill) loses nothing that `append` accepted. fdatasync runs when a segment
- * is completed, on close, and at most `fsyncIntervalMs` after a write (default 1 s), so a power
- * loss or kernel crash loses at most that window of records (torn tails are then truncated).
+ * Write failures. A record is written with positional writes at the segment's end, looping over
+ * short writes. If the disk fails partway (ENOSPC after a short write, EIO), the segment is
+ * truncated back to where the record started, so the segment holds only whole records and the
+ * next one lands right after the last good one; if even the truncate fails, the segment is
+ * retired (no more writes to it; recovery truncates its torn tail) and the next record starts a
+ * new segment. Either way `append` throws a DiskQueueError and the caller decides what becomes
+ * of the request (send-queue.ts keeps it in memory or drops it, counted).
+ *
+ * Recovery stops at the first record whose length runs past the end of the file or whose CRC
+ * does not match, truncates the segment there and counts it. Nothing past a bad record is trusted
+ * (it could be the remains of a longer record).
+ *
+ * Durability policy (fsync). Every record is handed to the kernel (write(2)) before `append`
+ * returns, so a killed process (SIGKILL, OOM kill) loses nothing that `append` accepted: the page
+ * cache outlives the process. fdatasync runs when a segment is completed, on close, and at most
+ * `fsyncIntervalMs` after a write (default 1 s), so a power loss or kernel crash loses at most
+ * that window of records (recovery then truncates torn tails). Syncing every record instead
+ * (`fsyncIntervalMs: 0`) cost 75-230x in records/s (16 KiB records: 219 vs 17,064/s on a virtio
+ * disk; bench/disk-queue.bench.ts, bench/RESULTS.md 2026-12-02), each sync blocking the event
+ * loop for 3-5 ms, while the interval costs nothing measurable against no fsync at all. A failed
+ * fdatasync is reported (onError) and retires the segment: its records stay queued (they are in
+ * the page cache and readable), but nothing more is written to a file whose durability is unknown.
  *
  * Budget: when an append would take the directory past `budgetBytes`, whole segments are
  * dropped oldest first (the caller is told which, to count what was in them). A segment is
@@ -20,6 +38,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from './crc32';
 import { decodeQueuedRequest, encodeQueuedRequest, type QueuedRequest } from './queued-request';
+import { DiskQueueError, SEGMENT_HEADER_BYTES, UNKNOWN_VERSION_DIR, segmentHeader, segmentKind, type DiskOperation } from './segment-file';
 
 export const RECORD_HEADER_BYTES = 8;
 /** Lengths above this are treated as corruption, not as a record to allocate for. */
@@ -42,10 +61,21 @@ export interface RecoveredRecord {
   newestTimestampMs: number;
 }
 
+export interface SetAsideSegment {
+  file: string;
+  /** Where it was moved; undefined when the move failed (it was then left where it was). */
+  movedTo?: string;
+  version: number;
+}
+
 export interface RecoveryResult {
   records: RecoveredRecord[];
   tornRecords: number;
   tornBytes: number;
+  /** Segments of another format version, moved to `unknown-version/`. */
+  setAside: SetAsideSegment[];
+  /** Segments that could not be read (left in place, skipped). */
+  unreadable: DiskQueueError[];
 }
 
 export interface DiskStoreOptions {
@@ -53,9 +83,12 @@ export interface DiskStoreOptions {
   budgetBytes: number;
   /** A segment is closed and a new one started past this size. Default min(budget/8, 16 MiB). */
   segmentBytes?: number;
+  /** fdatasync at most this long after a write; 0: after every write; Infinity: only at rotation and close. Default 1000. */
   fsyncIntervalMs?: number;
   /** Called with the segment id before a segment is deleted to stay within budget. */
   onSegmentDropped: (segment: number) => void;
+  /** Failures the store handled itself (a failed fdatasync, delete or truncate): to count and log. */
+  onError?: (error: DiskQueueError) => void;
 }
 
 interface Segment {
@@ -90,24 +123,50 @@ export class DiskStore {
     return path.join(this.options.dir, `${String(id).padStart(8, '0')}.seg`);
   }
 
+  private report(operation: DiskOperation, file: string, cause: unknown): void {
+    this.options.onError?.(cause instanceof DiskQueueError ? cause : new DiskQueueError(operation, file, cause));
+  }
+
   /**
-   * Scans existing segments (oldest first), truncates a torn or corrupt tail, and returns the
-   * valid records sorted by seq. Call once, before the first append.
+   * Scans existing segments (oldest first), truncates a torn or corrupt tail, moves segments of
+   * another format version aside, and returns the valid records sorted by seq. Call once, before
+   * the first append.
    */
   recover(): RecoveryResult {
-    const result: RecoveryResult = { records: [], tornRecords: 0, tornBytes: 0 };
+    const result: RecoveryResult = { records: [], tornRecords: 0, tornBytes: 0, setAside: [], unreadable: [] };
     const ids = fs.readdirSync(this.options.dir).map((f) => SEGMENT_RE.exec(f)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
     for (const id of ids) {
+      this.nextSegmentId = Math.max(this.nextSegmentId, id + 1);
       const file = this.file(id);
-      const data = fs.readFileSync(file);
-      let offset = 0;
+      let data: Buffer;
+      try {
+        data = fs.readFileSync(file);
+      } catch (cause) {
+        result.unreadable.push(new DiskQueueError('scan', file, cause));
+        continue;
+      }
+      const kind = segmentKind(data);
+      if (kind.kind === 'unknown') {
+        result.setAside.push({ file, movedTo: this.setAside(file), version: kind.version });
+        continue;
+      }
+      if (kind.kind === 'empty') {
+        this.removeFile(file);
+        continue;
+      }
+      let offset = kind.recordsStart;
       let live = 0;
       while (offset < data.length) {
         const valid = this.validRecordAt(data, offset);
         if (valid === undefined) {
           result.tornRecords += 1;
           result.tornBytes += data.length - offset;
-          fs.truncateSync(file, offset);
+          try {
+            fs.truncateSync(file, offset);
+          } catch (cause) {
+            // Left torn: nothing is ever appended to a recovered segment, and the next recovery stops at the same place.
+            this.report('truncate', file, cause);
+          }
           break;
         }
         const length = RECORD_HEADER_BYTES + valid.payloadLength;
@@ -117,15 +176,29 @@ export class DiskStore {
         offset += length;
       }
       if (live === 0) {
-        fs.rmSync(file, { force: true });
+        this.removeFile(file);
       } else {
         this.segments.set(id, { id, size: offset, live });
         this.totalBytes += offset;
       }
-      this.nextSegmentId = Math.max(this.nextSegmentId, id + 1);
     }
     result.records.sort((a, b) => a.seq - b.seq);
     return result;
+  }
+
+  /** Moves a segment of an unknown version into `unknown-version/` (never over an earlier one); returns where, or undefined if it could not. */
+  private setAside(file: string): string | undefined {
+    const dir = path.join(this.options.dir, UNKNOWN_VERSION_DIR);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      let target = path.join(dir, path.basename(file));
+      for (let n = 1; fs.existsSync(target); n++) target = path.join(dir, `${path.basename(file)}.${n}`);
+      fs.renameSync(file, target);
+      return target;
+    } catch (cause) {
+      this.report('set_aside', file, cause);
+      return undefined;
+    }
   }
 
   private validRecordAt(data: Buffer, offset: number): { payloadLength: number; request: QueuedRequest } | undefined {
@@ -146,7 +219,8 @@ export class DiskStore {
 
   /**
    * Appends one request. Returns where it went, or undefined when it cannot fit in the budget
-   * even after dropping every older segment (then nothing was written).
+   * even after dropping every older segment (then nothing was written). Throws a DiskQueueError
+   * when the disk refuses it (nothing of it is left in the segment).
    */
   append(request: QueuedRequest): DiskRef | undefined {
     const payload = encodeQueuedRequest(request);
@@ -154,13 +228,15 @@ export class DiskStore {
     record.writeUInt32LE(payload.length, 0);
     record.writeUInt32LE(crc32(payload), 4);
     payload.copy(record, RECORD_HEADER_BYTES);
-    if (record.length > this.options.budgetBytes) return undefined;
+    if (record.length + SEGMENT_HEADER_BYTES > this.options.budgetBytes) return undefined;
 
-    if (this.active && this.active.segment.size > 0 && this.active.segment.size + record.length > this.segmentBytes) this.rotate();
-    while (this.totalBytes + record.length > this.options.budgetBytes) {
+    if (this.active && this.active.segment.size > SEGMENT_HEADER_BYTES && this.active.segment.size + record.length > this.segmentBytes) this.rotate();
+    for (;;) {
+      const needed = record.length + (this.active ? 0 : SEGMENT_HEADER_BYTES);
+      if (this.totalBytes + needed <= this.options.budgetBytes) break;
       const oldest = this.oldestInactive();
       if (oldest === undefined) {
-        if (!this.active || this.active.segment.size === 0) return undefined;
+        if (!this.active || this.active.segment.size <= SEGMENT_HEADER_BYTES) return undefined;
         this.rotate();
         continue;
       }
@@ -169,8 +245,9 @@ export class DiskStore {
     }
 
     const active = this.active ?? this.openSegment();
-    fs.writeSync(active.fd, record);
-    const ref: DiskRef = { segment: active.segment.id, offset: active.segment.size, length: record.length };
+    const offset = active.segment.size;
+    this.writeAt(active, record, offset);
+    const ref: DiskRef = { segment: active.segment.id, offset, length: record.length };
     active.segment.size += record.length;
     active.segment.live += 1;
     this.totalBytes += record.length;
@@ -178,16 +255,38 @@ export class DiskStore {
     return ref;
   }
 
-  /** Reads a record back; undefined if it no longer verifies (its segment was dropped or the disk lied). */
+  /**
+   * Writes `record` at `offset` of the active segment, looping over short writes. On failure the
+   * segment is truncated back to `offset` (or retired when that fails too) and a DiskQueueError
+   * is thrown.
+   */
+  private writeAt(active: { segment: Segment; fd: number }, record: Buffer, offset: number): void {
+    const outcome = writeFully(active.fd, record, offset);
+    if (outcome.error === undefined) return;
+    const file = this.file(active.segment.id);
+    try {
+      fs.ftruncateSync(active.fd, offset);
+    } catch (truncateCause) {
+      this.report('truncate', file, truncateCause);
+      this.retire();
+    }
+    throw new DiskQueueError('write', file, outcome.error, outcome.written);
+  }
+
+  /** Reads a record back; undefined if it no longer verifies (its segment was dropped or the disk lied). Throws a DiskQueueError when the read itself fails. */
   read(ref: DiskRef): QueuedRequest | undefined {
     if (!this.segments.has(ref.segment)) return undefined;
+    const file = this.file(ref.segment);
     const data = Buffer.allocUnsafe(ref.length);
-    const fd = fs.openSync(this.file(ref.segment), 'r');
+    let fd: number | undefined;
     try {
+      fd = fs.openSync(file, 'r');
       const got = fs.readSync(fd, data, 0, ref.length, ref.offset);
       if (got !== ref.length) return undefined;
+    } catch (cause) {
+      throw new DiskQueueError('read', file, cause);
     } finally {
-      fs.closeSync(fd);
+      if (fd !== undefined) closeQuietly(fd);
     }
     const valid = this.validRecordAt(data, 0);
     return valid && RECORD_HEADER_BYTES + valid.payloadLength === ref.length ? valid.request : undefined;
@@ -200,16 +299,22 @@ export class DiskStore {
     segment.live -= 1;
     if (segment.live > 0) return;
     if (this.active?.segment === segment) {
-      fs.closeSync(this.active.fd);
+      this.closeActiveFd();
       this.active = undefined;
     }
     this.deleteSegment(segment);
   }
 
-  /** Forces written records to stable storage now. */
+  /** Forces written records to stable storage now; a failure is reported and retires the segment. */
   sync(): void {
-    if (this.active && this.dirty) fs.fdatasyncSync(this.active.fd);
+    if (!this.active || !this.dirty) return;
     this.dirty = false;
+    try {
+      fs.fdatasyncSync(this.active.fd);
+    } catch (cause) {
+      this.report('fsync', this.file(this.active.segment.id), cause);
+      this.retire();
+    }
   }
 
   close(): void {
@@ -217,17 +322,18 @@ export class DiskStore {
     this.fsyncTimer = undefined;
     if (this.active) {
       this.sync();
-      fs.closeSync(this.active.fd);
+      this.closeActiveFd();
       this.active = undefined;
     }
   }
 
   private markDirty(): void {
     this.dirty = true;
-    if (this.fsyncTimer || this.fsyncIntervalMs <= 0) {
-      if (this.fsyncIntervalMs <= 0) this.sync();
+    if (this.fsyncIntervalMs <= 0) {
+      this.sync();
       return;
     }
+    if (this.fsyncTimer || !Number.isFinite(this.fsyncIntervalMs)) return;
     this.fsyncTimer = setTimeout(() => {
       this.fsyncTimer = undefined;
       this.sync();
@@ -237,20 +343,50 @@ export class DiskStore {
 
   private openSegment(): { segment: Segment; fd: number } {
     const id = this.nextSegmentId++;
-    const fd = fs.openSync(this.file(id), 'a');
-    const segment: Segment = { id, size: 0, live: 0 };
+    const file = this.file(id);
+    let fd: number;
+    try {
+      // Not 'a': O_APPEND would make positional writes append anyway (Linux), past a truncation.
+      fd = fs.openSync(file, 'wx');
+    } catch (cause) {
+      throw new DiskQueueError('open', file, cause);
+    }
+    const outcome = writeFully(fd, segmentHeader(), 0);
+    if (outcome.error !== undefined) {
+      closeQuietly(fd);
+      this.removeFile(file);
+      throw new DiskQueueError('write', file, outcome.error, outcome.written);
+    }
+    const segment: Segment = { id, size: SEGMENT_HEADER_BYTES, live: 0 };
     this.segments.set(id, segment);
+    this.totalBytes += SEGMENT_HEADER_BYTES;
     this.active = { segment, fd };
     return this.active;
   }
 
+  /** Closes the active segment for good (it stays readable); the next append starts a new one. */
   private rotate(): void {
     if (!this.active) return;
     this.sync();
-    fs.closeSync(this.active.fd);
-    const segment = this.active.segment;
+    this.retire();
+  }
+
+  /** Stops writing to the active segment without syncing it (after a failure, or from rotate). */
+  private retire(): void {
+    if (!this.active) return;
+    const { segment } = this.active;
+    this.closeActiveFd();
     this.active = undefined;
     if (segment.live === 0) this.deleteSegment(segment);
+  }
+
+  private closeActiveFd(): void {
+    if (!this.active) return;
+    try {
+      fs.closeSync(this.active.fd);
+    } catch (cause) {
+      this.report('write', this.file(this.active.segment.id), cause);
+    }
   }
 
   private oldestInactive(): Segment | undefined {
@@ -265,6 +401,40 @@ export class DiskStore {
   private deleteSegment(segment: Segment): void {
     this.segments.delete(segment.id);
     this.totalBytes -= segment.size;
-    fs.rmSync(this.file(segment.id), { force: true });
+    this.removeFile(this.file(segment.id));
+  }
+
+  private removeFile(file: string): void {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch (cause) {
+      this.report('delete', file, cause);
+    }
+  }
+}
+
+/**
+ * pwrite(2) of all of `data` at `position`, looping over short writes (a disk that fills up
+ * returns a short count first, then ENOSPC). Returns how far it got and the error that stopped it.
+ */
+function writeFully(fd: number, data: Buffer, position: number): { written: number; error?: unknown } {
+  let written = 0;
+  try {
+    while (written < data.length) {
+      const n = fs.writeSync(fd, data, written, data.length - written, position + written);
+      if (n <= 0) return { written, error: Object.assign(new Error('write(2) wrote nothing'), { code: 'EIO' }) };
+      written += n;
+    }
+    return { written };
+  } catch (error) {
+    return { written, error };
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Closing a read descriptor or one already failing: nothing to keep.
   }
 }

@@ -29,6 +29,10 @@ export interface RemoteWriteMetrics {
   protocolFallbacks: Counter<'endpoint'>;
   diskTornRecords: Counter<'endpoint'>;
   diskTornBytes: Counter<'endpoint'>;
+  /** Disk-queue operations that failed (ENOSPC, EIO...), by operation: write, fsync, read... */
+  diskErrors: Counter<'endpoint' | 'operation'>;
+  /** Segments moved aside unread on start (reason unknown_version: another build's format). */
+  diskSegmentsSetAside: Counter<'endpoint' | 'reason'>;
   queueBytes: Gauge<'endpoint' | 'storage'>;
   queueRequests: Gauge<'endpoint'>;
   newestSentTimestamp: Gauge<'endpoint'>;
@@ -64,6 +68,8 @@ export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
     protocolFallbacks: new Counter({ name: `${p}protocol_fallbacks_total`, help: 'Switches from remote write 2.0 to 1.0 after a 415 or a 2xx without Written headers.', labelNames: ['endpoint'], registers }),
     diskTornRecords: new Counter({ name: `${p}disk_torn_records_total`, help: 'Torn or corrupt records found at a segment tail and truncated.', labelNames: ['endpoint'], registers }),
     diskTornBytes: new Counter({ name: `${p}disk_torn_bytes_total`, help: 'Bytes truncated from segment tails.', labelNames: ['endpoint'], registers }),
+    diskErrors: new Counter({ name: `${p}disk_errors_total`, help: 'Disk-queue operations that failed (ENOSPC, EIO...), by operation.', labelNames: ['endpoint', 'operation'], registers }),
+    diskSegmentsSetAside: new Counter({ name: `${p}disk_segments_set_aside_total`, help: 'Disk-queue segments moved aside unread (reason unknown_version: written by another scrapewire build), kept for it.', labelNames: ['endpoint', 'reason'], registers }),
     queueBytes: new Gauge({ name: `${p}queue_bytes`, help: 'Compressed bytes queued, by storage (memory, disk).', labelNames: ['endpoint', 'storage'], registers }),
     queueRequests: new Gauge({ name: `${p}queue_requests`, help: 'Requests queued and not yet acknowledged or dropped.', labelNames: ['endpoint'], registers }),
     newestSentTimestamp: new Gauge({ name: `${p}newest_sent_timestamp_seconds`, help: 'Newest sample timestamp in an acknowledged request.', labelNames: ['endpoint'], registers }),

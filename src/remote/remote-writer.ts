@@ -1,13 +1,20 @@
 /**
  * Remote write to several endpoints: one SendQueue per remote_write entry, each independent
  * (its own pool, lanes, memory budget and disk directory), so a dead endpoint never holds up a
- * live one. `write` hands one request to every endpoint without waiting for any of them.
+ * live one. `write` hands one request to every endpoint without waiting for any of them, and
+ * never throws for a delivery or disk problem: each queue keeps, or drops and counts, what it
+ * cannot deliver (send-queue.ts).
+ *
+ * With a storage directory, the writer holds its exclusive lock (storage-lock.ts) from before
+ * any queue reads its segments until close(): a second writer on the same directory, in this
+ * process or another, is refused with ERR_STORAGE_LOCKED naming the path and the holder's PID.
  */
 import type { Registry } from 'prom-client';
 import { ScrapewireError } from '../core/errors';
 import { endpointOptions, type RemoteWriteInput, type RemoteWriteMessage } from './endpoint-config';
 import { silentLogger, type Logger } from './logger';
 import { remoteWriteMetrics } from './metrics';
+import { StorageLock } from './storage-lock';
 import { RW1, SendQueue, compressedRequest, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
 
 export interface RemoteWriterOptions {
@@ -25,6 +32,7 @@ export interface RemoteWriterOptions {
 
 export class RemoteWriter {
   readonly queues: SendQueue[];
+  private readonly lock: StorageLock | undefined;
 
   constructor(options: RemoteWriterOptions) {
     const metrics = remoteWriteMetrics(options.registry);
@@ -35,14 +43,20 @@ export class RemoteWriter {
       if (names.has(endpoint.name)) throw new ScrapewireError('ERR_REMOTE_WRITE', `remote_write name "${endpoint.name}" is used twice; names must be unique`);
       names.add(endpoint.name);
     }
-    this.queues = endpoints.map((endpoint) => new SendQueue({
-      endpoint,
-      metrics,
-      logger,
-      storageDir: options.storageDir,
-      fsyncIntervalMs: options.fsyncIntervalMs,
-      segmentBytes: options.segmentBytes,
-    }));
+    this.lock = options.storageDir === undefined ? undefined : StorageLock.acquire(options.storageDir, logger);
+    try {
+      this.queues = endpoints.map((endpoint) => new SendQueue({
+        endpoint,
+        metrics,
+        logger,
+        storageDir: options.storageDir,
+        fsyncIntervalMs: options.fsyncIntervalMs,
+        segmentBytes: options.segmentBytes,
+      }));
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
   }
 
   /**
@@ -92,6 +106,10 @@ export class RemoteWriter {
 
   /** Graceful shutdown of every endpoint in parallel, all within the same deadline. */
   async close(deadlineMs: number): Promise<void> {
-    await Promise.all(this.queues.map((queue) => queue.close(deadlineMs)));
+    try {
+      await Promise.all(this.queues.map((queue) => queue.close(deadlineMs)));
+    } finally {
+      this.lock?.release();
+    }
   }
 }

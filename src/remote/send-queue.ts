@@ -29,16 +29,29 @@
  * When memory is full and disk is full or disabled, the request is dropped (`queue_full`) and
  * enqueue returns at once: it never waits. Bound on loss when the process is SIGKILLed: the
  * requests that were in memory only, i.e. those accepted while the receiver was healthy and not
- * yet acknowledged (at most the memory budget; in steady state one round-trip's worth).
+ * yet acknowledged (at most the memory budget; in steady state one round-trip's worth), plus
+ * those kept in memory because the disk failed (below). The unpersisted-requests gauge shows it.
+ *
+ * When the disk fails. enqueue never throws for a disk error (ENOSPC, EIO, a read-only file
+ * system): the queue owns the failure, so a scrape never fails because the disk is full. A
+ * request the disk refused stays in memory while the memory budget allows, and the disk is tried
+ * again DISK_RETRY_MS later (disk-failures.ts; requests kept in memory meanwhile are written out once it works
+ * again); past the memory budget the request is dropped and counted as `disk_error`. Every
+ * failed operation is counted (scrapewire_remote_write_disk_errors_total{operation}), and the
+ * start and end of a failing spell are logged. A record that cannot be read back is dropped as
+ * `disk_error` too. disk-store.ts keeps the segments valid whatever fails (torn writes are
+ * truncated back).
  */
 import * as path from 'node:path';
 import type { Logger } from './logger';
 import type { EndpointOptions, RemoteWriteMessage } from './endpoint-config';
 import type { RemoteWriteMetrics } from './metrics';
 import { HttpSender, type SendOutcome } from './http-sender';
-import { backoffDelay } from './backoff';
+import { retryDelay } from './backoff';
 import { snappyCompress } from './snappy';
-import { DiskStore, type DiskRef } from './disk-store';
+import { DiskStore, type DiskRef, type RecoveryResult } from './disk-store';
+import { DiskQueueError } from './segment-file';
+import { DiskFailures } from './disk-failures';
 import { bodyFor, queuedBytes, type QueuedRequest } from './queued-request';
 
 export const RW1: RemoteWriteMessage = 'prometheus.WriteRequest';
@@ -133,6 +146,9 @@ export class SendQueue {
   private closed = false;
   private readonly abort = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  private readonly disk: DiskFailures;
+  /** Requests kept in memory while degraded because the disk failed: spilled when it works again. */
+  private unspilled = false;
 
   constructor(options: SendQueueOptions) {
     this.endpoint = options.endpoint;
@@ -144,6 +160,7 @@ export class SendQueue {
     this.message = options.endpoint.protobufMessage;
     this.sender = new HttpSender(options.endpoint);
     this.laneBusy = new Array<boolean>(options.endpoint.maxShards).fill(false);
+    this.disk = new DiskFailures(this.name, options.endpoint.memoryBudgetBytes, this.metrics, this.logger);
     if (options.storageDir && options.endpoint.diskBudgetBytes > 0) {
       this.store = new DiskStore({
         dir: path.join(options.storageDir, options.endpoint.name.replace(/[^A-Za-z0-9_.-]/g, '_')),
@@ -151,6 +168,7 @@ export class SendQueue {
         segmentBytes: options.segmentBytes,
         fsyncIntervalMs: options.fsyncIntervalMs,
         onSegmentDropped: (segment) => this.onSegmentDropped(segment),
+        onError: (error) => this.disk.count(error),
       });
       this.recover(this.store);
     }
@@ -160,6 +178,7 @@ export class SendQueue {
 
   private recover(store: DiskStore): void {
     const result = store.recover();
+    this.reportRecovery(result);
     if (result.tornRecords > 0) {
       this.metrics.diskTornRecords.inc({ endpoint: this.name }, result.tornRecords);
       this.metrics.diskTornBytes.inc({ endpoint: this.name }, result.tornBytes);
@@ -171,6 +190,22 @@ export class SendQueue {
       this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
     }
     if (result.records.length > 0) this.logger.info({ endpoint: this.name, requests: result.records.length, bytes: store.bytes }, 'remote write disk queue: resuming');
+  }
+
+  private reportRecovery(result: RecoveryResult): void {
+    for (const segment of result.setAside) {
+      this.metrics.diskSegmentsSetAside.inc({ endpoint: this.name, reason: 'unknown_version' });
+      this.logger.warn(
+        { endpoint: this.name, file: segment.file, movedTo: segment.movedTo, version: segment.version },
+        segment.movedTo === undefined
+          ? 'remote write disk queue: a segment of another format version could not be moved aside; left in place, not read'
+          : 'remote write disk queue: a segment of another format version (written by another scrapewire build) was moved aside, not read; that build can resume it',
+      );
+    }
+    for (const error of result.unreadable) {
+      this.disk.count(error, false);
+      this.logger.error({ endpoint: this.name, file: error.file, err: error.message }, 'remote write disk queue: a segment could not be read; left in place, skipped');
+    }
   }
 
   /**
@@ -201,14 +236,23 @@ export class SendQueue {
     const size = queuedBytes(entry);
     const memoryFits = this.memoryBytes + size <= this.endpoint.memoryBudgetBytes;
     let where: EnqueueResult = 'dropped';
+    let dropReason = 'queue_full';
     if (memoryFits && !this.degraded) {
       where = 'memory';
     } else if (this.store) {
-      const ref = this.store.append(entry);
-      if (ref) {
+      const ref = this.disk.append(this.store, entry);
+      if (ref === 'failed') {
+        if (memoryFits) {
+          where = 'memory';
+          if (this.degraded) this.unspilled = true;
+        } else {
+          dropReason = 'disk_error';
+        }
+      } else if (ref) {
         entry.disk = ref;
         entry.rw1 = entry.rw2 = undefined;
         where = 'disk';
+        if (this.unspilled) this.spillMemoryToDisk();
       } else if (memoryFits) {
         where = 'memory';
       }
@@ -216,7 +260,11 @@ export class SendQueue {
       where = 'memory';
     }
     if (where === 'dropped') {
-      this.countDrop(entry, 'queue_full');
+      this.countDrop(entry, dropReason);
+      if (dropReason === 'disk_error') {
+        this.disk.log('drop', 'error', { samples: entry.samples, memoryBytes: this.memoryBytes, memoryBudgetBytes: this.endpoint.memoryBudgetBytes },
+          'remote write: the disk is failing and memory_budget is full; dropping requests (counted as reason disk_error)');
+      }
       return where;
     }
     if (where === 'memory') this.memoryBytes += size;
@@ -245,7 +293,7 @@ export class SendQueue {
   /**
    * Stops accepting, sends what it can until `deadlineMs` from now, then aborts what is in
    * flight and writes everything still queued to disk (dropping it, counted as `shutdown`,
-   * when there is no disk queue or it is full).
+   * when there is no disk queue or it is full, or as `disk_error` when the disk fails).
    */
   async close(deadlineMs: number): Promise<void> {
     if (this.closing) return;
@@ -256,10 +304,11 @@ export class SendQueue {
     this.closed = true;
     this.abort.abort();
     await Promise.allSettled([...this.running]);
-    this.spillMemoryToDisk();
+    this.disk.retryNow(); // one last try, whatever failed before
+    const diskFailed = this.store !== undefined && !this.spillMemoryToDisk();
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
-      if (entry.state !== 'done' && !entry.disk) this.finish(entry, 'dropped', 'shutdown');
+      if (entry.state !== 'done' && !entry.disk) this.finish(entry, 'dropped', diskFailed ? 'disk_error' : 'shutdown');
     }
     this.store?.close();
     await this.sender.close();
@@ -310,12 +359,22 @@ export class SendQueue {
   /** Sends one entry until it is acknowledged, dropped, or the queue is closed. */
   private async deliver(entry: Entry): Promise<void> {
     let attempt = 0;
+    /** Retryable failures so far: the backoff step (1 = first retry, min_backoff). */
+    let failures = 0;
     let failing = false;
     for (;;) {
       if (this.closed) return;
       let request: QueuedRequest | undefined = entry;
       if (!entry.rw1 && !entry.rw2) {
-        request = entry.disk && this.store ? this.store.read(entry.disk) : undefined;
+        try {
+          request = entry.disk && this.store ? this.store.read(entry.disk) : undefined;
+        } catch (error) {
+          if (!(error instanceof DiskQueueError)) throw error;
+          this.disk.count(error, false);
+          this.disk.log('read', 'error', { seq: entry.seq, samples: entry.samples, err: error.message }, 'remote write disk queue: a queued request could not be read back; dropped (disk_error)');
+          this.finish(entry, 'dropped', 'disk_error');
+          return;
+        }
         if (!request) {
           this.finish(entry, 'dropped', 'corrupt_record');
           return;
@@ -362,11 +421,12 @@ export class SendQueue {
           this.metrics.requestsFailed.inc({ endpoint: this.name, reason: outcome.reason });
           if (!failing) this.logger.warn({ endpoint: this.name, url: this.endpoint.safeUrl, status: outcome.status, receiverError: outcome.errorText }, 'remote write: send failed; retrying with backoff');
           failing = true;
+          failures++;
           if (!this.degraded) {
             this.degraded = true;
             this.spillMemoryToDisk();
           }
-          const delay = outcome.retryAfterMs ?? backoffDelay(attempt, this.endpoint.minBackoffMs, this.endpoint.maxBackoffMs, this.random);
+          const delay = retryDelay(failures, outcome.retryAfterMs, this.endpoint.minBackoffMs, this.endpoint.maxBackoffMs, this.random);
           await this.sleep(delay);
           continue;
         }
@@ -374,18 +434,30 @@ export class SendQueue {
     }
   }
 
-  /** Writes every request held only in memory to disk, oldest first; frees the ones not in flight. */
-  private spillMemoryToDisk(): void {
-    if (!this.store) return;
+  /**
+   * Writes every request held only in memory to disk, oldest first; frees the ones not in flight.
+   * Stops at a disk failure (the rest stay in memory, to be spilled when the disk works again);
+   * returns false then.
+   */
+  private spillMemoryToDisk(): boolean {
+    if (!this.store) return false;
+    this.unspilled = false;
+    let works = true;
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i];
       if (entry.state === 'done' || entry.disk || (!entry.rw1 && !entry.rw2)) continue;
-      const ref = this.store.append(entry);
+      const ref = this.disk.append(this.store, entry);
+      if (ref === 'failed') {
+        this.unspilled = true;
+        works = false;
+        break;
+      }
       if (!ref) continue; // no room: it stays in memory
       entry.disk = ref;
       if (entry.state === 'pending') this.freeMemory(entry);
     }
     this.updateGauges();
+    return works;
   }
 
   private freeMemory(entry: Entry): void {

@@ -8,6 +8,14 @@
  * RemoteWriter takes that one). With two kinds, the 1.0 requests are compressed and copied first
  * and paired by index with the 2.0 views: both encoders split at the same sample boundaries
  * (remotewrite.ts skips the same non-kept series).
+ *
+ * Contract: `write` does not throw. A sink owns what it cannot keep: RemoteWriter keeps a request
+ * in memory when its disk fails and drops what does not fit, counted
+ * (scrapewire_remote_write_samples_dropped_total{reason}) and logged, so a full disk never fails
+ * a scrape. A sink that throws anyway breaks that contract; writeScrape then still offers every
+ * request of the scrape (the core's encode runs to its end and stays consistent) and afterwards
+ * throws one SinkError saying how many samples the sink refused, which TargetScraper reports as
+ * the scrape's error (logged, on /targets) instead of losing it.
  */
 import type { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
@@ -17,6 +25,41 @@ import { snappyUncompress } from '../remote/snappy';
 
 export const RW1_MESSAGE: RemoteWriteMessage = 'prometheus.WriteRequest';
 export const RW2_MESSAGE: RemoteWriteMessage = 'io.prometheus.write.v2.Request';
+
+/** A sink threw: how many samples of the scrape it took and refused, and its first error as the cause. */
+export class SinkError extends ScrapewireError {
+  constructor(readonly acceptedSamples: number, readonly refusedSamples: number, cause: unknown) {
+    super('ERR_SINK', `the sample sink refused ${refusedSamples} samples: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'SinkError';
+  }
+}
+
+/** Offers requests to a sink, catching what it throws so the rest of the scrape is still offered. */
+class GuardedSink {
+  accepted = 0;
+  refused = 0;
+  private error: unknown;
+  private failed = false;
+
+  constructor(readonly sink: SampleSink) {}
+
+  write(request: SinkRequest): void {
+    try {
+      this.sink.write(request);
+      this.accepted += request.samples;
+    } catch (err) {
+      this.refused += request.samples;
+      if (!this.failed) this.error = err;
+      this.failed = true;
+    }
+  }
+
+  /** Throws the SinkError when the sink threw, once everything was offered. */
+  finish(): number {
+    if (this.failed) throw new SinkError(this.accepted, this.refused, this.error);
+    return this.accepted;
+  }
+}
 
 /**
  * One request, as RemoteWriter.write takes it: src/remote's RequestProducer. `encode` (and
@@ -41,13 +84,13 @@ export interface WriteScrapeOptions {
 }
 
 /** Encodes the core's last scrape and hands every request to the sink; returns samples written. */
-export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOptions): number {
-  const messages = sink.messages ?? [RW1_MESSAGE, RW2_MESSAGE];
+export function writeScrape(core: Core, target: SampleSink, options: WriteScrapeOptions): number {
+  const messages = target.messages ?? [RW1_MESSAGE, RW2_MESSAGE];
+  const sink = new GuardedSink(target);
   const wantsRw1 = messages.includes(RW1_MESSAGE);
   const wantsRw2 = messages.includes(RW2_MESSAGE);
   const encodeOptions = { maxSamplesPerRequest: options.maxSamplesPerRequest ?? 0 };
   const { shardKey, newestTimestampMs } = options;
-  let written = 0;
 
   const unavailable = (message: RemoteWriteMessage): never => {
     throw new ScrapewireError('ERR_USAGE', `sink asked for ${message}, which it did not list in messages`);
@@ -57,14 +100,13 @@ export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOp
     const protocol = wantsRw1 ? 'rw1' : 'rw2';
     const only = wantsRw1 ? RW1_MESSAGE : RW2_MESSAGE;
     core.encode(protocol, encodeOptions, (request, samples, compress) => {
-      written += samples;
       sink.write({
         samples, newestTimestampMs, shardKey,
         encode: (message) => (message === only ? request : unavailable(message)),
         encodeCompressed: (message) => (message === only ? compress() : unavailable(message)),
       });
     });
-    return written;
+    return sink.finish();
   }
 
   // Both kinds (a 2.0 endpoint not yet confirmed, or 1.0 and 2.0 endpoints side by side): the 1.0
@@ -74,7 +116,6 @@ export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOp
   let index = 0;
   core.encode('rw2', encodeOptions, (request, samples, compress) => {
     const compressed1 = rw1[index++];
-    written += samples;
     const missing = (): never => {
       throw new ScrapewireError('ERR_CORE_STATE', 'rw1 and rw2 encoders split the scrape differently');
     };
@@ -90,13 +131,14 @@ export function writeScrape(core: Core, sink: SampleSink, options: WriteScrapeOp
       },
     });
   });
-  return written;
+  return sink.finish();
 }
 
 /** Hands the core's last scrape's metadata to the sink as a 1.0 metadata request; false if none. */
-export function writeMetadata(core: Core, sink: SampleSink, shardKey: string, timestampMs: number): boolean {
+export function writeMetadata(core: Core, target: SampleSink, shardKey: string, timestampMs: number): boolean {
   const request = core.encodeMetadata();
   if (request === undefined) return false;
+  const sink = new GuardedSink(target);
   sink.write({
     samples: 0,
     newestTimestampMs: timestampMs,
@@ -107,6 +149,7 @@ export function writeMetadata(core: Core, sink: SampleSink, shardKey: string, ti
       return request;
     },
   });
+  sink.finish();
   return true;
 }
 

@@ -20,7 +20,7 @@ import type { Relabeler } from '../relabel/relabeler';
 import { HttpScraper } from './http-scraper';
 import type { HttpTargetOptions } from './http-target-options';
 import { failedReport, ReportSeries, successReport } from './report-series';
-import { newestTimestamp, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
+import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
 import { asScrapeError, scrapeIntoCore } from './scrape-into-core';
 import type { ScrapeMetrics } from './scrape-metrics';
 import { SeriesLabeler } from './series-labels';
@@ -92,6 +92,8 @@ export class TargetScraper {
   private readonly abortController = new AbortController();
   private stopped = false;
   private inFlight: Promise<ScrapeOutcome> | undefined;
+  /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
+  private sinkError: SinkError | undefined;
 
   health: TargetHealth = 'unknown';
   lastError: ScrapewireError | undefined;
@@ -190,11 +192,19 @@ export class TargetScraper {
     let samplesWritten = this.push(this.core, error === undefined ? newestTimestamp(this.core, timestampMs) : timestampMs);
     const metadataEvery = this.options.metadataIntervalMs ?? 0;
     if (error === undefined && metadataEvery > 0 && timestampMs - this.lastMetadataMs >= metadataEvery) {
-      if (writeMetadata(this.core, this.options.sink, this.identity, timestampMs)) this.lastMetadataMs = timestampMs;
+      try {
+        if (writeMetadata(this.core, this.options.sink, this.identity, timestampMs)) this.lastMetadataMs = timestampMs;
+      } catch (err) {
+        this.keepSinkError(err);
+      }
     }
     this.report.record(report, timestampMs);
     samplesWritten += this.push(this.report.core, timestampMs);
     metrics.samplesWritten.inc({ job }, samplesWritten);
+    if (this.sinkError !== undefined) {
+      error ??= this.sinkError.withTarget(this.target);
+      this.sinkError = undefined;
+    }
 
     this.health = error === undefined ? 'up' : 'down';
     if (summary !== undefined && error === undefined) this.seriesCount = summary.samplesPostRelabel;
@@ -238,11 +248,22 @@ export class TargetScraper {
   }
 
   private push(core: Core, newestTimestampMs: number): number {
-    return writeScrape(core, this.options.sink, {
-      shardKey: this.identity,
-      newestTimestampMs,
-      maxSamplesPerRequest: this.options.maxSamplesPerRequest,
-    });
+    try {
+      return writeScrape(core, this.options.sink, {
+        shardKey: this.identity,
+        newestTimestampMs,
+        maxSamplesPerRequest: this.options.maxSamplesPerRequest,
+      });
+    } catch (err) {
+      return this.keepSinkError(err).acceptedSamples;
+    }
+  }
+
+  /** A sink that threw (it must not: sample-sink.ts) becomes this scrape's error instead of escaping it. */
+  private keepSinkError(err: unknown): SinkError {
+    if (!(err instanceof SinkError)) throw err;
+    this.sinkError ??= err;
+    return err;
   }
 
   /**

@@ -1,11 +1,14 @@
-/** Disk queue records: CRC framing, torn tails, budget, deletion of acknowledged segments. */
+/**
+ * Disk queue records: CRC framing, torn tails, budget, deletion of acknowledged segments, and
+ * segment format versions (unknown ones kept aside, headerless ones from before versions read).
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Registry } from 'prom-client';
 import { DiskStore } from '../../src/remote/disk-store';
 import { crc32, crc32Js } from '../../src/remote/crc32';
-import { backoffDelay, parseRetryAfter } from '../../src/remote/backoff';
+import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION, UNKNOWN_VERSION_DIR } from '../../src/remote/segment-file';
 import type { QueuedRequest } from '../../src/remote/queued-request';
 import { RemoteWriter } from '../../src/remote';
 import { metricValue, numberedProducer } from './producer';
@@ -56,7 +59,7 @@ describe('DiskStore', () => {
     for (let seq = 1; seq <= 3; seq++) store.append(request(seq));
     store.close();
     const file = path.join(dir, segments(dir)[0]);
-    const goodTwo = (fs.statSync(file).size / 3) * 2;
+    const recordBytes = (fs.statSync(file).size - SEGMENT_HEADER_BYTES) / 3;
     damage(file);
     const again = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
     const result = again.recover();
@@ -64,7 +67,7 @@ describe('DiskStore', () => {
     const seqs = result.records.map((r) => r.seq);
     // The header-only case keeps all three; the other two lose the damaged third.
     expect(seqs).toEqual(seqs.length === 3 ? [1, 2, 3] : [1, 2]);
-    expect(fs.statSync(file).size).toBe(seqs.length === 3 ? goodTwo * 1.5 : goodTwo);
+    expect(fs.statSync(file).size).toBe(SEGMENT_HEADER_BYTES + seqs.length * recordBytes);
     for (const r of result.records) expect(again.read(r.ref)).toEqual(request(r.seq));
   });
 
@@ -119,19 +122,74 @@ describe('queue accounting of disk and memory budgets', () => {
   });
 });
 
-describe('backoff', () => {
-  it('grows exponentially within [delay/2, delay] and caps at max', () => {
-    expect(backoffDelay(1, 100, 5000, () => 0)).toBe(50);
-    expect(backoffDelay(1, 100, 5000, () => 1)).toBe(100);
-    expect(backoffDelay(4, 100, 5000, () => 1)).toBe(800);
-    expect(backoffDelay(30, 100, 5000, () => 1)).toBe(5000);
+describe('segment format versions', () => {
+  function writeThree(): string {
+    const store = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    store.recover();
+    for (let seq = 1; seq <= 3; seq++) store.append(request(seq));
+    store.close();
+    return path.join(dir, segments(dir)[0]);
+  }
+
+  it('starts every segment with the magic and this build\'s version', () => {
+    const data = fs.readFileSync(writeThree());
+    expect(data.subarray(0, 4)).toEqual(SEGMENT_MAGIC);
+    expect(data.readUInt32LE(4)).toBe(SEGMENT_VERSION);
   });
-  it('parses Retry-After as seconds or an HTTP date', () => {
-    const now = Date.parse('2024-01-01T00:00:00Z');
-    expect(parseRetryAfter('7', now)).toBe(7000);
-    expect(parseRetryAfter('Mon, 01 Jan 2024 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Sun, 31 Dec 2023 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+
+  it('moves a segment of another version aside byte for byte, reports it, and reads the others', () => {
+    const file = writeThree();
+    const future = Buffer.from(fs.readFileSync(file));
+    future.writeUInt32LE(SEGMENT_VERSION + 1, 4);
+    // The same records under a newer version number: this build must not read, truncate or delete them.
+    const futureFile = path.join(dir, '00000007.seg');
+    fs.writeFileSync(futureFile, future);
+    const store = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    const result = store.recover();
+    expect(result.setAside).toEqual([{ file: futureFile, movedTo: path.join(dir, UNKNOWN_VERSION_DIR, '00000007.seg'), version: SEGMENT_VERSION + 1 }]);
+    expect(fs.readFileSync(path.join(dir, UNKNOWN_VERSION_DIR, '00000007.seg'))).toEqual(future);
+    expect(fs.existsSync(futureFile)).toBe(false);
+    expect(result.tornRecords).toBe(0);
+    expect(result.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    // New segments are numbered past the one set aside, so it can be moved back without a clash.
+    const ref = store.append(request(4))!;
+    expect(ref.segment).toBe(8);
+    store.close();
+    // A second start finds nothing more to set aside, and the first one is still there.
+    const again = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    expect(again.recover().setAside).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, UNKNOWN_VERSION_DIR, '00000007.seg'))).toEqual(future);
+  });
+
+  it('never overwrites a segment already set aside', () => {
+    fs.mkdirSync(path.join(dir, UNKNOWN_VERSION_DIR));
+    fs.writeFileSync(path.join(dir, UNKNOWN_VERSION_DIR, '00000001.seg'), 'earlier');
+    const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+    SEGMENT_MAGIC.copy(header);
+    header.writeUInt32LE(99, 4);
+    fs.writeFileSync(path.join(dir, '00000001.seg'), Buffer.concat([header, Buffer.from('later')]));
+    const result = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} }).recover();
+    expect(result.setAside[0].movedTo).toBe(path.join(dir, UNKNOWN_VERSION_DIR, '00000001.seg.1'));
+    expect(fs.readFileSync(path.join(dir, UNKNOWN_VERSION_DIR, '00000001.seg'), 'utf8')).toBe('earlier');
+  });
+
+  it('reads a segment written before segments had a header (an upgrade keeps its queue)', () => {
+    const file = writeThree();
+    const legacy = fs.readFileSync(file).subarray(SEGMENT_HEADER_BYTES);
+    fs.writeFileSync(file, legacy);
+    const store = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} });
+    const result = store.recover();
+    expect(result.tornRecords).toBe(0);
+    expect(result.setAside).toEqual([]);
+    expect(result.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    for (const r of result.records) expect(store.read(r.ref)).toEqual(request(r.seq));
+  });
+
+  it('deletes a segment cut inside its header (created, then the process died)', () => {
+    fs.writeFileSync(path.join(dir, '00000003.seg'), SEGMENT_MAGIC.subarray(0, 3));
+    const result = new DiskStore({ dir, budgetBytes: 1 << 20, onSegmentDropped: () => {} }).recover();
+    expect(result.records).toEqual([]);
+    expect(result.setAside).toEqual([]);
+    expect(segments(dir)).toEqual([]);
   });
 });

@@ -15,6 +15,10 @@ export interface CapturedRequest {
   body: Uint8Array;
   /** The status this request was answered with. */
   status: number;
+  /** When the whole request had arrived: monotonic ms (performance.now()), for the gaps between requests. */
+  atMonotonicMs: number;
+  /** The same moment on the wall clock (Date.now()), for comparing with an HTTP date. */
+  atWallMs: number;
 }
 
 export interface ScriptedAnswer {
@@ -24,7 +28,7 @@ export interface ScriptedAnswer {
 }
 
 /** Decides the answer to the n-th request (0-based). */
-export type Script = (request: Omit<CapturedRequest, 'status'>, index: number) => ScriptedAnswer;
+export type Script = (request: Omit<CapturedRequest, 'status' | 'atMonotonicMs' | 'atWallMs'>, index: number) => ScriptedAnswer;
 
 /** A 2.0-speaking receiver: 204 plus the Written headers (samples counted by the caller's script). */
 export const ok204: ScriptedAnswer = { status: 204, headers: { 'x-prometheus-remote-write-samples-written': '1' } };
@@ -45,6 +49,8 @@ export class ScriptedReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        const atMonotonicMs = performance.now();
+        const atWallMs = Date.now();
         let body: Uint8Array = new Uint8Array(0);
         try {
           body = snappyUncompress(Buffer.concat(chunks));
@@ -53,7 +59,7 @@ export class ScriptedReceiver {
         }
         const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
         const answer = this.script(seen, this.requests.length);
-        this.requests.push({ ...seen, status: answer.status });
+        this.requests.push({ ...seen, status: answer.status, atMonotonicMs, atWallMs });
         res.writeHead(answer.status, answer.headers ?? {});
         res.end(answer.body ?? '');
       });

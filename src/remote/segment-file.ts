@@ -1,0 +1,74 @@
+/**
+ * What a disk-queue segment file starts with, and the typed error every disk operation of the
+ * queue raises.
+ *
+ * Segment header (8 bytes): the magic "SWRQ" | u32 LE format version. Records follow it
+ * (disk-store.ts frames them). Version 1 is the only one this build writes and reads. A segment
+ * of any other version came from another build (a rollback, or a newer one run briefly): it is
+ * moved aside, never read as damage, never truncated or deleted.
+ *
+ * Segments written before the header existed start straight with a record, whose first four
+ * bytes are its length: read as u32 LE, the magic is 0x51525753 (1.36 GB), more than any record
+ * may be (512 MiB), so such a "legacy" segment can never be mistaken for a versioned one. They
+ * are read as records of version 1 (the same record format) so an upgrade keeps its queue.
+ */
+import { ScrapewireError } from '../core/errors';
+
+export const SEGMENT_MAGIC = Buffer.from('SWRQ', 'latin1');
+export const SEGMENT_VERSION = 1;
+export const SEGMENT_HEADER_BYTES = 8;
+/** Where segments of a format version this build does not know are moved, inside the endpoint's directory. */
+export const UNKNOWN_VERSION_DIR = 'unknown-version';
+
+export function segmentHeader(): Buffer {
+  const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+  SEGMENT_MAGIC.copy(header, 0);
+  header.writeUInt32LE(SEGMENT_VERSION, 4);
+  return header;
+}
+
+export type SegmentKind =
+  /** Version 1: records start after the header. */
+  | { kind: 'current'; recordsStart: number }
+  /** Written before segments had a header: records start at 0. */
+  | { kind: 'legacy'; recordsStart: number }
+  /** Another format version: keep aside, do not interpret. */
+  | { kind: 'unknown'; version: number }
+  /** Empty, or cut inside its header (a crash right after it was created): holds no record. */
+  | { kind: 'empty' };
+
+export function segmentKind(data: Buffer): SegmentKind {
+  if (data.length === 0) return { kind: 'empty' };
+  const magicBytes = Math.min(data.length, SEGMENT_MAGIC.length);
+  const magicMatches = data.subarray(0, magicBytes).equals(SEGMENT_MAGIC.subarray(0, magicBytes));
+  if (!magicMatches) return { kind: 'legacy', recordsStart: 0 };
+  if (data.length < SEGMENT_HEADER_BYTES) return { kind: 'empty' };
+  const version = data.readUInt32LE(SEGMENT_MAGIC.length);
+  return version === SEGMENT_VERSION ? { kind: 'current', recordsStart: SEGMENT_HEADER_BYTES } : { kind: 'unknown', version };
+}
+
+/** The operations of the disk queue that can fail; the `operation` label of its error counter. */
+export type DiskOperation = 'open' | 'write' | 'truncate' | 'fsync' | 'read' | 'delete' | 'scan' | 'set_aside';
+
+/** A disk-queue operation failed (ENOSPC, EIO, EROFS...): the operation, the file and the errno. */
+export class DiskQueueError extends ScrapewireError {
+  /** Bytes of a record that reached the file before a write failed (then truncated back). */
+  readonly bytesWritten: number;
+
+  constructor(readonly operation: DiskOperation, readonly file: string, cause: unknown, bytesWritten = 0) {
+    super('ERR_DISK_QUEUE', `disk queue: ${operation} ${file}: ${errnoText(cause)}`, { cause });
+    this.name = 'DiskQueueError';
+    this.bytesWritten = bytesWritten;
+  }
+
+  /** ENOSPC, EIO, ...; undefined when the cause carried no errno code. */
+  get errno(): string | undefined {
+    return (this.cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+function errnoText(cause: unknown): string {
+  const err = cause as NodeJS.ErrnoException | undefined;
+  const message = err?.message ?? String(cause);
+  return err?.code !== undefined && !message.includes(err.code) ? `${err.code}: ${message}` : message;
+}
