@@ -1,10 +1,22 @@
 /**
  * `scrapewire check [--format text|openmetrics] [FILE]` validates an exposition (the equivalent of
  * `promtool check metrics`), and `scrapewire check config FILE` validates a configuration.
+ *
+ * `check config` runs the validation `scrapewire run` runs at start, through the same code:
+ * the loader with the collector's defaults (which judges every relabel rule with the relabel
+ * compiler), then the checks the collector makes on a loaded configuration before it scrapes
+ * (validateForRun). A file it accepts starts; one it refuses is refused by `run` with the same
+ * message. What only the command line decides (--node-ip for a pods source) is not checked.
  */
 import { createReadStream } from 'node:fs';
 import { Core, ScrapewireError, type ExpositionFormat } from '../core';
+import { DEFAULT_SCRAPE_INTERVAL_MS } from '../collector/collector';
 import { loadConfigFile } from '../config/load';
+import type { Config } from '../config/types';
+import { BUILTIN_PLUGINS } from '../plugins/builtin';
+import { PluginRegistry } from '../plugins/registry';
+import { endpointOptions } from '../remote/endpoint-config';
+import { sendingLabelsOf } from '../scrape/scrape-manager';
 
 export interface CommandIo {
   stdin: NodeJS.ReadableStream;
@@ -41,14 +53,33 @@ export async function checkMetrics(file: string | undefined, format: ExpositionF
   }
 }
 
+/**
+ * The refusals the collector makes at start on a configuration the loader accepted, each through
+ * the function the collector calls: remote_write endpoints (RemoteWriter), the endpoints' shared
+ * write_relabel_configs (ScrapeManager), the built-in plugins' settings and the enabled pattern
+ * (PluginRegistry). Throws the same ScrapewireError they throw there.
+ */
+export function validateForRun(config: Config): void {
+  for (const endpoint of config.remote_write) endpointOptions(endpoint);
+  sendingLabelsOf(config);
+  new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings).enabled(config.plugins.enabled);
+}
+
+/**
+ * The defaults the collector loads its file with (Collector.loadConfig): scrapewire scrapes every
+ * second, so a job's scrape_timeout is checked against that interval, not Prometheus's 1m.
+ */
+const COLLECTOR_PARSE_OPTIONS = { defaultScrapeInterval: DEFAULT_SCRAPE_INTERVAL_MS, defaultScrapeTimeout: DEFAULT_SCRAPE_INTERVAL_MS };
+
 export async function checkConfig(file: string, io: CommandIo): Promise<number> {
   try {
-    const config = await loadConfigFile(file);
+    const config = await loadConfigFile(file, COLLECTOR_PARSE_OPTIONS);
+    validateForRun(config);
     io.stdout.write(`${file}: valid (${config.scrape_configs.length} scrape configs, ${config.remote_write.length} remote writes)\n`);
     for (const warning of config.warnings) io.stdout.write(`warning: ${warning}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof ScrapewireError && err.code === 'ERR_CONFIG') {
+    if (err instanceof ScrapewireError && (err.code === 'ERR_CONFIG' || err.code === 'ERR_REMOTE_WRITE' || err.code === 'ERR_PLUGIN')) {
       io.stdout.write(`${err.message}\n`);
       return 1;
     }

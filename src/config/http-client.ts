@@ -8,8 +8,9 @@ import type { Fields, ValueNode, YamlReader } from './yaml-reader';
 
 export const HTTP_CLIENT_FIELDS = [
   'authorization', 'bearer_token', 'bearer_token_file', 'basic_auth', 'tls_config',
-  // Accepted so a config copied from Prometheus's /config page loads; scrapewire follows no
-  // redirects for scrapes and speaks HTTP/1.1, which is what these flags change.
+  // follow_redirects: honoured by scrapes (default true, as in Prometheus); remote write does not
+  // read it yet. enable_http2 is accepted so a config copied from Prometheus's /config page
+  // loads; scrapewire speaks HTTP/1.1.
   'follow_redirects', 'enable_http2',
 ] as const;
 
@@ -21,7 +22,7 @@ export const HTTP_CLIENT_UNSUPPORTED = [
 export function readHttpClient(reader: YamlReader, fields: Fields, owner: ValueNode, path: string): HttpClientConfig {
   const value = (name: string) => fields.get(name)?.value ?? null;
   const keyOf = (name: string) => fields.get(name)?.key ?? owner;
-  reader.bool(value('follow_redirects'), `${path}.follow_redirects`);
+  const followRedirects = reader.bool(value('follow_redirects'), `${path}.follow_redirects`);
   reader.bool(value('enable_http2'), `${path}.enable_http2`);
 
   const bearerToken = reader.string(value('bearer_token'), `${path}.bearer_token`);
@@ -51,6 +52,7 @@ export function readHttpClient(reader: YamlReader, fields: Fields, owner: ValueN
   const out: HttpClientConfig = { tls_config: tls };
   if (authorization !== undefined) out.authorization = authorization;
   if (basicAuth !== undefined) out.basic_auth = basicAuth;
+  if (followRedirects !== undefined) out.follow_redirects = followRedirects;
   return out;
 }
 

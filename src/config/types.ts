@@ -68,6 +68,8 @@ export interface HttpClientConfig {
   authorization?: Authorization;
   basic_auth?: BasicAuth;
   tls_config: TlsConfig;
+  /** Follow 3xx redirects; absent means true (Prometheus's default). Scrapes only so far. */
+  follow_redirects?: boolean;
 }
 
 export interface StaticConfig {

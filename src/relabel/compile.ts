@@ -1,14 +1,22 @@
 /**
- * Validation of relabel_configs and their compilation into rules, done once at config load.
- * Every problem is a ScrapewireError('ERR_CONFIG') whose message names the rule
- * (`<where>[<index>]`) and the field, e.g.
- * `scrape_configs[0].metric_relabel_configs[2].target_label: replace action requires target_label`.
- * The checks follow Prometheus's Config.Validate (model/relabel), so a rule list accepted here is
- * accepted by Prometheus with the same name validation scheme.
+ * Validation of relabel rules and their compilation, done once at config load. This is the one
+ * place a rule is judged: the config loader (src/config/relabel.ts) runs every rule it reads
+ * through compileRule, so `scrapewire check config` and `scrapewire run` accept and refuse
+ * exactly the same rules, with the same message.
+ *
+ * The checks and their wording are Prometheus's relabel.Config.Validate. A problem is a
+ * RelabelRuleError (ScrapewireError 'ERR_CONFIG') naming the rule (`<where>[<index>]`) and, when
+ * one field is at fault, that field, e.g.
+ * `scrape_configs[0].metric_relabel_configs[2].regex: invalid regex "a(?=b)": error parsing regexp: ...`.
+ *
+ * Regexes are Go RE2 syntax, compiled by re2js (a port of Go's regexp: the same parser, so the
+ * same patterns are accepted and refused with the same messages, and matching in time linear in
+ * the input). Like Prometheus 3, a regex is wrapped as `^(?s:<regex>)$`: anchored at both ends,
+ * `.` matching a newline unless the regex says `(?-s)`.
  */
+import { RE2JS } from 're2js';
 import { ScrapewireError } from '../core/errors';
 import { isValidLabelName, isValidTargetTemplate, type NameValidation } from './label-names';
-import { Re2SyntaxError, translateRe2 } from './re2';
 import { parseTemplate, type Template } from './template';
 import type { RelabelAction, RelabelConfig } from './types';
 
@@ -17,13 +25,26 @@ export interface CompileOptions {
   nameValidation?: NameValidation;
 }
 
+/** A refused rule: `field` is the field at fault, or undefined when it is the rule as a whole. */
+export class RelabelRuleError extends ScrapewireError {
+  constructor(
+    readonly rule: string,
+    readonly field: keyof RelabelConfig | undefined,
+    /** The reason without the rule's name: what the config loader puts after `file:line: path`. */
+    readonly problem: string,
+  ) {
+    super('ERR_CONFIG', `${rule}${field === undefined ? '' : `.${field}`}: ${problem}`);
+    this.name = 'RelabelRuleError';
+  }
+}
+
 /** One validated rule, ready to run. */
 export interface CompiledRule {
   readonly action: RelabelAction;
   readonly sourceLabels: readonly string[];
   readonly separator: string;
-  /** Anchored `^(?:...)$`. */
-  readonly regex: RegExp;
+  /** The regex, anchored `^(?s:...)$`. */
+  readonly regex: RE2JS;
   /** The regex is the default `(.*)`: it matches everything, with group 1 = the input. */
   readonly matchesEverything: boolean;
   /** target_label as written ('' for actions without one). */
@@ -50,14 +71,23 @@ const FIELDS: ReadonlySet<string> = new Set<keyof RelabelConfig>([
 const NEEDS_TARGET: ReadonlySet<string> = new Set(['replace', 'hashmod', 'lowercase', 'uppercase', 'keepequal', 'dropequal']);
 const NO_REPLACEMENT: ReadonlySet<string> = new Set(['lowercase', 'uppercase', 'keepequal', 'dropequal']);
 
+/**
+ * Compiles a regex the way Prometheus does. Throws what re2js throws: for a pattern Go's
+ * regexp/syntax refuses (lookaround, backreferences, `\Z`, repeat counts over 1000, ...), a
+ * RE2JSSyntaxException whose message is Go's (`error parsing regexp: ...`).
+ */
+export function compileAnchoredRegex(source: string): RE2JS {
+  return RE2JS.compile(`^(?s:${source})$`);
+}
+
 export function compileRule(config: RelabelConfig, index: number, where: string, options: CompileOptions = {}): CompiledRule {
   const at = `${where}[${index}]`;
-  const fail = (field: string | null, reason: string): never => {
-    throw new ScrapewireError('ERR_CONFIG', `${at}${field === null ? '' : `.${field}`}: ${reason}`);
+  const fail = (field: keyof RelabelConfig | undefined, reason: string): never => {
+    throw new RelabelRuleError(at, field, reason);
   };
 
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(null, 'must be a mapping');
-  for (const key of Object.keys(config)) if (!FIELDS.has(key)) fail(null, `unknown field "${key}"`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(undefined, 'must be a mapping');
+  for (const key of Object.keys(config)) if (!FIELDS.has(key)) fail(undefined, `unknown field "${key}"`);
   const raw = config as Record<keyof RelabelConfig, unknown>;
 
   const sourceLabels = raw.source_labels;
@@ -70,7 +100,7 @@ export function compileRule(config: RelabelConfig, index: number, where: string,
   if (raw.modulus !== undefined && typeof raw.modulus !== 'number') fail('modulus', 'must be a number');
 
   const actionName = config.action === undefined ? 'replace' : config.action.toLowerCase();
-  if (!ACTIONS.has(actionName)) fail('action', `unknown relabel action "${config.action}"`);
+  if (!ACTIONS.has(actionName)) fail('action', `unknown relabel action ${JSON.stringify(config.action)}`);
   const action = actionName as RelabelAction;
   const separator = config.separator ?? DEFAULT_SEPARATOR;
   const regexSource = config.regex ?? DEFAULT_REGEX;
@@ -79,46 +109,49 @@ export function compileRule(config: RelabelConfig, index: number, where: string,
   const modulus = config.modulus ?? 0;
   const scheme = options.nameValidation ?? 'utf8';
 
-  let translated;
-  let regex: RegExp;
+  let regex: RE2JS;
   try {
-    translated = translateRe2(regexSource);
-    regex = new RegExp(`^(?:${translated.source})$`, translated.caseInsensitive ? 'sui' : 'su');
+    regex = compileAnchoredRegex(regexSource);
   } catch (err) {
-    const reason = err instanceof Re2SyntaxError ? err.message : jsRegexReason(err);
-    return fail('regex', `invalid regular expression "${regexSource}": ${reason}`);
+    return fail('regex', `invalid regex ${JSON.stringify(regexSource)}: ${(err as Error).message}`);
   }
 
-  if (action === 'hashmod') {
-    if (modulus === 0) fail('modulus', 'hashmod action requires a non-zero modulus');
-    if (!Number.isSafeInteger(modulus) || modulus < 0) {
-      fail('modulus', `must be a positive integer no larger than ${Number.MAX_SAFE_INTEGER}, got ${modulus}`);
-    }
+  // Prometheus's order of checks, so that a rule with several problems reports the same one.
+  if (action === 'hashmod' && modulus === 0) fail(undefined, 'relabel configuration for hashmod requires non-zero modulus');
+  if (action === 'hashmod' && (!Number.isSafeInteger(modulus) || modulus < 0)) {
+    // Go reads a uint64; a JS number is exact only up to 2^53.
+    fail('modulus', `must be a positive integer no larger than ${Number.MAX_SAFE_INTEGER}, got ${modulus}`);
   }
-  if (NEEDS_TARGET.has(action) && targetLabel === '') fail('target_label', `${action} action requires target_label`);
+  if (NEEDS_TARGET.has(action) && targetLabel === '') {
+    fail(undefined, `relabel configuration for ${action} action requires 'target_label' value`);
+  }
   const targetValid =
     action === 'replace' && targetLabel.includes('$')
       ? isValidTargetTemplate(targetLabel, scheme)
       : isValidLabelName(targetLabel, scheme);
   if (NEEDS_TARGET.has(action) && !targetValid) {
-    fail('target_label', `${JSON.stringify(targetLabel)} is not a valid label name for ${action} action`);
+    fail('target_label', `${JSON.stringify(targetLabel)} is invalid 'target_label' for ${action} action`);
   }
   if (NO_REPLACEMENT.has(action) && replacementSource !== DEFAULT_REPLACEMENT) {
-    fail('replacement', `can not be set for ${action} action`);
+    fail(undefined, `'replacement' can not be set for ${action} action`);
   }
   if (action === 'labelmap' && !isValidTargetTemplate(replacementSource, scheme)) {
-    fail('replacement', `${JSON.stringify(replacementSource)} is not a valid label name for labelmap action`);
+    fail('replacement', `${JSON.stringify(replacementSource)} is invalid 'replacement' for labelmap action`);
   }
   if (action === 'keepequal' || action === 'dropequal') {
-    const extra = firstSet(config, { regex: DEFAULT_REGEX, modulus: 0, separator: DEFAULT_SEPARATOR, replacement: DEFAULT_REPLACEMENT });
-    if (extra !== null) fail(extra, `${action} action allows only source_labels and target_label`);
+    if (regexSource !== DEFAULT_REGEX || modulus !== 0 || separator !== DEFAULT_SEPARATOR || replacementSource !== DEFAULT_REPLACEMENT) {
+      fail(undefined, `${action} action requires only 'source_labels' and \`target_label\`, and no other fields`);
+    }
   }
   if (action === 'labeldrop' || action === 'labelkeep') {
-    if (config.source_labels !== undefined) fail('source_labels', `${action} action allows only regex`);
-    const extra = firstSet(config, { target_label: '', modulus: 0, separator: DEFAULT_SEPARATOR, replacement: DEFAULT_REPLACEMENT });
-    if (extra !== null) fail(extra, `${action} action allows only regex`);
+    // As Prometheus: any source_labels, even an empty list, is refused; absent is fine.
+    if (config.source_labels !== undefined || targetLabel !== '' || modulus !== 0 || separator !== DEFAULT_SEPARATOR || replacementSource !== DEFAULT_REPLACEMENT) {
+      fail(undefined, `${action} action requires only 'regex', and no other fields`);
+    }
   }
 
+  const groupCount = regex.groupCount();
+  const groupNames = new Map(Object.entries(regex.namedGroups()));
   return {
     action,
     sourceLabels: config.source_labels ?? [],
@@ -126,25 +159,9 @@ export function compileRule(config: RelabelConfig, index: number, where: string,
     regex,
     matchesEverything: regexSource === DEFAULT_REGEX,
     targetLabel,
-    targetTemplate: parseTemplate(action === 'replace' ? targetLabel : '', translated.groupCount, translated.groupNames),
-    replacement: parseTemplate(replacementSource, translated.groupCount, translated.groupNames),
+    targetTemplate: parseTemplate(action === 'replace' ? targetLabel : '', groupCount, groupNames),
+    replacement: parseTemplate(replacementSource, groupCount, groupNames),
     modulus: BigInt(action === 'hashmod' ? modulus : 0),
     nameValidation: scheme,
   };
-}
-
-/** The first field of `defaults` that the config sets to something else, or null. */
-function firstSet(config: RelabelConfig, defaults: Partial<Record<keyof RelabelConfig, string | number>>): string | null {
-  for (const [field, value] of Object.entries(defaults)) {
-    const actual = config[field as keyof RelabelConfig];
-    if (actual !== undefined && actual !== value) return field;
-  }
-  return null;
-}
-
-/** V8 says "Invalid regular expression: /^(?:...)$/su: Nothing to repeat"; keep the reason. */
-function jsRegexReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const cut = message.lastIndexOf(': ');
-  return cut === -1 ? message : message.slice(cut + 2);
 }

@@ -11,12 +11,43 @@ import { expandTemplate } from './template';
 import type { RelabelConfig } from './types';
 
 /**
- * Label names that label-name regexes (labeldrop, labelkeep, labelmap) remember per rule. Label
- * names repeat across series, so the regex runs once per distinct name (370k -> 562k series/s
- * warm on the 6-rule cAdvisor list, bench/relabel.bench.ts); the bound keeps a target with
- * unbounded label names from growing the cache without limit.
+ * Regex results each rule remembers, per input (a joined source value, or a label name for
+ * labelmap/labeldrop/labelkeep). RE2 in JS costs 0.4-6 us a match where V8's backtracking engine
+ * took 0.04-0.2 us (bench/regex-engines.bench.ts), but the same values come back for series
+ * after series (every metric of a pod carries its namespace, pod and image), so each distinct
+ * input is matched once: 100k cAdvisor-like series of 500 pods relabel as fast as before RE2
+ * (bench/RESULTS.md, "Relabeling with RE2"). The cache is emptied when it holds CACHE_ENTRIES inputs or
+ * CACHE_CHARS characters of them, so a target with unbounded distinct values costs bounded memory
+ * and never more than one match per series; inputs longer than CACHE_INPUT_CHARS are not kept.
  */
-const NAME_CACHE_LIMIT = 4096;
+const CACHE_ENTRIES = 4096;
+const CACHE_CHARS = 256 * 1024;
+const CACHE_INPUT_CHARS = 1024;
+
+class RegexResults<V> {
+  private readonly results = new Map<string, V>();
+  private chars = 0;
+
+  get(input: string): V | undefined {
+    return this.results.get(input);
+  }
+
+  set(input: string, result: V): void {
+    if (input.length > CACHE_INPUT_CHARS) return;
+    if (this.results.size >= CACHE_ENTRIES || this.chars >= CACHE_CHARS) {
+      this.results.clear();
+      this.chars = 0;
+    }
+    this.results.set(input, result);
+    this.chars += input.length;
+  }
+}
+
+/** What a replace rule does for one input: set `target` to `value`, or nothing (null). */
+interface Replacement {
+  readonly target: string;
+  readonly value: string;
+}
 
 /**
  * The label set being rewritten, as two parallel arrays kept sorted in byte order. One instance
@@ -114,9 +145,14 @@ class WorkingSet {
   }
 }
 
-/** A compiled rule plus its per-rule cache of label-name regex results. */
+/** A compiled rule plus its caches of regex results (see RegexResults). */
 interface RunnableRule extends CompiledRule {
-  readonly nameMatches: Map<string, boolean>;
+  /** keep, drop, labeldrop, labelkeep: whether the regex matches. */
+  readonly matches: RegexResults<boolean>;
+  /** replace: what the rule sets, null when it sets nothing. */
+  readonly replacements: RegexResults<Replacement | null>;
+  /** labelmap: the name a label is copied to, '' when it is not. */
+  readonly mappedNames: RegexResults<string>;
 }
 
 export class Relabeler {
@@ -126,7 +162,12 @@ export class Relabeler {
   private readonly pending: string[] = [];
 
   constructor(rules: readonly CompiledRule[]) {
-    this.rules = rules.map((rule) => ({ ...rule, nameMatches: new Map<string, boolean>() }));
+    this.rules = rules.map((rule) => ({
+      ...rule,
+      matches: new RegexResults<boolean>(),
+      replacements: new RegexResults<Replacement | null>(),
+      mappedNames: new RegexResults<string>(),
+    }));
   }
 
   /** True when there are no rules: process() is then the identity and callers may skip it. */
@@ -161,16 +202,18 @@ export class Relabeler {
   private apply(rule: RunnableRule, work: WorkingSet): boolean {
     switch (rule.action) {
       case 'drop':
-        return !rule.regex.test(work.joinValues(rule.sourceLabels, rule.separator));
+        return !matches(rule, work.joinValues(rule.sourceLabels, rule.separator));
       case 'keep':
-        return rule.regex.test(work.joinValues(rule.sourceLabels, rule.separator));
+        return matches(rule, work.joinValues(rule.sourceLabels, rule.separator));
       case 'dropequal':
         return work.get(rule.targetLabel) !== work.joinValues(rule.sourceLabels, rule.separator);
       case 'keepequal':
         return work.get(rule.targetLabel) === work.joinValues(rule.sourceLabels, rule.separator);
-      case 'replace':
-        this.replace(rule, work);
+      case 'replace': {
+        const replacement = replacementFor(rule, work.joinValues(rule.sourceLabels, rule.separator));
+        if (replacement !== null) work.set(replacement.target, replacement.value);
         return true;
+      }
       case 'lowercase':
         work.set(rule.targetLabel, toLowerSimple(work.joinValues(rule.sourceLabels, rule.separator)));
         return true;
@@ -184,25 +227,12 @@ export class Relabeler {
         this.labelMap(rule, work);
         return true;
       case 'labeldrop':
-        work.filter((name) => !matchesName(rule, name));
+        work.filter((name) => !matches(rule, name));
         return true;
       case 'labelkeep':
-        work.filter((name) => matchesName(rule, name));
+        work.filter((name) => matches(rule, name));
         return true;
     }
-  }
-
-  private replace(rule: RunnableRule, work: WorkingSet): void {
-    const input = work.joinValues(rule.sourceLabels, rule.separator);
-    let match: RegExpExecArray | null = null;
-    if (!rule.matchesEverything) {
-      match = rule.regex.exec(input);
-      if (match === null) return; // no match: no replacement takes place
-    }
-    const target = expandTemplate(rule.targetTemplate, match, input);
-    // A constant target was validated at load; one built from the match is checked here.
-    if (rule.targetTemplate.hasReferences && !isValidLabelName(target, rule.nameValidation)) return;
-    work.set(target, expandTemplate(rule.replacement, match, input));
   }
 
   /** Copies every label whose name matches to the expanded name, reading the set as it was before the rule. */
@@ -211,10 +241,7 @@ export class Relabeler {
     pending.length = 0;
     const names = work.names;
     for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      if (!matchesName(rule, name)) continue;
-      const match = rule.matchesEverything ? null : rule.regex.exec(name);
-      const target = expandTemplate(rule.replacement, match, name);
+      const target = mappedName(rule, names[i]);
       if (target !== '') pending.push(target, work.values[i]);
     }
     for (let i = 0; i < pending.length; i += 2) work.set(pending[i], pending[i + 1]);
@@ -222,12 +249,55 @@ export class Relabeler {
   }
 }
 
-function matchesName(rule: RunnableRule, name: string): boolean {
-  const cached = rule.nameMatches.get(name);
+/** Whether the rule's (anchored) regex matches the whole input. */
+function matches(rule: RunnableRule, input: string): boolean {
+  if (rule.matchesEverything) return true;
+  const cached = rule.matches.get(input);
   if (cached !== undefined) return cached;
-  const matches = rule.regex.test(name);
-  if (rule.nameMatches.size < NAME_CACHE_LIMIT) rule.nameMatches.set(name, matches);
-  return matches;
+  const result = rule.regex.test(input);
+  rule.matches.set(input, result);
+  return result;
+}
+
+/**
+ * What a replace rule sets for an input: nothing when the regex does not match (no replacement
+ * takes place) or when a target built from the match is not a valid label name (a constant
+ * target was validated at load).
+ */
+function replacementFor(rule: RunnableRule, input: string): Replacement | null {
+  if (rule.matchesEverything) return expandReplacement(rule, null, input);
+  const cached = rule.replacements.get(input);
+  if (cached !== undefined) return cached;
+  let result: Replacement | null;
+  if (!rule.targetTemplate.hasReferences && !rule.replacement.hasReferences) {
+    // Nothing reads a group: a match test (RE2's DFA, no capture tracking) is enough.
+    result = rule.regex.test(input) ? { target: rule.targetTemplate.constant, value: rule.replacement.constant } : null;
+  } else {
+    const match = rule.regex.exec(input);
+    result = match === null ? null : expandReplacement(rule, match, input);
+  }
+  rule.replacements.set(input, result);
+  return result;
+}
+
+function expandReplacement(rule: RunnableRule, match: ArrayLike<string | undefined> | null, input: string): Replacement | null {
+  const target = expandTemplate(rule.targetTemplate, match, input);
+  if (rule.targetTemplate.hasReferences && !isValidLabelName(target, rule.nameValidation)) return null;
+  return { target, value: expandTemplate(rule.replacement, match, input) };
+}
+
+/** labelmap: the name a label is copied to when the regex matches its name, else ''. */
+function mappedName(rule: RunnableRule, name: string): string {
+  const cached = rule.mappedNames.get(name);
+  if (cached !== undefined) return cached;
+  let target = '';
+  if (rule.matchesEverything) target = expandTemplate(rule.replacement, null, name);
+  else {
+    const match = rule.regex.exec(name);
+    if (match !== null) target = expandTemplate(rule.replacement, match, name);
+  }
+  rule.mappedNames.set(name, target);
+  return target;
 }
 
 /**

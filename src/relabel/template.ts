@@ -91,10 +91,10 @@ function resolve(name: string, groupCount: number, groupNames: ReadonlyMap<strin
 }
 
 /**
- * Expands a template. `match` is a RegExp exec result (unmatched groups are undefined), or null
- * for the match-everything regex `(.*)`, where groups 0 and 1 are both `input`.
+ * Expands a template. `match` holds the groups of a match (an unmatched group is undefined or
+ * null), or is null for the match-everything regex `(.*)`, where groups 0 and 1 are both `input`.
  */
-export function expandTemplate(template: Template, match: RegExpExecArray | null, input: string): string {
+export function expandTemplate(template: Template, match: ArrayLike<string | null | undefined> | null, input: string): string {
   if (!template.hasReferences) return template.constant;
   const parts = template.parts;
   let out = '';

@@ -1,5 +1,5 @@
 /**
- * A Prometheus `http_client_config` (authorization, basic_auth, tls_config), as scrape_configs
+ * A Prometheus `http_client_config` (authorization, basic_auth, tls_config, follow_redirects), as scrape_configs
  * and sources write it, in HttpScraper's terms. Fields the config leaves out stay absent, so the
  * result can be spread over defaults (the kubelet's service-account token and CA).
  */
@@ -32,6 +32,7 @@ export function httpClientOptions(config: HttpClientConfig, field = ''): HttpCli
       passwordFile: config.basic_auth.password_file,
     };
   }
+  if (config.follow_redirects !== undefined) options.followRedirects = config.follow_redirects;
   const tls = config.tls_config;
   if (tls !== undefined) {
     options.tls = {};

@@ -17,7 +17,10 @@
  *     stat per scrape, so a rotated Kubernetes token is used by the next scrape);
  *   - reads the format from Content-Type (`openmetrics` only for application/openmetrics-text);
  *   - decodes gzip as a stream, counting body_size_limit after decompression;
- *   - applies scrape_timeout to the whole scrape, reading the body included.
+ *   - applies scrape_timeout to the whole scrape, reading the body included;
+ *   - follows up to 10 redirects (followRedirects, default true; undici drops Authorization on a
+ *     redirect to another origin, as Go's client does); with followRedirects false a 3xx is a
+ *     failed scrape whose error names the status and where it pointed.
  *
  * Errors are ScrapewireErrors naming the target URL without credentials (see scrape-errors.ts):
  * `scrape()` rejects with ERR_HTTP_STATUS (non-2xx, or a transport failure), ERR_SCRAPE_TIMEOUT,
@@ -47,7 +50,7 @@ import { acceptHeader, bodyEncoding, formatFromContentType, scrapeTimeoutSeconds
 import { ScrapeBody } from './scrape-body';
 import { ScrapeDeadline } from './scrape-deadline';
 import { httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
-import { TargetDispatcher } from './target-dispatcher';
+import { MAX_REDIRECTS, TargetDispatcher } from './target-dispatcher';
 
 export interface ScrapeResponse {
   /** HTTP status, always 2xx (anything else rejects `scrape()`). */
@@ -145,6 +148,9 @@ export class HttpScraper {
         });
       throw error;
     };
+    if (statusCode >= 300 && statusCode <= 399 && headers.location !== undefined) {
+      fail(redirectNotFollowedError(target, statusCode, headerString(headers.location), this.resolved));
+    }
     if (statusCode < 200 || statusCode > 299) fail(httpStatusError(target, statusCode));
     const encoding = bodyEncoding(headerString(headers['content-encoding']));
     if (typeof encoding === 'object') fail(unsupportedEncodingError(target, encoding.unsupported));
@@ -192,6 +198,25 @@ export class HttpScraper {
   [inspect.custom](): string {
     return `HttpScraper ${inspect(this.describe(), { depth: 4 })}`;
   }
+}
+
+/**
+ * A 3xx with a Location that ends the scrape: follow_redirects is false, or the redirect
+ * interceptor stopped after MAX_REDIRECTS (it then hands back the last 3xx, where Go's client
+ * fails with "stopped after 10 redirects"). Prometheus reports both as a failed scrape; the
+ * message says where it pointed (origin and path only: a Location's query or user info may hold
+ * a token) and why it was not followed.
+ */
+function redirectNotFollowedError(target: string, status: number, location: string | undefined, resolved: ResolvedHttpTarget): ScrapewireError {
+  let to = '';
+  try {
+    const url = new URL(location ?? '', resolved.requestUrl);
+    to = ` to ${url.origin}${url.pathname}`;
+  } catch {
+    to = ' to an invalid location';
+  }
+  const why = resolved.followRedirects ? `stopped after ${MAX_REDIRECTS} redirects` : 'follow_redirects is false';
+  return new ScrapewireError('ERR_HTTP_STATUS', `${httpStatusError(target, status).reason}: redirect${to} not followed (${why})`, { target });
 }
 
 function headerString(value: string | string[] | undefined): string | undefined {

@@ -15,7 +15,7 @@ import type { ResolvedHttpTarget } from './http-target-options';
 import { WatchedFile } from './watched-file';
 
 /** Go's http.Client gives up after 10 redirects; so does Prometheus. */
-const MAX_REDIRECTS = 10;
+export const MAX_REDIRECTS = 10;
 
 /** Idle keep-alive sockets are kept this long; targets are scraped every few seconds. */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;

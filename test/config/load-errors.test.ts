@@ -60,7 +60,7 @@ const BROKEN: Array<[string, string, string]> = [
   ['unknown relabel action', job('    relabel_configs:\n      - action: keepit\n'),
     'config.yml:4: scrape_configs[0].relabel_configs[0].action: unknown relabel action "keepit"'],
   ['regex does not compile', job('    metric_relabel_configs:\n      - source_labels: [__name__]\n        regex: "foo("\n        action: drop\n'),
-    'config.yml:5: scrape_configs[0].metric_relabel_configs[0].regex: invalid regex "foo(": Unterminated group'],
+    'config.yml:5: scrape_configs[0].metric_relabel_configs[0].regex: invalid regex "foo(": error parsing regexp: missing closing ): `^(?s:foo()$`'],
   ['hashmod without modulus', job('    relabel_configs:\n      - action: hashmod\n        target_label: shard\n'),
     'config.yml:4: scrape_configs[0].relabel_configs[0]: relabel configuration for hashmod requires non-zero modulus'],
   ['replace without target_label', job('    relabel_configs:\n      - source_labels: [a]\n'),

@@ -151,7 +151,7 @@ describe('a real prometheus.yml', () => {
     const node = config.scrape_configs[1];
     expect(node.relabel_configs).toEqual([
       { source_labels: ['__address__'], separator: ';', regex: '(.*):\\d+', target_label: 'instance', replacement: '$1', action: 'replace' },
-      { source_labels: [], separator: ';', regex: '(?i)TMP_.*', replacement: '$1', action: 'labeldrop' },
+      { separator: ';', regex: '(?i)TMP_.*', replacement: '$1', action: 'labeldrop' },
     ]);
     expect(node.metric_relabel_configs[0].action).toBe('drop');
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ScrapewireError } from '../../src/core/errors';
 import type { Label } from '../../src/core/types';
 import { compileRelabelConfigs, type RelabelConfig } from '../../src/relabel';
+import { RelabelRuleError } from '../../src/relabel/compile';
 
 /** Builds a label set sorted by name (inputs here are ASCII, so code-unit order is byte order). */
 function labels(map: Record<string, string>): Label[] {
@@ -499,6 +500,34 @@ describe('Relabeler.process', () => {
     }
   });
 
+  test('remembered regex results never change an answer: many distinct values, repeats, long values', () => {
+    // More distinct inputs than a rule remembers (4,096), each seen twice, some longer than the
+    // longest remembered input (1,024 characters): every answer must be the uncached one.
+    const relabeler = compileRelabelConfigs([
+      { source_labels: ['v'], regex: '(.*)-(even|odd)', target_label: 'parity', replacement: '$2' },
+      { source_labels: ['v'], regex: '.*-7-.*', action: 'drop' },
+      { regex: 'l_(.+)', action: 'labelmap' },
+      { regex: 'l_.*', action: 'labeldrop' },
+      { source_labels: ['v'], regex: 'x.*', target_label: 'starts_x', replacement: 'yes' },
+    ]);
+    for (const pass of [0, 1]) {
+      for (let i = 0; i < 5000; i++) {
+        const pad = i % 1000 === 0 ? 'p'.repeat(2000) : '';
+        const v = `${pad}${i % 3 === 0 ? 'x' : 'y'}-${i % 10}-${i}-${i % 2 === 0 ? 'even' : 'odd'}`;
+        const result = relabeler.process(labels({ v, [`l_${i % 5000}`]: 'w' }));
+        const expected = i % 10 === 7 ? null : labels({
+          v,
+          parity: i % 2 === 0 ? 'even' : 'odd',
+          [`${i % 5000}`]: 'w',
+          ...(i % 3 === 0 && pad === '' ? { starts_x: 'yes' } : {}),
+        });
+        if (JSON.stringify(result) !== JSON.stringify(expected)) {
+          throw new Error(`pass ${pass}, series ${i}: ${JSON.stringify(result)} != ${JSON.stringify(expected)}`);
+        }
+      }
+    }
+  });
+
   test('legacy name validation: target expanded to an invalid legacy name is skipped', () => {
     const rules: RelabelConfig[] = [{ source_labels: ['a'], regex: '(.*)', target_label: 'x_${1}', replacement: 'v' }];
     const legacy = compileRelabelConfigs(rules, 'relabel_configs', { nameValidation: 'legacy' });
@@ -510,43 +539,47 @@ describe('Relabeler.process', () => {
 });
 
 describe('compileRelabelConfigs validation', () => {
+  // Messages are Prometheus's (relabel.Config.Validate and Go's regexp/syntax), prefixed by the rule.
   const invalid: Array<[string, RelabelConfig[], string]> = [
     ['unknown action', [{ action: 'rename' as RelabelConfig['action'] }], 'relabel_configs[0].action: unknown relabel action "rename"'],
-    ['replace without target_label', [{ source_labels: ['a'] }], 'relabel_configs[0].target_label: replace action requires target_label'],
-    ['empty target_label', [{ target_label: '', replacement: 'x' }], 'relabel_configs[0].target_label: replace action requires target_label'],
-    ['hashmod without target_label', [{ source_labels: ['a'], modulus: 2, action: 'hashmod' }], 'relabel_configs[0].target_label: hashmod action requires target_label'],
-    ['lowercase without target_label', [{ source_labels: ['a'], action: 'lowercase' }], 'relabel_configs[0].target_label: lowercase action requires target_label'],
-    ['uppercase without target_label', [{ source_labels: ['a'], action: 'uppercase' }], 'relabel_configs[0].target_label: uppercase action requires target_label'],
-    ['keepequal without target_label', [{ source_labels: ['a'], action: 'keepequal' }], 'relabel_configs[0].target_label: keepequal action requires target_label'],
-    ['hashmod without modulus', [{ source_labels: ['a'], target_label: 'h', action: 'hashmod' }], 'relabel_configs[0].modulus: hashmod action requires a non-zero modulus'],
+    ['replace without target_label', [{ source_labels: ['a'] }], "relabel_configs[0]: relabel configuration for replace action requires 'target_label' value"],
+    ['empty target_label', [{ target_label: '', replacement: 'x' }], "relabel_configs[0]: relabel configuration for replace action requires 'target_label' value"],
+    ['hashmod without target_label', [{ source_labels: ['a'], modulus: 2, action: 'hashmod' }], "relabel_configs[0]: relabel configuration for hashmod action requires 'target_label' value"],
+    ['lowercase without target_label', [{ source_labels: ['a'], action: 'lowercase' }], "relabel_configs[0]: relabel configuration for lowercase action requires 'target_label' value"],
+    ['uppercase without target_label', [{ source_labels: ['a'], action: 'uppercase' }], "relabel_configs[0]: relabel configuration for uppercase action requires 'target_label' value"],
+    ['keepequal without target_label', [{ source_labels: ['a'], action: 'keepequal' }], "relabel_configs[0]: relabel configuration for keepequal action requires 'target_label' value"],
+    ['hashmod without modulus', [{ source_labels: ['a'], target_label: 'h', action: 'hashmod' }], 'relabel_configs[0]: relabel configuration for hashmod requires non-zero modulus'],
     ['hashmod with fractional modulus', [{ source_labels: ['a'], target_label: 'h', modulus: 2.5, action: 'hashmod' }], 'relabel_configs[0].modulus: must be a positive integer no larger than 9007199254740991, got 2.5'],
     ['hashmod with negative modulus', [{ source_labels: ['a'], target_label: 'h', modulus: -3, action: 'hashmod' }], 'relabel_configs[0].modulus: must be a positive integer no larger than 9007199254740991, got -3'],
-    ['invalid regex (JS parser)', [{ source_labels: ['a'], regex: 'a**', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "a**": Nothing to repeat'],
-    ['unclosed group', [{ source_labels: ['a'], regex: '(a', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "(a": missing closing )'],
-    ['unclosed class', [{ source_labels: ['a'], regex: '[a-', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "[a-": missing closing ]: `[a-`'],
-    ['lookahead (not RE2)', [{ source_labels: ['a'], regex: 'a(?=b)', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "a(?=b)": lookaround `(?=` is not supported by RE2'],
-    ['lookbehind (not RE2)', [{ source_labels: ['a'], regex: '(?<!a)b', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "(?<!a)b": lookaround `(?<!` is not supported by RE2'],
-    ['backreference (not RE2)', [{ source_labels: ['a'], regex: '(a)\\1', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "(a)\\1": invalid escape sequence: `\\1` (backreferences are not supported)'],
-    ['(?i) not at the start', [{ source_labels: ['a'], regex: 'a(?i)b', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "a(?i)b": flag group `(?i)` is supported only as (?i) at the start of the regex'],
-    ['(?i:...) group', [{ source_labels: ['a'], regex: '(?i:a)b', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "(?i:a)b": flag group `(?i:` is supported only as (?i) at the start of the regex'],
-    ['repeat count over 1000', [{ source_labels: ['a'], regex: 'a{1001}', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "a{1001}": invalid repeat count {1001}'],
-    ['invalid escape', [{ source_labels: ['a'], regex: '\\m', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "\\m": invalid escape sequence: `\\m`'],
-    ['duplicate group name', [{ source_labels: ['a'], regex: '(?P<x>a)(?P<x>b)', action: 'keep' }], 'relabel_configs[0].regex: invalid regular expression "(?P<x>a)(?P<x>b)": duplicate capture group name `x`'],
-    ['replacement on lowercase', [{ source_labels: ['a'], target_label: 'b', replacement: 'x', action: 'lowercase' }], 'relabel_configs[0].replacement: can not be set for lowercase action'],
-    ['replacement on dropequal', [{ source_labels: ['a'], target_label: 'b', replacement: '$2', action: 'dropequal' }], 'relabel_configs[0].replacement: can not be set for dropequal action'],
-    ['regex on keepequal', [{ source_labels: ['a'], target_label: 'b', regex: 'x', action: 'keepequal' }], 'relabel_configs[0].regex: keepequal action allows only source_labels and target_label'],
-    ['separator on dropequal', [{ source_labels: ['a'], target_label: 'b', separator: ',', action: 'dropequal' }], 'relabel_configs[0].separator: dropequal action allows only source_labels and target_label'],
-    ['modulus on keepequal', [{ source_labels: ['a'], target_label: 'b', modulus: 3, action: 'keepequal' }], 'relabel_configs[0].modulus: keepequal action allows only source_labels and target_label'],
-    ['source_labels on labeldrop', [{ source_labels: ['a'], regex: 'x', action: 'labeldrop' }], 'relabel_configs[0].source_labels: labeldrop action allows only regex'],
-    ['target_label on labelkeep', [{ target_label: 'a', regex: 'x', action: 'labelkeep' }], 'relabel_configs[0].target_label: labelkeep action allows only regex'],
-    ['replacement on labeldrop', [{ regex: 'x', replacement: 'y', action: 'labeldrop' }], 'relabel_configs[0].replacement: labeldrop action allows only regex'],
-    ['separator on labelkeep', [{ regex: 'x', separator: ',', action: 'labelkeep' }], 'relabel_configs[0].separator: labelkeep action allows only regex'],
-    ['labelmap with empty replacement', [{ regex: 'x', replacement: '', action: 'labelmap' }], 'relabel_configs[0].replacement: "" is not a valid label name for labelmap action'],
-    ['target_label with a lone surrogate', [{ target_label: 'a\uD800', replacement: 'x' }], 'relabel_configs[0].target_label: "a\\ud800" is not a valid label name for replace action'],
+    ['nested repetition', [{ source_labels: ['a'], regex: 'a**', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "a**": error parsing regexp: invalid nested repetition operator: `**`'],
+    ['possessive quantifier (not RE2)', [{ source_labels: ['a'], regex: 'a++', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "a++": error parsing regexp: invalid nested repetition operator: `++`'],
+    ['unclosed group', [{ source_labels: ['a'], regex: '(a', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "(a": error parsing regexp: missing closing ): `^(?s:(a)$`'],
+    ['unclosed class', [{ source_labels: ['a'], regex: '[a-', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "[a-": error parsing regexp: invalid character class range: `a-)`'],
+    ['lookahead (not RE2)', [{ source_labels: ['a'], regex: 'a(?=b)', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "a(?=b)": error parsing regexp: invalid or unsupported Perl syntax: `(?=`'],
+    ['negative lookahead (not RE2)', [{ source_labels: ['a'], regex: '(?!a)b', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "(?!a)b": error parsing regexp: invalid or unsupported Perl syntax: `(?!`'],
+    ['lookbehind (not RE2)', [{ source_labels: ['a'], regex: '(?<!a)b', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "(?<!a)b": error parsing regexp: invalid named capture: `(?<!a)b)$`'],
+    ['backreference (not RE2)', [{ source_labels: ['a'], regex: '(a)\\1', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "(a)\\\\1": error parsing regexp: invalid escape sequence: `\\1`'],
+    ['named backreference (not RE2)', [{ source_labels: ['a'], regex: '(?P<x>a)(?P=x)', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "(?P<x>a)(?P=x)": error parsing regexp: invalid or unsupported Perl syntax: `(?P`'],
+    ['repeat count over 1000', [{ source_labels: ['a'], regex: 'a{1001}', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "a{1001}": error parsing regexp: invalid repeat count: `{1001}`'],
+    ['invalid escape', [{ source_labels: ['a'], regex: '\\m', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "\\\\m": error parsing regexp: invalid escape sequence: `\\m`'],
+    ['\\Z (not RE2)', [{ source_labels: ['a'], regex: 'a\\Z', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "a\\\\Z": error parsing regexp: invalid escape sequence: `\\Z`'],
+    ['duplicate group name', [{ source_labels: ['a'], regex: '(?P<x>a)(?P<x>b)', action: 'keep' }], 'relabel_configs[0].regex: invalid regex "(?P<x>a)(?P<x>b)": error parsing regexp: duplicate capture group name: `x`'],
+    ['replacement on lowercase', [{ source_labels: ['a'], target_label: 'b', replacement: 'x', action: 'lowercase' }], "relabel_configs[0]: 'replacement' can not be set for lowercase action"],
+    ['replacement on dropequal', [{ source_labels: ['a'], target_label: 'b', replacement: '$2', action: 'dropequal' }], "relabel_configs[0]: 'replacement' can not be set for dropequal action"],
+    ['regex on keepequal', [{ source_labels: ['a'], target_label: 'b', regex: 'x', action: 'keepequal' }], "relabel_configs[0]: keepequal action requires only 'source_labels' and `target_label`, and no other fields"],
+    ['separator on dropequal', [{ source_labels: ['a'], target_label: 'b', separator: ',', action: 'dropequal' }], "relabel_configs[0]: dropequal action requires only 'source_labels' and `target_label`, and no other fields"],
+    ['modulus on keepequal', [{ source_labels: ['a'], target_label: 'b', modulus: 3, action: 'keepequal' }], "relabel_configs[0]: keepequal action requires only 'source_labels' and `target_label`, and no other fields"],
+    ['source_labels on labeldrop', [{ source_labels: ['a'], regex: 'x', action: 'labeldrop' }], "relabel_configs[0]: labeldrop action requires only 'regex', and no other fields"],
+    ['empty source_labels on labelkeep (Prometheus refuses any list)', [{ source_labels: [], regex: 'x', action: 'labelkeep' }], "relabel_configs[0]: labelkeep action requires only 'regex', and no other fields"],
+    ['target_label on labelkeep', [{ target_label: 'a', regex: 'x', action: 'labelkeep' }], "relabel_configs[0]: labelkeep action requires only 'regex', and no other fields"],
+    ['replacement on labeldrop', [{ regex: 'x', replacement: 'y', action: 'labeldrop' }], "relabel_configs[0]: labeldrop action requires only 'regex', and no other fields"],
+    ['separator on labelkeep', [{ regex: 'x', separator: ',', action: 'labelkeep' }], "relabel_configs[0]: labelkeep action requires only 'regex', and no other fields"],
+    ['labelmap with empty replacement', [{ regex: 'x', replacement: '', action: 'labelmap' }], `relabel_configs[0].replacement: "" is invalid 'replacement' for labelmap action`],
+    ['target_label with a lone surrogate', [{ target_label: 'a\uD800', replacement: 'x' }], `relabel_configs[0].target_label: "a\\ud800" is invalid 'target_label' for replace action`],
     ['unknown field', [{ source_labels: ['a'], target: 'b' } as RelabelConfig], 'relabel_configs[0]: unknown field "target"'],
     ['source_labels not a list', [{ source_labels: 'a' as unknown as string[], target_label: 'b' }], 'relabel_configs[0].source_labels: must be a list of strings'],
     ['regex not a string', [{ regex: 5 as unknown as string, action: 'labeldrop' }], 'relabel_configs[0].regex: must be a string'],
-    ['second rule named by index', [{ regex: 'x', action: 'labeldrop' }, { action: 'replace' }], 'relabel_configs[1].target_label: replace action requires target_label'],
+    ['second rule named by index', [{ regex: 'x', action: 'labeldrop' }, { action: 'replace' }], "relabel_configs[1]: relabel configuration for replace action requires 'target_label' value"],
   ];
 
   test.each(invalid)('%s', (_name, rules, message) => {
@@ -559,21 +592,25 @@ describe('compileRelabelConfigs validation', () => {
     expect(caught).toBeInstanceOf(ScrapewireError);
     expect((caught as ScrapewireError).code).toBe('ERR_CONFIG');
     expect((caught as ScrapewireError).message).toBe(message);
+    expect(caught).toBeInstanceOf(RelabelRuleError);
+    // What the config loader reports after `file:line: path`: the message without the rule's name.
+    const { rule, field, problem } = caught as RelabelRuleError;
+    expect(`${rule}${field === undefined ? '' : `.${field}`}: ${problem}`).toBe(message);
   });
 
   test('`where` prefixes the message', () => {
     expect(() => compileRelabelConfigs([{ regex: 'x', action: 'labeldrop' }, {}, { action: 'drop', regex: '(' }], 'scrape_configs[0].metric_relabel_configs'))
-      .toThrow('scrape_configs[0].metric_relabel_configs[1].target_label: replace action requires target_label');
+      .toThrow("scrape_configs[0].metric_relabel_configs[1]: relabel configuration for replace action requires 'target_label' value");
   });
 
   const legacyInvalid: Array<[string, RelabelConfig, string]> = [
-    ['dash in target', { target_label: 'my-label', replacement: 'x' }, 'relabel_configs[0].target_label: "my-label" is not a valid label name for replace action'],
-    ['template starting with a dash', { source_labels: ['a'], target_label: '-foo${1}bar-' }, 'relabel_configs[0].target_label: "-foo${1}bar-" is not a valid label name for replace action'],
-    ['dot in template', { source_labels: ['a'], target_label: 'bar.foo${1}bar' }, 'relabel_configs[0].target_label: "bar.foo${1}bar" is not a valid label name for replace action'],
-    ['unclosed reference', { source_labels: ['a'], target_label: 'foo${' }, 'relabel_configs[0].target_label: "foo${" is not a valid label name for replace action'],
-    ['template on lowercase', { source_labels: ['a'], target_label: '${3}', action: 'lowercase' }, 'relabel_configs[0].target_label: "${3}" is not a valid label name for lowercase action'],
-    ['hashmod target starting with a digit', { source_labels: ['a'], target_label: '0h', modulus: 2, action: 'hashmod' }, 'relabel_configs[0].target_label: "0h" is not a valid label name for hashmod action'],
-    ['labelmap replacement with a dot', { regex: '(.*)', replacement: 'x.$1', action: 'labelmap' }, 'relabel_configs[0].replacement: "x.$1" is not a valid label name for labelmap action'],
+    ['dash in target', { target_label: 'my-label', replacement: 'x' }, 'relabel_configs[0].target_label: "my-label" is invalid \'target_label\' for replace action'],
+    ['template starting with a dash', { source_labels: ['a'], target_label: '-foo${1}bar-' }, 'relabel_configs[0].target_label: "-foo${1}bar-" is invalid \'target_label\' for replace action'],
+    ['dot in template', { source_labels: ['a'], target_label: 'bar.foo${1}bar' }, 'relabel_configs[0].target_label: "bar.foo${1}bar" is invalid \'target_label\' for replace action'],
+    ['unclosed reference', { source_labels: ['a'], target_label: 'foo${' }, 'relabel_configs[0].target_label: "foo${" is invalid \'target_label\' for replace action'],
+    ['template on lowercase', { source_labels: ['a'], target_label: '${3}', action: 'lowercase' }, 'relabel_configs[0].target_label: "${3}" is invalid \'target_label\' for lowercase action'],
+    ['hashmod target starting with a digit', { source_labels: ['a'], target_label: '0h', modulus: 2, action: 'hashmod' }, 'relabel_configs[0].target_label: "0h" is invalid \'target_label\' for hashmod action'],
+    ['labelmap replacement with a dot', { regex: '(.*)', replacement: 'x.$1', action: 'labelmap' }, 'relabel_configs[0].replacement: "x.$1" is invalid \'replacement\' for labelmap action'],
   ];
 
   test.each(legacyInvalid)('legacy names: %s', (_name, rule, message) => {
@@ -625,6 +662,15 @@ describe('RE2 regex syntax as matched by keep', () => {
     ['[[:word:]]+', 'a_1', true],
     ['\\Q(a|b)\\E|c', '(a|b)', true],
     ['\\Q(a|b)\\E|c', 'c', true],
+    // Flags anywhere and flag groups, as Go's regexp/syntax has them.
+    ['a(?i)b', 'aB', true],
+    ['a(?i)b', 'AB', false],
+    ['(?i:a)b', 'Ab', true],
+    ['(?i:a)b', 'AB', false],
+    ['(?i)k', '\u212a', true], // Kelvin sign folds to k, as in Go
+    ['(?<name>x)y', 'xy', true],
+    // A `)` in the regex closes Prometheus's wrapper `^(?s:...)$` early, in Go as here.
+    ['a)|(b', 'a-anything', true],
   ];
 
   test.each(table)('%s on %j -> %s', (regex, value, matches) => {
@@ -632,8 +678,20 @@ describe('RE2 regex syntax as matched by keep', () => {
     expect(relabeler.process([['v', value]]) !== null).toBe(matches);
   });
 
+  test('(a|aa)+ against long values: RE2 answers (a backtracking engine would not finish)', () => {
+    const relabeler = compileRelabelConfigs([
+      { source_labels: ['v'], regex: '(a|aa)+', action: 'drop' },
+      { source_labels: ['w'], regex: '(a|aa)+(x)', target_label: 'hit', replacement: '$2' },
+    ]);
+    const long = 'a'.repeat(50_000);
+    expect(relabeler.process([['v', `${long}b`]])).toEqual([['v', `${long}b`]]);
+    expect(relabeler.process([['v', long]])).toBeNull();
+    expect(relabeler.process([['w', `${long}y`]])).toEqual([['w', `${long}y`]]);
+    expect(relabeler.process([['w', `${long}x`]])).toEqual([['hit', 'x'], ['w', `${long}x`]]);
+  });
+
   test('a reversed repeat range is rejected like RE2 does', () => {
     expect(() => compileRelabelConfigs([{ source_labels: ['v'], regex: 'x{3,2}', action: 'keep' }]))
-      .toThrow('relabel_configs[0].regex: invalid regular expression "x{3,2}": invalid repeat count {3,2}');
+      .toThrow('relabel_configs[0].regex: invalid regex "x{3,2}": error parsing regexp: invalid repeat count: `{3,2}`');
   });
 });
