@@ -70,7 +70,7 @@ function check(reader: Reader, end: number, what: string): void {
   if (reader.pos !== end) throw invalid(`${what} does not end where its length says`);
 }
 
-function readWriteRequestV1(bytes: Uint8Array, visit: (series: ReadSeries) => void): void {
+function* readWriteRequestV1(bytes: Uint8Array): Generator<ReadSeries> {
   const reader = Reader.create(bytes);
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
@@ -95,11 +95,11 @@ function readWriteRequestV1(bytes: Uint8Array, visit: (series: ReadSeries) => vo
       }
     }
     check(reader, end, 'a time series');
-    visit(series);
+    yield series;
   }
 }
 
-function readWriteRequestV2(bytes: Uint8Array, visit: (series: ReadSeries) => void): void {
+function* readWriteRequestV2(bytes: Uint8Array): Generator<ReadSeries> {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // First pass: where each symbol is (they may come after the series that use them).
   let symbols = new Uint32Array(256);
@@ -157,21 +157,27 @@ function readWriteRequestV2(bytes: Uint8Array, visit: (series: ReadSeries) => vo
     check(reader, end, 'a time series');
     if (refs.length % 2 !== 0) throw invalid('labels_refs has an odd number of entries');
     for (let i = 0; i < refs.length; i += 2) series.labels.push([symbol(refs[i]), symbol(refs[i + 1])]);
-    visit(series);
+    yield series;
   }
 }
 
 /**
- * Calls `visit` for each time series of a decompressed request. Throws ScrapewireError
- * (ERR_REMOTE_WRITE) for bytes that are not such a request; series visited before that stay visited.
+ * The time series of a decompressed request, one at a time, so a caller can pause between them
+ * (the sink yields to the event loop every few thousand). Throws ScrapewireError
+ * (ERR_REMOTE_WRITE) for bytes that are not such a request; series yielded before that stay yielded.
  */
-export function readWriteRequest(bytes: Uint8Array, version2: boolean, visit: (series: ReadSeries) => void): void {
+export function* seriesOfWriteRequest(bytes: Uint8Array, version2: boolean): Generator<ReadSeries> {
   try {
-    if (version2) readWriteRequestV2(bytes, visit);
-    else readWriteRequestV1(bytes, visit);
+    if (version2) yield* readWriteRequestV2(bytes);
+    else yield* readWriteRequestV1(bytes);
   } catch (error) {
     if (error instanceof ScrapewireError) throw error;
     // protobufjs throws RangeError ("index out of range") or Error ("invalid wire type") on bad bytes.
     throw invalid((error as Error).message);
   }
+}
+
+/** Calls `visit` for each time series of a decompressed request (see seriesOfWriteRequest). */
+export function readWriteRequest(bytes: Uint8Array, version2: boolean, visit: (series: ReadSeries) => void): void {
+  for (const series of seriesOfWriteRequest(bytes, version2)) visit(series);
 }

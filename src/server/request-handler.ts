@@ -67,6 +67,7 @@ export function createRequestListener(options: RequestListenerOptions): (req: In
     for (const [name, value] of Object.entries(active.config.headers)) res.setHeader(name, value);
     const target = parseRequestTarget(req.url);
     if (target === undefined) {
+      metrics.clientErrors.inc({ reason: 'malformed' });
       refuse(req, res, 400, 'Bad Request: malformed request target\n', { connection: 'close' });
       return;
     }

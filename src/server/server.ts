@@ -39,12 +39,22 @@ const CLIENT_ERRORS: Record<string, { status: number; reason: ClientErrorReason 
 };
 
 /**
+ * After answering a refused request, the connection is half-closed and what the client still
+ * sends is read and dropped for this long before the socket is closed: closing a socket with
+ * unread input sends a TCP reset, which can make the client lose the answer it has not read yet
+ * (Go's net/http waits 500 ms for the same reason, rstAvoidanceDelay).
+ */
+const LINGER_MS = 1000;
+
+/**
  * What Node's parser refused, or a request that timed out: a short answer when nothing was
  * written on the connection yet, then the connection is closed. Logged at debug level only: a
  * client can send as many of these as it likes, and the counter says how many.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, metrics: ServerMetrics, logger: Logger): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, lingering: WeakSet<Duplex>, metrics: ServerMetrics, logger: Logger): void {
   try {
+    // The parser refuses every later chunk too: the answer is out, the linger timer closes it.
+    if (lingering.has(socket)) return;
     const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'malformed' as const };
     if (error.code === 'ECONNRESET') {
       socket.destroy();
@@ -53,14 +63,15 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, metrics
     metrics.clientErrors.inc({ reason: known.reason });
     logger.debug({ code: error.code, err: error.message }, 'request refused before it reached a handler');
     if (socket.writable && (socket as Socket).bytesWritten === 0) {
+      lingering.add(socket);
       const body = `${http.STATUS_CODES[known.status]}\n`;
       socket.end(
         `HTTP/1.1 ${known.status} ${http.STATUS_CODES[known.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        () => socket.destroy(),
       );
-      // A client that does not read its answer does not keep the connection either.
-      setTimeout(() => socket.destroy(), 1000).unref();
+      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
     } else {
       socket.destroy();
     }
@@ -139,7 +150,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.keepAliveTimeout = limits.idleTimeoutMs;
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
   server.on('request', createRequestListener({ routes, security, logger, metrics, loopbackOnly: () => loopbackOnly, inFlight }));
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, metrics, logger));
+  const lingering = new WeakSet<Duplex>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, lingering, metrics, logger));
   server.on('drop', () => metrics.connectionsDropped.inc());
   // Node closes a CONNECT silently when nobody listens: answer it like any other method it cannot use.
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
