@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { snappyUncompress } from '../src/remote/snappy';
 import { main } from '../src/cli';
+import { parseRunFlags } from '../src/cli/run';
 import { decodeRw1, decodeRw2 } from './helpers/remote-write-proto';
 import { REPO_ROOT } from './helpers/paths';
 
@@ -115,4 +116,47 @@ test('the bin script runs the built CLI', () => {
   expect(out).toBe(`${good}: 2 families, 3 series, 4 samples\n`);
   const bad = spawnSync(process.execPath, [bin, 'check', '--format', 'openmetrics', good]);
   expect(bad.status).toBe(1);
+});
+
+describe('run flags of the web server', () => {
+  test('defaults: lifecycle and debug off, the sink left to the configuration, Prometheus-like limits', () => {
+    expect(parseRunFlags([], {})).toMatchObject({
+      enableLifecycle: false,
+      enableDebug: false,
+      enableSink: undefined,
+      webConfigFile: undefined,
+      readTimeoutMs: 60_000,
+      maxConnections: 512,
+    });
+  });
+
+  test('each flag is read', () => {
+    expect(parseRunFlags(['--web.enable-lifecycle', '--web.enable-sink', '--web.config.file=web.yml', '--web.read-timeout=5m', '--web.max-connections=20'], {})).toMatchObject({
+      enableLifecycle: true,
+      enableSink: true,
+      webConfigFile: 'web.yml',
+      readTimeoutMs: 300_000,
+      maxConnections: 20,
+    });
+  });
+
+  test.each([
+    [['--web.read-timeout=soon'], '--web.read-timeout must be a duration such as 30s or 5m, not "soon"'],
+    [['--web.max-connections=-1'], '--web.max-connections must be a non-negative integer, not "-1"'],
+  ])('%j is a usage error', (args, message) => {
+    expect(() => parseRunFlags(args, {})).toThrow(message);
+  });
+
+  test('help lists the new flags', async () => {
+    const r = await run(['--help']);
+    for (const flag of ['--web.config.file', '--web.enable-lifecycle', '--web.enable-sink', '--web.read-timeout', '--web.max-connections']) expect(r.stdout.toString()).toContain(flag);
+  });
+
+  test('an invalid --web.config.file stops run with exit code 2 and names file, line and field', async () => {
+    const file = join(dir, 'web.yml');
+    writeFileSync(file, 'basic_auth_users:\n  alice: plaintext\n');
+    const r = await run(['run', `--web.config.file=${file}`, '--web.listen-address=127.0.0.1:0', '--log.level=silent', '--gc.pace-bytes=0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2: basic_auth_users.alice: not a bcrypt hash`);
+  });
 });

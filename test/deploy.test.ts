@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { memberNumFrom } from '../src/cluster/sharding';
 import { parseConfig } from '../src/config/load';
+import { parseWebConfig } from '../src/server/web-config';
 import { REPO_ROOT } from './helpers/paths';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are checked field by field */
@@ -58,6 +59,8 @@ const EXPECTED_KINDS: Record<string, string[]> = {
   'namespace.yaml': ['Namespace'],
   'rbac.yaml': ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
   'configmap.yaml': ['ConfigMap'],
+  'web-config.yaml': ['Secret'],
+  'networkpolicy.yaml': ['NetworkPolicy'],
   'daemonset.yaml': ['DaemonSet'],
   'statefulset-config.yaml': ['ConfigMap'],
   'statefulset.yaml': ['Service', 'StatefulSet'],
@@ -79,7 +82,7 @@ test('every deploy/*.yaml parses and has the kinds it should', () => {
 test('kustomization.yaml lists files that exist, the scale-out ones among its comments', () => {
   const kustomization = one('kustomization.yaml', 'Kustomization');
   for (const resource of kustomization.resources as string[]) expect(existsSync(join(DEPLOY, resource))).toBe(true);
-  expect(kustomization.resources).toEqual(['namespace.yaml', 'rbac.yaml', 'configmap.yaml', 'daemonset.yaml']);
+  expect(kustomization.resources).toEqual(['namespace.yaml', 'rbac.yaml', 'configmap.yaml', 'web-config.yaml', 'networkpolicy.yaml', 'daemonset.yaml']);
   const text = readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8');
   expect(text).toMatch(/^\s*# - statefulset\.yaml$/m);
   expect(text).toMatch(/^\s*# - statefulset-config\.yaml$/m);
@@ -116,6 +119,7 @@ describe('DaemonSet', () => {
     expect(args.get('')).toBe('run');
     expect(args.get('config.file')).toBe('/etc/scrapewire/scrapewire.yml');
     expect(args.get('web.listen-address')).toBe(':9090');
+    expect(args.get('web.config.file')).toBe('/etc/scrapewire-web/web.yml');
     expect(args.get('storage.path')).toBe('/var/lib/scrapewire');
     expect(args.get('node-ip')).toBe('$(NODE_IP)');
     expect(args.get('kube-state-url')).toBe('http://kube-state-metrics.kube-system.svc:8080/metrics');
@@ -161,6 +165,56 @@ describe('DaemonSet', () => {
     const configMap = one('configmap.yaml', 'ConfigMap');
     expect(volume?.configMap?.name).toBe(configMap.metadata.name);
     expect(Object.keys(configMap.data)).toContain(args.get('config.file')!.slice(mount.mountPath.length + 1));
+  });
+});
+
+describe('web security of the node agent', () => {
+  const daemonSet = one('daemonset.yaml', 'DaemonSet');
+  const pod = daemonSet.spec.template.spec;
+  const container = pod.containers[0];
+  const args = flags(container);
+
+  test('no lifecycle, debug or sink endpoints on a port the pod network reaches', () => {
+    const all = container.args as string[];
+    for (const flag of ['--web.enable-lifecycle', '--web.enable-debug', '--web.enable-sink']) {
+      expect(all.some((arg) => arg === flag || arg.startsWith(`${flag}=`))).toBe(false);
+    }
+  });
+
+  test('--web.config.file is a key of the web config Secret, mounted read-only at its directory', () => {
+    const file = args.get('web.config.file')!;
+    const { mount, volume } = mountFor(pod, container, file);
+    const secret = one('web-config.yaml', 'Secret');
+    expect(mount.readOnly).toBe(true);
+    expect(volume?.secret?.secretName).toBe(secret.metadata.name);
+    // Owner and group only; the pod's fsGroup makes the files readable by the non-root user.
+    expect(volume?.secret?.defaultMode).toBe(0o440);
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsGroup);
+    expect(Object.keys(secret.stringData)).toContain(file.slice(mount.mountPath.length + 1));
+  });
+
+  test('its web.yml passes the web config validation and sets response headers', () => {
+    const secret = one('web-config.yaml', 'Secret');
+    const config = parseWebConfig(secret.stringData['web.yml'], '/etc/scrapewire-web/web.yml');
+    expect(config.headers).toEqual({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'deny' });
+    // Plain HTTP as shipped: the probes use httpGet without credentials or a scheme.
+    expect(config.tls).toBeUndefined();
+    expect(config.basicAuthUsers.size).toBe(0);
+    expect(container.livenessProbe.httpGet.scheme ?? 'HTTP').toBe('HTTP');
+  });
+
+  test('the NetworkPolicy selects the agent pods and lets only the monitoring namespace reach the web port', () => {
+    const policy = one('networkpolicy.yaml', 'NetworkPolicy');
+    expect(daemonSet.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const [rule] = policy.spec.ingress as Manifest[];
+    // An empty or absent `from` would admit every source.
+    expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': daemonSet.metadata.namespace } } }]);
+    const port = container.ports.find((p: Manifest) => p.name === rule.ports[0].port || p.containerPort === rule.ports[0].port);
+    expect(rule.ports).toHaveLength(1);
+    expect(port?.containerPort).toBe(Number(args.get('web.listen-address')!.split(':').pop()));
+    expect(rule.ports[0].protocol).toBe('TCP');
   });
 });
 

@@ -10,15 +10,25 @@ import type { Config } from '../config/types';
 import { Collector } from '../collector/collector';
 import { createLogger, type LogLevel } from '../server/logger';
 import type { CommandIo } from './check';
-import { parseSize } from '../config/units';
+import { parseDuration, parseSize } from '../config/units';
+import { DEFAULT_WEB_LIMITS } from '../server/limits';
 import { DEFAULT_GC_PACE_BYTES, enableGcPacing } from '../runtime/gc-pacing';
 
 export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
   --config.file=FILE             Prometheus-format configuration (default: the bundled demo config)
   --web.listen-address=HOST:PORT address of the web server: /metrics, /targets, /-/healthy,
-                                 /-/ready, /-/reload, /sink (default 127.0.0.1:9090)
+                                 /-/ready (default 127.0.0.1:9090)
+  --web.config.file=FILE         TLS, client certificates, basic auth and response headers, in
+                                 the exporter-toolkit web config format; re-read when it changes
+  --web.enable-lifecycle         serve POST /-/reload and POST /-/quit (403 without it)
+  --web.enable-debug             serve /debug/heap and /debug/profile?seconds=N; on an address
+                                 other than loopback only with basic_auth_users or verified
+                                 client certificates in --web.config.file
+  --web.enable-sink              serve the built-in remote-write sink (/api/v1/write, /sink) and
+                                 /demo/metrics (default: only without --config.file)
+  --web.read-timeout=DURATION    time to receive a whole request (default 1m; 0: none)
+  --web.max-connections=N        open connections at most; more are closed (default 512; 0: none)
   --storage.path=DIR             remote-write disk queue (default: data/scrapewire)
-  --web.enable-debug             serve /debug/heap and /debug/profile?seconds=N
   --log.level=LEVEL              debug, info, warn, error (default info)
   --node-ip=IP                   this node's IP; replaces $(NODE_IP) in source URLs  [env NODE_IP]
   --kube-state-url=URL           kube-state-metrics /metrics URL, scraped as job kube-state-metrics
@@ -39,6 +49,12 @@ export interface RunFlags {
   listenAddress: string;
   storagePath: string;
   enableDebug: boolean;
+  enableLifecycle: boolean;
+  webConfigFile?: string;
+  /** Absent: only with the bundled default configuration. */
+  enableSink?: boolean;
+  readTimeoutMs: number;
+  maxConnections: number;
   logLevel: LogLevel;
   nodeIp?: string;
   kubeStateUrl?: string;
@@ -58,6 +74,11 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       'web.listen-address': { type: 'string' },
       'storage.path': { type: 'string' },
       'web.enable-debug': { type: 'boolean' },
+      'web.enable-lifecycle': { type: 'boolean' },
+      'web.enable-sink': { type: 'boolean' },
+      'web.config.file': { type: 'string' },
+      'web.read-timeout': { type: 'string' },
+      'web.max-connections': { type: 'string' },
       'log.level': { type: 'string' },
       'node-ip': { type: 'string' },
       'kube-state-url': { type: 'string' },
@@ -103,6 +124,9 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       throw new ScrapewireError('ERR_USAGE', `--enabled-plugins is not a valid regex: ${(err as Error).message}`);
     }
   }
+  const readTimeoutText = values['web.read-timeout'];
+  const readTimeoutMs = readTimeoutText === undefined ? DEFAULT_WEB_LIMITS.readTimeoutMs : parseDuration(readTimeoutText);
+  if (readTimeoutMs === undefined) throw new ScrapewireError('ERR_USAGE', `--web.read-timeout must be a duration such as 30s or 5m, not "${readTimeoutText}"`);
   const paceText = values['gc.pace-bytes'];
   const gcPaceBytes = paceText === undefined ? DEFAULT_GC_PACE_BYTES : parseSize(paceText);
   if (gcPaceBytes === undefined) throw new ScrapewireError('ERR_USAGE', `--gc.pace-bytes must be a size such as 8MiB or 0, not "${paceText}"`);
@@ -111,6 +135,11 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
     listenAddress: values['web.listen-address'] ?? '127.0.0.1:9090',
     storagePath: values['storage.path'] ?? 'data/scrapewire',
     enableDebug: values['web.enable-debug'] ?? false,
+    enableLifecycle: values['web.enable-lifecycle'] ?? false,
+    webConfigFile: values['web.config.file'],
+    enableSink: values['web.enable-sink'],
+    readTimeoutMs,
+    maxConnections: integer('web.max-connections', values['web.max-connections'], DEFAULT_WEB_LIMITS.maxConnections),
     logLevel: level,
     nodeIp: values['node-ip'] ?? env.NODE_IP,
     kubeStateUrl: values['kube-state-url'] ?? env.KUBE_STATE_URL,
@@ -155,16 +184,22 @@ export function amendWithNodeFlags(config: Config, flags: RunFlags): Config {
   return { ...config, sources, plugins, scrape_configs: scrapeConfigs };
 }
 
-/** Runs the collector until SIGTERM/SIGINT; SIGHUP reloads. Resolves with the exit code. */
+/** Runs the collector until SIGTERM/SIGINT or POST /-/quit; SIGHUP reloads. Resolves with the exit code. */
 export async function runCollector(args: string[], io: CommandIo): Promise<number> {
   const flags = parseRunFlags(args);
   const logger = createLogger({ level: flags.logLevel });
   enableGcPacing({ everyBytes: flags.gcPaceBytes });
+  // Set below once the collector runs; /-/quit cannot come before the server is up.
+  let requestStop: (reason: string) => void = () => {};
   const collector = await Collector.start({
     configFile: flags.configFile,
     listenAddress: flags.listenAddress,
     storagePath: flags.storagePath,
     enableDebug: flags.enableDebug,
+    enableLifecycle: flags.enableLifecycle,
+    webConfigFile: flags.webConfigFile,
+    enableSink: flags.enableSink,
+    webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
     logger,
     cluster: flags.cluster,
     amendConfig: (config) => amendWithNodeFlags(config, flags),
@@ -174,10 +209,12 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
       rootPath: flags.rootPath,
     },
     shutdownDeadlineMs: flags.shutdownDeadlineMs,
+    onQuit: () => requestStop('/-/quit'),
   });
+  const base = `${collector.scheme}://${collector.address}`;
   io.stderr.write(
-    `scrapewire is running: http://${collector.address}/targets` +
-      (flags.configFile === undefined ? `, delivering to its built-in sink: http://${collector.address}/sink` : '') +
+    `scrapewire is running: ${base}/targets` +
+      (flags.configFile === undefined ? `, delivering to its built-in sink: ${base}/sink` : '') +
       '\n',
   );
   const progress = flags.configFile === undefined
@@ -190,7 +227,10 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
     const onHup = (): void => {
       collector.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed'));
     };
+    let stopping = false;
     const onStop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down');
       process.off('SIGHUP', onHup);
       if (progress) clearInterval(progress);
@@ -202,6 +242,7 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
         },
       );
     };
+    requestStop = onStop;
     process.on('SIGHUP', onHup);
     process.once('SIGTERM', () => onStop('SIGTERM'));
     process.once('SIGINT', () => onStop('SIGINT'));

@@ -1,7 +1,8 @@
 /**
  * The collector: one process that loads a Prometheus-format configuration, scrapes its targets
- * (src/scrape), delivers through remote write (src/remote), and serves its own metrics, the
- * targets page, the built-in sink and the demo page (src/server).
+ * (src/scrape), delivers through remote write (src/remote), and serves its own metrics and the
+ * targets page (src/server); with the bundled default configuration (or enableSink), also the
+ * built-in sink and the demo page.
  *
  * ```ts
  * const collector = await Collector.start({ configFile: 'scrapewire.yml', listenAddress: '127.0.0.1:9090', storagePath: 'data' });
@@ -28,8 +29,9 @@ import type { TargetScraper } from '../scrape/target';
 import { createSelfMetricsRegistry, startServer, type RunningServer, type TargetStatus } from '../server';
 import { parseListenAddress } from '../server/listen-address';
 import { DEFAULT_CONFIG_NAME, defaultConfigText } from './default-config';
+import type { WebLimits } from '../server/limits';
 import { DemoSource } from './demo';
-import { RemoteWriteSink } from './sink';
+import { RemoteWriteSink, type SinkLimits } from './sink';
 
 /** scrapewire's own default interval, where Prometheus' is 1m: this agent scrapes every second. */
 export const DEFAULT_SCRAPE_INTERVAL_MS = 1000;
@@ -44,6 +46,21 @@ export interface CollectorOptions {
   /** Where the remote-write disk queues live; absent: memory only. */
   storagePath?: string;
   enableDebug?: boolean;
+  /** POST/PUT /-/reload and /-/quit (--web.enable-lifecycle); 403 otherwise. */
+  enableLifecycle?: boolean;
+  /** --web.config.file: TLS, client certificates, basic auth, response headers (exporter-toolkit format). */
+  webConfigFile?: string;
+  /** --web.read-timeout, --web.max-connections and the server's other limits. */
+  webLimits?: Partial<WebLimits>;
+  /**
+   * Mounts the built-in remote-write sink (/api/v1/write, /sink) and the demo page
+   * (/demo/metrics). Default: only with the bundled default configuration (neither configFile
+   * nor config), which scrapes and writes to them.
+   */
+  enableSink?: boolean;
+  sinkLimits?: Partial<SinkLimits>;
+  /** Called on POST /-/quit (with enableLifecycle); default: stop(). */
+  onQuit?: () => void;
   logger?: Logger;
   registry?: Registry;
   cluster?: ClusterOptions;
@@ -68,8 +85,9 @@ export class Collector {
   private loaded: Config | undefined;
   private writer: RemoteWriter | undefined;
   private server: RunningServer | undefined;
-  private readonly sink: RemoteWriteSink;
-  private readonly demo = new DemoSource();
+  /** Undefined unless the sink is enabled (see CollectorOptions.enableSink). */
+  private readonly sink: RemoteWriteSink | undefined;
+  private readonly demo: DemoSource | undefined;
   private config: Config | undefined;
   private ready = false;
   private reloading: Promise<void> = Promise.resolve();
@@ -80,7 +98,9 @@ export class Collector {
   private constructor(private readonly options: CollectorOptions) {
     this.registry = options.registry ?? createSelfMetricsRegistry();
     this.logger = options.logger ?? silent;
-    this.sink = new RemoteWriteSink(this.registry);
+    const sinkEnabled = options.enableSink ?? (options.configFile === undefined && options.config === undefined);
+    this.sink = sinkEnabled ? new RemoteWriteSink(this.registry, options.sinkLimits) : undefined;
+    this.demo = sinkEnabled ? new DemoSource() : undefined;
   }
 
   /** Starts the web server, loads the configuration, and starts scraping and delivering. */
@@ -100,6 +120,11 @@ export class Collector {
     return this.server?.address ?? '';
   }
 
+  /** `http`, or `https` with tls_server_config in the web configuration. */
+  get scheme(): 'http' | 'https' {
+    return this.server?.scheme ?? 'http';
+  }
+
   /** The configuration in use. */
   get currentConfig(): Config | undefined {
     return this.config;
@@ -107,19 +132,26 @@ export class Collector {
 
   private async startAll(): Promise<void> {
     // The server first: the default config scrapes and writes to it, and its port may be 0.
+    const { sink, demo } = this;
     this.server = await startServer({
       listenAddress: this.options.listenAddress ?? '127.0.0.1:9090',
       registry: this.registry,
       targets: { targets: () => this.targetStatuses() },
-      control: { ready: () => this.ready, reload: () => this.reload() },
+      control: { ready: () => this.ready, reload: () => this.reload(), quit: () => this.quit() },
       enableDebug: this.options.enableDebug ?? false,
+      enableLifecycle: this.options.enableLifecycle ?? false,
+      webConfigFile: this.options.webConfigFile,
+      limits: this.options.webLimits,
       logger: this.logger,
-      routes: [
-        { path: '/api/v1/write', methods: ['POST'], handle: (req, res) => this.sink.handleWrite(req, res) },
-        { path: '/sink', methods: ['GET', 'HEAD'], handle: (req, res) => this.sink.handlePage(req, res) },
-        { path: '/demo/metrics', methods: ['GET', 'HEAD'], handle: (req, res) => this.demo.handle(req, res) },
+      routes: sink === undefined || demo === undefined ? [] : [
+        { path: '/api/v1/write', methods: ['POST'], handle: (req, res) => sink.handleWrite(req, res) },
+        { path: '/sink', methods: ['GET', 'HEAD'], handle: (req, res) => sink.handlePage(req, res) },
+        { path: '/demo/metrics', methods: ['GET', 'HEAD'], handle: (req, res) => demo.handle(req, res) },
       ],
     });
+    if (this.server.scheme === 'https' && this.options.configFile === undefined && this.options.config === undefined) {
+      this.logger.warn({}, 'the bundled default configuration scrapes and writes to this server over plain HTTP: with TLS in --web.config.file, give a --config.file of your own');
+    }
     const config = await this.loadConfig();
     this.loaded = config;
     this.config = config;
@@ -284,9 +316,18 @@ export class Collector {
     return [...(this.manager?.targets() ?? []).map((target) => statusOf(target)), ...sources];
   }
 
-  /** Samples, requests and series that reached the built-in sink. */
+  /** Samples, requests and series that reached the built-in sink (zeros when it is not mounted). */
   sinkStats(): { samples: number; requests: number; series: number } {
-    return this.sink.stats();
+    return this.sink?.stats() ?? { samples: 0, requests: 0, series: 0 };
+  }
+
+  /** POST /-/quit: the embedder's onQuit, or a graceful stop. */
+  private quit(): void {
+    if (this.options.onQuit !== undefined) {
+      this.options.onQuit();
+      return;
+    }
+    this.stop().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'stop after /-/quit failed'));
   }
 
   /**
@@ -302,7 +343,7 @@ export class Collector {
       await this.sources?.stop();
       await this.writer?.close(deadlineMs);
       await this.server?.close();
-      this.logger.info({ sink: this.sink.stats() }, 'scrapewire stopped');
+      this.logger.info({ sink: this.sinkStats() }, 'scrapewire stopped');
     })();
     return this.stopping;
   }

@@ -12,3 +12,5 @@ export type {
   TargetProvider,
   TargetStatus,
 } from './types';
+export { DEFAULT_WEB_LIMITS, type WebLimits } from './limits';
+export { parseWebConfig, type WebConfig, type ClientAuthType } from './web-config';

@@ -1,4 +1,4 @@
-/** /-/healthy, /-/ready and /-/reload, answering as Prometheus's lifecycle endpoints do. */
+/** /-/healthy, /-/ready, /-/reload and /-/quit, answering as Prometheus's lifecycle endpoints do. */
 import type { ServerResponse } from 'node:http';
 import { ScrapewireError } from '../core/errors';
 import { sendText } from './respond';
@@ -39,4 +39,17 @@ export class ReloadHandler {
       sendText(res, 500, `failed to reload config: ${message}\n`);
     }
   }
+}
+
+/** Prometheus's answer to /-/reload and /-/quit without --web.enable-lifecycle. */
+export function handleLifecycleDisabled(res: ServerResponse): void {
+  sendText(res, 403, 'Lifecycle API is not enabled.\n');
+}
+
+/** /-/quit: answers, then asks for a graceful stop. */
+export function handleQuit(res: ServerResponse, control: CollectorControl, logger: Logger): void {
+  logger.info({}, 'stop requested through /-/quit');
+  // 'close' comes after the answer is written, or when the client left first.
+  res.once('close', () => control.quit?.());
+  sendText(res, 200, 'Requesting termination... Goodbye!\n', { connection: 'close' });
 }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../remote/logger';
+import type { WebLimits } from './limits';
 
 export type { Logger };
 
@@ -36,6 +37,8 @@ export interface CollectorControl {
   ready(): boolean;
   /** Rereads the configuration; throws a ScrapewireError with code ERR_CONFIG on a bad config. */
   reload(): Promise<void>;
+  /** Starts a graceful stop (POST /-/quit, answered first). Absent: the server has no /-/quit. */
+  quit?(): void;
 }
 
 export interface ServerOptions {
@@ -45,8 +48,19 @@ export interface ServerOptions {
   registry: Registry;
   targets: TargetProvider;
   control: CollectorControl;
-  /** Serves /debug/heap and /debug/profile; they are 404 otherwise. */
+  /**
+   * Serves /debug/heap and /debug/profile; they are 404 otherwise. On an address that is not
+   * loopback they need an authenticated request (basic_auth_users, or a client certificate
+   * verified against client_ca_file), and the server refuses to start when webConfigFile
+   * provides neither.
+   */
   enableDebug: boolean;
+  /** Serves POST/PUT /-/reload and /-/quit (Prometheus's --web.enable-lifecycle); 403 otherwise. */
+  enableLifecycle?: boolean;
+  /** An exporter-toolkit web configuration (TLS, client certificates, basic auth, headers, rate limit); re-read on change. */
+  webConfigFile?: string;
+  /** Timeouts, connection cap and head size; DEFAULT_WEB_LIMITS where absent. */
+  limits?: Partial<WebLimits>;
   /** More endpoints (the built-in sink and demo page); a path already served is an error. */
   routes?: ExtraRoute[];
   /** Defaults to a logger that drops everything. */
@@ -56,12 +70,18 @@ export interface ServerOptions {
 export interface ExtraRoute {
   path: string;
   methods: readonly string[];
+  /**
+   * Called inside the server's guarded entry: a throw or a rejection is logged and answered 500
+   * (or ends the connection once an answer has started); it never reaches the process.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
 export interface RunningServer {
   /** The bound address as `host:port` (`[host]:port` for IPv6), with the real port when 0 was asked for. */
   address: string;
+  /** `http` or `https` (tls_server_config in the web configuration). */
+  scheme: 'http' | 'https';
   port: number;
   /** Stops accepting connections, ends running debug profiles and closes open connections. */
   close(): Promise<void>;

@@ -45,7 +45,7 @@ describe('reload by SIGHUP and by POST /-/reload', () => {
     await vm.start();
     target = await TargetServer.start();
     write([job('a'), job('b')]);
-    collector = await CollectorProcess.start({ configFile, storagePath: join(dir.path, 'storage') });
+    collector = await CollectorProcess.start({ configFile, storagePath: join(dir.path, 'storage'), args: ['--web.enable-lifecycle'] });
   });
 
   afterAll(async () => {

@@ -1,18 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { Counter, Registry } from 'prom-client';
 import { ScrapewireError } from '../../src/core/errors';
-import { createSelfMetricsRegistry, startServer, type CollectorControl, type RunningServer } from '../../src/server';
+import { createSelfMetricsRegistry, startServer, type CollectorControl, type RunningServer, type ServerOptions } from '../../src/server';
 import type { Logger } from '../../src/server/types';
 import { FakeTargets, target } from './fake-targets';
 
 class FakeControl implements CollectorControl {
   isReady = true;
   reloads = 0;
+  quits = 0;
   reloadError: Error | undefined;
+
+  quit(): void {
+    this.quits++;
+  }
 
   ready(): boolean {
     return this.isReady;
@@ -40,11 +46,15 @@ interface Harness {
   url(path: string): string;
 }
 
-async function start(enableDebug: boolean, registry: Registry = createSelfMetricsRegistry({ version: '1.2.3' })): Promise<Harness> {
+async function start(
+  enableDebug: boolean,
+  registry: Registry = createSelfMetricsRegistry({ version: '1.2.3' }),
+  more: Partial<ServerOptions> = { enableLifecycle: true },
+): Promise<Harness> {
   const targets = new FakeTargets([target()]);
   const control = new FakeControl();
   const logger = new RecordingLogger();
-  const server = await startServer({ listenAddress: '127.0.0.1:0', registry, targets, control, enableDebug, logger });
+  const server = await startServer({ listenAddress: '127.0.0.1:0', registry, targets, control, enableDebug, logger, ...more });
   return { server, targets, control, logger, url: (path) => `http://${server.address}${path}` };
 }
 
@@ -101,11 +111,11 @@ describe('startServer', () => {
     expect(await res.text()).toBe('');
   });
 
-  test('/-/reload calls control.reload() on POST only', async () => {
+  test('/-/reload calls control.reload() on POST (and PUT) only', async () => {
     const before = h.control.reloads;
     const get = await fetch(h.url('/-/reload'));
     expect(get.status).toBe(405);
-    expect(get.headers.get('allow')).toBe('POST');
+    expect(get.headers.get('allow')).toBe('POST, PUT');
     await get.text();
     expect(h.control.reloads).toBe(before);
 
@@ -340,5 +350,142 @@ describe('startServer errors', () => {
       enableDebug: false,
     });
     await expect(attempt).rejects.toMatchObject({ code: 'ERR_USAGE' });
+  });
+});
+
+describe('lifecycle endpoints', () => {
+  test('without enableLifecycle /-/reload and /-/quit answer 403 and do nothing', async () => {
+    const h = await start(false, createSelfMetricsRegistry(), {});
+    try {
+      for (const path of ['/-/reload', '/-/quit']) {
+        const res = await fetch(h.url(path), { method: 'POST' });
+        expect([path, res.status, await res.text()]).toEqual([path, 403, 'Lifecycle API is not enabled.\n']);
+      }
+      expect(h.control.reloads).toBe(0);
+      expect(h.control.quits).toBe(0);
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  test('with enableLifecycle POST /-/quit answers, then asks the collector to stop', async () => {
+    const h = await start(false);
+    try {
+      const res = await fetch(h.url('/-/quit'), { method: 'PUT' });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('Requesting termination... Goodbye!\n');
+      for (let i = 0; i < 100 && h.control.quits === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(h.control.quits).toBe(1);
+      expect((await fetch(h.url('/-/quit'))).status).toBe(405);
+    } finally {
+      await h.server.close();
+    }
+  });
+});
+
+/** Sends raw bytes on a new connection; resolves with everything the server wrote before closing. */
+function raw(port: number, bytes: string | Buffer, endAfterMs = 200): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    socket.on('data', (chunk: Buffer) => (out += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(out));
+    socket.write(bytes);
+    setTimeout(() => socket.end(), endAfterMs);
+  });
+}
+
+const statusOf = (answer: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+
+describe('malformed and hostile requests', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await start(false, createSelfMetricsRegistry(), { limits: { headersTimeoutMs: 1000, maxConnections: 8 } });
+  });
+  afterAll(() => h.server.close());
+
+  test.each([
+    ['a path that new URL() takes for a host', 'GET //[x/ HTTP/1.1\r\nHost: a\r\n\r\n', 404],
+    ['an unclosed IPv6 host', 'GET http://[::1/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+    ['a NUL in the host', 'GET http://a%00b/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+    ['an asterisk target', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+    ['an unknown method', 'BREW /-/healthy HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+    ['no Host header', 'GET /-/healthy HTTP/1.1\r\n\r\n', 400],
+    ['an unknown HTTP version', 'GET /-/healthy HTTP/9.9\r\nHost: a\r\n\r\n', 400],
+    ['a 20 kB header', `GET /-/healthy HTTP/1.1\r\nHost: a\r\nX-Flood: ${'x'.repeat(20_000)}\r\n\r\n`, 431],
+    ['5,000 headers', `GET /-/healthy HTTP/1.1\r\nHost: a\r\n${'X-A: b\r\n'.repeat(5000)}\r\n`, 431],
+    ['Content-Length with chunked', 'GET /-/healthy HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
+    ['a bad chunk size (answered before the body is read)', 'POST /-/reload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 403],
+    ['a negative Content-Length', 'GET /-/healthy HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n', 400],
+    ['bytes above 0x7f in the target', 'GET /\xff\xfe HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+    ['CONNECT', 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n', 405],
+    ['an Upgrade request', 'GET /-/healthy HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 200],
+  ])('%s: the status in the table, and the server goes on', async (_name, request, status) => {
+    expect(statusOf(await raw(h.server.port, Buffer.from(request, 'latin1')))).toBe(status);
+    expect((await fetch(h.url('/-/healthy'))).status).toBe(200);
+  });
+
+  test('a client that sends its head too slowly gets 408 and is disconnected', async () => {
+    const socket = connect(h.server.port, '127.0.0.1');
+    let out = '';
+    socket.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.write('GET /-/healthy HTTP/1.1\r\n');
+    const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
+    await new Promise((resolve) => socket.on('close', resolve));
+    clearInterval(drip);
+    expect(statusOf(out)).toBe(408);
+  });
+
+  test('connections beyond maxConnections are closed at once and counted; the others are served', async () => {
+    const idle = Array.from({ length: 8 }, () => connect(h.server.port, '127.0.0.1').on('error', () => undefined));
+    await Promise.all(idle.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    try {
+      const extra = await raw(h.server.port, 'GET /-/healthy HTTP/1.1\r\nHost: a\r\n\r\n', 2000);
+      expect(extra).toBe('');
+      expect(await h.server.port).toBeGreaterThan(0);
+    } finally {
+      for (const socket of idle) socket.destroy();
+    }
+    let healthy = 0;
+    for (let i = 0; i < 50 && healthy !== 200; i++) {
+      healthy = await fetch(h.url('/-/healthy')).then((r) => r.status, () => 0);
+    }
+    expect(healthy).toBe(200);
+    const metrics = await (await fetch(h.url('/metrics'))).text();
+    expect(metrics).toMatch(/^scrapewire_http_connections_dropped_total [1-9]/m);
+    expect(metrics).toMatch(/^scrapewire_http_client_errors_total\{reason="malformed"\} [1-9]/m);
+  });
+
+  test('a handler that fails after its answer began ends that connection only', async () => {
+    const registry = createSelfMetricsRegistry();
+    const server = await startServer({
+      listenAddress: '127.0.0.1:0',
+      registry,
+      targets: new FakeTargets(),
+      control: new FakeControl(),
+      enableDebug: false,
+      routes: [
+        {
+          path: '/half',
+          methods: ['GET'],
+          handle: async (_req, res) => {
+            res.writeHead(200);
+            res.write('partial');
+            throw new Error('handler broke mid-answer');
+          },
+        },
+        { path: '/sync', methods: ['GET'], handle: () => { throw new Error('handler broke at once'); } },
+      ],
+    });
+    try {
+      await expect(fetch(`http://${server.address}/half`).then((r) => r.text())).rejects.toThrow();
+      const sync = await fetch(`http://${server.address}/sync`);
+      expect(sync.status).toBe(500);
+      expect((await fetch(`http://${server.address}/-/healthy`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
