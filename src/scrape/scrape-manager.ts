@@ -18,7 +18,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Config, ScrapeConfig, StaticConfig } from '../config/types';
-import { FileSd } from '../config/file-sd';
+import { FileSd } from '../discovery/file-sd';
 import { ScrapewireError } from '../core/errors';
 import { compareLabelNames } from '../core/labels';
 import type { Label } from '../core/types';

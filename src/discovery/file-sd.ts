@@ -19,10 +19,10 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isSeq, LineCounter, parseDocument } from 'yaml';
-import { ConfigError } from './errors';
-import { readTargetGroup } from './scrape';
-import type { FileSdConfig, TargetGroup } from './types';
-import { YamlReader, type ConfigProblem } from './yaml-reader';
+import { ConfigError } from '../config/errors';
+import { readTargetGroup } from '../config/scrape';
+import type { FileSdConfig, TargetGroup } from '../config/types';
+import { YamlReader, type ConfigProblem } from '../config/yaml-reader';
 
 export const FILE_PATH_LABEL = '__meta_filepath';
 
