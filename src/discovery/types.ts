@@ -17,6 +17,8 @@ export interface DiscoveredGroup {
   targets: LabelSet[];
   /** Labels shared by every target of the group. */
   labels: LabelSet;
+  /** Targets max_targets_per_pod kept out of this group (counted and logged by the job). */
+  podCapDropped?: number;
 }
 
 /** Receives changed groups; a group with an empty `targets` list means "gone". */
