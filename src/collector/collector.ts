@@ -330,7 +330,8 @@ function statusOf(target: TargetScraper, discoveredLabels: Record<string, string
   const labels = Object.fromEntries(spec.labels);
   return {
     job: spec.job,
-    scrapeUrl: target.target,
+    // As built from the target's labels (a default port written in the address stays in it).
+    scrapeUrl: spec.http.url,
     labels,
     discoveredLabels: discoveredLabels ?? labels,
     health: target.health,

@@ -113,6 +113,8 @@ export function discoveredLabels(config: ScrapeConfig, targetLabels: LabelSet, g
   ];
   for (const [name, value] of Object.entries(config.params)) if (value.length > 0) defaults.push([PARAM_PREFIX + name, value[0]]);
   for (const [name, value] of defaults) if (!set[name]) set[name] = value;
+  // An empty value is no label, as in Prometheus's label builder (and relabeling).
+  for (const name of Object.keys(set)) if (set[name] === '') delete set[name];
   return set;
 }
 
@@ -194,13 +196,16 @@ function targetUrl(scheme: string, address: string, path: string, params: Record
     if (values !== undefined && values.length > 0) values[0] = value;
     else query.set(key, [value]);
   }
+  // Parsed once to check the address and to escape the path as a URL does.
   const url = new URL(`${scheme}://${address}`);
   url.pathname = path;
   // Go's url.Values.Encode sorts by key.
   const search = new URLSearchParams();
   for (const key of [...query.keys()].sort()) for (const value of query.get(key)!) search.append(key, value);
   url.search = search.toString();
-  return url.href;
+  // The address as discovered, as Go's url.URL prints it: WHATWG URLs drop a default port
+  // (`host:80` becomes `host`), and the scrape URL Prometheus shows keeps it.
+  return `${scheme}://${address}${url.pathname}${url.search}`;
 }
 
 function sortLabels(set: Map<string, string>): Label[] {
