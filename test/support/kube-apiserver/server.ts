@@ -86,7 +86,12 @@ export class KubeApiStandIn {
     return standIn;
   }
 
-  private constructor(private readonly token?: string) {}
+  /** The bearer token accepted (undefined: any request); tests rotate it. */
+  token: string | undefined;
+
+  private constructor(token?: string) {
+    this.token = token;
+  }
 
   get resourceVersion(): number {
     return this.revision;
