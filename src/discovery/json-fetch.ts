@@ -16,6 +16,7 @@ import { httpClientOptions } from '../scrape/http-client-options';
 import { resolveHttpTarget, type ResolvedHttpTarget } from '../scrape/http-target-options';
 import { USER_AGENT } from '../scrape/negotiation';
 import { TargetDispatcher } from '../scrape/target-dispatcher';
+import { discardBody } from './discard-body';
 
 /** A kubelet's PodList of 110 pods is a few MB; http_sd answers are smaller still. */
 export const DEFAULT_JSON_LIMIT_BYTES = 64 << 20;
@@ -80,7 +81,7 @@ export class JsonFetcher {
         ? `server returned HTTP status ${response.statusCode}`
         : check?.(response.statusCode, contentType);
       if (problem !== undefined) {
-        response.body.destroy();
+        discardBody(response.body);
         throw new ScrapewireError('ERR_HTTP_STATUS', problem, { target });
       }
       const chunks: Buffer[] = [];
@@ -89,7 +90,7 @@ export class JsonFetcher {
         for await (const chunk of response.body) {
           size += (chunk as Buffer).length;
           if (this.limit > 0 && size > this.limit) {
-            response.body.destroy();
+            discardBody(response.body);
             throw new ScrapewireError('ERR_BODY_SIZE_LIMIT', `body larger than ${this.limit} bytes`, { target });
           }
           chunks.push(chunk as Buffer);

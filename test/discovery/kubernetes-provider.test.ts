@@ -109,15 +109,19 @@ describe('kubernetes_sd over HTTPS', () => {
       role: 'node', api_server: api.origin, authorization: { type: 'Bearer', credentials_file: tokenFile }, tls_config: { ca_file: pki.caFile, insecure_skip_verify: false },
     });
     expect(groups.sources).toEqual(['node/node-a', 'node/node-b']);
+    await pollUntil(() => api.openWatches, (n) => n >= 1, 5_000, 10);
     // Rotate as Kubernetes does (a new file renamed over the old one), then make it re-watch.
     writeFileSync(`${tokenFile}.new`, 'token-2');
     renameSync(`${tokenFile}.new`, tokenFile);
     api.token = 'token-2';
-    const seen = fromHere();
-    api.endWatches();
-    const rewatch = await pollUntil(() => api.requests.slice(seen).find((r) => r.query.watch === '1'), (r) => r !== undefined, 10_000, 20);
-    expect(rewatch?.authorization).toBe('Bearer token-2');
-    api.token = 'token-1';
+    try {
+      const seen = fromHere();
+      api.endWatches();
+      const rewatch = await pollUntil(() => api.requests.slice(seen).find((r) => r.query.watch === '1'), (r) => r !== undefined, 10_000, 20);
+      expect(rewatch?.authorization).toBe('Bearer token-2');
+    } finally {
+      api.token = 'token-1';
+    }
   });
 
   test('a CA that did not sign the server is an error, retried; no groups', async () => {

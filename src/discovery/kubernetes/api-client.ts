@@ -18,6 +18,7 @@
  * failure, ERR_PARSE for a body that is not the JSON it should be.
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import { discardBody } from '../discard-body';
 import { ScrapewireError } from '../../core/errors';
 import { USER_AGENT } from '../../scrape/negotiation';
 import { WatchedFile } from '../../scrape/watched-file';
@@ -212,7 +213,7 @@ export class KubeApiClient {
         if (controller.signal.aborted && controller.signal.reason instanceof ScrapewireError) throw controller.signal.reason;
         throw new KubeApiError(`watch broken: ${(err as { code?: string }).code ?? (err as Error).message}`, 0, url, err);
       } finally {
-        response.body.destroy();
+        discardBody(response.body);
       }
       if (pending.trim() !== '') yield parseEvent(pending.trim(), url);
     } finally {
@@ -258,13 +259,13 @@ function parseEvent(line: string, target: string): WatchEvent {
   return event as WatchEvent;
 }
 
-async function readLimited(body: AsyncIterable<unknown> & { destroy(): void }, limit: number, target: string): Promise<Buffer> {
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number, target: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > limit) {
-      body.destroy();
+      discardBody(body);
       throw new ScrapewireError('ERR_BODY_SIZE_LIMIT', `body larger than ${limit} bytes`, { target });
     }
     chunks.push(chunk as Buffer);
