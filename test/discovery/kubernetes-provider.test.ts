@@ -212,6 +212,7 @@ describe('kubernetes_sd over HTTPS', () => {
     expect(groups.bySource.has('pod/default/short-lived')).toBe(false);
     expect(errors.filter((e) => !/watch broken|request failed/.test(e.message))).toEqual([]);
     // And an ERROR 410 event on an open watch: a re-list (a LIST request without watch) follows.
+    await pollUntil(() => api.openWatches, (n) => n >= 1, 5_000, 10);
     const seen = fromHere();
     api.expireWatches();
     const relist = await pollUntil(() => api.requests.slice(seen).filter((r) => r.query.watch === undefined), (r) => r.length > 0, 5_000, 10);
