@@ -266,6 +266,21 @@ describe('kubernetes_sd over HTTPS', () => {
     expect(groups.bySource.get('pod/default/web-7d9c5b6f4-x2k8p')?.labels.__meta_kubernetes_node_label_topology_kubernetes_io_zone).toBe('zone-9');
   });
 
+  test('attach_metadata: {namespace: true}: the namespace\'s labels and annotations on every group', async () => {
+    const groups = await start({
+      role: 'service', api_server: api.origin, authorization: { type: 'Bearer', credentials: 'token-1' }, tls_config: { ca_file: pki.caFile, insecure_skip_verify: false },
+      namespaces: { own_namespace: false, names: ['monitoring'] }, attach_metadata: { node: false, namespace: true },
+    });
+    expect(groups.bySource.get('svc/monitoring/kube-state-metrics')?.labels).toMatchObject({
+      __meta_kubernetes_namespace: 'monitoring',
+      __meta_kubernetes_namespace_label_team: 'observability',
+      __meta_kubernetes_namespace_labelpresent_team: 'true',
+      __meta_kubernetes_namespace_label_kubernetes_io_metadata_name: 'monitoring',
+      __meta_kubernetes_namespace_annotation_scheduler_alpha_kubernetes_io_node_selector: 'pool=infra',
+      __meta_kubernetes_namespace_annotationpresent_scheduler_alpha_kubernetes_io_node_selector: 'true',
+    });
+  });
+
   test('endpoints follow their pods: a pod event rebuilds the endpoints that reference it', async () => {
     const groups = await start({ role: 'endpoints', api_server: api.origin, authorization: { type: 'Bearer', credentials: 'token-1' }, tls_config: { ca_file: pki.caFile, insecure_skip_verify: false }, namespaces: { own_namespace: false, names: ['default'] } });
     const target = () => groups.bySource.get('endpoints/default/web')?.targets.find((t) => t.__address__ === '127.42.0.12:8080');
