@@ -49,23 +49,23 @@ describe('http_sd_configs with a real server', () => {
     answer = { status: 200, type: 'application/json; charset=utf-8', body: groupsBody([['127.0.0.1:9001'], ['127.0.0.1:9002', '127.0.0.1:9003']]) };
     const errors: Error[] = [];
     const current = new Map<string, DiscoveredGroup>();
-    const provider = new HttpSdProvider('http_sd_configs[0]', { url: `${server.origin}/sd`, refresh_interval: 100, tls_config: { insecure_skip_verify: false } }, (e) => errors.push(e));
+    const provider = new HttpSdProvider('http_sd_configs[0]', { url: `${server.origin}/sd`, refresh_interval: 1000, tls_config: { insecure_skip_verify: false } }, (e) => errors.push(e));
     try {
       await provider.start((groups) => { for (const g of groups) if (g.targets.length === 0) current.delete(g.source); else current.set(g.source, g); });
       expect(errors).toEqual([]);
       expect([...current.keys()]).toEqual([`${server.origin}/sd:0`, `${server.origin}/sd:1`]);
       const request = server.requests[server.requests.length - 1];
-      expect(request.headers).toMatchObject({ accept: 'application/json', 'x-prometheus-refresh-interval-seconds': '0.1' });
+      expect(request.headers).toMatchObject({ accept: 'application/json', 'x-prometheus-refresh-interval-seconds': '1' });
       expect(String(request.headers['user-agent'])).toMatch(/^scrapewire\//);
 
       answer = { ...answer, body: groupsBody([['127.0.0.1:9009']]) };
-      await pollUntil(() => current.size, (n) => n === 1, 5_000, 20);
+      await pollUntil(() => current.size, (n) => n === 1, 10_000, 50);
       expect(current.get(`${server.origin}/sd:0`)?.targets).toEqual([{ __address__: '127.0.0.1:9009' }]);
 
       for (const bad of [{ status: 500, type: 'application/json', body: '[]' }, { status: 200, type: 'text/plain', body: '[]' }, { status: 200, type: 'application/json', body: '[{"targets": [' }]) {
         answer = bad;
         const before = errors.length;
-        await pollUntil(() => errors.length, (n) => n > before, 5_000, 20);
+        await pollUntil(() => errors.length, (n) => n > before, 10_000, 50);
         expect(current.size).toBe(1);
       }
       expect(errors.map((e) => e.message.replace(server.origin, 'SERVER'))).toEqual(expect.arrayContaining([

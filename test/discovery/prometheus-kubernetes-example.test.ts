@@ -76,7 +76,9 @@ describe('Prometheus\'s Kubernetes example configuration', () => {
   });
 
   test('every job discovers what Prometheus would', async () => {
-    const { by } = await jobs();
+    // A first LIST may fail on a loaded machine (it is retried after a second): wait for all seven jobs.
+    const { by } = await pollUntil(jobs, ({ by: b }) => b.size === 7 && (b.get('kubernetes-service-endpoints') ?? []).some((t) => t.scrapeUrl === 'http://127.46.0.31:9153/metrics'), 20_000, 200);
+    expect(by.size).toBe(7);
     const urls = (job: string) => (by.get(job) ?? []).map((t) => t.scrapeUrl).sort();
     expect(urls('kubernetes-apiservers')).toEqual(['https://127.46.0.1:6443/metrics']);
     expect(by.get('kubernetes-nodes')?.map((t) => [t.scrapeUrl, t.labels.instance, t.labels.kubernetes_io_hostname, t.labels.topology_kubernetes_io_zone]).sort()).toEqual([
