@@ -10,7 +10,9 @@
  * await collector.stop(10_000);    // stop scraping, deliver or persist what is queued
  * ```
  */
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { SERVICE_ACCOUNT_DIR } from '../discovery/types';
 import { loadConfigFile, parseConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
@@ -27,6 +29,7 @@ import type { NodeSettings } from '../sources/kubernetes/node-settings';
 import { SourceRunner } from '../sources/source-runner';
 import type { TargetScraper } from '../scrape/target';
 import { createSelfMetricsRegistry, startServer, type RunningServer, type TargetStatus } from '../server';
+import { droppedTargetStatus } from '../server/targets-api';
 import { parseListenAddress } from '../server/listen-address';
 import { DEFAULT_CONFIG_NAME, defaultConfigText } from './default-config';
 import type { WebLimits } from '../server/limits';
@@ -136,7 +139,7 @@ export class Collector {
     this.server = await startServer({
       listenAddress: this.options.listenAddress ?? '127.0.0.1:9090',
       registry: this.registry,
-      targets: { targets: () => this.targetStatuses() },
+      targets: { targets: () => [...this.targetStatuses(), ...this.droppedTargetStatuses()] },
       control: { ready: () => this.ready, reload: () => this.reload(), quit: () => this.quit() },
       enableDebug: this.options.enableDebug ?? false,
       enableLifecycle: this.options.enableLifecycle ?? false,
@@ -184,6 +187,8 @@ export class Collector {
       registry: this.registry,
       maxSamplesPerRequest,
       metadataIntervalMs,
+      logger: this.logger,
+      serviceAccountDir: this.options.node?.rootPath ? join(this.options.node.rootPath, SERVICE_ACCOUNT_DIR) : undefined,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
         if (outcome.error !== undefined) {
@@ -313,7 +318,19 @@ export class Collector {
         scrapeTimeoutSeconds: source.timeoutMs / 1000,
       };
     });
-    return [...(this.manager?.targets() ?? []).map((target) => statusOf(target)), ...sources];
+    const manager = this.manager;
+    return [...(manager?.targets() ?? []).map((target) => statusOf(target, manager?.discoveredLabels(target))), ...sources];
+  }
+
+  /** Targets relabeling dropped, as /api/v1/targets lists them (droppedTargets). */
+  private droppedTargetStatuses(): TargetStatus[] {
+    const { targets, counts } = this.manager?.droppedTargets() ?? { targets: [], counts: {} };
+    const counted = new Set<string>();
+    return targets.map(({ job, discoveredLabels }) => {
+      const first = !counted.has(job);
+      counted.add(job);
+      return droppedTargetStatus(job, discoveredLabels, first ? counts[job] : undefined);
+    });
   }
 
   /** Samples, requests and series that reached the built-in sink (zeros when it is not mounted). */
@@ -349,14 +366,15 @@ export class Collector {
   }
 }
 
-function statusOf(target: TargetScraper): TargetStatus {
+function statusOf(target: TargetScraper, discoveredLabels: Record<string, string> | undefined): TargetStatus {
   const { spec } = target;
   const labels = Object.fromEntries(spec.labels);
   return {
     job: spec.job,
-    scrapeUrl: target.target,
+    // As built from the target's labels (a default port written in the address stays in it).
+    scrapeUrl: spec.http.url,
     labels,
-    discoveredLabels: labels,
+    discoveredLabels: discoveredLabels ?? labels,
     health: target.health,
     lastScrape: target.lastScrapeMs === 0 ? undefined : new Date(target.lastScrapeMs),
     lastScrapeDurationSeconds: target.lastDurationMs / 1000,

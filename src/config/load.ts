@@ -11,9 +11,11 @@
  * scrapes every second by default; it passes `defaultScrapeInterval: 1000` rather than this
  * module changing what a prometheus.yml means.
  *
- * `${VAR}` is not expanded anywhere by default, as in Prometheus. With `expandExternalLabels`
- * (Prometheus's `--enable-feature=expand-external-labels`) `${VAR}` and `$VAR` in external label
- * values are replaced from the environment, an unset variable becoming empty, `$$` a literal `$`.
+ * `${NAME}` and `%{NAME}` are replaced from the environment in every value of the file, at load
+ * and at every reload; an unset variable is an error naming it and its line (env.ts has the
+ * rules and escapes). On top of that, `expandExternalLabels` (Prometheus's
+ * `--enable-feature=expand-external-labels`) also replaces `$VAR` in external label values, an
+ * unset variable becoming empty and `$$` a literal `$`, as Prometheus does.
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -30,9 +32,9 @@ export interface ParseOptions {
   defaultScrapeInterval?: number;
   /** Global scrape_timeout when the file sets none, in ms (capped at the interval). Default 10000. */
   defaultScrapeTimeout?: number;
-  /** Expand environment variables in external label values. Default false. */
+  /** Also expand Prometheus's `$VAR` and `$$` in external label values. Default false. */
   expandExternalLabels?: boolean;
-  /** The environment for `expandExternalLabels`. Default process.env. */
+  /** The environment `${NAME}` and `%{NAME}` are read from. Default process.env. */
   env?: Record<string, string | undefined>;
 }
 
@@ -72,7 +74,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
     })));
   }
 
-  const reader = new YamlReader(doc, lineCounter, fileName);
+  const reader = new YamlReader(doc, lineCounter, fileName, options.env ?? process.env);
   const root = reader.resolve(doc.contents);
   const fields = reader.mapping(root, '', 'config', [...TOP_LEVEL_FIELDS, ...IGNORED_SECTIONS], UNSUPPORTED_SECTIONS) ?? new Map();
   const value = (name: string) => fields.get(name)?.value ?? null;

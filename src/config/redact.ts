@@ -15,7 +15,10 @@ function redactHttpClient(client: HttpClientConfig): void {
  */
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config);
-  for (const job of copy.scrape_configs) redactHttpClient(job);
+  for (const job of copy.scrape_configs) {
+    redactHttpClient(job);
+    for (const sd of [...job.kubernetes_sd_configs ?? [], ...job.kubelet_sd_configs ?? [], ...job.http_sd_configs ?? []]) redactHttpClient(sd);
+  }
   for (const remote of copy.remote_write) redactHttpClient(remote);
   for (const source of copy.sources) redactHttpClient(source);
   return copy;

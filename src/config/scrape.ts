@@ -5,10 +5,11 @@
  * is an error. A duration of 0 means "not set", as in Prometheus.
  */
 import * as path from 'node:path';
+import { readHttpSdConfigs, readKubeletSdConfigs, readKubernetesSdConfigs } from './discovery';
 import { HTTP_CLIENT_FIELDS, HTTP_CLIENT_UNSUPPORTED, readHttpClient } from './http-client';
 import { isValidLabelName } from './labels';
 import { readRelabelConfigs } from './relabel';
-import type { FileSdConfig, GlobalConfig, OnParseError, ScrapeConfig, ScrapeLimits, StaticConfig } from './types';
+import type { DiscoveryLimits, FileSdConfig, GlobalConfig, OnParseError, ScrapeConfig, ScrapeLimits, StaticConfig } from './types';
 import type { Fields, ValueNode, YamlReader } from './yaml-reader';
 
 export const LIMIT_FIELDS = [
@@ -19,6 +20,23 @@ export const LIMIT_FIELDS = [
 export const PROMETHEUS_GLOBAL_DEFAULTS = { scrape_interval: 60_000, scrape_timeout: 10_000, evaluation_interval: 60_000 } as const;
 
 export const DEFAULT_FILE_SD_REFRESH_INTERVAL = 5 * 60_000;
+
+/**
+ * scrapewire's discovery caps (types.ts DiscoveryLimits). 64 targets per pod: a pod rarely
+ * declares more than a handful of ports, and the relabel rules of Prometheus's example keep one
+ * of them; 50,000 per discovery: a large cluster's endpoints, at about 2 KB of labels each
+ * (100 MB), before relabeling. A config can raise either, or set 0 for no cap.
+ */
+export const DEFAULT_DISCOVERY_LIMITS: DiscoveryLimits = { max_targets_per_pod: 64, max_targets_per_discovery: 50_000 };
+const DISCOVERY_LIMIT_FIELDS = ['max_targets_per_pod', 'max_targets_per_discovery'] as const;
+
+/**
+ * Targets dropped by relabeling kept per job for /api/v1/targets when the config says nothing.
+ * Prometheus keeps every one (0); a cluster-wide pod job that keeps a few annotated pods would
+ * then hold the labels of every other pod of the cluster, so scrapewire keeps vmagent's 1,000
+ * (its -promscrape.maxDroppedTargets). droppedTargetCounts still counts them all.
+ */
+export const DEFAULT_KEEP_DROPPED_TARGETS = 1000;
 
 // Prometheus's file_sd name rule: a `*` only in the last path element, and a known extension.
 const FILE_SD_NAME_RE = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
@@ -47,8 +65,10 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
     external_labels: {},
     body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
   };
+  Object.assign(global, DEFAULT_DISCOVERY_LIMITS, { keep_dropped_targets: DEFAULT_KEEP_DROPPED_TARGETS });
   const fields = reader.mapping(node, 'global', 'global',
-    ['scrape_interval', 'scrape_timeout', 'evaluation_interval', 'external_labels', 'rule_query_offset', 'query_log_file', ...LIMIT_FIELDS]);
+    ['scrape_interval', 'scrape_timeout', 'evaluation_interval', 'external_labels', 'rule_query_offset', 'query_log_file',
+      'keep_dropped_targets', ...LIMIT_FIELDS, ...DISCOVERY_LIMIT_FIELDS]);
   if (fields === undefined) return global;
   const value = (name: string) => fields.get(name)?.value ?? null;
 
@@ -68,6 +88,10 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
 
   global.external_labels = readLabelSet(reader, value('external_labels'), 'global.external_labels');
   Object.assign(global, readLimits(reader, fields, 'global', global));
+  for (const name of [...DISCOVERY_LIMIT_FIELDS, 'keep_dropped_targets'] as const) {
+    const limit = reader.uint(value(name), `global.${name}`);
+    if (limit !== undefined) global[name] = limit;
+  }
   return global;
 }
 
@@ -86,6 +110,7 @@ export function readLabelSet(reader: YamlReader, node: ValueNode, path: string):
 const SCRAPE_FIELDS = [
   'job_name', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'params', 'scheme', 'honor_labels', 'honor_timestamps',
   'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs', ...LIMIT_FIELDS, ...HTTP_CLIENT_FIELDS,
+  'kubernetes_sd_configs', 'kubelet_sd_configs', 'http_sd_configs', 'keep_dropped_targets', ...DISCOVERY_LIMIT_FIELDS,
   'on_parse_error', 'source',
 ] as const;
 
@@ -94,7 +119,7 @@ const SCRAPE_UNSUPPORTED = (key: string): boolean =>
   (HTTP_CLIENT_UNSUPPORTED as readonly string[]).includes(key) ||
   ['scrape_protocols', 'scrape_classic_histograms', 'always_scrape_classic_histograms', 'native_histogram_bucket_limit',
     'native_histogram_min_bucket_factor', 'convert_classic_histograms_to_nhcb', 'track_timestamps_staleness',
-    'enable_compression', 'keep_dropped_targets', 'scrape_failure_log_file', 'metric_name_validation_scheme',
+    'enable_compression', 'scrape_failure_log_file', 'metric_name_validation_scheme',
     'metric_name_escaping_scheme', 'scrape_fallback_protocol', 'scrape_native_histograms'].includes(key);
 
 /** Reads one job; `configDir` resolves relative file_sd paths, as Prometheus does. */
@@ -148,13 +173,23 @@ export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: s
     ...readLimits(reader, fields, jobPath, global),
     ...readHttpClient(reader, fields, node, jobPath),
     on_parse_error: onParseErrorText as OnParseError,
+    kubernetes_sd_configs: readKubernetesSdConfigs(reader, value('kubernetes_sd_configs'), p('kubernetes_sd_configs'), configDir),
+    kubelet_sd_configs: readKubeletSdConfigs(reader, value('kubelet_sd_configs'), p('kubelet_sd_configs')),
+    http_sd_configs: readHttpSdConfigs(reader, value('http_sd_configs'), p('http_sd_configs')),
+    keep_dropped_targets: reader.uint(value('keep_dropped_targets'), p('keep_dropped_targets')) ?? global.keep_dropped_targets ?? DEFAULT_KEEP_DROPPED_TARGETS,
+    max_targets_per_pod: reader.uint(value('max_targets_per_pod'), p('max_targets_per_pod'))
+      ?? global.max_targets_per_pod ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_pod,
+    max_targets_per_discovery: reader.uint(value('max_targets_per_discovery'), p('max_targets_per_discovery'))
+      ?? global.max_targets_per_discovery ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_discovery,
   };
   const source = reader.string(value('source'), p('source'));
   if (source !== undefined && source !== '') {
     job.source = source;
-    if (job.static_configs.length > 0 || job.file_sd_configs.length > 0) {
+    const discovered = job.static_configs.length + job.file_sd_configs.length + job.kubernetes_sd_configs!.length +
+      job.kubelet_sd_configs!.length + job.http_sd_configs!.length;
+    if (discovered > 0) {
       reader.error(fields.get('source')!.key, p('source'),
-        `job ${JSON.stringify(jobName)} reads source ${JSON.stringify(source)} and cannot also have static_configs or file_sd_configs`);
+        `job ${JSON.stringify(jobName)} reads source ${JSON.stringify(source)} and cannot also have static_configs or *_sd_configs`);
     }
   }
   return job;

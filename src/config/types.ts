@@ -31,7 +31,22 @@ export interface ScrapeLimits {
   target_limit: number;
 }
 
-export interface GlobalConfig extends ScrapeLimits {
+/**
+ * scrapewire: caps on what discovery may hand to relabeling, so a pod declaring thousands of
+ * ports, or a discovery source gone wild, cannot become thousands of targets. Targets beyond a
+ * cap are dropped before relabeling, counted and logged. 0 means no cap. A job inherits them
+ * from `global` unless it sets its own.
+ */
+export interface DiscoveryLimits {
+  /** Targets one pod may give (kubernetes_sd roles pod, endpoints, endpointslice; kubelet_sd). Default 64. */
+  max_targets_per_pod: number;
+  /** Targets one `*_sd_configs` entry (one provider) may give. Default 50,000. */
+  max_targets_per_discovery: number;
+}
+
+export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
+  /** Inherited by jobs that do not set their own (see ScrapeConfig.keep_dropped_targets). */
+  keep_dropped_targets?: number;
   scrape_interval: number;
   scrape_timeout: number;
   /** Accepted for compatibility with prometheus.yml; scrapewire evaluates no rules. */
@@ -83,6 +98,50 @@ export interface FileSdConfig {
   refresh_interval: number;
 }
 
+export type KubernetesRole = 'node' | 'pod' | 'service' | 'endpoints' | 'endpointslice' | 'ingress';
+
+export interface KubernetesSelector {
+  role: KubernetesRole;
+  /** A label selector, sent to the API server as `labelSelector`. */
+  label?: string;
+  /** A field selector, sent as `fieldSelector` (`spec.nodeName=<node>` for a DaemonSet). */
+  field?: string;
+}
+
+/**
+ * Prometheus's kubernetes_sd_config. Without api_server or kubeconfig_file the in-cluster
+ * configuration is used (KUBERNETES_SERVICE_HOST/PORT, the service-account token and CA);
+ * the HTTP client fields (authorization, tls_config...) need api_server, as in Prometheus.
+ */
+export interface KubernetesSdConfig extends HttpClientConfig {
+  role: KubernetesRole;
+  api_server?: string;
+  /** Resolved against the config file's directory. */
+  kubeconfig_file?: string;
+  namespaces: { own_namespace: boolean; names: string[] };
+  selectors: KubernetesSelector[];
+  attach_metadata: { node: boolean; namespace: boolean };
+}
+
+/**
+ * scrapewire's node-local pod discovery: the kubelet's `/pods`, polled every refresh_interval,
+ * giving the same `__meta_kubernetes_pod_*` labels as kubernetes_sd role pod (the model is
+ * Grafana Alloy's discovery.kubelet: same field names and defaults).
+ */
+export interface KubeletSdConfig extends HttpClientConfig {
+  /** The kubelet's base URL; `/pods` is appended. Default https://localhost:10250. */
+  url: string;
+  refresh_interval: number;
+  /** Pods of these namespaces only; empty: every namespace. */
+  namespaces: string[];
+}
+
+/** Prometheus's http_sd_config: JSON target groups from a URL. */
+export interface HttpSdConfig extends HttpClientConfig {
+  url: string;
+  refresh_interval: number;
+}
+
 export type OnParseError = 'fail' | 'skip';
 
 export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
@@ -102,6 +161,18 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   on_parse_error: OnParseError;
   /** scrapewire: name of a `sources[]` entry this job reads instead of scraping its own targets. */
   source?: string;
+  // The fields below are always set by the loader; optional so code building a ScrapeConfig by
+  // hand (and configs made before they existed) keeps working: absent reads as empty / default.
+  kubernetes_sd_configs?: KubernetesSdConfig[];
+  kubelet_sd_configs?: KubeletSdConfig[];
+  http_sd_configs?: HttpSdConfig[];
+  /**
+   * Targets dropped by relabeling kept for /api/v1/targets (droppedTargets); 0: all. Default
+   * 1,000 (Prometheus keeps all by default; see scrape.ts DEFAULT_KEEP_DROPPED_TARGETS).
+   */
+  keep_dropped_targets?: number;
+  max_targets_per_pod?: number;
+  max_targets_per_discovery?: number;
 }
 
 export type ProtobufMessage = 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';

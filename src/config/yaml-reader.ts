@@ -8,6 +8,7 @@
  * stays "no"), and a JS YAML 1.2 schema would get both wrong.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { expandEnvironment, unsetMessage, type Environment } from './env';
 import { parseDuration, parseSize } from './units';
 
 export interface ConfigProblem {
@@ -30,11 +31,18 @@ const FALSE_SCALARS = new Set(['false', 'False', 'FALSE', 'no', 'No', 'NO', 'n',
 
 export class YamlReader {
   readonly problems: ConfigProblem[] = [];
+  /** Each scalar expanded once (a node read twice reports an unset variable once). */
+  private readonly expanded = new WeakMap<Node, string>();
 
+  /**
+   * With `env`, `${NAME}` and `%{NAME}` in every scalar value are replaced from it (env.ts);
+   * without, scalars are read as written (target files, as Prometheus reads them).
+   */
   constructor(
     private readonly doc: Document,
     private readonly lineCounter: LineCounter,
     readonly fileName: string,
+    private readonly env?: Environment,
   ) {}
 
   /** The 1-based line where `node` starts (line 1 when there is no node, e.g. an empty file). */
@@ -115,7 +123,19 @@ export class YamlReader {
       this.error(node, path, `expected ${what}, got ${this.describe(node)}`);
       return undefined;
     }
-    return String(node.value);
+    return this.text(node, path);
+  }
+
+  /** A scalar's text, environment variables expanded when the reader has an environment. */
+  private text(node: Scalar, path: string): string {
+    const raw = String(node.value);
+    if (this.env === undefined) return raw;
+    const known = this.expanded.get(node);
+    if (known !== undefined) return known;
+    const { value, unset } = expandEnvironment(raw, this.env);
+    for (const placeholder of unset) this.error(node, path, unsetMessage(placeholder));
+    this.expanded.set(node, value);
+    return value;
   }
 
   string(node: ValueNode, path: string): string | undefined {
@@ -260,7 +280,7 @@ export class YamlReader {
     }
     if (isSeq(node)) return node.items.map((item) => this.plain(this.resolve(item)));
     if (isScalar(node)) {
-      const text = String(node.value);
+      const text = this.text(node, '');
       if (node.type !== 'PLAIN') return text;
       if (text === 'true' || text === 'false') return text === 'true';
       if (/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text)) return Number(text);

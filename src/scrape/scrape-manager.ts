@@ -1,8 +1,10 @@
 /**
  * ScrapeManager: the scrape_configs of a Config turned into running targets. One ScrapeLoop
- * holds every target of every job; each job's target list is rebuilt from its static_configs
- * and its file_sd groups whenever a target file changes, and the loop is synced (new targets
- * start, vanished ones get their staleness markers).
+ * holds every target of every job. Each job's targets come from its discovery providers
+ * (src/discovery/: static_configs, file_sd, http_sd, kubernetes_sd, kubelet_sd), all consumed
+ * the same way: a provider's changed groups are relabeled into targets (JobTargets), and the loop
+ * is synced shortly after (new targets start, vanished ones get their staleness markers). Bursts
+ * of discovery events are coalesced: one sync per SYNC_DELAY_MS at most.
  *
  * ```ts
  * const writer = new RemoteWriter({ endpoints: config.remote_write, registry });
@@ -16,17 +18,21 @@
  * Jobs with `source:` read a shared scrape: the SourceRunner (src/sources/) delivers the source
  * under the job's name and rules; they are not scraped here.
  */
-import type { Registry } from 'prom-client';
-import type { Config, ScrapeConfig, StaticConfig } from '../config/types';
-import { FileSd } from '../config/file-sd';
+import * as path from 'node:path';
+import { Gauge, type Registry } from 'prom-client';
+import type { Config, ScrapeConfig } from '../config/types';
+import { JobTargets } from '../discovery/job-targets';
+import { providersOf } from '../discovery/providers';
+import { SERVICE_ACCOUNT_DIR, type DiscoveryContext, type DiscoveryProvider, type LabelSet } from '../discovery/types';
 import { ScrapewireError } from '../core/errors';
 import { compareLabelNames } from '../core/labels';
 import type { Label } from '../core/types';
 import { compileRelabelConfigs, type Relabeler } from '../relabel/relabeler';
 import type { SampleSink } from './sample-sink';
-import { ScrapeLoop, type LoopClock } from './scrape-loop';
+import { silentLogger, type Logger } from '../remote/logger';
+import { ScrapeLoop, targetKey, type LoopClock } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
-import { buildTargets, type TargetRelabelers } from './target-labels';
+import { jobFingerprint } from './target-labels';
 
 export interface ScrapeManagerOptions {
   config: Config;
@@ -35,11 +41,22 @@ export interface ScrapeManagerOptions {
   clock?: LoopClock;
   /** Passed to FileSd; false relies on refresh_interval alone. */
   watchFiles?: boolean;
+  logger?: Logger;
+  /** The environment Kubernetes in-cluster configuration reads. Default process.env. */
+  env?: Record<string, string | undefined>;
+  /**
+   * Where the service-account token, CA and namespace are mounted (in-cluster configuration).
+   * Default `$ROOT_PATH/var/run/secrets/kubernetes.io/serviceaccount`.
+   */
+  serviceAccountDir?: string;
   maxSamplesPerRequest?: number;
   /** See TargetScraperOptions.metadataIntervalMs. */
   metadataIntervalMs?: number;
   offsetSeed?: string;
-  /** Target build problems, file_sd file errors, target_limit breaches (each target then fails its scrapes). */
+  /**
+   * Target build problems, discovery failures (file_sd file errors, http_sd and Kubernetes API
+   * errors, caps reached), target_limit breaches (each target then fails its scrapes).
+   */
   onError?: (error: Error) => void;
   /** Scrape only the targets this returns true for (cluster sharding, src/cluster). Default: all. */
   ownsTarget?: (spec: TargetSpec) => boolean;
@@ -73,19 +90,36 @@ export function sendingLabelsOf(config: Config): SendingLabels {
   };
 }
 
+/** A target relabeling dropped, as /api/v1/targets lists it. */
+export interface DroppedTarget {
+  job: string;
+  discoveredLabels: LabelSet;
+}
+
+/** Discovery events within this long are one sync: targets follow an event within a second. */
+const SYNC_DELAY_MS = 100;
+
 interface Job {
   config: ScrapeConfig;
-  relabelers: TargetRelabelers;
-  fileSds: FileSd[];
+  targets: JobTargets;
+  providers: DiscoveryProvider[];
   specs: TargetSpec[];
 }
 
 export class ScrapeManager {
   readonly loop: ScrapeLoop;
-  private jobs: Job[];
+  private jobs: Job[] = [];
   private sending: SendingLabels;
   private syncing: Promise<void> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | undefined;
   private started = false;
+  /**
+   * False while a config's providers give their first answers: a sync then would see some jobs'
+   * targets and not others', and stop (with staleness markers) targets that are only late.
+   */
+  private ready = false;
+  private readonly context: DiscoveryContext;
+  private readonly capGauge: Gauge<'job' | 'provider' | 'cap'> | undefined;
 
   constructor(private readonly options: ScrapeManagerOptions) {
     this.loop = new ScrapeLoop({
@@ -97,24 +131,39 @@ export class ScrapeManager {
       metadataIntervalMs: options.metadataIntervalMs,
       onScrape: options.onScrape,
     });
-    this.jobs = this.buildJobs(options.config);
+    const env = options.env ?? process.env;
+    this.context = {
+      logger: options.logger ?? silentLogger,
+      env,
+      serviceAccountDir: options.serviceAccountDir ?? path.join(env.ROOT_PATH ?? '/', SERVICE_ACCOUNT_DIR),
+      onError: (provider, error) => this.options.onError?.(error instanceof ScrapewireError && error.message.includes(provider) ? error
+        : new ScrapewireError(error instanceof ScrapewireError ? error.code : 'ERR_CONFIG', `${provider}: ${error.message}`, { cause: error })),
+    };
+    this.capGauge = options.registry === undefined ? undefined : discoveryCapGauge(options.registry);
     this.sending = sendingLabelsOf(options.config);
+    this.jobs = this.buildJobs(options.config);
   }
 
-  /** Jobs of a config (relabel rules compiled once); throws ERR_CONFIG for a bad rule. */
+  /** Jobs of a config (relabel rules compiled once, providers created); throws ERR_CONFIG for a bad rule. */
   private buildJobs(config: Config): Job[] {
     return config.scrape_configs
-      .filter((job) => job.source === undefined)
-      .map((job, index) => ({
-        config: job,
-        relabelers: {
-          relabel: compileRelabelConfigs(job.relabel_configs, `scrape_configs[${index}].relabel_configs`),
-          metricRelabel: job.metric_relabel_configs.length === 0 ? undefined
-            : compileRelabelConfigs(job.metric_relabel_configs, `scrape_configs[${index}].metric_relabel_configs`),
-        },
-        fileSds: job.file_sd_configs.map((sd) => new FileSd(sd, { watch: this.options.watchFiles })),
-        specs: [],
-      }));
+      .map((job, index) => ({ job, index }))
+      .filter(({ job }) => job.source === undefined)
+      .map(({ job, index }) => {
+        const targets = new JobTargets({
+          config: job,
+          relabelers: {
+            relabel: compileRelabelConfigs(job.relabel_configs, `scrape_configs[${index}].relabel_configs`),
+            metricRelabel: job.metric_relabel_configs.length === 0 ? undefined
+              : compileRelabelConfigs(job.metric_relabel_configs, `scrape_configs[${index}].metric_relabel_configs`),
+            fingerprint: jobFingerprint(job),
+          },
+          onError: (error) => this.options.onError?.(error),
+          onCapDrop: (provider, cap, dropped) => this.capGauge?.set({ job: job.job_name, provider, cap }, dropped),
+        });
+        const providers = providersOf(job, `scrape_configs[${index}]`, { context: this.context, watchFiles: this.options.watchFiles });
+        return { config: job, targets, providers, specs: [] };
+      });
   }
 
   /**
@@ -125,13 +174,16 @@ export class ScrapeManager {
   async update(config: Config): Promise<void> {
     const jobs = this.buildJobs(config);
     const old = this.jobs;
+    this.ready = false;
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
     this.jobs = jobs;
     this.sending = sendingLabelsOf(config);
-    for (const job of old) for (const sd of job.fileSds) sd.stop();
+    await Promise.all(old.flatMap((job) => job.providers.map((provider) => provider.stop())));
     if (this.started) await this.startJobs();
   }
 
-  /** Builds the static targets, reads the target files once, and starts scraping. */
+  /** Starts every provider, waits for their first answer (or failure), and starts scraping. */
   async start(): Promise<void> {
     this.started = true;
     await this.startJobs();
@@ -139,19 +191,16 @@ export class ScrapeManager {
 
   private async startJobs(): Promise<void> {
     const jobs = this.jobs;
-    for (const job of jobs) {
-      this.rebuild(job);
-      for (const sd of job.fileSds) {
-        sd.on('update', () => {
-          if (this.jobs !== jobs) return;
-          this.rebuild(job);
-          void this.sync();
-        });
-        sd.on('fileError', (error: Error) => this.options.onError?.(error));
-      }
-    }
-    await Promise.all(jobs.flatMap((job) => job.fileSds.map((sd) => sd.start())));
-    for (const job of jobs) this.rebuild(job);
+    await Promise.all(jobs.flatMap((job) => job.providers.map((provider) => {
+      const index = job.targets.addProvider(provider.name);
+      return provider.start((groups) => {
+        if (this.jobs !== jobs) return;
+        job.targets.update(index, groups);
+        this.scheduleSync();
+      }).catch((err: unknown) => this.options.onError?.(err instanceof Error ? err : new Error(String(err))));
+    })));
+    if (this.jobs !== jobs) return;
+    this.ready = true;
     await this.sync();
   }
 
@@ -160,30 +209,65 @@ export class ScrapeManager {
     return this.loop.targets();
   }
 
+  /** A running target's labels before relabeling (for /api/v1/targets). */
+  discoveredLabels(target: TargetScraper): LabelSet | undefined {
+    const key = targetKey(target.spec);
+    for (const job of this.jobs) {
+      if (job.config.job_name !== target.spec.job) continue;
+      const labels = job.targets.discoveredLabels(key);
+      if (labels !== undefined) return labels;
+    }
+    return undefined;
+  }
+
+  /** Targets relabeling dropped, per job at most its keep_dropped_targets, and how many per job in all. */
+  droppedTargets(): { targets: DroppedTarget[]; counts: Record<string, number> } {
+    const targets: DroppedTarget[] = [];
+    const counts: Record<string, number> = {};
+    for (const job of this.jobs) {
+      const { kept, total } = job.targets.dropped();
+      counts[job.config.job_name] = total;
+      for (const discoveredLabels of kept) targets.push({ job: job.config.job_name, discoveredLabels });
+    }
+    return { targets, counts };
+  }
+
   /** Stops discovery and every target; each series scraped gets its staleness marker. */
   async stop(): Promise<void> {
-    for (const job of this.jobs) for (const sd of job.fileSds) sd.stop();
+    const jobs = this.jobs;
+    this.jobs = [];
+    this.ready = false;
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    await Promise.all(jobs.flatMap((job) => job.providers.map((provider) => provider.stop())));
     await this.syncing;
     await this.loop.stop();
   }
 
+  private scheduleSync(): void {
+    if (this.syncTimer !== undefined || !this.ready) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      void this.sync();
+    }, SYNC_DELAY_MS);
+    this.syncTimer.unref();
+  }
+
   private rebuild(job: Job): void {
-    const groups: StaticConfig[] = [...job.config.static_configs, ...job.fileSds.flatMap((sd) => sd.groups)];
-    const built = buildTargets(job.config, groups, job.relabelers);
-    for (const error of built.errors) this.options.onError?.(error);
+    const specs = job.targets.targets().map((target) => target.spec);
     const limit = job.config.target_limit;
     // As Prometheus: a job over its target_limit keeps its targets, and every scrape of each fails
     // with the error (up 0, staleness markers) until the number of targets is back under it.
     let forcedError: ScrapewireError | undefined;
-    if (limit > 0 && built.specs.length > limit) {
+    if (limit > 0 && specs.length > limit) {
       forcedError = new ScrapewireError('ERR_TARGET_LIMIT',
-        `job ${JSON.stringify(job.config.job_name)}: target_limit exceeded (number of targets: ${built.specs.length}, limit: ${limit})`);
+        `job ${JSON.stringify(job.config.job_name)}: target_limit exceeded (number of targets: ${specs.length}, limit: ${limit})`);
       this.options.onError?.(forcedError);
     }
     const owns = this.options.ownsTarget;
     const { externalLabels, writeRelabeler, writeRelabelKey } = this.sending;
-    const specs = externalLabels.length === 0 && writeRelabeler === undefined && forcedError === undefined ? built.specs
-      : built.specs.map((spec) => ({
+    const decorated = externalLabels.length === 0 && writeRelabeler === undefined && forcedError === undefined ? specs
+      : specs.map((spec) => ({
         ...spec,
         externalLabels,
         writeRelabeler,
@@ -191,15 +275,31 @@ export class ScrapeManager {
         // A change of the forced error (or its end) replaces the scraper, like any setting.
         fingerprint: `${spec.fingerprint}/${JSON.stringify(externalLabels)}/${writeRelabelKey}/${forcedError?.message ?? ''}`,
       }));
-    job.specs = owns === undefined ? specs : specs.filter(owns);
+    job.specs = owns === undefined ? decorated : decorated.filter(owns);
   }
 
   /** Syncs the loop with every job's targets; calls are serialized. */
   private sync(): Promise<void> {
     this.syncing = this.syncing
-      .then(() => this.loop.sync(this.jobs.flatMap((job) => job.specs)))
+      .then(() => {
+        for (const job of this.jobs) this.rebuild(job);
+        return this.loop.sync(this.jobs.flatMap((job) => job.specs));
+      })
       .then((errors) => { for (const error of errors) this.options.onError?.(error); })
       .catch((err: unknown) => this.options.onError?.(err instanceof Error ? err : new Error(String(err))));
     return this.syncing;
   }
+}
+
+/** Targets the discovery caps keep out now; shared by every manager of a registry. */
+function discoveryCapGauge(registry: Registry): Gauge<'job' | 'provider' | 'cap'> {
+  const name = 'scrapewire_discovery_targets_over_cap';
+  const existing = registry.getSingleMetric(name);
+  if (existing !== undefined) return existing as Gauge<'job' | 'provider' | 'cap'>;
+  return new Gauge({
+    name,
+    help: 'Discovered targets dropped before relabeling because a cap (max_targets_per_pod, max_targets_per_discovery) was reached.',
+    labelNames: ['job', 'provider', 'cap'],
+    registers: [registry],
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * From a scrape_config and its target groups (static_configs, file_sd) to TargetSpecs, as
+ * From a scrape_config and its discovered target groups (src/discovery/) to TargetSpecs, as
  * Prometheus's PopulateLabels does it:
- *   1. the group's labels, then the target's `__address__` (the target wins);
+ *   1. the group's labels, then the target's labels (`__address__`, `__meta_*`; the target wins):
+ *      with the defaults of step 2, these are the target's discovered labels (/api/v1/targets);
  *   2. unless set, job, __scrape_interval__, __scrape_timeout__, __metrics_path__, __scheme__ and
  *      `__param_<name>` (the first value of each params entry) from the scrape_config;
  *   3. relabel_configs (a drop removes the target);
@@ -19,6 +20,7 @@ import type { Label } from '../core/types';
 import { formatDuration, parseDuration } from '../config/units';
 import { httpClientOptions } from './http-client-options';
 import type { ScrapeConfig, StaticConfig } from '../config/types';
+import type { DiscoveredGroup, LabelSet } from '../discovery/types';
 import type { Relabeler } from '../relabel/relabeler';
 import type { TargetSpec } from './target';
 
@@ -39,33 +41,69 @@ export interface BuiltTargets {
   errors: ScrapewireError[];
 }
 
+/** One discovered target after relabeling: kept (with its spec) or dropped. */
+export interface BuiltTarget {
+  /** Labels before relabeling: group and target labels plus the job's defaults. */
+  discovered: LabelSet;
+  /** Undefined when relabel_configs dropped the target. */
+  spec?: TargetSpec;
+}
+
+export interface BuiltGroup {
+  targets: BuiltTarget[];
+  errors: ScrapewireError[];
+}
+
 export interface TargetRelabelers {
   relabel: Relabeler;
   metricRelabel?: Relabeler;
+  /** jobFingerprint(config), computed once per job by the caller rather than once per target. */
+  fingerprint?: string;
 }
 
-/** Every target of every group, labeled and relabeled. */
+/** Every target of every static group (`targets` are addresses), labeled and relabeled. */
 export function buildTargets(config: ScrapeConfig, groups: readonly StaticConfig[], relabelers: TargetRelabelers): BuiltTargets {
   const built: BuiltTargets = { specs: [], dropped: 0, errors: [] };
   for (const group of groups) {
-    for (const address of group.targets) {
-      try {
-        const spec = buildTarget(config, address, group.labels, relabelers);
-        if (spec === null) built.dropped++;
-        else built.specs.push(spec);
-      } catch (err) {
-        const reason = err instanceof ScrapewireError ? err.reason : String(err);
-        built.errors.push(new ScrapewireError('ERR_CONFIG', `job ${JSON.stringify(config.job_name)}: ${reason}`, { target: address, cause: err }));
-      }
+    const discovered: DiscoveredGroup = { source: '', labels: group.labels, targets: group.targets.map((address) => ({ [ADDRESS]: address })) };
+    const result = buildGroupTargets(config, discovered, relabelers);
+    built.errors.push(...result.errors);
+    for (const target of result.targets) {
+      if (target.spec === undefined) built.dropped++;
+      else built.specs.push(target.spec);
     }
   }
   return built;
 }
 
-/** The labels of one target after relabeling (`__` names included), or null when dropped. */
-export function populateLabels(config: ScrapeConfig, address: string, groupLabels: Record<string, string>, relabel: Relabeler): Map<string, string> | null {
-  const set = new Map<string, string>(Object.entries(groupLabels));
-  set.set(ADDRESS, address);
+/**
+ * Every target of one discovered group, labeled and relabeled, in the group's order. A target
+ * that cannot be built (no address, a bad interval label...) is an error naming the job and the
+ * target, and is neither active nor dropped, as in Prometheus.
+ */
+export function buildGroupTargets(config: ScrapeConfig, group: DiscoveredGroup, relabelers: TargetRelabelers): BuiltGroup {
+  const built: BuiltGroup = { targets: [], errors: [] };
+  for (const targetLabels of group.targets) {
+    const discovered = discoveredLabels(config, targetLabels, group.labels);
+    try {
+      const spec = buildTarget(config, discovered, relabelers);
+      built.targets.push(spec === null ? { discovered } : { discovered, spec });
+    } catch (err) {
+      const reason = err instanceof ScrapewireError ? err.reason : String(err);
+      const name = targetLabels[ADDRESS] ?? `target in group ${group.source}`;
+      built.errors.push(new ScrapewireError('ERR_CONFIG', `job ${JSON.stringify(config.job_name)}: ${reason}`, { target: name, cause: err }));
+    }
+  }
+  return built;
+}
+
+/**
+ * A target's labels before relabeling, as Prometheus's PopulateDiscoveredLabels: target labels,
+ * then group labels the target does not have, then the job's defaults where still unset.
+ */
+export function discoveredLabels(config: ScrapeConfig, targetLabels: LabelSet, groupLabels: LabelSet): LabelSet {
+  const set: LabelSet = { ...targetLabels };
+  for (const name of Object.keys(groupLabels)) if (!Object.hasOwn(targetLabels, name)) set[name] = groupLabels[name];
   const defaults: Array<[string, string]> = [
     ['job', config.job_name],
     [SCRAPE_INTERVAL, formatDuration(config.scrape_interval)],
@@ -74,16 +112,25 @@ export function populateLabels(config: ScrapeConfig, address: string, groupLabel
     [SCHEME, config.scheme],
   ];
   for (const [name, value] of Object.entries(config.params)) if (value.length > 0) defaults.push([PARAM_PREFIX + name, value[0]]);
-  for (const [name, value] of defaults) if (!set.get(name)) set.set(name, value);
+  for (const [name, value] of defaults) if (!set[name]) set[name] = value;
+  // An empty value is no label, as in Prometheus's label builder (and relabeling).
+  for (const name of Object.keys(set)) if (set[name] === '') delete set[name];
+  return set;
+}
 
-  const sorted = sortLabels(set);
-  const relabeled = relabel.process(sorted);
+/** The labels of one target after relabeling (`__` names included), or null when dropped. */
+export function populateLabels(config: ScrapeConfig, address: string, groupLabels: Record<string, string>, relabel: Relabeler): Map<string, string> | null {
+  return relabelLabels(discoveredLabels(config, { [ADDRESS]: address }, groupLabels), relabel);
+}
+
+function relabelLabels(discovered: LabelSet, relabel: Relabeler): Map<string, string> | null {
+  const relabeled = relabel.process(sortLabels(new Map(Object.entries(discovered))));
   if (relabeled === null) return null;
   return new Map(relabeled);
 }
 
-function buildTarget(config: ScrapeConfig, address: string, groupLabels: Record<string, string>, relabelers: TargetRelabelers): TargetSpec | null {
-  const set = populateLabels(config, address, groupLabels, relabelers.relabel);
+function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: TargetRelabelers): TargetSpec | null {
+  const set = relabelLabels(discovered, relabelers.relabel);
   if (set === null) return null;
   const fail = (reason: string): never => { throw new ScrapewireError('ERR_CONFIG', reason); };
   const addr = set.get(ADDRESS) ?? '';
@@ -121,7 +168,7 @@ function buildTarget(config: ScrapeConfig, address: string, groupLabels: Record<
     labelNameLengthLimit: config.label_name_length_limit,
     labelValueLengthLimit: config.label_value_length_limit,
     metricRelabeler: relabelers.metricRelabel,
-    fingerprint: jobFingerprint(config),
+    fingerprint: relabelers.fingerprint ?? jobFingerprint(config),
   };
 }
 
@@ -131,7 +178,12 @@ function buildTarget(config: ScrapeConfig, address: string, groupLabels: Record<
  * target's scraper; one that does not leaves the target, its schedule and its series cache alone.
  */
 export function jobFingerprint(config: ScrapeConfig): string {
-  const { static_configs: _static, file_sd_configs: _fileSd, ...settings } = config;
+  // Only what the scraping of a target depends on: where targets come from does not count.
+  const {
+    static_configs: _static, file_sd_configs: _fileSd, kubernetes_sd_configs: _kubernetes, kubelet_sd_configs: _kubelet,
+    http_sd_configs: _http, keep_dropped_targets: _keep, max_targets_per_pod: _perPod, max_targets_per_discovery: _perDiscovery,
+    ...settings
+  } = config;
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 }
 
@@ -144,13 +196,16 @@ function targetUrl(scheme: string, address: string, path: string, params: Record
     if (values !== undefined && values.length > 0) values[0] = value;
     else query.set(key, [value]);
   }
+  // Parsed once to check the address and to escape the path as a URL does.
   const url = new URL(`${scheme}://${address}`);
   url.pathname = path;
   // Go's url.Values.Encode sorts by key.
   const search = new URLSearchParams();
   for (const key of [...query.keys()].sort()) for (const value of query.get(key)!) search.append(key, value);
   url.search = search.toString();
-  return url.href;
+  // The address as discovered, as Go's url.URL prints it: WHATWG URLs drop a default port
+  // (`host:80` becomes `host`), and the scrape URL Prometheus shows keeps it.
+  return `${scheme}://${address}${url.pathname}${url.search}`;
 }
 
 function sortLabels(set: Map<string, string>): Label[] {

@@ -29,9 +29,46 @@ export interface ApiActiveTarget {
   seriesCount?: number;
 }
 
+/** A target relabeling dropped: what it was discovered with, and its job. */
+export interface ApiDroppedTarget {
+  discoveredLabels: Record<string, string>;
+  scrapePool: string;
+}
+
 export interface TargetsApiResponse {
   status: 'success';
-  data: { activeTargets: ApiActiveTarget[]; droppedTargets: never[] };
+  data: {
+    activeTargets: ApiActiveTarget[];
+    droppedTargets: ApiDroppedTarget[];
+    /**
+     * Every target dropped per scrape pool, including those keep_dropped_targets did not keep.
+     * Absent when nothing was dropped (Prometheus before 2.46 never sends it; clients treat it as optional).
+     */
+    droppedTargetCounts?: Record<string, number>;
+  };
+}
+
+/**
+ * A dropped target travels among the TargetStatus items a TargetProvider returns, marked
+ * `dropped: true` (the page shows only active targets; the API lists these under
+ * droppedTargets). `droppedTotal`, on the first one of a job, is how many that job dropped in all.
+ */
+export interface DroppedTargetStatus extends TargetStatus {
+  dropped: true;
+  droppedTotal?: number;
+}
+
+/** The TargetStatus that stands for one dropped target (see DroppedTargetStatus). */
+export function droppedTargetStatus(job: string, discoveredLabels: Record<string, string>, droppedTotal?: number): DroppedTargetStatus {
+  const status: DroppedTargetStatus = {
+    dropped: true, job, discoveredLabels, scrapeUrl: '', labels: {}, health: 'unknown', scrapeIntervalSeconds: 0, scrapeTimeoutSeconds: 0,
+  };
+  if (droppedTotal !== undefined) status.droppedTotal = droppedTotal;
+  return status;
+}
+
+function isDropped(target: TargetStatus): target is DroppedTargetStatus {
+  return (target as Partial<DroppedTargetStatus>).dropped === true;
 }
 
 function publicLabels(labels: Record<string, string>): Record<string, string> {
@@ -78,11 +115,22 @@ export function buildTargetsResponse(targets: TargetStatus[], query?: URLSearchP
   const state = query?.get('state') ?? '';
   const pool = query?.get('scrapePool') ?? '';
   const showActive = state === '' || state === 'any' || state === 'active';
-  let selected = showActive ? targets : [];
-  if (pool !== '') selected = selected.filter((target) => target.job === pool);
+  const showDropped = state === '' || state === 'any' || state === 'dropped';
+  const inPool = (target: TargetStatus) => pool === '' || target.job === pool;
+  const byPool = <T extends { scrapePool: string }>(a: T, b: T) => (a.scrapePool < b.scrapePool ? -1 : a.scrapePool > b.scrapePool ? 1 : 0);
   // Array.prototype.sort is stable, so targets keep the provider's order within a job.
-  const activeTargets = selected
-    .map(toActiveTarget)
-    .sort((a, b) => (a.scrapePool < b.scrapePool ? -1 : a.scrapePool > b.scrapePool ? 1 : 0));
-  return { status: 'success', data: { activeTargets, droppedTargets: [] } };
+  const activeTargets = showActive
+    ? targets.filter((target) => !isDropped(target) && inPool(target)).map(toActiveTarget).sort(byPool)
+    : [];
+  const dropped = targets.filter(isDropped).filter(inPool);
+  const droppedTargets = showDropped
+    ? dropped.map((target) => ({ discoveredLabels: sortedLabels(target.discoveredLabels), scrapePool: target.job })).sort(byPool)
+    : [];
+  const droppedTargetCounts: Record<string, number> = {};
+  for (const target of dropped) {
+    droppedTargetCounts[target.job] = Math.max(droppedTargetCounts[target.job] ?? 0, target.droppedTotal ?? 0);
+  }
+  const data: TargetsApiResponse['data'] = { activeTargets, droppedTargets };
+  if (dropped.length > 0) data.droppedTargetCounts = droppedTargetCounts;
+  return { status: 'success', data };
 }

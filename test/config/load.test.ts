@@ -115,6 +115,7 @@ describe('a real prometheus.yml', () => {
       evaluation_interval: 15_000,
       external_labels: { cluster: 'prod-eu-1', replica: '0' },
       body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
+      keep_dropped_targets: 1000, max_targets_per_pod: 64, max_targets_per_discovery: 50_000,
     });
   });
 
@@ -130,6 +131,10 @@ describe('a real prometheus.yml', () => {
       honor_timestamps: true,
       static_configs: [{ targets: ['localhost:9090'], labels: {} }],
       file_sd_configs: [],
+      kubernetes_sd_configs: [],
+      kubelet_sd_configs: [],
+      http_sd_configs: [],
+      keep_dropped_targets: 1000, max_targets_per_pod: 64, max_targets_per_discovery: 50_000,
       relabel_configs: [],
       metric_relabel_configs: [],
       body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
@@ -240,6 +245,7 @@ describe('defaults', () => {
       global: {
         scrape_interval: 60_000, scrape_timeout: 10_000, evaluation_interval: 60_000, external_labels: {},
         body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
+        keep_dropped_targets: 1000, max_targets_per_pod: 64, max_targets_per_discovery: 50_000,
       },
       scrape_configs: [],
       remote_write: [],
@@ -311,8 +317,8 @@ describe('defaults', () => {
 describe('environment variables', () => {
   const yaml = 'global:\n  external_labels:\n    node: ${NODE_NAME}\n    price: $$5\n';
 
-  test('are not expanded by default', () => {
-    expect(parseConfig(yaml, 'c.yml', { env: { NODE_NAME: 'n1' } }).global.external_labels).toEqual({ node: '${NODE_NAME}', price: '$$5' });
+  test('${NAME} is expanded everywhere; $$ not before a brace is left for relabel replacements', () => {
+    expect(parseConfig(yaml, 'c.yml', { env: { NODE_NAME: 'n1' } }).global.external_labels).toEqual({ node: 'n1', price: '$$5' });
   });
 
   test('are expanded in external labels when asked', () => {

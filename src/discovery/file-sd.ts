@@ -19,10 +19,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isSeq, LineCounter, parseDocument } from 'yaml';
-import { ConfigError } from './errors';
-import { readTargetGroup } from './scrape';
-import type { FileSdConfig, TargetGroup } from './types';
-import { YamlReader, type ConfigProblem } from './yaml-reader';
+import { ConfigError } from '../config/errors';
+import { readTargetGroup } from '../config/scrape';
+import type { FileSdConfig, TargetGroup } from '../config/types';
+import { YamlReader, type ConfigProblem } from '../config/yaml-reader';
+import { GroupDiff } from './group-diff';
+import type { DiscoveryProvider, GroupsListener } from './types';
 
 export const FILE_PATH_LABEL = '__meta_filepath';
 
@@ -176,5 +178,32 @@ export class FileSd extends EventEmitter {
       this.lastEmitted = serialized;
       this.emit('update', groups);
     }
+  }
+}
+
+/** file_sd_configs[i] as a discovery provider (each group keeps its `<file>:<index>` source). */
+export class FileSdProvider implements DiscoveryProvider {
+  private readonly sd: FileSd;
+  private readonly diff = new GroupDiff();
+
+  constructor(readonly name: string, config: FileSdConfig, options: { watch?: boolean; onError?: (error: Error) => void } = {}) {
+    this.sd = new FileSd(config, { watch: options.watch });
+    this.sd.on('fileError', (error: Error) => options.onError?.(error));
+  }
+
+  async start(onGroups: GroupsListener): Promise<void> {
+    this.sd.on('update', (groups: TargetGroup[]) => {
+      const changed = this.diff.next(groups.map((group) => ({
+        source: group.source,
+        labels: group.labels,
+        targets: group.targets.map((address) => ({ __address__: address })),
+      })));
+      if (changed.length > 0) onGroups(changed);
+    });
+    await this.sd.start();
+  }
+
+  async stop(): Promise<void> {
+    this.sd.stop();
   }
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../src/config/errors';
-import { FileSd, parseTargetFile } from '../../src/config/file-sd';
+import { FileSd, parseTargetFile } from '../../src/discovery/file-sd';
 import type { TargetGroup } from '../../src/config/types';
 
 /** Writes atomically, as target files should be written: a temporary name, then a rename. */
