@@ -22,6 +22,7 @@ import {
 import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
 import { varintSize, writeVarint, readVarint, varintEnd } from "./protobuf";
 import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./openmetrics";
+import { sortLabelEntries } from "./labelsort";
 
 export const FORMAT_TEXT: u8 = 0;
 export const FORMAT_OPENMETRICS: u8 = 1;
@@ -480,20 +481,7 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     for (let i = 0; i < 8; i++) store<u8>(nameLabelPtr + i, <u8>NAME_LABEL.charCodeAt(i));
   }
   const count = entries.length >> 4;
-  // Sort entry indices by name (insertion sort: label sets are small).
-  order.clear();
-  for (let i: u32 = 0; i < count; i++) {
-    const e = entries.data + (<usize>i << 4);
-    let j = order.length >> 2;
-    order.pushU32(0);
-    while (j > 0) {
-      const prev = load<u32>(order.data + (<usize>(j - 1) << 2));
-      if (compareNames(entries.data + (<usize>prev << 4), e) <= 0) break;
-      store<u32>(order.data + (<usize>j << 2), prev);
-      j--;
-    }
-    store<u32>(order.data + (<usize>j << 2), i);
-  }
+  sortLabelEntries(entries.data, count, scratch.data, nameLabelPtr, order);
   // Duplicates, then the canonical encoding (labels with empty values are absent, as in Prometheus).
   encoded.clear();
   for (let k: u32 = 0; k < count; k++) {
