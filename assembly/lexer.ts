@@ -12,7 +12,7 @@ import { hash128, hashLow, hashHigh } from "./hash";
 import { ErrorCode, setError } from "./status";
 import { parseFloatBytes, parseIntBytes, parsedNumber } from "./number";
 import {
-  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound, setGroupHash, recordedGroupHash,
+  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound, setGroupHash, recordedGroupHash, seriesCount,
 } from "./series";
 import { pairAt, PairKind, retainPair } from "./pairs";
 import {
@@ -23,6 +23,7 @@ import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
 import { varintSize, writeVarint, readVarint, varintEnd } from "./protobuf";
 import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./openmetrics";
 import { sortLabelEntries } from "./labelsort";
+import { sampleCounted, seriesCreated, seriesFits, labelCountFits, labelLengthError } from "./limits";
 
 export const FORMAT_TEXT: u8 = 0;
 export const FORMAT_OPENMETRICS: u8 = 1;
@@ -150,7 +151,7 @@ function scanKey(p: usize, end: usize): usize {
     while (true) {
       if (p >= end) {
         // No closing brace: let the full label parser say precisely what went wrong where.
-        if (parseLabels(keyStart, end)) fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end);
+        if (parseLabels(keyStart, end, false)) fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end);
         return 0;
       }
       c = load<u8>(p);
@@ -257,6 +258,10 @@ function parseSample(p: usize, end: usize): bool {
   s.lastSeen = epochValue;
   if (exemplarAt != 0) store<u32>(exemplars.data + exemplars.length - 32, sampleCount());
   appendSample(ref, value, timestamp);
+  if (s.state != SeriesState.DROPPED) {
+    const limitError = sampleCounted();
+    if (limitError != ErrorCode.NONE) return fail(limitError, lineStart);
+  }
   return true;
 }
 
@@ -338,11 +343,15 @@ export function validUtf8(p: usize, len: u32): bool {
 
 /**
  * Parses the label set of a new key into `entries`/`scratch`. The metric name goes first as
- * `__name__`. Returns false on error (reported).
+ * `__name__`. Returns false on error (reported). With `checkLimits`, the label limits
+ * (limits.ts) are checked label by label, so that a line of 20,000 labels stops at the first
+ * one over label_limit, before anything is sorted or interned.
  */
-function parseLabels(keyStart: usize, keyEnd: usize): bool {
+function parseLabels(keyStart: usize, keyEnd: usize, checkLimits: bool = true): bool {
   scratch.clear();
   entries.clear();
+  // Labels with a value (an empty value is an absent label), the metric name included.
+  let labelCount: u32 = 1;
   let p = keyStart;
   let c = <u32>load<u8>(p);
   // The metric name, bare or quoted, before the braces.
@@ -360,7 +369,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     setEntryValue(0, nameOffset, scratch.length - nameOffset);
     p = skipBlanks(p, keyEnd);
   }
-  if (p == keyEnd) return checkHasName(keyStart);
+  if (p == keyEnd) return checkHasName(keyStart) && metricNameFits(keyStart, checkLimits);
   // p is at '{'.
   p++;
   let first = true;
@@ -385,6 +394,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     }
     first = false;
     // Label name (bare or quoted); a quoted string alone is the metric name: {"my.metric", ...}
+    const labelAt = p;
     const nameOffset = scratch.length;
     let quotedName = false;
     if (c == 0x22) {
@@ -422,12 +432,24 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     if (p == 0) return false;
     const valueLen = scratch.length - valueOffset;
     if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, p);
+    if (checkLimits && valueLen != 0) {
+      if (!labelCountFits(++labelCount)) return fail(ErrorCode.LABEL_LIMIT, labelAt);
+      const lengthError = labelLengthError(nameLen, valueLen);
+      if (lengthError != ErrorCode.NONE) return fail(lengthError, labelAt);
+    }
     entries.pushU32(nameOffset);
     entries.pushU32(nameLen);
     entries.pushU32(valueOffset);
     entries.pushU32(valueLen);
   }
-  return checkHasName(keyStart);
+  return checkHasName(keyStart) && metricNameFits(keyStart, checkLimits);
+}
+
+/** The label length limits on `__name__` and its value, the metric name (entry 0). */
+function metricNameFits(keyStart: usize, checkLimits: bool): bool {
+  if (!checkLimits) return true;
+  const lengthError = labelLengthError(8, load<u32>(entries.data, 12));
+  return lengthError == ErrorCode.NONE || fail(lengthError, keyStart);
 }
 
 // Entry 0 is reserved for __name__ by addNameEntry (nameOffset 0xFFFFFFFF marks it).
@@ -547,9 +569,11 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     ref = lookup();
   }
   if (ref == 0) {
+    if (!seriesFits(seriesCount())) return <u32>fail(ErrorCode.SERIES_LIMIT, keyStart);
     hashLow = canonLow;
     hashHigh = canonHigh;
     ref = createSeries(encoded.data, encoded.length);
+    seriesCreated();
     insertKey(ref);
     canonicalFormats |= <u8>(1 << format);
     deriveSeriesInfo(ref);
