@@ -46,6 +46,9 @@ import {
   overMemoryLimit, countedSampleTotal, undecidedSeries, resetPause,
 } from "./limits";
 
+/** Series.flags bit: a staleness marker of this scrape's (finish() to evictOld()). */
+const SERIES_STALE_NOW: u8 = 0x80;
+
 let windowBase: usize = 0;
 let windowCapacity: u32 = 0;
 let carry: u32 = 0;
@@ -211,8 +214,12 @@ function scanLines(): Status {
 export function finish(): Status {
   if (failed) return Status.ERROR;
   if (paused) { setError(ErrorCode.BAD_STATE, lineNumber, 0); failed = true; return Status.ERROR; }
+  // Where the input ends: after the last line feed, or at the end of a last line without one.
+  let endLine = lineNumber;
+  let endColumn: u32 = 1;
   if (carry != 0) {
     if (!handleLine(windowBase, windowBase + carry)) { failed = true; return Status.ERROR; }
+    endColumn = carry + 1;
     bumpLine();
     carry = 0;
   }
@@ -220,16 +227,22 @@ export function finish(): Status {
   resetPause();
   if (format == FORMAT_OPENMETRICS) {
     if (omStrict && !omFinish(windowBase)) { failed = true; return Status.ERROR; }
-    if (!sawEof) { setError(ErrorCode.MISSING_EOF, lineNumber, 1); failed = true; return Status.ERROR; }
+    if (!sawEof) { setError(ErrorCode.MISSING_EOF, endLine, endColumn); failed = true; return Status.ERROR; }
   }
-  // Stale: in the previous scrape, not in this one.
+  // Stale: in the previous scrape, not in this one. Not evicted now (their markers need their
+  // labels), however many failed scrapes came between.
   const previous = previousRefs.length >> 2;
   for (let i: u32 = 0; i < previous; i++) {
     const ref = load<u32>(previousRefs.data + (<usize>i << 2));
     const s = seriesAt(ref);
-    if (s.state != SeriesState.FREE && s.lastSeen != epoch) staleRefs.pushU32(ref);
+    if (s.state != SeriesState.FREE && s.lastSeen != epoch) {
+      staleRefs.pushU32(ref);
+      s.flags |= SERIES_STALE_NOW;
+    }
   }
   evictOld();
+  const stale = staleRefs.length >> 2;
+  for (let i: u32 = 0; i < stale; i++) seriesAt(load<u32>(staleRefs.data + (<usize>i << 2))).flags &= ~SERIES_STALE_NOW;
   return Status.OK;
 }
 
@@ -241,7 +254,7 @@ function evictOld(): void {
   const capacity = seriesCapacity();
   for (let ref: u32 = 1; ref < capacity; ref++) {
     const s = seriesAt(ref);
-    if (s.state != SeriesState.FREE && s.lastSeen < limit) {
+    if (s.state != SeriesState.FREE && s.lastSeen < limit && (s.flags & SERIES_STALE_NOW) == 0) {
       evictSeries(ref);
       evictedRefs.pushU32(ref);
       evictedCount++;

@@ -21,8 +21,8 @@ import {
 } from "./families";
 import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
 import { varintSize, writeVarint, readVarint, varintEnd } from "./protobuf";
-import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./openmetrics";
-import { sortLabelEntries } from "./labelsort";
+import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes, omFinish } from "./openmetrics";
+import { sortLabelEntries, sortEncodedLabels } from "./labelsort";
 import { sampleCounted, seriesCreated, seriesFits, labelCountFits, labelLengthError } from "./limits";
 
 export const FORMAT_TEXT: u8 = 0;
@@ -239,18 +239,22 @@ function parseSample(p: usize, end: usize): bool {
     }
   }
   const s = seriesAt(ref);
+  // A series seen again in this scrape keeps the family of its first sample, the one sent.
+  const firstFamily = s.family;
   if (!assignFamily(s, keyStart)) return false;
-  if (format == FORMAT_TEXT && s.flags != 0 && isNaN(seriesBound(s))) {
-    // le on a histogram bucket and quantile on a summary sample must be numbers.
+  if (s.boundPair != 0 && (format == FORMAT_TEXT ? isNaN(seriesBound(s)) : !pairAt(s.boundPair).openMetricsBound)) {
+    // le on a histogram bucket and quantile on a summary sample must be numbers (OpenMetrics:
+    // real numbers or exactly "+Inf"/"-Inf"); elsewhere those are plain labels.
     const type = <i32>familyAt(s.family).type;
-    if (type == MetricType.HISTOGRAM && s.suffix == Suffix.BUCKET && (s.flags & 1) != 0) return fail(ErrorCode.INVALID_BUCKET, keyStart);
-    if (type == MetricType.SUMMARY && s.suffix == Suffix.NONE && (s.flags & 2) != 0) return fail(ErrorCode.INVALID_QUANTILE, keyStart);
+    if ((type == MetricType.HISTOGRAM || (type == MetricType.GAUGEHISTOGRAM && format == FORMAT_OPENMETRICS)) && s.suffix == Suffix.BUCKET) return fail(ErrorCode.INVALID_BUCKET, keyStart);
+    if (type == MetricType.SUMMARY && s.suffix == Suffix.NONE) return fail(ErrorCode.INVALID_QUANTILE, keyStart);
   }
   if (format == FORMAT_OPENMETRICS && omStrict) {
     if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart)) return false;
   }
   if (exemplarAt != 0 && !parseExemplar(exemplarAt, end, s)) return false;
   if (s.lastSeen == epochValue) {
+    s.family = firstFamily;
     duplicateSamples++;
     if (exemplarAt != 0) exemplars.length -= 32;
     return true;
@@ -517,17 +521,6 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     if (valueLen == 0) continue;
     const namePtr = entryNamePtr(e);
     const valuePtr = scratch.data + load<u32>(e, 8);
-    const isLe = nameLen == 2 && load<u16>(namePtr) == 0x656C;  // "le"
-    const isQuantile = nameLen == 8 && load<u64>(namePtr) == 0x656C69746E617571; // "quantile"
-    if (isLe || isQuantile) {
-      if (format == FORMAT_OPENMETRICS) {
-        // OpenMetrics: a plain number, or exactly "+Inf"/"-Inf" for le.
-        const infinite = isLe && valueLen == 4 && (load<u32>(valuePtr) == 0x666E492B || load<u32>(valuePtr) == 0x666E492D);
-        if (!infinite && !parseFloatBytes(valuePtr, valuePtr + valueLen, false)) {
-          return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
-        }
-      }
-    }
     const labelLen = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
     let w = encoded.reserve(1 + varintSize(labelLen) + labelLen);
     const before = w;
@@ -732,7 +725,8 @@ export function insertCanonicalKey(ref: u32, labels: usize, len: u32): void {
 export function deriveSeriesInfo(ref: u32): void {
   const s = seriesAt(ref);
   let flags: u8 = 0;
-  let boundPair: u32 = 0;
+  let lePair: u32 = 0;
+  let quantilePair: u32 = 0;
   let p = s.labels;
   const end = p + s.idsLen;
   while (p < end) {
@@ -752,11 +746,17 @@ export function deriveSeriesInfo(ref: u32): void {
         hash128(value, valueLen - suffixLength(suffix), NAME_SEED);
         s.baseHash = hashLow;
       }
-    } else if (pair.kind != PairKind.PLAIN) {
-      flags |= pair.kind == PairKind.LE ? 1 : 2;
-      boundPair = id;
+    } else if (pair.kind == PairKind.LE) {
+      flags |= 1;
+      lePair = id;
+    } else if (pair.kind == PairKind.QUANTILE) {
+      flags |= 2;
+      quantilePair = id;
     }
   }
+  // A bucket's bound is its le, anything else's its quantile (a label of that name elsewhere is
+  // just a label).
+  const boundPair = s.suffix == Suffix.BUCKET ? lePair : quantilePair;
   if (boundPair != 0) retainPair(boundPair);
   s.boundPair = boundPair;
   s.flags = flags;
@@ -809,7 +809,8 @@ function parseComment(p: usize, end: usize): bool {
     }
     if (format == FORMAT_OPENMETRICS && word + 3 == end && load<u16>(word) == 0x4F45 && load<u8>(word + 2) == 0x46) {
       sawEof = true;
-      return true;
+      // The last family ends here: its last histogram is checked now, before any text after it.
+      return !omStrict || omFinish(hashAt);
     }
   }
   if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_COMMENT, hashAt);
@@ -825,6 +826,9 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
     if (isNameStart(load<u8>(q))) {
       while (q < end && isNameChar(load<u8>(q))) q++;
       if (skipBlanks(q, end) == end) return true;
+    } else if (load<u8>(q) == 0x22) {
+      q = skipQuoted(q, end);
+      if (q != 0 && skipBlanks(q, end) == end) return true;
     }
   }
   if (p >= end) return fail(ErrorCode.INVALID_METRIC_NAME, p);
@@ -1009,6 +1013,8 @@ function parseExemplar(p: usize, end: usize, s: Series): bool {
     scrapeArena.length += <u32>(w - before);
   }
   if (runes > 128) return fail(ErrorCode.EXEMPLAR_TOO_LONG, p);
+  // Sorted by name, as every label set (Prometheus sorts exemplar labels too); no name twice.
+  if (!sortEncodedLabels(scrapeArena.data + labelsOffset, scrapeArena.length - labelsOffset)) return fail(ErrorCode.INVALID_EXEMPLAR, p);
   p = labelsEnd;
   if (p >= end || load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_EXEMPLAR, p);
   p++;
