@@ -12,10 +12,15 @@
 //   output         the request being encoded (remotewrite.ts), and room for it compressed (snappy.ts)
 // Memory grows with live series and the longest line, never with the size of a page.
 //
-// Calling order per scrape: begin -> (inputPtr/inputSpace, write, feed)* -> finish ->
-// newSeries*/resolve* -> resolveDone -> encodeBegin/encodeNext* (any number of times).
+// Calling order per scrape: begin -> (inputPtr/inputSpace, write, feed, (decide new series,
+// resumeFeed)* while feed or resumeFeed returns RESOLVE)* -> finish -> decide the rest ->
+// resolveDone -> encodeBegin/encodeNext* (any number of times). Limits (setLimits) apply from the
+// next begin; see limits.ts.
 
-import { ErrorCode, Status, setError, clearError, errorCode as currentErrorCode, errorLine as currentErrorLine, errorColumn as currentErrorColumn } from "./status";
+import {
+  ErrorCode, Status, setError, clearError, isFatal, errorCode as currentErrorCode, errorLine as currentErrorLine,
+  errorColumn as currentErrorColumn,
+} from "./status";
 import { ByteBuffer } from "./buffer";
 import {
   initSeries, seriesAt, SeriesState, seriesCount, labelArenaBytes, indexBytes, dropSeries,
@@ -36,6 +41,13 @@ import {
 import { resetOpenMetrics, omFinish } from "./openmetrics";
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
 import { initRemoteWrite, encodeBegin as beginEncoding, encodeNext as nextRequest, encodeMetadataRw1, output, encodedSamples } from "./remotewrite";
+import {
+  setLimits as configureLimits, resetScrapeLimits, pauseRequested, seriesDecided, sampleUncounted, overSampleLimit,
+  overMemoryLimit, countedSampleTotal, undecidedSeries, resetPause,
+} from "./limits";
+
+/** Series.flags bit: a staleness marker of this scrape's (finish() to evictOld()). */
+const SERIES_STALE_NOW: u8 = 0x80;
 
 let windowBase: usize = 0;
 let windowCapacity: u32 = 0;
@@ -50,6 +62,10 @@ let lineCounter: u32 = 0;
 let evictedCount: u32 = 0;
 let rewriteBuffer: ByteBuffer = changetype<ByteBuffer>(0);
 let keepPrevious: bool = false;
+// feed() paused for the host's decisions (Status.RESOLVE): where the lines not parsed yet are.
+let paused: bool = false;
+let scanAt: usize = 0;
+let scanEnd: usize = 0;
 
 /** init: allocates the input window (the longest line accepted) and the tables. */
 export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
@@ -67,14 +83,28 @@ export function init(maxLineBytes: u32, evictAfterScrapes: u32): void {
   initSnappy();
 }
 
-/** begin: starts a scrape. format 0 = text 0.0.4, 1 = OpenMetrics; timestamp in ms. */
-export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErrors: bool, strictOpenMetrics: bool): void {
+/**
+ * setLimits: sample limit, series limit, label limit, label name and value length limits, memory
+ * limit in 64 KiB pages (limits.ts); 0 = none. From the next begin().
+ */
+export function setLimits(samples: u32, series: u32, labels: u32, nameLength: u32, valueLength: u32, memoryPages: u32): void {
+  configureLimits(samples, series, labels, nameLength, valueLength, memoryPages);
+}
+
+/**
+ * begin: starts a scrape. format 0 = text 0.0.4, 1 = OpenMetrics; timestamp in ms. resolveBatch
+ * > 0: the host decides new series while the body streams, and feed() pauses (RESOLVE) when that
+ * many are undecided (or sooner, past the sample limit); 0: all at finish.
+ */
+export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErrors: bool, strictOpenMetrics: bool, resolveBatch: u32): void {
   // A failed scrape the host did not abort still must not leave undecided series behind.
   if (failed) forgetUndecided();
   epoch++;
   setEpoch(epoch);
   carry = 0;
   failed = false;
+  paused = false;
+  resetScrapeLimits(resolveBatch);
   skipBadLines = skipErrors;
   skippedLines = 0;
   bytesConsumed = 0;
@@ -91,11 +121,21 @@ export function inputPtr(): usize { return windowBase + carry; }
 /** inputSpace: how many bytes fit at inputPtr(). */
 export function inputSpace(): u32 { return windowCapacity - carry; }
 
-/** Parses one line; in skip mode a bad line is counted and parsing goes on. */
+/**
+ * Parses one line; in skip mode a bad line is counted and parsing goes on (its error forgotten,
+ * so a later fatal one is the one reported), except for what ends a scrape anyway: text after
+ * "# EOF" and the limits. Then the memory limit.
+ */
 function handleLine(p: usize, end: usize): bool {
-  if (parseLine(p, end)) return true;
-  if (!skipBadLines || currentErrorCode() == ErrorCode.TEXT_AFTER_EOF) return false;
-  skippedLines++;
+  if (!parseLine(p, end)) {
+    if (!skipBadLines || isFatal(currentErrorCode())) return false;
+    skippedLines++;
+    clearError();
+  }
+  if (overMemoryLimit()) {
+    setError(ErrorCode.MEMORY_LIMIT, lineNumber, 1);
+    return false;
+  }
   return true;
 }
 
@@ -112,19 +152,52 @@ function handleLine(p: usize, end: usize): bool {
   return p;
 }
 
-/** feed: parses the `length` bytes just written at inputPtr() (complete lines; the rest waits). */
+/**
+ * feed: parses the `length` bytes just written at inputPtr() (complete lines; the rest waits).
+ * RESOLVE: paused after a line for the host's decisions on the new series so far; resumeFeed()
+ * goes on with the same bytes.
+ */
 export function feed(length: u32): Status {
   if (failed) return Status.ERROR;
-  if (length > windowCapacity - carry) { setError(ErrorCode.BAD_STATE, lineNumber, 0); failed = true; return Status.ERROR; }
+  if (paused || length > windowCapacity - carry) { setError(ErrorCode.BAD_STATE, lineNumber, 0); failed = true; return Status.ERROR; }
   bytesConsumed += <f64>length;
-  let p = windowBase;
-  const end = windowBase + carry + length;
+  scanAt = windowBase;
+  scanEnd = windowBase + carry + length;
+  return scanLines();
+}
+
+/**
+ * resumeFeed: goes on after RESOLVE, once the host has decided every new series so far (kept,
+ * dropped or rewritten): the scrape fails if the samples kept are still past the sample limit.
+ */
+export function resumeFeed(): Status {
+  if (failed) return Status.ERROR;
+  if (!paused) { setError(ErrorCode.BAD_STATE, lineNumber, 0); failed = true; return Status.ERROR; }
+  paused = false;
+  if (undecidedSeries() == 0 && overSampleLimit()) {
+    setError(ErrorCode.SAMPLE_LIMIT, lineNumber - 1, 1);
+    failed = true;
+    return Status.ERROR;
+  }
+  return scanLines();
+}
+
+/** Parses the complete lines in [scanAt, scanEnd); keeps the partial last one for the next feed. */
+function scanLines(): Status {
+  let p = scanAt;
+  const end = scanEnd;
   while (true) {
     const nl = nextLineEnd(p, end);
     if (nl >= end) break;
     if (!handleLine(p, nl)) { failed = true; return Status.ERROR; }
     bumpLine();
     p = nl + 1;
+    if (pauseRequested) {
+      resetPause();
+      scanAt = p;
+      paused = true;
+      return Status.RESOLVE;
+    }
   }
   carry = <u32>(end - p);
   if (carry != 0 && p != windowBase) memory.copy(windowBase, p, carry);
@@ -140,23 +213,36 @@ export function feed(length: u32): Status {
 /** finish: end of body. Parses a last line without newline, finds stale series, evicts old ones. */
 export function finish(): Status {
   if (failed) return Status.ERROR;
+  if (paused) { setError(ErrorCode.BAD_STATE, lineNumber, 0); failed = true; return Status.ERROR; }
+  // Where the input ends: after the last line feed, or at the end of a last line without one.
+  let endLine = lineNumber;
+  let endColumn: u32 = 1;
   if (carry != 0) {
     if (!handleLine(windowBase, windowBase + carry)) { failed = true; return Status.ERROR; }
+    endColumn = carry + 1;
     bumpLine();
     carry = 0;
   }
+  // The host decides the rest now, and checks the sample limit on what it kept (resolveDone).
+  resetPause();
   if (format == FORMAT_OPENMETRICS) {
     if (omStrict && !omFinish(windowBase)) { failed = true; return Status.ERROR; }
-    if (!sawEof) { setError(ErrorCode.MISSING_EOF, lineNumber, 1); failed = true; return Status.ERROR; }
+    if (!sawEof) { setError(ErrorCode.MISSING_EOF, endLine, endColumn); failed = true; return Status.ERROR; }
   }
-  // Stale: in the previous scrape, not in this one.
+  // Stale: in the previous scrape, not in this one. Not evicted now (their markers need their
+  // labels), however many failed scrapes came between.
   const previous = previousRefs.length >> 2;
   for (let i: u32 = 0; i < previous; i++) {
     const ref = load<u32>(previousRefs.data + (<usize>i << 2));
     const s = seriesAt(ref);
-    if (s.state != SeriesState.FREE && s.lastSeen != epoch) staleRefs.pushU32(ref);
+    if (s.state != SeriesState.FREE && s.lastSeen != epoch) {
+      staleRefs.pushU32(ref);
+      s.flags |= SERIES_STALE_NOW;
+    }
   }
   evictOld();
+  const stale = staleRefs.length >> 2;
+  for (let i: u32 = 0; i < stale; i++) seriesAt(load<u32>(staleRefs.data + (<usize>i << 2))).flags &= ~SERIES_STALE_NOW;
   return Status.OK;
 }
 
@@ -168,7 +254,7 @@ function evictOld(): void {
   const capacity = seriesCapacity();
   for (let ref: u32 = 1; ref < capacity; ref++) {
     const s = seriesAt(ref);
-    if (s.state != SeriesState.FREE && s.lastSeen < limit) {
+    if (s.state != SeriesState.FREE && s.lastSeen < limit && (s.flags & SERIES_STALE_NOW) == 0) {
       evictSeries(ref);
       evictedRefs.pushU32(ref);
       evictedCount++;
@@ -227,10 +313,22 @@ export function labelsLen(ref: u32): u32 { return seriesAt(ref).labelsLen; }
 /** keep: the series is encoded as parsed. */
 export function keep(ref: u32): void {
   const s = seriesAt(ref);
-  if (s.state == SeriesState.PENDING) s.state = <u8>SeriesState.KEPT;
+  if (s.state == SeriesState.PENDING) {
+    s.state = <u8>SeriesState.KEPT;
+    seriesDecided();
+  }
+}
+/** A series leaves this scrape's count: decided if it was undecided, its sample uncounted if it had one. */
+function leaveCount(ref: u32): void {
+  const s = seriesAt(ref);
+  if (s.state == SeriesState.PENDING) seriesDecided();
+  if ((s.state == SeriesState.PENDING || s.state == SeriesState.KEPT) && s.lastSeen == epoch) sampleUncounted();
 }
 /** drop: the series is never encoded (until evicted). */
-export function drop(ref: u32): void { dropSeries(ref); }
+export function drop(ref: u32): void {
+  leaveCount(ref);
+  dropSeries(ref);
+}
 /** rewriteBufferPtr: space for `length` bytes of new labels (may grow memory: rebuild views). */
 export function rewriteBufferPtr(length: u32): usize {
   rewriteBuffer.clear();
@@ -240,8 +338,8 @@ export function rewriteBufferPtr(length: u32): usize {
 /** rewrite: the series' labels become the `length` bytes (remote-write 1.0 labels, sorted) at rewriteBufferPtr. */
 export function rewrite(ref: u32, length: u32): void {
   replaceLabels(ref, rewriteBuffer.data, length);
-  const s = seriesAt(ref);
-  s.state = <u8>SeriesState.KEPT;
+  keep(ref);
+  seriesAt(ref).state = <u8>SeriesState.KEPT;
 }
 /**
  * targetLabels: the `targetLen` + `externalLen` bytes at rewriteBufferPtr are a scrape job's
@@ -265,7 +363,7 @@ export function autoResolve(from: u32, to: u32): u32 {
     if (s.state != SeriesState.PENDING) continue;
     if (mergeTargetLabels(labelsBytes(ref), s.labelsLen)) {
       replaceLabels(ref, merged.data, merged.length);
-      s.state = <u8>SeriesState.KEPT;
+      keep(ref);
     } else {
       left++;
     }
@@ -276,6 +374,7 @@ export function autoResolve(from: u32, to: u32): u32 {
 export function forget(ref: u32): void {
   const s = seriesAt(ref);
   if (s.state == SeriesState.FREE) return;
+  leaveCount(ref);
   evictSeries(ref);
   evictedRefs.clear();
   evictedRefs.pushU32(ref);
@@ -322,6 +421,18 @@ export function importSeries(length: u32, state: u8, lastSeen: u32): u32 {
 export function importSample(ref: u32, value: f64, timestampMs: f64): void { appendSample(ref, value, timestampMs); }
 /** importStale: one series the old instance's last scrape found stale. */
 export function importStale(ref: u32): void { staleRefs.pushU32(ref); }
+/**
+ * keepsPrevious/previousCount/previousRefsPtr: after an aborted scrape, the refs of the last good
+ * one stay the reference for staleness; a rebuild carries them over (importPrevious).
+ */
+export function keepsPrevious(): bool { return keepPrevious; }
+export function previousCount(): u32 { return previousRefs.length >> 2; }
+export function previousRefsPtr(): usize { return previousRefs.data; }
+/** importPrevious: one series of the old instance's staleness reference; the next begin() keeps them. */
+export function importPrevious(ref: u32): void {
+  previousRefs.pushU32(ref);
+  keepPrevious = true;
+}
 
 // ---- Encoding ----
 
@@ -373,6 +484,8 @@ export function statLabelPairs(): u32 { return pairCount(); }
 export function statIndexBytes(): f64 { return <f64>indexBytes(); }
 export function statSymbolBytes(): f64 { return <f64>symbolBytes(); }
 export function statSymbols(): u32 { return symbolCount(); }
+/** statCountedSamples: samples of this scrape counted against the sample limit (kept or undecided). */
+export function statCountedSamples(): u32 { return countedSampleTotal(); }
 export function exemplarCount(): u32 { return exemplars.length >> 5; }
 export function errorCode(): u32 { return currentErrorCode(); }
 export function errorLine(): u32 { return currentErrorLine(); }

@@ -12,7 +12,7 @@ import { hash128, hashLow, hashHigh } from "./hash";
 import { ErrorCode, setError } from "./status";
 import { parseFloatBytes, parseIntBytes, parsedNumber } from "./number";
 import {
-  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound, setGroupHash, recordedGroupHash,
+  Series, SeriesState, seriesAt, lookup, insertKey, createSeries, seriesBound, setGroupHash, recordedGroupHash, seriesCount,
 } from "./series";
 import { pairAt, PairKind, retainPair } from "./pairs";
 import {
@@ -21,7 +21,9 @@ import {
 } from "./families";
 import { appendSample, newRefs, exemplars, sampleCount } from "./snapshot";
 import { varintSize, writeVarint, readVarint, varintEnd } from "./protobuf";
-import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes } from "./openmetrics";
+import { omSample, omSwitchFamily, omExemplarAllowed, omTypeClashes, omFinish } from "./openmetrics";
+import { sortLabelEntries, sortEncodedLabels } from "./labelsort";
+import { sampleCounted, seriesCreated, seriesFits, labelCountFits, labelLengthError } from "./limits";
 
 export const FORMAT_TEXT: u8 = 0;
 export const FORMAT_OPENMETRICS: u8 = 1;
@@ -149,7 +151,7 @@ function scanKey(p: usize, end: usize): usize {
     while (true) {
       if (p >= end) {
         // No closing brace: let the full label parser say precisely what went wrong where.
-        if (parseLabels(keyStart, end)) fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end);
+        if (parseLabels(keyStart, end, false)) fail(ErrorCode.EXPECTED_COMMA_OR_BRACE, end);
         return 0;
       }
       c = load<u8>(p);
@@ -237,18 +239,22 @@ function parseSample(p: usize, end: usize): bool {
     }
   }
   const s = seriesAt(ref);
+  // A series seen again in this scrape keeps the family of its first sample, the one sent.
+  const firstFamily = s.family;
   if (!assignFamily(s, keyStart)) return false;
-  if (format == FORMAT_TEXT && s.flags != 0 && isNaN(seriesBound(s))) {
-    // le on a histogram bucket and quantile on a summary sample must be numbers.
+  if (s.boundPair != 0 && (format == FORMAT_TEXT ? isNaN(seriesBound(s)) : !pairAt(s.boundPair).openMetricsBound)) {
+    // le on a histogram bucket and quantile on a summary sample must be numbers (OpenMetrics:
+    // real numbers or exactly "+Inf"/"-Inf"); elsewhere those are plain labels.
     const type = <i32>familyAt(s.family).type;
-    if (type == MetricType.HISTOGRAM && s.suffix == Suffix.BUCKET && (s.flags & 1) != 0) return fail(ErrorCode.INVALID_BUCKET, keyStart);
-    if (type == MetricType.SUMMARY && s.suffix == Suffix.NONE && (s.flags & 2) != 0) return fail(ErrorCode.INVALID_QUANTILE, keyStart);
+    if ((type == MetricType.HISTOGRAM || (type == MetricType.GAUGEHISTOGRAM && format == FORMAT_OPENMETRICS)) && s.suffix == Suffix.BUCKET) return fail(ErrorCode.INVALID_BUCKET, keyStart);
+    if (type == MetricType.SUMMARY && s.suffix == Suffix.NONE) return fail(ErrorCode.INVALID_QUANTILE, keyStart);
   }
   if (format == FORMAT_OPENMETRICS && omStrict) {
     if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart)) return false;
   }
   if (exemplarAt != 0 && !parseExemplar(exemplarAt, end, s)) return false;
   if (s.lastSeen == epochValue) {
+    s.family = firstFamily;
     duplicateSamples++;
     if (exemplarAt != 0) exemplars.length -= 32;
     return true;
@@ -256,6 +262,10 @@ function parseSample(p: usize, end: usize): bool {
   s.lastSeen = epochValue;
   if (exemplarAt != 0) store<u32>(exemplars.data + exemplars.length - 32, sampleCount());
   appendSample(ref, value, timestamp);
+  if (s.state != SeriesState.DROPPED) {
+    const limitError = sampleCounted();
+    if (limitError != ErrorCode.NONE) return fail(limitError, lineStart);
+  }
   return true;
 }
 
@@ -337,11 +347,15 @@ export function validUtf8(p: usize, len: u32): bool {
 
 /**
  * Parses the label set of a new key into `entries`/`scratch`. The metric name goes first as
- * `__name__`. Returns false on error (reported).
+ * `__name__`. Returns false on error (reported). With `checkLimits`, the label limits
+ * (limits.ts) are checked label by label, so that a line of 20,000 labels stops at the first
+ * one over label_limit, before anything is sorted or interned.
  */
-function parseLabels(keyStart: usize, keyEnd: usize): bool {
+function parseLabels(keyStart: usize, keyEnd: usize, checkLimits: bool = true): bool {
   scratch.clear();
   entries.clear();
+  // Labels with a value (an empty value is an absent label), the metric name included.
+  let labelCount: u32 = 1;
   let p = keyStart;
   let c = <u32>load<u8>(p);
   // The metric name, bare or quoted, before the braces.
@@ -359,7 +373,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     setEntryValue(0, nameOffset, scratch.length - nameOffset);
     p = skipBlanks(p, keyEnd);
   }
-  if (p == keyEnd) return checkHasName(keyStart);
+  if (p == keyEnd) return checkHasName(keyStart) && metricNameFits(keyStart, checkLimits);
   // p is at '{'.
   p++;
   let first = true;
@@ -384,6 +398,7 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     }
     first = false;
     // Label name (bare or quoted); a quoted string alone is the metric name: {"my.metric", ...}
+    const labelAt = p;
     const nameOffset = scratch.length;
     let quotedName = false;
     if (c == 0x22) {
@@ -421,12 +436,24 @@ function parseLabels(keyStart: usize, keyEnd: usize): bool {
     if (p == 0) return false;
     const valueLen = scratch.length - valueOffset;
     if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, p);
+    if (checkLimits && valueLen != 0) {
+      if (!labelCountFits(++labelCount)) return fail(ErrorCode.LABEL_LIMIT, labelAt);
+      const lengthError = labelLengthError(nameLen, valueLen);
+      if (lengthError != ErrorCode.NONE) return fail(lengthError, labelAt);
+    }
     entries.pushU32(nameOffset);
     entries.pushU32(nameLen);
     entries.pushU32(valueOffset);
     entries.pushU32(valueLen);
   }
-  return checkHasName(keyStart);
+  return checkHasName(keyStart) && metricNameFits(keyStart, checkLimits);
+}
+
+/** The label length limits on `__name__` and its value, the metric name (entry 0). */
+function metricNameFits(keyStart: usize, checkLimits: bool): bool {
+  if (!checkLimits) return true;
+  const lengthError = labelLengthError(8, load<u32>(entries.data, 12));
+  return lengthError == ErrorCode.NONE || fail(lengthError, keyStart);
 }
 
 // Entry 0 is reserved for __name__ by addNameEntry (nameOffset 0xFFFFFFFF marks it).
@@ -480,20 +507,7 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     for (let i = 0; i < 8; i++) store<u8>(nameLabelPtr + i, <u8>NAME_LABEL.charCodeAt(i));
   }
   const count = entries.length >> 4;
-  // Sort entry indices by name (insertion sort: label sets are small).
-  order.clear();
-  for (let i: u32 = 0; i < count; i++) {
-    const e = entries.data + (<usize>i << 4);
-    let j = order.length >> 2;
-    order.pushU32(0);
-    while (j > 0) {
-      const prev = load<u32>(order.data + (<usize>(j - 1) << 2));
-      if (compareNames(entries.data + (<usize>prev << 4), e) <= 0) break;
-      store<u32>(order.data + (<usize>j << 2), prev);
-      j--;
-    }
-    store<u32>(order.data + (<usize>j << 2), i);
-  }
+  sortLabelEntries(entries.data, count, scratch.data, nameLabelPtr, order);
   // Duplicates, then the canonical encoding (labels with empty values are absent, as in Prometheus).
   encoded.clear();
   for (let k: u32 = 0; k < count; k++) {
@@ -507,17 +521,6 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     if (valueLen == 0) continue;
     const namePtr = entryNamePtr(e);
     const valuePtr = scratch.data + load<u32>(e, 8);
-    const isLe = nameLen == 2 && load<u16>(namePtr) == 0x656C;  // "le"
-    const isQuantile = nameLen == 8 && load<u64>(namePtr) == 0x656C69746E617571; // "quantile"
-    if (isLe || isQuantile) {
-      if (format == FORMAT_OPENMETRICS) {
-        // OpenMetrics: a plain number, or exactly "+Inf"/"-Inf" for le.
-        const infinite = isLe && valueLen == 4 && (load<u32>(valuePtr) == 0x666E492B || load<u32>(valuePtr) == 0x666E492D);
-        if (!infinite && !parseFloatBytes(valuePtr, valuePtr + valueLen, false)) {
-          return <u32>fail(isLe ? ErrorCode.INVALID_BUCKET : ErrorCode.INVALID_QUANTILE, keyStart);
-        }
-      }
-    }
     const labelLen = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
     let w = encoded.reserve(1 + varintSize(labelLen) + labelLen);
     const before = w;
@@ -559,9 +562,11 @@ function newSeries(keyStart: usize, keyEnd: usize): u32 {
     ref = lookup();
   }
   if (ref == 0) {
+    if (!seriesFits(seriesCount())) return <u32>fail(ErrorCode.SERIES_LIMIT, keyStart);
     hashLow = canonLow;
     hashHigh = canonHigh;
     ref = createSeries(encoded.data, encoded.length);
+    seriesCreated();
     insertKey(ref);
     canonicalFormats |= <u8>(1 << format);
     deriveSeriesInfo(ref);
@@ -720,7 +725,8 @@ export function insertCanonicalKey(ref: u32, labels: usize, len: u32): void {
 export function deriveSeriesInfo(ref: u32): void {
   const s = seriesAt(ref);
   let flags: u8 = 0;
-  let boundPair: u32 = 0;
+  let lePair: u32 = 0;
+  let quantilePair: u32 = 0;
   let p = s.labels;
   const end = p + s.idsLen;
   while (p < end) {
@@ -740,11 +746,17 @@ export function deriveSeriesInfo(ref: u32): void {
         hash128(value, valueLen - suffixLength(suffix), NAME_SEED);
         s.baseHash = hashLow;
       }
-    } else if (pair.kind != PairKind.PLAIN) {
-      flags |= pair.kind == PairKind.LE ? 1 : 2;
-      boundPair = id;
+    } else if (pair.kind == PairKind.LE) {
+      flags |= 1;
+      lePair = id;
+    } else if (pair.kind == PairKind.QUANTILE) {
+      flags |= 2;
+      quantilePair = id;
     }
   }
+  // A bucket's bound is its le, anything else's its quantile (a label of that name elsewhere is
+  // just a label).
+  const boundPair = s.suffix == Suffix.BUCKET ? lePair : quantilePair;
   if (boundPair != 0) retainPair(boundPair);
   s.boundPair = boundPair;
   s.flags = flags;
@@ -797,7 +809,8 @@ function parseComment(p: usize, end: usize): bool {
     }
     if (format == FORMAT_OPENMETRICS && word + 3 == end && load<u16>(word) == 0x4F45 && load<u8>(word + 2) == 0x46) {
       sawEof = true;
-      return true;
+      // The last family ends here: its last histogram is checked now, before any text after it.
+      return !omStrict || omFinish(hashAt);
     }
   }
   if (format == FORMAT_OPENMETRICS) return fail(ErrorCode.INVALID_COMMENT, hashAt);
@@ -813,6 +826,9 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
     if (isNameStart(load<u8>(q))) {
       while (q < end && isNameChar(load<u8>(q))) q++;
       if (skipBlanks(q, end) == end) return true;
+    } else if (load<u8>(q) == 0x22) {
+      q = skipQuoted(q, end);
+      if (q != 0 && skipBlanks(q, end) == end) return true;
     }
   }
   if (p >= end) return fail(ErrorCode.INVALID_METRIC_NAME, p);
@@ -997,6 +1013,8 @@ function parseExemplar(p: usize, end: usize, s: Series): bool {
     scrapeArena.length += <u32>(w - before);
   }
   if (runes > 128) return fail(ErrorCode.EXEMPLAR_TOO_LONG, p);
+  // Sorted by name, as every label set (Prometheus sorts exemplar labels too); no name twice.
+  if (!sortEncodedLabels(scrapeArena.data + labelsOffset, scrapeArena.length - labelsOffset)) return fail(ErrorCode.INVALID_EXEMPLAR, p);
   p = labelsEnd;
   if (p >= end || load<u8>(p) != 0x20) return fail(ErrorCode.INVALID_EXEMPLAR, p);
   p++;

@@ -1,6 +1,8 @@
 // Number parsing straight from bytes: sample values (Go ParseFloat's decimal and special
 // spellings, as Prometheus accepts them) and timestamps (integer ms, or OpenMetrics float s).
 
+import { decimalToDouble } from "./decimal";
+
 /** The value parsed by the last successful parseFloatBytes/parseIntBytes call. */
 export let parsedNumber: f64 = 0;
 
@@ -108,16 +110,20 @@ export function parseFloatBytes(p: usize, end: usize, allowSpecial: bool): bool 
     // Clinger's fast path: both operands exact, one correctly rounded operation.
     value = exponent >= 0 ? <f64>mantissa * POW10[exponent] : <f64>mantissa / POW10[-exponent];
   } else {
-    // Rare: the standard library's correctly rounded conversion, on a short-lived string.
-    value = parseFloat(String.UTF8.decodeUnsafe(start, end - start));
+    // Rare: the exact conversion (decimal.ts). A number too large for a double is an error, as
+    // Go's ParseFloat reports it (ErrRange).
+    value = decimalToDouble(start, end);
     parsedNumber = value;
-    return !isNaN(value);
+    return isFinite(value);
   }
   parsedNumber = negative ? -value : value;
   return true;
 }
 
-/** Parses a decimal integer in [p, end) with an optional sign (text-format timestamps, ms). */
+/**
+ * Parses a decimal integer in [p, end) with an optional sign (text-format timestamps, ms), in
+ * int64's range as Go's ParseInt takes it: -9223372036854775808 to 9223372036854775807.
+ */
 export function parseIntBytes(p: usize, end: usize): bool {
   if (p >= end) return false;
   let negative = false;
@@ -126,15 +132,18 @@ export function parseIntBytes(p: usize, end: usize): bool {
     negative = c == 0x2D;
     if (++p >= end) return false;
   }
+  while (p + 1 < end && load<u8>(p) == 0x30) p++; // leading zeros
   let v: u64 = 0;
   let n = 0;
   while (p < end) {
     c = <u32>load<u8>(p);
     if (!isDigit(c)) return false;
+    // 19 digits always fit in a u64 (< 1.9e19); int64's range is checked after.
+    if (++n > 19) return false;
     v = v * 10 + (c - 0x30);
-    if (++n > 18) return false;
     p++;
   }
+  if (v > (negative ? <u64>0x8000000000000000 : <u64>0x7FFFFFFFFFFFFFFF)) return false;
   parsedNumber = negative ? -<f64>v : <f64>v;
   return true;
 }

@@ -3,14 +3,14 @@
 // contiguous; counters are _total/_created and never negative; histogram buckets ascend to
 // +Inf with cumulative counts; info is 1, stateset 0 or 1; exemplars only where allowed.
 
-import { ErrorCode } from "./status";
+import { ErrorCode, setError } from "./status";
 import { Series, seriesBound } from "./series";
 import { pairAt } from "./pairs";
 import { MetricType, Suffix, NO_FAMILY, F_CLOSED, F_TYPE, Family, familyAt, findFamily, scrapeArena, suffixAllowed, suffixLength, suffixOf } from "./families";
 import { ByteBuffer } from "./buffer";
 import { hash128, hashLow } from "./hash";
 import { readVarint, varintEnd } from "./protobuf";
-import { fail, currentFamily, NAME_SEED, setLineStart, groupHashOf } from "./lexer";
+import { fail, currentFamily, NAME_SEED, setLineStart, groupHashOf, lineNumber } from "./lexer";
 
 // State of the current family's current group.
 let groupHash: u64 = 0;
@@ -28,6 +28,8 @@ let groupTimestamp: f64 = NaN;
 let groupHasTimestamp: bool = false;
 let pointChecks: bool = true;
 let lastRef: u32 = 0;
+/** The line of the group's last sample: where an incomplete histogram is reported. */
+let groupLastLine: u32 = 0;
 
 // Groups already closed in the current family: a small open-addressing set of hashes.
 let closedGroups: usize = 0;
@@ -81,7 +83,16 @@ function groupClosed(h: u64): bool {
   }
 }
 
-/** Ends the current group: a histogram group with buckets needs +Inf, and _count equal to it. */
+/** Reports an incomplete histogram at its last sample's line; returns false. */
+function failGroup(code: ErrorCode): bool {
+  setError(code, groupLastLine, 1);
+  return false;
+}
+
+/**
+ * Ends the current group: a histogram group with buckets needs +Inf, and _count equal to it.
+ * Known only at the next group's first line, reported at this group's last one.
+ */
 function closeGroup(at: usize): bool {
   if (!groupOpen) return true;
   groupOpen = false;
@@ -91,14 +102,14 @@ function closeGroup(at: usize): bool {
   const type = <i32>familyAt(f).type;
   if (pointChecks && (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM)) {
     const countSeen = !isNaN(countValue);
-    if (!sawBucket && (countSeen || sumSeen)) return fail(ErrorCode.MISSING_INF_BUCKET, at);
-    if (sawBucket && !sawInf) return fail(ErrorCode.MISSING_INF_BUCKET, at);
+    if (!sawBucket && (countSeen || sumSeen)) return failGroup(ErrorCode.MISSING_INF_BUCKET);
+    if (sawBucket && !sawInf) return failGroup(ErrorCode.MISSING_INF_BUCKET);
     // _count and _sum (_gcount and _gsum) come together, and the count is the +Inf bucket.
-    if (countSeen != sumSeen) return fail(ErrorCode.INVALID_COUNT, at);
-    if (countSeen && countValue != infValue) return fail(ErrorCode.INVALID_COUNT, at);
+    if (countSeen != sumSeen) return failGroup(ErrorCode.INVALID_COUNT);
+    if (countSeen && countValue != infValue) return failGroup(ErrorCode.INVALID_COUNT);
     // A histogram with negative buckets has no meaningful sum; without them the sum is >= 0.
-    if (type == MetricType.HISTOGRAM && sawNegativeBucket && sumSeen) return fail(ErrorCode.INVALID_BUCKET, at);
-    if (sumSeen && !sawNegativeBucket && (isNaN(sumValue) || sumValue < 0)) return fail(ErrorCode.INVALID_VALUE, at);
+    if (type == MetricType.HISTOGRAM && sawNegativeBucket && sumSeen) return failGroup(ErrorCode.INVALID_BUCKET);
+    if (sumSeen && !sawNegativeBucket && (isNaN(sumValue) || sumValue < 0)) return failGroup(ErrorCode.INVALID_VALUE);
   }
   return true;
 }
@@ -116,6 +127,12 @@ export function omSwitchFamily(f: u32, at: usize): bool {
   closedCount = 0;
   groupOpen = false;
   return true;
+}
+
+/** A count: a finite integer, not negative. */
+// @ts-ignore: decorator
+@inline function isCount(value: f64): bool {
+  return isFinite(value) && value >= 0 && value == Math.floor(value);
 }
 
 /** Whether an exemplar may follow a sample of series s. */
@@ -140,6 +157,9 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     case MetricType.HISTOGRAM:
     case MetricType.GAUGEHISTOGRAM:
       if (exact) return fail(ErrorCode.INVALID_SUFFIX, at);
+      // Bucket values and counts are counts: integers, not negative (NaN and Inf are neither).
+      if (s.suffix == Suffix.BUCKET && !isCount(value)) return fail(ErrorCode.INVALID_BUCKET, at);
+      if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) && !isCount(value)) return fail(ErrorCode.INVALID_COUNT, at);
       break;
     case MetricType.SUMMARY:
       if (exact && (s.flags & 2) == 0) return fail(ErrorCode.MISSING_LABEL, at);
@@ -194,19 +214,19 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     groupTimestamp = timestamp;
   }
   lastRef = ref;
+  groupLastLine = lineNumber;
   if (pointChecks && (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM)) {
     if (s.suffix == Suffix.BUCKET) {
       if ((s.flags & 1) == 0) return fail(ErrorCode.MISSING_LABEL, at);
       const bound = seriesBound(s);
       if (isNaN(bound) || bound <= lastBound && sawBucket) return fail(ErrorCode.BUCKETS_NOT_SORTED, at);
-      if (isNaN(value) || value < 0 || (sawBucket && value < lastBucketValue)) return fail(ErrorCode.INVALID_BUCKET, at);
+      if (sawBucket && value < lastBucketValue) return fail(ErrorCode.INVALID_BUCKET, at);
       if (bound < 0) sawNegativeBucket = true;
       sawBucket = true;
       lastBound = bound;
       lastBucketValue = value;
       if (bound == Infinity) { sawInf = true; infValue = value; }
     } else if (s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) {
-      if (isNaN(value) || value < 0 || value != Math.floor(value)) return fail(ErrorCode.INVALID_COUNT, at);
       countValue = value;
     } else if (s.suffix == Suffix.SUM || s.suffix == Suffix.GSUM) {
       sumSeen = true;

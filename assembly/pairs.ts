@@ -38,6 +38,8 @@ export class Pair {
   kind: u8;
   /** For le and quantile: the value as a number (NaN if it is not one). */
   bound: f64;
+  /** For le and quantile: whether the value is spelled as OpenMetrics wants it (a real number, or "+Inf"/"-Inf"). */
+  openMetricsBound: bool;
 }
 
 const PAIR_SIZE: u32 = <u32>offsetof<Pair>();
@@ -96,10 +98,13 @@ export function internPair(ptr: usize, len: u32): u32 {
   p.textLen = nameLen + valueLen;
   p.kind = <u8>PairKind.PLAIN;
   p.bound = NaN;
+  p.openMetricsBound = false;
   if (nameLen == 2 && load<u16>(name) == 0x656C) p.kind = <u8>PairKind.LE;                          // "le"
   else if (nameLen == 8 && load<u64>(name) == 0x656C69746E617571) p.kind = <u8>PairKind.QUANTILE;  // "quantile"
   else if (nameLen == 8 && load<u64>(name) == 0x5F5F656D616E5F5F) p.kind = <u8>PairKind.NAME;      // "__name__"
   if (p.kind == PairKind.LE || p.kind == PairKind.QUANTILE) {
+    const infinite = valueLen == 4 && (load<u32>(value) == 0x666E492B || load<u32>(value) == 0x666E492D); // "+Inf", "-Inf"
+    p.openMetricsBound = infinite || parseFloatBytes(value, value + valueLen, false);
     if (parseFloatBytes(value, value + valueLen, true)) p.bound = parsedNumber;
   }
   bytes += len;

@@ -19,6 +19,8 @@ import { pairAt, ensurePairSymbols, writePairs, countLabels } from "./pairs";
 const STALE_NAN: u64 = 0x7FF0000000000002;
 
 export const PROTOCOL_RW1: u8 = 1;
+/** The sample index writeSeriesRw2 gets for a staleness marker. */
+const NO_SAMPLE: u32 = 0xFFFFFFFF;
 export const PROTOCOL_RW2: u8 = 2;
 
 export let output: ByteBuffer = changetype<ByteBuffer>(0);
@@ -75,7 +77,7 @@ export function encodeNext(): u32 {
     const s = seriesAt(ref);
     if (s.state != SeriesState.KEPT) continue;
     if (protocol == PROTOCOL_RW1) writeSeriesRw1(s, value, ts);
-    else writeSeriesRw2(s, i < sampleTotal ? i : 0xFFFFFFFF, value, ts);
+    else writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
     n++;
   }
   encodedSamples = n;
@@ -178,12 +180,16 @@ function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64)
   const refsSize = mapSeriesRefs(s);
   const sampleLen = sampleSize(ts);
   let seriesLen = 1 + varintSize(refsSize) + refsSize + 1 + varintSize(sampleLen) + sampleLen;
-  // Metadata (TimeSeries.metadata = 5): type, help_ref, unit_ref.
-  const f = familyAt(s.family);
+  // Metadata (TimeSeries.metadata = 5): type, help_ref, unit_ref. Only a sample of this scrape
+  // has a family in this scrape's table: a stale marker's series.family is an index into an
+  // earlier scrape's table, whose record may be past the end now (holding symbols released when
+  // this scrape began: "" again in the table) or another family's.
+  const current = sampleIndex != NO_SAMPLE && s.family < countFamilies();
+  const f = familyAt(current ? s.family : 0);
   let metaLen: u32 = 0;
   let helpRef: u32 = 0;
   let unitRef: u32 = 0;
-  if ((f.flags & (F_TYPE | F_HELP | F_UNIT)) != 0) {
+  if (current && (f.flags & (F_TYPE | F_HELP | F_UNIT)) != 0) {
     familySymbols(f);
     if (f.helpSymbol != 0) helpRef = localSymbol(f.helpSymbol);
     if (f.unitSymbol != 0) unitRef = localSymbol(f.unitSymbol);
@@ -198,7 +204,7 @@ function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64)
   let exemplar: usize = 0;
   let exemplarLen: u32 = 0;
   let exemplarRefsSize: u32 = 0;
-  if (sampleIndex != 0xFFFFFFFF && exemplarCursor < exemplarTotal) {
+  if (sampleIndex != NO_SAMPLE && exemplarCursor < exemplarTotal) {
     const e = exemplars.data + <usize>exemplarCursor * EXEMPLAR_SIZE;
     if (load<u32>(e) == sampleIndex) {
       exemplar = e;

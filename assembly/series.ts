@@ -46,7 +46,7 @@ export class Series {
   state: u8;
   /** Suffix kind of the metric name (see Suffix in lexer.ts). */
   suffix: u8;
-  /** Sorted-position flags: bit 0 = has le, bit 1 = has quantile. */
+  /** Bit 0: has le; bit 1: has quantile; bit 7: being marked stale (index.ts finish). */
   flags: u8;
   /** 64-bit hash of the metric name, and of the name without its type suffix. */
   nameHash: u64;

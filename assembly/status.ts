@@ -6,6 +6,11 @@ export const enum Status {
   OK = 0,
   /** The input is invalid (or over a limit): see errorCode(), errorLine(), errorColumn(). */
   ERROR = 1,
+  /**
+   * feed() paused for the host to decide the new series so far (limits.ts): decide them, then
+   * call resumeFeed(). The input window must not be written meanwhile.
+   */
+  RESOLVE = 2,
 }
 
 export const enum ErrorCode {
@@ -49,6 +54,17 @@ export const enum ErrorCode {
   TIMESTAMP_DECREASED = 37,
   INVALID_COUNT = 38,
   BAD_STATE = 39,
+  SAMPLE_LIMIT = 40,
+  SERIES_LIMIT = 41,
+  LABEL_LIMIT = 42,
+  LABEL_NAME_LENGTH_LIMIT = 43,
+  LABEL_VALUE_LENGTH_LIMIT = 44,
+  MEMORY_LIMIT = 45,
+}
+
+/** Errors that end a scrape even when bad lines are skipped (onParseError 'skip'). */
+export function isFatal(code: ErrorCode): bool {
+  return code == ErrorCode.TEXT_AFTER_EOF || code == ErrorCode.BAD_STATE || code >= ErrorCode.SAMPLE_LIMIT;
 }
 
 // The first error of the current scrape. Line and column are 1-based; the column counts bytes.

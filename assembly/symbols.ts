@@ -107,6 +107,8 @@ export function beginRequestSymbols(): void {
 // @ts-ignore: decorator
 @inline export function localSymbol(id: u32): u32 {
   const s = symbolAt(id);
+  // A released symbol has no bytes: in a table it would be a second "" (debug builds check).
+  assert(id == 0 || s.refs != 0, "request uses a released symbol");
   if (s.stamp != epoch) {
     s.stamp = epoch;
     s.local = requestSymbols.length >> 2;

@@ -10,8 +10,9 @@
  */
 import { Readable } from 'node:stream';
 import { ScrapewireError } from './errors';
-import { CORE_ERRORS, CoreStatus, scrapewireCodeFor } from './status';
+import { CoreStatus, scrapewireCodeFor } from './status';
 import { instantiateCore, type CoreExports } from './wasm';
+import { coreErrorReason, coreLimits, memoryLimitPages, overMemoryLimit, sampleLimitError, type CoreLimits } from './limits';
 import { decodeLabels, encodeLabels } from './labels';
 import type {
   CoreOptions, ExpositionFormat, Label, NewSeries, NewSeriesResolver, RemoteWriteProtocol,
@@ -68,6 +69,8 @@ export class Core {
   private exports: CoreExports;
   private bytes: Uint8Array;
   private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
+  private readonly limits: CoreLimits;
+  private readonly module: WebAssembly.Module | undefined;
   private scraping = false;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
   private targetLabelBytes: { target: Uint8Array; external: Uint8Array; honorLabels: boolean } | undefined;
@@ -84,6 +87,8 @@ export class Core {
       onParseError: options.onParseError ?? 'fail',
       openMetricsValidation: options.openMetricsValidation ?? 'strict',
     };
+    this.limits = coreLimits(options, this.options.maxLineBytes);
+    this.module = options.module;
     this.exports = this.instantiate();
     this.bytes = new Uint8Array(this.exports.memory.buffer);
   }
@@ -94,8 +99,11 @@ export class Core {
   }
 
   private instantiate(): CoreExports {
-    const exports = instantiateCore();
+    const exports = instantiateCore(this.module);
     exports.init(this.options.maxLineBytes, this.options.evictAfterScrapes);
+    const { limits } = this;
+    exports.setLimits(limits.sampleLimit, limits.seriesLimit, limits.labelLimit, limits.labelNameLengthLimit,
+      limits.labelValueLengthLimit, memoryLimitPages(limits));
     const labels = this.targetLabelBytes;
     if (labels !== undefined) {
       const at = exports.rewriteBufferPtr(labels.target.length + labels.external.length);
@@ -171,6 +179,9 @@ export class Core {
    * overrun its timeout every time).
    */
   begin(options: ScrapeOptions, resolve?: NewSeriesResolver): void {
+    // Memory never shrinks: a core that passed its memory limit (a scrape failed on it, or
+    // encoding grew it) starts over with its live series first.
+    if (!this.scraping && overMemoryLimit(this.limits, this.exports.memory.buffer.byteLength)) this.rebuild();
     this.resolver = resolve;
     this.resolved = 0;
     this.format = options.format;
@@ -182,6 +193,7 @@ export class Core {
         options.honorTimestamps === false ? 0 : 1,
         skip,
         this.options.openMetricsValidation === 'strict' ? 1 : 0,
+        resolve === undefined ? 0 : RESOLVE_BATCH,
       ),
     );
     this.scraping = true;
@@ -198,11 +210,14 @@ export class Core {
         const n = Math.min(space, chunk.length - offset);
         this.view.set(chunk.subarray(offset, offset + n), e.inputPtr());
         offset += n;
-        if (e.feed(n) !== CoreStatus.OK) this.raise();
-      }
-      if (this.resolver !== undefined) {
-        const pending = e.newSeriesCount() - this.resolved;
-        if (pending >= RESOLVE_BATCH) this.resolveRange(this.resolver, this.resolved + pending - (pending % RESOLVE_BATCH));
+        let status = e.feed(n);
+        // The core paused for decisions on the new series so far (RESOLVE_BATCH of them, or
+        // fewer once past the sample limit): made here, while the body streams.
+        while (status === CoreStatus.RESOLVE) {
+          this.resolveRange(this.resolver!, e.newSeriesCount());
+          status = e.resumeFeed();
+        }
+        if (status !== CoreStatus.OK) this.raise();
       }
     });
   }
@@ -211,8 +226,7 @@ export class Core {
     this.scraping = false;
     const e = this.exports;
     const code = e.errorCode();
-    const reason = CORE_ERRORS[code]?.reason ?? `error ${code}`;
-    throw new ScrapewireError(scrapewireCodeFor(code), reason, { line: e.errorLine(), column: e.errorColumn() });
+    throw new ScrapewireError(scrapewireCodeFor(code), coreErrorReason(code, this.limits), { line: e.errorLine(), column: e.errorColumn() });
   }
 
   /**
@@ -231,6 +245,9 @@ export class Core {
       const newSeries = e.newSeriesCount();
       if (resolver !== undefined && newSeries > this.resolved) this.resolveRange(resolver, newSeries);
       const kept = e.resolveDone();
+      // Past the sample limit with the last decisions made (the core checked it line by line
+      // as far as it could; see assembly/limits.ts).
+      if (this.limits.sampleLimit !== 0 && kept > this.limits.sampleLimit) throw sampleLimitError(kept, this.limits);
       const summary: ScrapeSummary = {
         families: e.statFamilies(),
         samples: e.snapshotLength(),
@@ -450,6 +467,11 @@ export class Core {
     for (let i = 0; i < n; i++) if (mapped[refs[i]] !== 0) next.importSample(mapped[refs[i]], values[i], timestamps[i]);
     const stale = new Uint32Array(old.memory.buffer, old.staleRefsPtr(), old.staleCount());
     for (const ref of stale) if (mapped[ref] !== 0) next.importStale(mapped[ref]);
+    // After an aborted scrape the last good one stays the reference for staleness.
+    if (old.keepsPrevious()) {
+      const previous = new Uint32Array(old.memory.buffer, old.previousRefsPtr(), old.previousCount());
+      for (const ref of previous) if (mapped[ref] !== 0) next.importPrevious(mapped[ref]);
+    }
     return before - next.memory.buffer.byteLength;
   }
 

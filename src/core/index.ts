@@ -4,3 +4,5 @@ export { ScrapewireError } from './errors';
 export type { ErrorCode } from './errors';
 export { decodeLabels, encodeLabels } from './labels';
 export * from './types';
+export { loadCoreModule } from './wasm';
+export { DEFAULT_MAX_MEMORY_BYTES } from './limits';

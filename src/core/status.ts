@@ -7,6 +7,8 @@ import type { ErrorCode as ScrapewireErrorCode } from './errors';
 export const enum CoreStatus {
   OK = 0,
   ERROR = 1,
+  /** feed() paused: decide the new series so far, then resumeFeed(). */
+  RESOLVE = 2,
 }
 
 /** Index = the core's ErrorCode; each entry is the reason shown to users. */
@@ -51,6 +53,12 @@ export const CORE_ERRORS: readonly { name: string; reason: string }[] = [
   { name: 'TIMESTAMP_DECREASED', reason: 'timestamps of a metric point go backwards' },
   { name: 'INVALID_COUNT', reason: 'invalid _count (negative, fractional, or not equal to the +Inf bucket)' },
   { name: 'BAD_STATE', reason: 'internal: the core was called out of order' },
+  { name: 'SAMPLE_LIMIT', reason: 'sample_limit exceeded' },
+  { name: 'SERIES_LIMIT', reason: 'series limit exceeded' },
+  { name: 'LABEL_LIMIT', reason: 'label_limit exceeded' },
+  { name: 'LABEL_NAME_LENGTH_LIMIT', reason: 'label_name_length_limit exceeded' },
+  { name: 'LABEL_VALUE_LENGTH_LIMIT', reason: 'label_value_length_limit exceeded' },
+  { name: 'MEMORY_LIMIT', reason: 'memory limit of the core exceeded' },
 ];
 
 export const CORE_ERROR_LINE_TOO_LONG = 1;
@@ -60,6 +68,12 @@ export function scrapewireCodeFor(coreCode: number): ScrapewireErrorCode {
   switch (CORE_ERRORS[coreCode]?.name) {
     case 'LINE_TOO_LONG': return 'ERR_LINE_TOO_LONG';
     case 'BAD_STATE': return 'ERR_CORE_STATE';
+    case 'SAMPLE_LIMIT': return 'ERR_SAMPLE_LIMIT';
+    case 'SERIES_LIMIT': return 'ERR_SERIES_LIMIT';
+    case 'LABEL_LIMIT': return 'ERR_LABEL_LIMIT';
+    case 'LABEL_NAME_LENGTH_LIMIT': return 'ERR_LABEL_NAME_LENGTH_LIMIT';
+    case 'LABEL_VALUE_LENGTH_LIMIT': return 'ERR_LABEL_VALUE_LENGTH_LIMIT';
+    case 'MEMORY_LIMIT': return 'ERR_MEMORY_LIMIT';
     default: return 'ERR_PARSE';
   }
 }

@@ -36,6 +36,30 @@ export interface CoreOptions {
    * histogram with negative buckets and a _sum), and a scrape should not fail for that.
    */
   openMetricsValidation?: 'strict' | 'syntax';
+  /**
+   * Limits, checked by the core while it parses (0: none; see src/core/limits.ts). Each ends the
+   * scrape with a ScrapewireError naming the limit and the line, the moment it is passed:
+   * - sampleLimit: samples of series not dropped by the resolver (Prometheus' sample_limit).
+   *   Series the resolver has not decided yet count as kept: with a resolver given to begin(),
+   *   the core stops to ask for its decisions before it concludes (ERR_SAMPLE_LIMIT).
+   * - seriesLimit: series the core holds, kept, dropped or undecided (ERR_SERIES_LIMIT).
+   * - labelLimit, labelNameLengthLimit, labelValueLengthLimit: a new series' labels as scraped,
+   *   before they are sorted or stored (ERR_LABEL_LIMIT...). Exact only when nothing removes labels
+   *   afterwards (no metric relabeling); otherwise leave them to the resolver.
+   */
+  sampleLimit?: number;
+  seriesLimit?: number;
+  labelLimit?: number;
+  labelNameLengthLimit?: number;
+  labelValueLengthLimit?: number;
+  /**
+   * Size the core's memory may grow to, in bytes. Past it a scrape fails (ERR_MEMORY_LIMIT) and
+   * the core is rebuilt with its live series before the next one. Default 256 MiB (a 200 MB page
+   * of 562k series takes 128 MiB); 0: no limit.
+   */
+  maxMemoryBytes?: number;
+  /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
+  module?: WebAssembly.Module;
 }
 
 export interface ScrapeOptions {

@@ -10,10 +10,12 @@ import { ScrapewireError } from './errors';
 export interface CoreExports {
   memory: WebAssembly.Memory;
   init(maxLineBytes: number, evictAfterScrapes: number): void;
-  begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number): void;
+  setLimits(samples: number, series: number, labels: number, nameLength: number, valueLength: number, memoryPages: number): void;
+  begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;
   inputSpace(): number;
   feed(length: number): number;
+  resumeFeed(): number;
   finish(): number;
   abortScrape(): void;
   newSeriesCount(): number;
@@ -68,6 +70,11 @@ export interface CoreExports {
   importSeries(length: number, state: number, lastSeen: number): number;
   importSample(ref: number, value: number, timestampMs: number): void;
   importStale(ref: number): void;
+  keepsPrevious(): number;
+  previousCount(): number;
+  previousRefsPtr(): number;
+  importPrevious(ref: number): void;
+  statCountedSamples(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -101,8 +108,17 @@ export function coreModule(): WebAssembly.Module {
   return compiled;
 }
 
-/** A fresh instance with its own memory. */
-export function instantiateCore(): CoreExports {
-  const instance = new WebAssembly.Instance(coreModule(), {});
+/**
+ * A compiled core from another build of assembly/ (e.g. build/debug.wasm, with assertions and the
+ * runtime's checks), for CoreOptions.module: the fuzz tests run on it.
+ */
+export function loadCoreModule(path: string): WebAssembly.Module {
+  if (!existsSync(path)) throw new ScrapewireError('ERR_USAGE', `no core module at ${path} (npm run build builds build/release.wasm and build/debug.wasm)`);
+  return new WebAssembly.Module(new Uint8Array(readFileSync(path)));
+}
+
+/** A fresh instance with its own memory, of `module` (default: the release build). */
+export function instantiateCore(module: WebAssembly.Module = coreModule()): CoreExports {
+  const instance = new WebAssembly.Instance(module, {});
   return instance.exports as unknown as CoreExports;
 }

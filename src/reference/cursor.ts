@@ -60,17 +60,17 @@ function utf8Length(lead: number): number {
  * Throws at the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF). Both formats require UTF-8 throughout.
  */
-export function assertUtf8(bytes: Uint8Array): void {
+export function assertUtf8(bytes: Uint8Array, from = 0, to = bytes.length, firstLine = 1): void {
   try {
-    decoder.decode(bytes);
+    decoder.decode(bytes.subarray(from, to));
     return;
   } catch {
     // Fall through to find where.
   }
-  let line = 1;
-  let lineStart = 0;
-  let i = 0;
-  while (i < bytes.length) {
+  let line = firstLine;
+  let lineStart = from;
+  let i = from;
+  while (i < to) {
     const b = bytes[i];
     if (b === LF) {
       line++;
@@ -95,7 +95,7 @@ export function assertUtf8(bytes: Uint8Array): void {
       throw parseError(`invalid UTF-8 byte 0x${b.toString(16)}`, line, i - lineStart + 1);
     }
     for (let k = 1; k <= need; k++) {
-      const c = i + k < bytes.length ? bytes[i + k] : -1;
+      const c = i + k < to ? bytes[i + k] : -1;
       const lo = k === 1 && min !== 0 ? min : 0x80;
       const hi = k === 1 ? max : 0xbf;
       if (c < lo || c > hi) {
@@ -104,6 +104,11 @@ export function assertUtf8(bytes: Uint8Array): void {
     }
     i += need + 1;
   }
+}
+
+/** Throws at the first byte of `line` that is not part of well-formed UTF-8. */
+export function assertLineUtf8(line: LineCursor): void {
+  assertUtf8(line.bytes, line.start, line.end, line.lineNumber);
 }
 
 /** One line of input (without its line feed) and a position in it. */

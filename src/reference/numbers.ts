@@ -31,9 +31,10 @@ export function parseFloatValue(token: string): number | undefined {
 /** A text-format timestamp: a decimal integer of milliseconds (Go strconv.ParseInt, base 10). */
 export function parseIntegerMilliseconds(token: string): number | undefined {
   if (!INTEGER.test(token)) return undefined;
-  const value = Number(token);
-  // int64 range; beyond 2^53 the number is only approximate, which is fine for a reference.
-  return Math.abs(value) <= 9223372036854775807 ? normalizeZero(value) : undefined;
+  // int64's range, compared exactly (as doubles 2^63 - 1 and 2^63 are the same number).
+  const exact = BigInt(token.startsWith('+') ? token.slice(1) : token);
+  if (exact > 9223372036854775807n || exact < -9223372036854775808n) return undefined;
+  return normalizeZero(Number(token));
 }
 
 /** An OpenMetrics timestamp (float seconds) in milliseconds, rounded to the nearest one. */

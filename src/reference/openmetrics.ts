@@ -5,7 +5,7 @@
  */
 
 import type { MetricType } from '../core/types';
-import { HASH, endOfInput, forEachLine, parseError, type LineCursor } from './cursor';
+import { HASH, assertLineUtf8, endOfInput, forEachLine, parseError, type LineCursor } from './cursor';
 import { findLabel, sortedLabels, type ParsedLabel, type ParsedSeries } from './labels';
 import { parseOpenMetricsBound, secondsToMilliseconds } from './numbers';
 import { parseMetadataLine, parseSampleLine, type MetadataLine, type OmSample } from './openmetrics-syntax';
@@ -56,6 +56,8 @@ interface HistogramPoint {
 
 interface FamilyState {
   family: RefFamily;
+  /** Its index in RefParse.families. */
+  index: number;
   firstLine: number;
   firstColumn: number;
   sawHelp: boolean;
@@ -70,6 +72,10 @@ interface FamilyState {
   seenGroups: Set<string>;
   group?: string;
   groupTimestamp?: number;
+  /** The previous sample's series (its name and every label). */
+  lastSeries?: string;
+  /** Off once the group has samples at several timestamps (see checkGrouping). */
+  pointChecks: boolean;
   point?: HistogramPoint;
 }
 
@@ -99,7 +105,7 @@ interface FamilyState {
  * Samples with equal timestamps are all returned (the suite allows them); nothing is deduplicated.
  */
 export function parseOpenMetrics(bytes: Uint8Array): RefParse {
-  const result: RefParse = { families: [], samples: [] };
+  const result: RefParse = { families: [], samples: [], sampleFamilies: [] };
   const reservedNames = new Set<string>();
   let current: FamilyState | undefined;
   let sawEof = false;
@@ -108,6 +114,7 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
     if (current !== undefined) closeFamily(current);
     const state: FamilyState = {
       family: { name, type: 'unknown' },
+      index: result.families.length,
       firstLine: line.lineNumber,
       firstColumn: line.column(nameAt),
       sawHelp: false,
@@ -118,24 +125,26 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
       sawSamples: false,
       reserved: false,
       seenGroups: new Set(),
+      pointChecks: true,
     };
     result.families.push(state.family);
     current = state;
     return state;
   };
 
+  // A unit is checked on the line that completes what it depends on: its own line for the name,
+  // the later of UNIT and TYPE for the type.
+  const checkUnit = (state: FamilyState, line: LineCursor, at: number): void => {
+    const { name, type, unit } = state.family;
+    if (unit === undefined) return;
+    if (!name.endsWith(`_${unit}`)) line.fail(`unit ${JSON.stringify(unit)} is not a suffix of metric name ${JSON.stringify(name)}`, at);
+    if (type === 'info' || type === 'stateset') line.fail(`unit not allowed for type ${type}`, at);
+  };
+
   const reserveNames = (state: FamilyState): void => {
     if (state.reserved) return;
     state.reserved = true;
-    const { name, type, unit } = state.family;
-    if (unit !== undefined) {
-      if (!name.endsWith(`_${unit}`)) {
-        throw parseError(`unit ${JSON.stringify(unit)} is not a suffix of metric name ${JSON.stringify(name)}`, state.unitLine, state.unitColumn);
-      }
-      if (type === 'info' || type === 'stateset') {
-        throw parseError(`unit not allowed for type ${type}`, state.unitLine, state.unitColumn);
-      }
-    }
+    const { name, type } = state.family;
     const names = new Set([name, ...SAMPLE_SUFFIXES[type].map((suffix) => name + suffix)]);
     for (const sampleName of names) {
       if (reservedNames.has(sampleName)) {
@@ -160,6 +169,8 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
     if (state !== undefined && state.family.name === meta.name) {
       if (state.sawSamples) line.fail(`${meta.keyword} line for metric family ${JSON.stringify(meta.name)} after its samples`, line.start);
     } else {
+      // A family comes once: metadata for a name seen before, after another family, is a second family.
+      if (result.families.some((family) => family.name === meta.name)) line.fail(`metric family ${JSON.stringify(meta.name)} appears a second time`, line.start);
       state = openFamily(meta.name, line, meta.nameAt);
     }
     const again = `second ${meta.keyword} line for metric family ${JSON.stringify(meta.name)}`;
@@ -173,12 +184,19 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
       state.unitLine = line.lineNumber;
       state.unitColumn = line.column(meta.textAt);
       if (meta.text !== '') state.family.unit = meta.text;
+      checkUnit(state, line, meta.textAt);
     } else {
       if (state.sawType) line.fail(again, line.start);
       const type = OPENMETRICS_TYPES.find((candidate) => candidate === meta.text);
       if (type === undefined) line.fail(`expected metric type, got ${JSON.stringify(meta.text)}`, meta.textAt);
       state.sawType = true;
       state.family.type = type;
+      checkUnit(state, line, meta.textAt);
+      // Its sample names are known now: one an earlier family took is a clash on this line.
+      const taken = [meta.name, ...SAMPLE_SUFFIXES[type].map((suffix) => meta.name + suffix)].find((n) => reservedNames.has(n));
+      if (taken !== undefined) {
+        line.fail(`metric family ${JSON.stringify(meta.name)} clashes with an earlier family over the name ${JSON.stringify(taken)}`, line.start);
+      }
     }
   };
 
@@ -194,14 +212,16 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
     state.sawSamples = true;
     checkSample(line, state.family, suffix, sample);
     checkGrouping(line, state, sample);
-    if (state.family.type === 'histogram' || state.family.type === 'gaugehistogram') {
+    if ((state.family.type === 'histogram' || state.family.type === 'gaugehistogram') && state.pointChecks) {
       trackHistogramPoint(line, state, suffix, sample);
     }
     result.samples.push(toRefSample(sample));
+    result.sampleFamilies!.push(state.index);
   };
 
   // A final line feed after "# EOF" is optional, so forEachLine's answer does not matter.
   forEachLine(bytes, (line) => {
+    assertLineUtf8(line);
     if (sawEof) line.expected('end of input after "# EOF"');
     if (line.atEnd()) line.fail('blank lines are not allowed in OpenMetrics');
     if (line.peek() === HASH) {
@@ -287,43 +307,54 @@ function requireLabel(line: LineCursor, series: ParsedSeries, name: string, what
 }
 
 /**
- * The labels that identify a Metric (its MetricPoints share them): the sample's labels minus
- * `le` of buckets, `quantile` of quantiles and the state label of statesets. Info metrics are
- * not told apart (as in the suite's reference parser), so their order is free.
+ * The labels that identify a Metric (its MetricPoints share them), as the core groups samples
+ * (assembly/openmetrics.ts): the sample's labels with a value, minus `le` and `quantile`, in
+ * every family. (The specification sets apart only a bucket's le, a quantile's quantile and a
+ * stateset's state label; the core's rule differs only for families that have labels of those
+ * names where they mean nothing, and then treats each state as a Metric of its own.)
  */
-function groupKey(family: RefFamily, sample: OmSample): string {
-  if (family.type === 'info') return '';
-  let ignored: string | undefined;
-  if (family.type === 'summary' && sample.series.name === family.name) ignored = 'quantile';
-  if (family.type === 'stateset') ignored = family.name;
-  if ((family.type === 'histogram' || family.type === 'gaugehistogram') && sample.series.name === `${family.name}_bucket`) {
-    ignored = 'le';
-  }
-  const labels = sortedLabels(sample.series.labels.filter((label) => label.name !== ignored));
+function groupKey(sample: OmSample): string {
+  const labels = sortedLabels(sample.series.labels.filter((label) => label.value !== '' && label.name !== 'le' && label.name !== 'quantile'));
   return JSON.stringify(labels);
 }
 
+/**
+ * A Metric's samples are contiguous; they all have a timestamp or none. Several MetricPoints of
+ * one Metric may be given series by series, as promtool dumps them (each series' samples in time
+ * order, then the next series from the first timestamp again): so a timestamp may go back when
+ * the series changes, never within one series, and once a Metric has samples at several
+ * timestamps its points are not checked as histograms (as in the core, assembly/openmetrics.ts).
+ */
 function checkGrouping(line: LineCursor, state: FamilyState, sample: OmSample): void {
-  const key = groupKey(state.family, sample);
+  const key = groupKey(sample);
+  const series = JSON.stringify([sample.series.name, sortedLabels(sample.series.labels)]);
   const timestamp = sample.timestampSeconds;
   const at = sample.timestampAt ?? sample.series.nameAt;
   if (key === state.group) {
     if ((timestamp === undefined) !== (state.groupTimestamp === undefined)) {
       line.fail('samples of one metric must all have a timestamp or none', at);
     }
-    if (timestamp !== undefined && state.groupTimestamp !== undefined && timestamp < state.groupTimestamp && state.family.type !== 'info') {
-      line.fail('timestamp goes backwards within a metric', at);
+    if (timestamp !== undefined && state.groupTimestamp !== undefined && timestamp !== state.groupTimestamp) {
+      if (series === state.lastSeries && timestamp < state.groupTimestamp && state.family.type !== 'info') {
+        line.fail('timestamp goes backwards within a metric', at);
+      }
+      state.pointChecks = false;
+      state.point = undefined;
     }
-  } else if (state.seenGroups.has(key)) {
-    line.fail(`samples of metric ${JSON.stringify(state.family.name)} with labels ${key} are interleaved with others`, sample.series.nameAt);
+  } else {
+    if (state.seenGroups.has(key)) {
+      line.fail(`samples of metric ${JSON.stringify(state.family.name)} with labels ${key} are interleaved with others`, sample.series.nameAt);
+    }
+    state.pointChecks = true;
   }
   state.seenGroups.add(key);
   state.group = key;
   state.groupTimestamp = timestamp;
+  state.lastSeries = series;
 }
 
 function trackHistogramPoint(line: LineCursor, state: FamilyState, suffix: string, sample: OmSample): void {
-  const key = `${groupKey(state.family, sample)}@${sample.timestampSeconds ?? ''}`;
+  const key = `${groupKey(sample)}@${sample.timestampSeconds ?? ''}`;
   if (state.point === undefined || state.point.key !== key) {
     if (state.point !== undefined) finishHistogramPoint(state.point);
     state.point = {

@@ -18,12 +18,29 @@ export type { RefExemplar, RefFamily, RefParse, RefSample } from './types';
 
 const encoder = new TextEncoder();
 
+export interface ReferenceOptions {
+  /**
+   * Text 0.0.4 as who reads it. `expfmt` (default): as the Go client's parser, strictly: UTF-8
+   * throughout, a line feed after the last line, one HELP and one TYPE per name, TYPE before
+   * the samples. `prometheus`: as Prometheus' scraper and scrapewire's core: a last line without
+   * a line feed is a line, HELP and TYPE may come again (the last one wins) and after samples,
+   * and only lines that are not plain comments must be UTF-8. OpenMetrics has one reading.
+   */
+  textDialect?: 'expfmt' | 'prometheus';
+  /** Also return `sampleFamilies`: for each sample, the index of its family in `families`. */
+  sampleFamilies?: boolean;
+}
+
 /**
  * Parses a whole exposition. A string is encoded to UTF-8 first (so columns are still byte
  * columns). Throws ScrapewireError('ERR_PARSE', ...) at the first error.
  */
-export function parseReference(input: string | Uint8Array, format: ExpositionFormat): RefParse {
+export function parseReference(input: string | Uint8Array, format: ExpositionFormat, options: ReferenceOptions = {}): RefParse {
   const bytes = typeof input === 'string' ? encoder.encode(input) : input;
-  assertUtf8(bytes);
-  return format === 'openmetrics' ? parseOpenMetrics(bytes) : parseText(bytes);
+  const prometheus = format === 'text' && options.textDialect === 'prometheus';
+  // OpenMetrics and Prometheus' reading check UTF-8 line by line, so the first error by line wins.
+  if (format === 'text' && !prometheus) assertUtf8(bytes);
+  const parsed = format === 'openmetrics' ? parseOpenMetrics(bytes) : parseText(bytes, prometheus);
+  if (options.sampleFamilies !== true) delete parsed.sampleFamilies;
+  return parsed;
 }

@@ -29,6 +29,7 @@ import {
   QUOTE,
   SPACE,
   TAB,
+  assertLineUtf8,
   endOfInput,
   forEachLine,
   isLabelNameStart,
@@ -50,6 +51,8 @@ const TEXT_TYPES: Record<string, MetricType> = {
 
 interface FamilyState {
   family: RefFamily;
+  /** Its index in RefParse.families. */
+  index: number;
   sawHelp: boolean;
   sawType: boolean;
   sawSamples: boolean;
@@ -57,21 +60,34 @@ interface FamilyState {
 
 const isBlank = (c: number): boolean => c === SPACE || c === TAB;
 
-export function parseText(bytes: Uint8Array): RefParse {
-  const result: RefParse = { families: [], samples: [] };
+/** Name suffixes the core recognises, in the order it tries them (assembly/families.ts suffixOf). */
+const PROMETHEUS_SUFFIXES = ['_total', '_created', '_bucket', '_gcount', '_count', '_gsum', '_sum', '_info'];
+/** The suffixes whose samples belong to a family of each type, named without them (families.ts suffixAllowed). */
+const TYPE_SUFFIXES: Partial<Record<MetricType, string[]>> = {
+  counter: ['_total', '_created'],
+  histogram: ['_bucket', '_count', '_sum', '_created'],
+  summary: ['_count', '_sum', '_created'],
+};
+
+/**
+ * Parses text 0.0.4; with `prometheus`, as Prometheus' scraper reads it (ReferenceOptions):
+ * UTF-8 is checked here line by line (the caller checked the whole input otherwise).
+ */
+export function parseText(bytes: Uint8Array, prometheus = false): RefParse {
+  const result: RefParse = { families: [], samples: [], sampleFamilies: [] };
   const families = new Map<string, FamilyState>();
 
   const familyNamed = (name: string): FamilyState => {
     let state = families.get(name);
     if (state === undefined) {
-      state = { family: { name, type: 'unknown' }, sawHelp: false, sawType: false, sawSamples: false };
+      state = { family: { name, type: 'unknown' }, index: result.families.length, sawHelp: false, sawType: false, sawSamples: false };
       families.set(name, state);
       result.families.push(state.family);
     }
     return state;
   };
 
-  const familyOfSample = (name: string): FamilyState => {
+  const expfmtFamilyOfSample = (name: string): FamilyState => {
     const exact = families.get(name);
     if (exact !== undefined) return exact;
     for (const suffix of ['_bucket', '_sum', '_count']) {
@@ -83,15 +99,35 @@ export function parseText(bytes: Uint8Array): RefParse {
     return familyNamed(name);
   };
 
+  // Prometheus' reading, as the core assigns families: the current family (of the last HELP,
+  // TYPE or sample line) if the name is its name or its name plus a suffix its type has; else
+  // the family of that exact name; else the family of the name without its suffix, if its type
+  // has that suffix; else a new family.
+  let current: FamilyState | undefined;
+  const prometheusFamilyOfSample = (name: string): FamilyState => {
+    const suffix = PROMETHEUS_SUFFIXES.find((s) => name.length > s.length && name.endsWith(s));
+    const base = suffix === undefined ? undefined : name.slice(0, -suffix.length);
+    const has = (state: FamilyState | undefined): boolean =>
+      state !== undefined && suffix !== undefined && state.family.name === base && (TYPE_SUFFIXES[state.family.type] ?? []).includes(suffix);
+    if (current !== undefined && (current.family.name === name || has(current))) return current;
+    const exact = families.get(name);
+    if (exact !== undefined) return exact;
+    const baseFamily = base === undefined ? undefined : families.get(base);
+    return has(baseFamily) ? baseFamily! : familyNamed(name);
+  };
+  const metadataFamily = (name: string): FamilyState => (current = familyNamed(name));
+
   const endedWithLineFeed = forEachLine(bytes, (line) => {
     line.skipBlanks();
     if (line.atEnd()) return;
+    // Prometheus checks UTF-8 where it reads text: everywhere but in plain comments.
+    if (prometheus && !isPlainComment(line)) assertLineUtf8(line);
     if (line.peek() === HASH) {
-      parseComment(line, familyNamed);
+      parseComment(line, prometheus ? metadataFamily : familyNamed, prometheus);
       return;
     }
     const sample = parseSampleLine(line);
-    const state = familyOfSample(sample.series.name);
+    const state = prometheus ? (current = prometheusFamilyOfSample(sample.series.name)) : expfmtFamilyOfSample(sample.series.name);
     state.sawSamples = true;
     checkBoundLabel(line, state.family, sample.series);
     result.samples.push({
@@ -99,21 +135,36 @@ export function parseText(bytes: Uint8Array): RefParse {
       value: sample.value,
       ...(sample.timestampMs !== undefined ? { timestampMs: sample.timestampMs } : {}),
     });
+    result.sampleFamilies!.push(state.index);
   });
 
-  if (!endedWithLineFeed) {
+  if (!endedWithLineFeed && !prometheus) {
     const end = endOfInput(bytes);
     throw parseError('expected line feed at the end of the last line, got end of input', end.line, end.column);
   }
   return result;
 }
 
+/** Whether the line (at its first non-blank byte) is a comment other than HELP and TYPE. */
+function isPlainComment(line: LineCursor): boolean {
+  if (line.peek() !== HASH) return false;
+  const at = line.pos;
+  line.pos++;
+  line.skipBlanks();
+  const from = line.pos;
+  while (!line.atEnd() && !isBlank(line.peek())) line.pos++;
+  const keyword = Buffer.from(line.bytes.subarray(from, line.pos)).toString('latin1');
+  line.pos = at;
+  return keyword !== 'HELP' && keyword !== 'TYPE';
+}
+
 /** Handles a line whose first non-blank byte is `#`. */
-function parseComment(line: LineCursor, familyNamed: (name: string) => FamilyState): void {
+function parseComment(line: LineCursor, familyNamed: (name: string) => FamilyState, prometheus: boolean): void {
+  // An ordinary comment (not read as text: in Prometheus' reading it need not be UTF-8).
+  if (isPlainComment(line)) return;
   line.pos++; // '#'
   line.skipBlanks();
-  const keyword = line.readUntil(isBlank);
-  if (keyword !== 'HELP' && keyword !== 'TYPE') return; // an ordinary comment
+  const keyword = line.readUntil(isBlank); // HELP or TYPE: ASCII
   line.skipBlanks();
   if (line.atEnd()) return; // `# HELP` alone: a comment (expfmt)
   const nameAt = line.pos;
@@ -121,18 +172,22 @@ function parseComment(line: LineCursor, familyNamed: (name: string) => FamilySta
   if (line.atEnd()) return; // `# HELP name` alone: a comment (expfmt)
   if (!isBlank(line.peek())) line.expected(`blank after metric name`);
   line.skipBlanks();
+  // With blanks after the name: a comment too; expfmt has created the family, Prometheus not.
+  if (line.atEnd() && prometheus) return;
   const state = familyNamed(name);
+  if (line.atEnd()) return;
 
   if (keyword === 'HELP') {
-    if (state.sawHelp) line.fail(`second HELP line for metric name ${JSON.stringify(name)}`, nameAt);
+    if (state.sawHelp && !prometheus) line.fail(`second HELP line for metric name ${JSON.stringify(name)}`, nameAt);
     state.sawHelp = true;
     const help = unescapeHelp(line.rest());
     if (help !== '') state.family.help = help;
+    else delete state.family.help;
     return;
   }
 
-  if (state.sawType) line.fail(`second TYPE line for metric name ${JSON.stringify(name)}`, nameAt);
-  if (state.sawSamples) line.fail(`TYPE line for metric name ${JSON.stringify(name)} after its samples`, nameAt);
+  if (state.sawType && !prometheus) line.fail(`second TYPE line for metric name ${JSON.stringify(name)}`, nameAt);
+  if (state.sawSamples && !prometheus) line.fail(`TYPE line for metric name ${JSON.stringify(name)} after its samples`, nameAt);
   const typeAt = line.pos;
   const typeName = line.rest().replace(/[ \t]+$/, '');
   const type = Object.hasOwn(TEXT_TYPES, typeName) ? TEXT_TYPES[typeName] : undefined;

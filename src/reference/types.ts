@@ -33,4 +33,6 @@ export interface RefParse {
   families: RefFamily[];
   /** In input order, duplicates included. */
   samples: RefSample[];
+  /** With ReferenceOptions.sampleFamilies: the index in `families` of each sample's family. */
+  sampleFamilies?: number[];
 }

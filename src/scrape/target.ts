@@ -2,8 +2,9 @@
  * TargetScraper: one scrape target, its HttpScraper, its Core and its report series, and what
  * one scrape of it does from request to sink:
  *
- *   request + streamed body -> core (new series: target labels, metric relabeling, label limits)
- *   -> sample_limit -> encode the scrape -> sink; report series (up=1...) -> sink
+ *   request + streamed body -> core (limits checked line by line: sample_limit, the series cap,
+ *   label limits, memory; new series: target labels, metric relabeling, label limits)
+ *   -> encode the scrape -> sink; report series (up=1...) -> sink
  *
  * A scrape that fails (HTTP error, timeout, body limit, parse error with on_parse_error: fail,
  * a limit) pushes nothing of itself: the core drops it (abort), then an empty scrape at the same
@@ -24,6 +25,7 @@ import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink
 import { asScrapeError, scrapeIntoCore } from './scrape-into-core';
 import type { ScrapeMetrics } from './scrape-metrics';
 import { SeriesLabeler } from './series-labels';
+import { targetCoreLimits } from './scrape-limits';
 
 /** Everything that defines one target, as built from a scrape_config (target-labels.ts). */
 export interface TargetSpec {
@@ -109,7 +111,7 @@ export class TargetScraper {
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
     this.http = new HttpScraper(spec.http);
-    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax' });
+    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
     this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,
@@ -167,7 +169,7 @@ export class TargetScraper {
         signal: this.abortController.signal,
         resolve: this.labeler.resolve,
       }));
-      error = this.limitError(summary);
+      error = this.labelLimitError();
     } catch (err) {
       error = asScrapeError(err, this.target);
     }
@@ -216,15 +218,9 @@ export class TargetScraper {
     return { timestampMs, durationMs, error, summary, samplesWritten };
   }
 
-  private limitError(summary: ScrapeSummary): ScrapewireError | undefined {
-    const violation = this.labeler.firstViolation;
-    if (violation !== undefined) return violation.withTarget(this.target);
-    const limit = this.spec.sampleLimit;
-    if (limit > 0 && summary.samplesPostRelabel > limit) {
-      return new ScrapewireError('ERR_SAMPLE_LIMIT',
-        `sample_limit exceeded (samples: ${summary.samplesPostRelabel}, limit: ${limit})`, { target: this.target });
-    }
-    return undefined;
+  /** A label limit the resolver found broken after relabeling (the core fails the others itself, while parsing). */
+  private labelLimitError(): ScrapewireError | undefined {
+    return this.labeler.firstViolation?.withTarget(this.target);
   }
 
   /**

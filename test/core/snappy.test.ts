@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Core } from '../../src/core';
 import { snappyUncompress } from '../../src/remote/snappy';
 import { textPayloads } from '../helpers/fixtures';
-import { Random } from '../fuzz/fuzz';
+import fc from 'fast-check';
 
 function roundTrips(core: Core, protocol: 'rw1' | 'rw2', max = 0): number {
   const plain: Buffer[] = [];
@@ -43,19 +43,21 @@ test('a large request spanning many 64 KiB blocks compresses well and round-trip
 });
 
 test('random and repetitive label values round-trip (literals, long copies, short offsets)', async () => {
-  const random = new Random(99);
-  for (let round = 0; round < 30; round++) {
-    const lines: string[] = [];
-    const n = 1 + random.below(3000);
-    for (let i = 0; i < n; i++) {
-      const len = random.below(300);
-      let value = '';
-      const mode = random.below(3);
-      for (let j = 0; j < len; j++) value += mode === 0 ? String.fromCharCode(97 + random.below(26)) : mode === 1 ? 'a' : 'ab'[j % 2];
-      lines.push(`m{i="${i}",v="${value}"} ${random.below(1000)}`);
-    }
+  const letters = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz');
+  const value = fc.oneof(
+    fc.string({ unit: letters, maxLength: 299 }),
+    fc.nat({ max: 299 }).map((n) => 'a'.repeat(n)),
+    fc.nat({ max: 299 }).map((n) => 'ab'.repeat(n).slice(0, n)),
+  );
+  const pages = fc.record({
+    values: fc.array(fc.tuple(value, fc.nat({ max: 999 })), { minLength: 1, maxLength: 3000 }),
+    protocol: fc.constantFrom<'rw1' | 'rw2'>('rw1', 'rw2'),
+    max: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
+  });
+  await fc.assert(fc.asyncProperty(pages, async ({ values, protocol, max }) => {
+    const lines = values.map(([v, sample], i) => `m{i="${i}",v="${v}"} ${sample}`);
     const core = Core.create();
     await core.scrape([Buffer.from(lines.join('\n'))], { format: 'text', timestampMs: 1 });
-    roundTrips(core, random.below(2) === 0 ? 'rw1' : 'rw2', random.below(2) === 0 ? 0 : 1 + random.below(500));
-  }
+    roundTrips(core, protocol, max);
+  }), { numRuns: 30, seed: 99 });
 });

@@ -1,21 +1,16 @@
 /**
- * A few thousand seeded fuzz cases in every `npm test`; `npm run fuzz` runs a million.
+ * The fuzz properties (properties.ts) in every `npm test`: a few thousand cases with fixed seeds,
+ * on the core's debug build. `npm run fuzz -- --runs 1000000` runs many more.
  */
-import { Core } from '../../src/core';
-import { fuzz } from './fuzz';
+import fc from 'fast-check';
+import { PROPERTIES } from './properties';
 
-test('3,000 mutated and random inputs end in a result or a typed error, never a trap', async () => {
-  const stats = await fuzz(20261124, 3000);
-  expect(stats.cases).toBe(3000);
-  // Both outcomes occur: the mutations are neither all harmless nor all fatal.
-  expect(stats.parsed).toBeGreaterThan(100);
-  expect(stats.rejected).toBeGreaterThan(100);
-});
+/** Cases per property in `npm test`, by weight: ~3,000 in all. */
+const CASES = 3000;
+const weights = PROPERTIES.reduce((sum, p) => sum + p.weight, 0);
 
-test('after the fuzz cases a core still parses correctly', async () => {
-  await fuzz(7, 500);
-  const core = Core.create();
-  const summary = await core.scrape([Buffer.from('a 1\n')], { format: 'text', timestampMs: 1 });
-  expect(summary.samples).toBe(1);
-  expect(core.trapCount).toBe(0);
+describe.each(PROPERTIES.map((p) => [p.name, p] as const))('%s', (_name, named) => {
+  test(`${Math.round((CASES * named.weight) / weights)} cases`, () => {
+    fc.assert(named.property(), { numRuns: Math.round((CASES * named.weight) / weights), seed: 20261202 });
+  });
 });
