@@ -11,8 +11,10 @@
  *   left as written, so relabel replacements keep their meaning: `${1}`, `$1`, `$$` (a literal
  *   `$` in a replacement, as in Prometheus) are untouched.
  * - Escapes: `$${NAME}` is the literal text `${NAME}` (Prometheus's `$$` for `$`) and `%%{NAME}`
- *   the literal `%{NAME}`. A relabel replacement naming a capture group `${name}` must be written
- *   `$${name}`; the error for an unset `name` says so.
+ *   the literal `%{NAME}`.
+ * - Capture groups: in a relabel rule's `replacement` and `target_label`, `${name}` naming a group
+ *   of the rule's own regex (`(?P<name>...)` or `(?<name>...)`) stays a group reference, as every
+ *   Prometheus configuration writes it; any other `${NAME}` there is a variable.
  *
  * Values are expanded after YAML parsing, one scalar at a time: a variable's value can never
  * change the structure of the file (a value holding a newline and `- job_name:` stays a string).
@@ -30,8 +32,12 @@ export interface Expansion {
   unset: string[];
 }
 
-/** Expands `text`; never throws (unset variables come back in `unset`, their text left as is). */
-export function expandEnvironment(text: string, env: Environment): Expansion {
+/**
+ * Expands `text`; never throws (unset variables come back in `unset`, their text left as is).
+ * Names in `captureGroups` are left as written: in a relabel rule's replacement and target_label,
+ * `${name}` names the rule's own regex group `(?P<name>...)`, as in Prometheus, not a variable.
+ */
+export function expandEnvironment(text: string, env: Environment, captureGroups?: ReadonlySet<string>): Expansion {
   const unset: string[] = [];
   if (!text.includes('{')) return { value: text, unset };
   const value = text.replace(PLACEHOLDER, (match: string, shell?: string, vmagent?: string) => {
@@ -39,6 +45,7 @@ export function expandEnvironment(text: string, env: Environment): Expansion {
     if (match === '%%{') return '%{';
     const name = shell ?? vmagent ?? '';
     if (!(shell !== undefined ? SHELL_NAME : VMAGENT_NAME).test(name)) return match;
+    if (shell !== undefined && captureGroups?.has(name)) return match;
     const found = Object.hasOwn(env, name) ? env[name] : undefined;
     if (found === undefined) {
       unset.push(match);
@@ -54,4 +61,11 @@ export function unsetMessage(placeholder: string): string {
   const name = placeholder.slice(2, -1);
   const escaped = placeholder.startsWith('$') ? `$${placeholder}` : `%${placeholder}`;
   return `environment variable ${JSON.stringify(name)} is not set (write ${escaped} for the literal text ${placeholder})`;
+}
+
+const NAMED_GROUP = /\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g;
+
+/** The names of a regex's named capture groups (Go's `(?P<name>` and `(?<name>`). */
+export function captureGroupNames(regex: string): Set<string> {
+  return new Set(Array.from(regex.matchAll(NAMED_GROUP), (match) => match[1]));
 }

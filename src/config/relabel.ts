@@ -6,6 +6,7 @@
  */
 import { compileRule, RelabelRuleError } from '../relabel/compile';
 import type { RelabelAction, RelabelConfig } from '../relabel/types';
+import { captureGroupNames } from './env';
 import { isValidLabelName } from './labels';
 import type { ValueNode, YamlReader } from './yaml-reader';
 
@@ -39,10 +40,12 @@ function readRelabelConfig(reader: YamlReader, node: ValueNode, path: string): R
   const at = (name: (typeof FIELDS)[number]) => fields.get(name)?.value ?? fields.get(name)?.key ?? node;
   const before = reader.problems.length;
 
+  const regex = reader.string(field('regex'), `${path}.regex`) ?? RELABEL_DEFAULTS.regex;
+  const groups = captureGroupNames(regex);
   const rule: RelabelConfig = {
     separator: reader.string(field('separator'), `${path}.separator`) ?? RELABEL_DEFAULTS.separator,
-    regex: reader.string(field('regex'), `${path}.regex`) ?? RELABEL_DEFAULTS.regex,
-    replacement: reader.string(field('replacement'), `${path}.replacement`) ?? RELABEL_DEFAULTS.replacement,
+    regex,
+    replacement: reader.template(field('replacement'), `${path}.replacement`, groups) ?? RELABEL_DEFAULTS.replacement,
     action: RELABEL_DEFAULTS.action,
   };
   // Absent (or null) source_labels stay absent: labeldrop and labelkeep refuse any list, even an
@@ -57,7 +60,7 @@ function readRelabelConfig(reader: YamlReader, node: ValueNode, path: string): R
     }
     rule.source_labels = sourceLabels;
   }
-  const target = reader.string(field('target_label'), `${path}.target_label`);
+  const target = reader.template(field('target_label'), `${path}.target_label`, groups);
   if (target !== undefined) rule.target_label = target;
   const modulus = reader.uint(field('modulus'), `${path}.modulus`);
   if (modulus !== undefined) rule.modulus = modulus;

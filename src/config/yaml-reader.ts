@@ -127,12 +127,12 @@ export class YamlReader {
   }
 
   /** A scalar's text, environment variables expanded when the reader has an environment. */
-  private text(node: Scalar, path: string): string {
+  private text(node: Scalar, path: string, captureGroups?: ReadonlySet<string>): string {
     const raw = String(node.value);
     if (this.env === undefined) return raw;
     const known = this.expanded.get(node);
     if (known !== undefined) return known;
-    const { value, unset } = expandEnvironment(raw, this.env);
+    const { value, unset } = expandEnvironment(raw, this.env, captureGroups);
     for (const placeholder of unset) this.error(node, path, unsetMessage(placeholder));
     this.expanded.set(node, value);
     return value;
@@ -140,6 +140,19 @@ export class YamlReader {
 
   string(node: ValueNode, path: string): string | undefined {
     return this.scalar(node, path, 'a string');
+  }
+
+  /**
+   * A relabel template (replacement, target_label): a string whose `${name}` naming one of
+   * `captureGroups` is the regex's group, not an environment variable (env.ts).
+   */
+  template(node: ValueNode, path: string, captureGroups: ReadonlySet<string>): string | undefined {
+    if (node === null) return undefined;
+    if (!isScalar(node)) {
+      this.error(node, path, `expected a string, got ${this.describe(node)}`);
+      return undefined;
+    }
+    return this.text(node, path, captureGroups);
   }
 
   bool(node: ValueNode, path: string): boolean | undefined {

@@ -57,6 +57,10 @@ describe('environment variables in a configuration', () => {
     '        regex: "(?<host>[^:]+):.*"',
     '        target_label: host',
     '        replacement: "$${host}-$1"',
+    '      - source_labels: [__address__]',
+    '        regex: "(?P<host>[^:]+):(?<port>.*)"',
+    '        target_label: "port_${port}"',
+    '        replacement: "${host}-${NODE_NAME}-${1}"',
   ].join('\n');
 
   test('are expanded in every value, relabel replacements included', () => {
@@ -69,6 +73,10 @@ describe('environment variables in a configuration', () => {
     expect(job.relabel_configs[0].replacement).toBe('node-a');
     // $${host} is the literal capture-group reference; $1 stays a capture-group reference.
     expect(job.relabel_configs[1].replacement).toBe('${host}-$1');
+    // ${name} naming a group of the rule's own regex is that group, as Prometheus reads it; other
+    // ${NAME} in the same rule are variables, ${1} is a group.
+    expect(job.relabel_configs[2].replacement).toBe('${host}-node-a-${1}');
+    expect(job.relabel_configs[2].target_label).toBe('port_${port}');
   });
 
   test('an unset variable is an error naming it, the file and the line', () => {
@@ -77,6 +85,7 @@ describe('environment variables in a configuration', () => {
       'scrapewire.yml:4: global.external_labels.node: environment variable "NODE_NAME" is not set (write $${NODE_NAME} for the literal text ${NODE_NAME})',
       'scrapewire.yml:6: scrape_configs[0].job_name: environment variable "NODE_NAME" is not set (write %%{NODE_NAME} for the literal text %{NODE_NAME})',
       'scrapewire.yml:11: scrape_configs[0].relabel_configs[0].replacement: environment variable "NODE_NAME" is not set (write $${NODE_NAME} for the literal text ${NODE_NAME})',
+      'scrapewire.yml:19: scrape_configs[0].relabel_configs[2].replacement: environment variable "NODE_NAME" is not set (write $${NODE_NAME} for the literal text ${NODE_NAME})',
     ]);
   });
 
