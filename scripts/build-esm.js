@@ -81,7 +81,8 @@ async function main() {
       if (namespace[name] !== exported[name]) fail(`exports["${subpath}"]: ${name} differs between import and require`);
     }
   }
-  process.stdout.write(`build-esm: ${entries.map((e) => path.relative(root, e.esm)).join(', ')}\n`);
+  // To stderr: `npm pack --json` runs this (prepack) and its stdout must stay JSON.
+  process.stderr.write(`build-esm: ${entries.map((e) => path.relative(root, e.esm)).join(', ')}\n`);
 }
 
 main().catch((err) => fail(err && err.stack ? err.stack : String(err)));

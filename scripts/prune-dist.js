@@ -28,7 +28,7 @@ function prune(dir) {
       left++;
     } else {
       fs.rmSync(file);
-      process.stdout.write(`prune-dist: removed ${path.relative(root, file)} (no ${path.relative(root, source)})\n`);
+      process.stderr.write(`prune-dist: removed ${path.relative(root, file)} (no ${path.relative(root, source)})\n`);
     }
   }
   return left;
