@@ -14,7 +14,7 @@
  * MB/s counts the bytes of uncompressed requests produced; series/s the page's samples.
  *
  * Reproduce:
- *   npx tsc -p tsconfig.json && npm run bench -- encode
+ *   npm run build:ts && npm run bench -- encode
  * or one process directly:
  *   node --expose-gc dist/bench/encode.bench.js
  * Environment: BENCH_PAYLOAD_SIZE=100MB (default 64MB), BENCH_ITERATIONS=5 (default 20).

@@ -13,7 +13,7 @@
  * MB/s counts input text (MB = 10^6 bytes); series/s counts the page's samples.
  *
  * Reproduce:
- *   npx tsc -p tsconfig.json && npm run bench -- parse-encode
+ *   npm run build:ts && npm run bench -- parse-encode
  * or one process directly:
  *   node --expose-gc dist/bench/parse-encode.bench.js
  * Environment: BENCH_PAYLOAD_SIZE=100MB (default 64MB), BENCH_ITERATIONS=5 (default 3).

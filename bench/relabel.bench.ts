@@ -4,7 +4,7 @@
  * (src/relabel/) against the obvious implementation that builds each RegExp on every call.
  *
  *   npm run build && node dist/bench/relabel.bench.js
- *   (or: npx tsc -p tsconfig.json && node --expose-gc dist/bench/relabel.bench.js)
+ *   (or: npm run build:ts && node --expose-gc dist/bench/relabel.bench.js)
  *
  * BENCH_ITERATIONS sets passes per task (default 5). "cold" builds a fresh Relabeler before each
  * pass (empty caches, as after a config reload); "warm" reuses one across passes, as a

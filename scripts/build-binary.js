@@ -4,11 +4,11 @@
  * Builds dist/sea/scrapewire: one self-contained executable (a Node single executable
  * application) holding the bundled CLI and the core's WebAssembly module as an asset.
  *
- *   npm run build:binary        (= npm run build && node scripts/build-binary.js)
+ *   npm run build:binary        (= build:wasm, build:lib, then node scripts/build-binary.js)
  *
  * Steps, each of which works offline:
- *   1. esbuild bundles src/cli.ts and its dependencies into dist/sea/cli.cjs (CommonJS, node20;
- *      `import { version } from '../../package.json'` is inlined by esbuild's JSON loader).
+ *   1. esbuild bundles src/cli.ts and its dependencies into dist/sea/cli.cjs (CommonJS, node20),
+ *      with the published build's compiler options (tsconfig.build.json).
  *   2. `node --experimental-sea-config dist/sea/sea-config.json` writes the preparation blob;
  *      build/release.wasm travels in it as the asset "scrapewire.wasm", which src/core/wasm.ts
  *      reads with require('node:sea').getAsset() when running as a SEA.
@@ -54,6 +54,7 @@ async function main() {
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: ['src/cli.ts'],
+    tsconfig: 'tsconfig.build.json',
     outfile: bundlePath,
     bundle: true,
     platform: 'node',

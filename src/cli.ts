@@ -7,7 +7,7 @@
  *   scrapewire encode [options] [FILE]                     exposition -> remote-write request(s)
  */
 import { parseArgs } from 'node:util';
-import { version } from '../package.json';
+import { version } from './version';
 import { ScrapewireError } from './core';
 import { checkConfig, checkMetrics, parseFormat, type CommandIo } from './cli/check';
 import { encodeExposition, parseProtocol } from './cli/encode';

@@ -4,7 +4,7 @@
  * generated pages from a loopback target server and remote-writing to its own fresh
  * VictoriaMetrics single-node.
  *
- *   npx tsc -p tsconfig.json && npm run bench:peers
+ *   npm run build:ts && npm run bench:peers
  *   npm run bench:peers -- --sizes 1,10,50,100,200 --duration 60
  *   npm run bench:peers -- --scenarios sizes,churn,scale,big --agents vmagent,prometheus-agent
  *

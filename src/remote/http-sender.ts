@@ -8,7 +8,7 @@ import { Pool } from 'undici';
 import type { EndpointOptions, RemoteWriteMessage } from './endpoint-config';
 import { parseRetryAfter } from './backoff';
 
-import { version as packageVersion } from '../../package.json';
+import { version as packageVersion } from '../version';
 
 /** `scrapewire/<version>`, read from package.json at build time (bundlers inline it). */
 export const USER_AGENT = `scrapewire/${packageVersion}`;

@@ -10,7 +10,7 @@
  */
 
 import type { ExpositionFormat } from '../core/types';
-import { version as packageVersion } from '../../package.json';
+import { version as packageVersion } from '../version';
 
 /** Media ranges for the protocols scrapewire can parse, as Prometheus spells them. */
 const OPENMETRICS_1_0_0 = 'application/openmetrics-text;version=1.0.0';

@@ -1,7 +1,7 @@
 /** The registry behind /metrics: the collector's own process and runtime metrics. */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { gcPacingStats } from '../runtime/gc-pacing';
-import { version as packageVersion } from '../../package.json';
+import { version as packageVersion } from '../version';
 
 export interface SelfMetricsOptions {
   /** Reported in scrapewire_build_info; defaults to package.json's version. */
