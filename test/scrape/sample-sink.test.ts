@@ -7,7 +7,7 @@ import { Core } from '../../src/core/core';
 import { SinkError, writeScrape, type SampleSink, type SinkRequest } from '../../src/scrape/sample-sink';
 import { TargetScraper } from '../../src/scrape/target';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
-import { DecodingSink, targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
 
 /** Throws on the requests whose index is in `failing`, like a sink whose storage gave out. */
 class FlakySink implements SampleSink {

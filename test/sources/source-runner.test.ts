@@ -12,7 +12,7 @@ import { BUILTIN_PLUGINS, WORKLOAD_CPU_METRIC } from '../../src/plugins/builtin'
 import { SourceRunner } from '../../src/sources/source-runner';
 import { silentLogger } from '../../src/remote/logger';
 import { startHttpServer, type LoopbackServer } from '../scrape/support/loopback-server';
-import { DecodingSink } from './support/decoding-sink';
+import { DecodingSink } from '../scrape/support/decoding-sink';
 import { FIXTURES_DIR } from '../helpers/paths';
 
 const CADVISOR = readFileSync(join(FIXTURES_DIR, 'exposition/nri-kubernetes/internal/testutil/data/1_35/kubelet/metrics/cadvisor'));
