@@ -45,15 +45,17 @@ function makeLeaf(dir: string, name: string, cn: string, extensions: string): vo
   ]);
 }
 
-export function createTestPki(): TestPki {
+/** `serverIps`: more IP addresses the server certificate is valid for, beside 127.0.0.1 (a node's address). */
+export function createTestPki(options: { serverIps?: readonly string[] } = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'scrapewire-pki-'));
+  const extraIps = (options.serverIps ?? []).filter((ip) => ip !== '127.0.0.1').map((ip) => `,IP:${ip}`).join('');
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   makeLeaf(
     dir,
     'server',
     'localhost',
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1${extraIps},DNS:localhost\n`,
   );
   makeLeaf(
     dir,
