@@ -11,6 +11,7 @@ import { validateForRun } from '../src/cli/check';
 import { parseConfig } from '../src/config/load';
 import { parseWebConfig } from '../src/server/web-config';
 import { REPO_ROOT } from './helpers/paths';
+import { unknownFieldsOf, validateManifests, type KubernetesManifest } from './deploy/kubernetes-schemas';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are checked field by field */
 type Manifest = Record<string, any>;
@@ -78,6 +79,39 @@ test('every deploy/*.yaml parses and has the kinds it should', () => {
       if (manifest.kind !== 'Kustomization') expect(manifest.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     }
   }
+});
+
+describe('every manifest against the Kubernetes API schemas (kubernetes-models)', () => {
+  const manifests = readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((file) => load(file).filter((m) => m.kind !== 'Kustomization').map((m) => ({ file, manifest: m as KubernetesManifest })));
+  const named = (i: number) => `${manifests[i].file}: ${manifests[i].manifest.kind} ${String((manifests[i].manifest.metadata as Manifest)?.name)}`;
+
+  test('the validators accept each one', () => {
+    expect(manifests.length).toBe(14);
+    const errors = validateManifests(manifests.map((m) => m.manifest));
+    expect(errors.map((list, i) => [named(i), list])).toEqual(manifests.map((_m, i) => [named(i), []]));
+  });
+
+  test('no manifest has a field the API does not have', () => {
+    const problems = unknownFieldsOf(manifests.map((m) => m.manifest));
+    expect(problems.map((list, i) => [named(i), list])).toEqual(manifests.map((_m, i) => [named(i), []]));
+  });
+
+  test('a broken DaemonSet is caught: a misspelt field, a port that is no number, a missing selector', () => {
+    const daemonSet = structuredClone(one('daemonset.yaml', 'DaemonSet')) as KubernetesManifest & Manifest;
+    const typo = structuredClone(daemonSet);
+    typo.spec.template.spec.serviceAcountName = typo.spec.template.spec.serviceAccountName;
+    const port = structuredClone(daemonSet);
+    port.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    const noSelector = structuredClone(daemonSet);
+    delete noSelector.spec.selector;
+    const [typoFields, portFields] = unknownFieldsOf([typo, port]);
+    expect(typoFields.join()).toContain("'\"serviceAcountName\"' does not exist in type 'IPodSpec'");
+    expect(portFields.join()).toContain("Type 'string' is not assignable to type 'number'");
+    const [, portErrors, selectorErrors] = validateManifests([typo, port, noSelector]);
+    expect(portErrors.join()).toContain('containerPort must be integer');
+    expect(selectorErrors.join()).toContain("must have required property 'selector'".replace(/'/g, ''));
+  });
 });
 
 test('kustomization.yaml lists files that exist, the scale-out ones among its comments', () => {
