@@ -2,13 +2,18 @@
  * Shared fetch: targets of different jobs with the same URL, credentials, timeout and interval
  * are fed by one request per interval (counted at the server), each job applying its own rules
  * and limits to the shared body and failing alone; a different timeout or interval is another
- * fetch. The clock is driven by hand, so every tick is one the test asked for.
+ * fetch; plugins reading those jobs add no request; a reload that changes one job's rules keeps
+ * the others' scrapers and the fetch. The clock is driven by hand, so every tick is one the test
+ * asked for.
  */
 import { Registry } from 'prom-client';
 import { parseConfig } from '../../src/config/load';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { fetchKeyOf } from '../../src/scrape/fetch-key';
+import { PluginHost } from '../../src/plugins/plugin-host';
+import { PluginRegistry } from '../../src/plugins/registry';
+import type { Plugin } from '../../src/plugins/types';
 import { DecodingSink } from './support/decoding-sink';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 import { ManualClock, waitFor } from './support/manual-clock';
@@ -123,4 +128,88 @@ test('the fetch key ignores what consumers do with the body and never holds a ti
     { ...base, http: { ...base.http, tls: { insecureSkipVerify: true } } },
     { ...base, http: { ...base.http, headers: { 'x-tenant': 'a' } } },
   ]) expect(fetchKeyOf(changed)).not.toBe(fetchKeyOf(base));
+});
+
+describe('plugins and reloads on a shared fetch', () => {
+  const config = (jobC: string) => parseConfig(`
+global: {scrape_interval: 10s, scrape_timeout: 5s, external_labels: {cluster: c1}}
+scrape_configs:
+  - job_name: a
+    metrics_path: /shared
+    static_configs: [{targets: ['${new URL(server.origin).host}']}]
+    metric_relabel_configs: [{source_labels: [__name__], regex: shared_dropme, action: drop}]
+  - job_name: b
+    metrics_path: /shared
+    static_configs: [{targets: ['${new URL(server.origin).host}']}]
+    relabel_configs: [{target_label: team, replacement: b}]
+  - job_name: c
+    metrics_path: /shared
+    static_configs: [{targets: ['${new URL(server.origin).host}']}]
+${jobC}
+`, 'shared.yml');
+
+  test('three jobs and two plugins on one URL: one request per interval, each job its own rules; a reload keeps the fetch', async () => {
+    const reads: string[] = [];
+    const sum = (job: string): Plugin => ({
+      name: `sum-${job}`,
+      jobs: ['a', 'b', 'c'],
+      targets: (labels) => labels.job !== job,
+      collect(snapshot, emit) {
+        let total = 0;
+        for (const target of snapshot.targets) target.forEachSeries('shared_total', (_series, value) => { total += value; });
+        reads.push(`${job}:${snapshot.targets.map((t) => t.job).sort().join('')}`);
+        emit.sample(`shared_sum_without_${job}`, {}, total);
+      },
+    });
+    const registry = new Registry();
+    const plugins = new PluginRegistry().register(sum('a')).register(sum('c'));
+    const clock = new ManualClock();
+    const sink = new DecodingSink();
+    const host = new PluginHost({ plugins: plugins.enabled('.+'), registry, sink, now: () => clock.now(), externalLabels: [['cluster', 'c1']] });
+    const manager = new ScrapeManager({ config: config(''), sink, registry, clock, readers: host });
+    const rounds = async () => (await registry.getSingleMetric('scrapewire_plugin_rounds_total')!.get()).values.reduce((s, v) => s + v.value, 0);
+    const tick = async (n: number) => {
+      clock.advance(10_000);
+      await waitFor(async () => (await rounds()) === n, `${n} plugin rounds`);
+      await host.idle();
+    };
+    await manager.start();
+    try {
+      const before = counted('/shared');
+      await tick(2);
+      await tick(4);
+      // Two intervals: two requests for three jobs and two plugins.
+      expect(counted('/shared') - before).toBe(2);
+      expect(reads.slice().sort()).toEqual(['a:bc', 'a:bc', 'c:ab', 'c:ab']);
+      const [group] = manager.loop.fetchGroups();
+      const c = group.targets.find((t) => t.spec.job === 'c')!;
+
+      // A reload that changes job c's rules: c's scraper is replaced, a's and b's are untouched,
+      // and all three stay on the same fetch (one request per interval still).
+      await manager.update(config('    metric_relabel_configs: [{source_labels: [kind], regex: a, action: drop}]'));
+      const [after] = manager.loop.fetchGroups();
+      expect(manager.loop.fetchGroups()).toHaveLength(1);
+      expect(after.key).toBe(group.key);
+      expect(after.targets.filter((t) => group.targets.includes(t)).map((t) => t.spec.job).sort()).toEqual(['a', 'b']);
+      expect(after.targets.find((t) => t.spec.job === 'c')).not.toBe(c);
+      sink.clear();
+      const requests = counted('/shared');
+      await tick(6);
+      expect(counted('/shared') - requests).toBe(1);
+      expect(reads.slice(4).sort()).toEqual(['a:bc', 'c:ab']);
+    } finally {
+      await manager.stop();
+      await host.idle();
+    }
+    const live = sink.samples.filter((s) => !Number.isNaN(s.value));
+    const seriesOf = (job: string) => live.filter((s) => s.labels.job === job && s.labels.__name__.startsWith('shared_')).map((s) => `${s.labels.__name__}/${s.labels.kind ?? ''}`).sort();
+    expect(seriesOf('a')).toEqual(['shared_total/a', 'shared_total/b']);
+    expect(seriesOf('b')).toEqual(['shared_dropme/', 'shared_total/a', 'shared_total/b']);
+    expect(live.filter((s) => s.labels.job === 'b' && s.labels.__name__ === 'shared_total').every((s) => s.labels.team === 'b')).toBe(true);
+    // c after the reload: its new rule drops kind="a".
+    expect(seriesOf('c')).toEqual(['shared_dropme/', 'shared_total/b']);
+    // The plugins' sums: each read the two jobs its filter let through, the same page twice.
+    expect(live.filter((s) => s.labels.__name__ === 'shared_sum_without_a').map((s) => [s.value, s.labels.cluster])).toEqual([[6, 'c1']]);
+    expect(live.filter((s) => s.labels.__name__ === 'shared_sum_without_c').map((s) => s.value)).toEqual([6]);
+  });
 });
