@@ -45,10 +45,14 @@ function makeLeaf(dir: string, name: string, cn: string, extensions: string): vo
   ]);
 }
 
-/** `serverIps`: more IP addresses the server certificate is valid for, beside 127.0.0.1 (a node's address). */
-export function createTestPki(options: { serverIps?: readonly string[] } = {}): TestPki {
+/**
+ * `serverIps`, `serverNames`: more IP addresses and DNS names the server certificate is valid
+ * for, beside 127.0.0.1 and localhost (a node's address, a receiver's host name).
+ */
+export function createTestPki(options: { serverIps?: readonly string[]; serverNames?: readonly string[] } = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'scrapewire-pki-'));
-  const extraIps = (options.serverIps ?? []).filter((ip) => ip !== '127.0.0.1').map((ip) => `,IP:${ip}`).join('');
+  const extraIps = (options.serverIps ?? []).filter((ip) => ip !== '127.0.0.1').map((ip) => `,IP:${ip}`).join('')
+    + (options.serverNames ?? []).filter((name) => name !== 'localhost').map((name) => `,DNS:${name}`).join('');
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   makeLeaf(
