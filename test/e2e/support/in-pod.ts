@@ -10,11 +10,12 @@
  * - NODE_EXTRA_CA_CERTS for the test CA, as a cluster's CA bundle would be trusted;
  * - NODE_IP and NODE_NAME in its environment, as the downward API sets them.
  *
- * `RemoteWriteGateway` stands where the configuration's receiver is: an HTTPS server on a
- * loopback address, with a certificate for the receiver's host name, handing every request on
- * to a real VictoriaMetrics unchanged.
+ * `RemoteWriteGateway` stands where the configuration's receiver is: an HTTP(S) server on a
+ * loopback address (HTTPS with a certificate for the receiver's host name), handing every
+ * request on to a real VictoriaMetrics unchanged, whatever its path.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -66,12 +67,15 @@ export function inPod(dir: string, world: PodWorld): { command: string[]; env: N
 
 export class RemoteWriteGateway {
   requests = 0;
-  private constructor(private readonly server: https.Server) {}
+  private constructor(private readonly server: http.Server) {}
 
-  /** Listens on `ip`:443 with the PKI's server certificate and forwards every request to `target`. */
-  static async start(pki: TestPki, ip: string, target: string): Promise<RemoteWriteGateway> {
+  /**
+   * Listens on `ip`:`port` (default 443), with the PKI's server certificate unless `pki` is
+   * undefined (plain HTTP), and forwards every request to `target`.
+   */
+  static async start(pki: TestPki | undefined, ip: string, target: string, port = 443): Promise<RemoteWriteGateway> {
     let gateway!: RemoteWriteGateway;
-    const server = https.createServer({ cert: pki.read(pki.serverCertFile), key: pki.read(pki.serverKeyFile) }, (req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       gateway.requests++;
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -89,11 +93,13 @@ export class RemoteWriteGateway {
           res.end(err.message);
         });
       });
-    });
+    };
+    const server = pki === undefined ? http.createServer(handler)
+      : https.createServer({ cert: pki.read(pki.serverCertFile), key: pki.read(pki.serverKeyFile) }, handler);
     gateway = new RemoteWriteGateway(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(443, ip, () => resolve());
+      server.listen(port, ip, () => resolve());
     });
     return gateway;
   }
