@@ -320,6 +320,23 @@ describe('the node-local ConfigMap', () => {
     expect(config.scrape_configs.find((j) => j.job_name === 'kube-state-metrics')!.honor_labels).toBe(true);
   });
 
+  test('the fallback deploy/README.md gives for Kubernetes before 1.33 loads: pods through the API server, this node only', () => {
+    const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
+    const snippet = /\*\*Kubernetes before 1\.33\.\*\*[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+    // Edited in configmap.yaml as the README says, then read as Kubernetes mounts it.
+    const file = readFileSync(join(DEPLOY, 'configmap.yaml'), 'utf8');
+    const kubeletSd = /^ {8}kubelet_sd_configs:\n(?: {10}.*\n)+/gm;
+    expect(file.match(kubeletSd)).toHaveLength(2);
+    const edited = (parseAllDocuments(file.replace(kubeletSd, snippet)) as unknown as Array<{ toJS(): Manifest }>)[0].toJS();
+    const config = parseConfig(edited.data['scrapewire.yml'], '/etc/scrapewire/scrapewire.yml', { env });
+    validateForRun(config);
+    for (const name of ['kubernetes-pods', 'kube-state-metrics']) {
+      const job = config.scrape_configs.find((j) => j.job_name === name)!;
+      expect(job.kubelet_sd_configs).toEqual([]);
+      expect(job.kubernetes_sd_configs!.map((sd) => [sd.role, sd.api_server, sd.selectors])).toEqual([['pod', undefined, [{ role: 'pod', field: 'spec.nodeName=node-a' }]]]);
+    }
+  });
+
   test('every job has the limits, inherited from global or its own', () => {
     const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml', { env });
     for (const job of config.scrape_configs) {
