@@ -18,7 +18,8 @@
  */
 import { spawn } from 'node:child_process';
 import { Registry } from 'prom-client';
-import { RemoteWriter, type RemoteWriteMessage, type RequestProducer } from '../src/remote';
+import { RemoteWriter, RW1, type OutgoingRequest } from '../src/remote';
+import { parseConfig } from '../src/config/load';
 import { snappyCompress } from '../src/remote/snappy';
 import { encodeRw1 } from '../test/helpers/remote-write-proto';
 import { Core } from '../src/core';
@@ -51,12 +52,13 @@ function requestObject(index: number): Record<string, unknown> {
 
 const objects = Array.from({ length: REQUESTS_PER_OP }, (_, i) => requestObject(i));
 
-function producer(i: number): RequestProducer {
+function producer(i: number): OutgoingRequest {
   return {
+    protocol: RW1,
     samples: SAMPLES_PER_REQUEST,
     newestTimestampMs: 1_700_000_009_000,
     shardKey: `source-${i % 4}`,
-    encode: (_message: RemoteWriteMessage) => encodeRw1(objects[i]),
+    body: encodeRw1(objects[i]),
   };
 }
 
@@ -75,7 +77,8 @@ async function startSink(): Promise<{ url: string; stop: () => void }> {
 async function main(): Promise<void> {
   const { Bench } = await import('tinybench');
   const sink = await startSink();
-  const writer = new RemoteWriter({ registry: new Registry(), endpoints: [{ url: sink.url, name: 'bench', queue_config: { max_shards: 4 } }] });
+  const endpoints = parseConfig(`remote_write: [{url: '${sink.url}', name: bench, queue_config: {max_shards: 4}}]`, 'bench.yml').remote_write;
+  const writer = new RemoteWriter({ registry: new Registry(), endpoints });
   const time = Number(process.env.BENCH_TIME_MS ?? 3000);
   const bench = new Bench({ time, warmupTime: 500 });
   let sink0 = 0;
@@ -98,8 +101,8 @@ async function main(): Promise<void> {
   await core.scrape([Buffer.from(page.join('\n'))], { format: 'text', timestampMs: 1_700_000_000_000 });
   bench.add('core encode + snappy in core + send (4 lanes, loopback sink)', async () => {
     let k = 0;
-    core.encode('rw1', { maxSamplesPerRequest: SAMPLES_PER_REQUEST }, (request, samples, compress) => {
-      writer.write({ samples, newestTimestampMs: 1_700_000_000_000, shardKey: `source-${k++ % 4}`, encode: () => request, encodeCompressed: () => compress() });
+    core.encodeRequests(RW1, { maxSamplesPerRequest: SAMPLES_PER_REQUEST }, (request) => {
+      writer.write({ ...request, newestTimestampMs: 1_700_000_000_000, shardKey: `source-${k++ % 4}` });
     });
     await writer.whenIdle();
   });

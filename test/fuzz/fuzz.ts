@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Core, ScrapewireError, type ExpositionFormat } from '../../src/core';
 import { openMetricsCases, openMetricsPayloads, readOpenMetricsCase, textPayloads } from '../helpers/fixtures';
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 
 /** xorshift32: small, seeded, reproducible. */
 export class Random {
@@ -97,7 +98,7 @@ export async function fuzz(seed: number, cases: number, corpus = loadCorpus()): 
     const core = format === 'openmetrics' && random.below(2) === 0 ? cores['openmetrics-syntax'] : cores[format];
     try {
       await core.scrape(chunks, { format, timestampMs: 1_700_000_000_000 + i });
-      core.encode(random.below(2) === 0 ? 'rw1' : 'rw2', { maxSamplesPerRequest: 1 + random.below(1000), compress: random.below(2) === 0 }, () => undefined);
+      core.encode(random.below(2) === 0 ? RW1 : RW2, { maxSamplesPerRequest: 1 + random.below(1000), compress: random.below(2) === 0 }, () => undefined);
       stats.parsed++;
     } catch (err) {
       if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE') {
