@@ -276,6 +276,7 @@ export class QueueEntries {
     if (result === 'sent') {
       this.metrics.samplesSent.inc({ endpoint: this.name }, entry.samples);
       this.metrics.requestsSent.inc({ endpoint: this.name });
+      this.metrics.samplesPerRequest.observe({ endpoint: this.name }, entry.samples);
       const seconds = entry.newestTimestampMs / 1000;
       if (seconds > this.newestSentSeconds) {
         this.newestSentSeconds = seconds;

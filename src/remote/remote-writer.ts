@@ -33,6 +33,7 @@ export interface RemoteWriterOptions {
   /** Test knobs passed to every queue. */
   fsyncIntervalMs?: number;
   segmentBytes?: number;
+  shardUpdateIntervalMs?: number;
 }
 
 export class RemoteWriter {
@@ -53,6 +54,7 @@ export class RemoteWriter {
         storageDir: options.storageDir,
         fsyncIntervalMs: options.fsyncIntervalMs,
         segmentBytes: options.segmentBytes,
+        shardUpdateIntervalMs: options.shardUpdateIntervalMs,
       }));
     } catch (err) {
       this.lock?.release();

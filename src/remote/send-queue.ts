@@ -1,21 +1,30 @@
 /**
  * One endpoint's send queue. It takes finished requests (src/scrape/sample-sink.ts hands over
- * owned, uncompressed copies), compresses them with the core's compressor, keeps them in memory
- * or on disk (queue-entries.ts) and sends them (sender-lanes.ts). It never waits and never throws
- * for a delivery or disk problem: what it cannot keep it drops and counts
- * (scrapewire_remote_write_samples_dropped_total{reason}), so a full disk never fails a scrape.
+ * owned, uncompressed copies), batches them across targets (request-batcher.ts), encodes each
+ * batch once with the core's compressor, keeps it in memory or on disk (queue-entries.ts) and
+ * sends it (sender-lanes.ts) with as many shards as measured throughput and backlog call for
+ * (shard-tuner.ts). It never waits and never throws for a delivery or disk problem: what it
+ * cannot keep it drops and counts (scrapewire_remote_write_samples_dropped_total{reason}), so a
+ * full disk never fails a scrape.
  *
  * Guarantees:
  * - Order: a target's requests (same `shardKey`) reach the receiver in the order they were
- *   written, so every series keeps its timestamps in order (sender-lanes.ts). Delivery is at least
- *   once: a request may be sent again after a timeout, a restart or a close() that cut it short,
- *   which receivers accept (same series, timestamp and value).
- * - Loss on SIGKILL: only requests held in memory only, i.e. accepted while the receiver was
- *   healthy and not yet acknowledged (at most the memory budget; in steady state one
- *   round-trip's worth), plus those kept in memory because the disk failed. Once a send has
- *   failed, everything goes to disk (queue-entries.ts). The unpersisted-requests gauge shows it.
+ *   written, alone or in batches, so every series keeps its timestamps in order (sender-lanes.ts).
+ *   Delivery is at least once: a request may be sent again after a timeout, a restart or a
+ *   close() that cut it short, which receivers accept (same series, timestamp and value).
+ * - Loss on SIGKILL: only what is held in memory only, i.e. the open batches (at most one per
+ *   shard, at most max_samples_per_send samples and batch_send_deadline old) and the batches
+ *   accepted while the receiver was healthy and not yet acknowledged (at most the memory budget;
+ *   in steady state one round-trip's worth), plus those kept in memory because the disk failed.
+ *   Once a send has failed, everything goes to disk (queue-entries.ts) and batches are closed at
+ *   the end of the event-loop turn they were opened in, not at their deadline: while the
+ *   receiver is down, a request is on disk before the next timer or I/O callback runs. The
+ *   unpersisted-requests gauge shows what is in memory only.
  * - Protocol: the endpoint's configured protocol until a receiver refuses 2.0, then 1.0 for the
  *   life of the process; what was queued in 2.0 is converted, not lost (sender-lanes.ts).
+ * - Metadata requests (1.0) are batched apart from samples, up to metadata_config's
+ *   max_samples_per_send targets' worth per request, as Prometheus sends metadata apart; they
+ *   carry no ordering key (their order does not matter, and they never hold up samples).
  */
 import type { RemoteWriteConfig } from '../config/types';
 import type { BatchCodec } from '../core/batch-codec';
@@ -26,71 +35,111 @@ import type { RemoteWriteMetrics } from './metrics';
 import type { OutgoingRequest } from './outgoing-request';
 import { QueueEntries, type EnqueueResult } from './queue-entries';
 import { shardKeyHash } from './queued-request';
+import { RequestBatcher, type ClosedBatch } from './request-batcher';
 import { SenderLanes } from './sender-lanes';
+import { ShardTuner } from './shard-tuner';
 
 export type { EnqueueResult } from './queue-entries';
+
+/** How often the number of shards is reconsidered (Prometheus's shardUpdateDuration). */
+export const SHARD_UPDATE_INTERVAL_MS = 10_000;
 
 export interface SendQueueOptions {
   config: RemoteWriteConfig;
   metrics: RemoteWriteMetrics;
   logger: Logger;
-  /** Compresses (and batches) requests; shared by a RemoteWriter's queues. */
+  /** Encodes batches; shared by a RemoteWriter's queues. */
   codec: BatchCodec;
   /** Root storage directory; this endpoint uses `<storageDir>/<name>`. No disk queue if absent or disk_budget 0. */
   storageDir?: string;
   /** Overrides for tests. */
   fsyncIntervalMs?: number;
   segmentBytes?: number;
+  shardUpdateIntervalMs?: number;
   random?: () => number;
 }
 
 export interface SendQueueStats {
   /** The protocol the endpoint takes now. */
   protocol: RemoteWriteProtocol;
+  shards: number;
+  /** Queued requests (batches) neither acknowledged nor dropped, and their samples. */
   pendingRequests: number;
   pendingSamples: number;
   memoryBytes: number;
   diskBytes: number;
-  /** Requests held in memory only: what a SIGKILL right now would lose. */
+  /** Requests written into batches still open, their samples and uncompressed bytes. */
+  batchedRequests: number;
+  batchedSamples: number;
+  batchBytes: number;
+  /** Queued requests in memory only, plus the open batches: what a SIGKILL right now would lose. */
   unpersistedRequests: number;
 }
 
 export class SendQueue {
   readonly name: string;
   private readonly codec: BatchCodec;
+  private readonly metrics: RemoteWriteMetrics;
   private readonly entries: QueueEntries;
   private readonly lanes: SenderLanes;
   private readonly sender: HttpSender;
+  private readonly batcher: RequestBatcher;
+  private readonly metadataBatcher: RequestBatcher;
+  private readonly tuner: ShardTuner;
+  private readonly tunerTimer: NodeJS.Timeout;
+  private lastTunedAt = performance.now();
   private readonly logger: Logger;
+  private closeSoon: NodeJS.Immediate | undefined;
   private closing = false;
 
   constructor(options: SendQueueOptions) {
-    const { config } = options;
+    const { config, metrics } = options;
+    const queue = config.queue_config;
     this.name = config.name;
     this.codec = options.codec;
+    this.metrics = metrics;
     this.logger = options.logger;
-    options.metrics.watch(this);
+    metrics.watch(this);
     this.entries = new QueueEntries({
       name: config.name,
       memoryBudgetBytes: config.memory_budget,
       diskBudgetBytes: config.disk_budget,
-      metrics: options.metrics,
+      metrics,
       logger: options.logger,
       storageDir: options.storageDir,
       fsyncIntervalMs: options.fsyncIntervalMs,
       segmentBytes: options.segmentBytes,
     });
     this.sender = new HttpSender(config);
+    this.tuner = new ShardTuner({ minShards: queue.min_shards, maxShards: queue.max_shards });
     this.lanes = new SenderLanes({
       config,
       entries: this.entries,
       sender: this.sender,
       codec: this.codec,
-      metrics: options.metrics,
+      metrics,
       logger: options.logger,
       random: options.random ?? Math.random,
-      shards: config.queue_config.max_shards,
+      shards: queue.min_shards,
+      onSent: (samples, seconds) => this.tuner.recordSent(samples, seconds),
+      onFailing: () => this.closeBatchesSoon(),
     });
+    this.batcher = new RequestBatcher({
+      maxSamples: queue.max_samples_per_send,
+      deadlineMs: queue.batch_send_deadline,
+      shards: queue.min_shards,
+      onClose: (batch) => this.queueBatch(batch),
+    });
+    this.metadataBatcher = new RequestBatcher({
+      maxSamples: config.metadata_config.max_samples_per_send,
+      countOf: () => 1,
+      deadlineMs: queue.batch_send_deadline,
+      shards: 1,
+      onClose: (batch) => this.queueBatch({ ...batch, keys: new Uint32Array(0), samples: 0 }),
+    });
+    metrics.shards.set({ endpoint: this.name }, queue.min_shards);
+    this.tunerTimer = setInterval(() => this.reshard(), options.shardUpdateIntervalMs ?? SHARD_UPDATE_INTERVAL_MS);
+    this.tunerTimer.unref();
     this.lanes.pump();
   }
 
@@ -99,54 +148,116 @@ export class SendQueue {
     return this.lanes.protocol;
   }
 
-  /** Accepts one request without ever waiting; see the header for what becomes of it. */
+  /**
+   * Accepts one request without ever waiting: 'batched' while its batch is open, else where its
+   * batch (or, for metadata, itself) went. See the header for what becomes of it.
+   */
   enqueue(request: OutgoingRequest): EnqueueResult {
     if (request.metadataOnly === true && this.protocol !== RW1) return 'skipped';
     if (this.closing) {
       this.entries.countDrop(request, 'closed');
       return 'dropped';
     }
-    let body: Uint8Array;
-    try {
-      body = this.codec.encode(request.protocol, [request.body]);
-    } catch (error) {
-      this.logger.error({ endpoint: this.name, samples: request.samples, err: (error as Error).message }, 'remote write: a request could not be compressed; dropped');
-      this.entries.countDrop(request, 'encode_error');
-      return 'dropped';
-    }
-    const where = this.entries.admit({
-      keys: Uint32Array.of(shardKeyHash(request.shardKey)),
-      samples: request.samples,
-      newestTimestampMs: request.newestTimestampMs,
-      protocol: request.protocol,
-      body,
-    });
-    this.lanes.pump();
+    const key = shardKeyHash(request.shardKey);
+    this.tuner.recordIn(request.samples);
+    const where = request.metadataOnly === true ? this.metadataBatcher.add(request, 0) : this.batcher.add(request, key);
+    // While sends fail, batches do not wait for their deadline in memory (see the header).
+    if (where === 'batched' && this.entries.isDegraded) this.closeBatchesSoon();
+    this.updateBatchGauge();
     return where;
   }
 
-  stats(): SendQueueStats {
-    return { protocol: this.protocol, ...this.entries.stats() };
+  /** Encodes a closed batch once and queues it. */
+  private queueBatch(batch: ClosedBatch): EnqueueResult {
+    let body: Uint8Array;
+    try {
+      body = this.codec.encode(batch.protocol, batch.parts);
+    } catch (error) {
+      this.logger.error({ endpoint: this.name, samples: batch.samples, err: (error as Error).message }, 'remote write: a batch could not be encoded; dropped');
+      this.entries.countDrop(batch, 'encode_error');
+      return 'dropped';
+    }
+    const where = this.entries.admit({ keys: batch.keys, samples: batch.samples, newestTimestampMs: batch.newestTimestampMs, protocol: batch.protocol, body });
+    this.lanes.pump();
+    this.updateBatchGauge();
+    return where;
   }
 
-  /** Resolves when nothing is queued or in flight (tests, shutdown). */
+  private closeBatchesSoon(): void {
+    this.closeSoon ??= setImmediate(() => {
+      this.closeSoon = undefined;
+      this.closeBatches();
+    });
+  }
+
+  private closeBatches(): void {
+    this.batcher.closeAll();
+    this.metadataBatcher.closeAll();
+  }
+
+  /** Reconsiders the number of shards (every SHARD_UPDATE_INTERVAL_MS). */
+  private reshard(): void {
+    const now = performance.now();
+    const elapsed = (now - this.lastTunedAt) / 1000;
+    this.lastTunedAt = now;
+    const current = this.lanes.shards;
+    const backlog = this.entries.stats().pendingSamples + this.batcher.stats().samples;
+    const decision = this.tuner.next(current, backlog, elapsed, !this.entries.isDegraded);
+    if (!Number.isNaN(decision.desired)) this.metrics.shardsDesired.set({ endpoint: this.name }, decision.desired);
+    if (decision.shards === current || this.closing) return;
+    this.logger.info({ endpoint: this.name, from: current, to: decision.shards, desired: decision.desired, backlogSamples: backlog }, 'remote write: resharding');
+    this.batcher.shards = decision.shards; // closes the open batches first
+    this.lanes.shards = decision.shards;
+    this.metrics.shards.set({ endpoint: this.name }, decision.shards);
+    this.metrics.reshards.inc({ endpoint: this.name });
+  }
+
+  private updateBatchGauge(): void {
+    this.metrics.queueBytes.set({ endpoint: this.name, storage: 'batch' }, this.batcher.stats().bytes + this.metadataBatcher.stats().bytes);
+  }
+
+  stats(): SendQueueStats {
+    const entries = this.entries.stats();
+    const open = this.batcher.stats();
+    const metadata = this.metadataBatcher.stats();
+    return {
+      protocol: this.protocol,
+      shards: this.lanes.shards,
+      pendingRequests: entries.pendingRequests,
+      pendingSamples: entries.pendingSamples,
+      memoryBytes: entries.memoryBytes,
+      diskBytes: entries.diskBytes,
+      batchedRequests: open.requests,
+      batchedSamples: open.samples,
+      batchBytes: open.bytes + metadata.bytes,
+      unpersistedRequests: entries.unpersistedRequests + open.batches + metadata.batches,
+    };
+  }
+
+  /** Closes the open batches and resolves when nothing is queued or in flight (tests, shutdown). */
   whenIdle(): Promise<void> {
+    this.closeBatches();
     return this.entries.whenEmpty();
   }
 
   /**
-   * Stops accepting, sends what it can until `deadlineMs` from now, then aborts what is in
-   * flight and writes everything still queued to disk (dropping it, counted as `shutdown`,
-   * when there is no disk queue or it is full, or as `disk_error` when the disk fails).
+   * Stops accepting, closes the open batches, sends what it can until `deadlineMs` from now,
+   * then aborts what is in flight and writes everything still queued to disk (dropping it,
+   * counted as `shutdown`, when there is no disk queue or it is full, or as `disk_error` when the
+   * disk fails).
    */
   async close(deadlineMs: number): Promise<void> {
     if (this.closing) return;
+    this.closeBatches();
     this.closing = true;
+    clearInterval(this.tunerTimer);
+    if (this.closeSoon !== undefined) clearImmediate(this.closeSoon);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.whenIdle(), new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadlineMs)); })]);
+    await Promise.race([this.entries.whenEmpty(), new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadlineMs)); })]);
     clearTimeout(timer);
     await this.lanes.stop();
     this.entries.close();
     await this.sender.close();
+    this.updateBatchGauge();
   }
 }

@@ -41,6 +41,8 @@ export interface SenderLanesOptions {
   shards: number;
   /** An acknowledged request: its samples and how long its successful attempt took. */
   onSent?: (samples: number, seconds: number) => void;
+  /** A send failed in a retryable way (the queue now keeps everything on disk). */
+  onFailing?: () => void;
 }
 
 export class SenderLanes {
@@ -177,6 +179,7 @@ export class SenderLanes {
           failing = true;
           failures++;
           entries.degrade();
+          this.options.onFailing?.();
           const queue = config.queue_config;
           await this.sleep(retryDelay(failures, outcome.retryAfterMs, queue.min_backoff, queue.max_backoff, this.options.random));
           continue;

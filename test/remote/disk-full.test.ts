@@ -74,7 +74,7 @@ describeOnTmpfs(`a full disk${unsupported === undefined ? '' : ` (skipped: ${uns
     const { logger, lines } = captureLogger();
     const writer = new RemoteWriter({
       registry, logger, storageDir: tmpfs.dir,
-      endpoints: endpoints({ url: receiver.url, name: 'full', memory_budget: '3KiB', queue_config: { min_backoff: '50ms', max_backoff: '100ms', max_shards: 1 } }),
+      endpoints: endpoints({ url: receiver.url, name: 'full', memory_budget: '3KiB', queue_config: { min_backoff: '50ms', max_backoff: '100ms', max_shards: 1, max_samples_per_send: 20 } }),
     });
     try {
       let written = 0;

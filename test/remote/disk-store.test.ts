@@ -104,7 +104,8 @@ describe('queue accounting of disk and memory budgets', () => {
       storageDir: dir,
       segmentBytes: 2048,
       // Nothing listens on port 9: every request is queued; memory holds little, disk a few segments.
-      endpoints: endpoints({ url: 'http://127.0.0.1:9/w', name: 'b', memory_budget: 1, disk_budget: 8 * 1024, queue_config: { min_backoff: '1s', max_backoff: '1s' } }),
+      // One request per batch: each 5-sample request is queued (or dropped) on its own.
+      endpoints: endpoints({ url: 'http://127.0.0.1:9/w', name: 'b', memory_budget: 1, disk_budget: 8 * 1024, queue_config: { min_backoff: '1s', max_backoff: '1s', max_samples_per_send: 5 } }),
     });
     const results = Array.from({ length: 200 }, (_, i) => numberedScrape('m', i * 5, 5, 1_700_000_000_000).writeTo(w)[0]);
     expect(results.every((r) => r === 'disk')).toBe(true);
@@ -116,7 +117,7 @@ describe('queue accounting of disk and memory budgets', () => {
     expect(w.stats().b.diskBytes).toBeLessThanOrEqual(8 * 1024);
     await w.close(0);
 
-    const noDisk = new RemoteWriter({ registry: new Registry(), endpoints: endpoints({ url: 'http://127.0.0.1:9/w', name: 'c', memory_budget: 1, queue_config: { min_backoff: '1s', max_backoff: '1s' } }) });
+    const noDisk = new RemoteWriter({ registry: new Registry(), endpoints: endpoints({ url: 'http://127.0.0.1:9/w', name: 'c', memory_budget: 1, queue_config: { min_backoff: '1s', max_backoff: '1s', max_samples_per_send: 5 } }) });
     expect(numberedScrape('m', 0, 5, 1_700_000_000_000).writeTo(noDisk)).toEqual(['dropped']);
     await noDisk.close(0);
   });

@@ -13,7 +13,8 @@ import { captureLogger, endpoints, metricValue, numberedScrape } from './produce
 
 const V1_TYPE = 'application/x-protobuf';
 const V2_TYPE = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
-const fast = { min_backoff: '5ms', max_backoff: '20ms', max_shards: 1 };
+// One request per batch (max_samples_per_send 1): these tests follow requests one by one.
+const fast = { min_backoff: '5ms', max_backoff: '20ms', max_shards: 1, max_samples_per_send: 1 };
 
 let tmp: string;
 const cleanups: Array<() => Promise<void>> = [];
@@ -220,7 +221,7 @@ describe('several endpoints', () => {
 
   it('keeps per-key order with parallel lanes', async () => {
     const r = await receiver([], { status: 204 });
-    const w = writer({ registry: new Registry(), endpoints: endpoints({ url: r.url, name: 'p', queue_config: { ...fast, max_shards: 4 } }) });
+    const w = writer({ registry: new Registry(), endpoints: endpoints({ url: r.url, name: 'p', queue_config: { ...fast, min_shards: 4, max_shards: 4 } }) });
     for (let i = 0; i < 40; i++) numberedScrape(`m${i % 5}`, i, 1, 1_700_000_000_000, `source-${i % 5}`).writeTo(w);
     await w.whenIdle();
     expect(r.requests).toHaveLength(40);

@@ -29,7 +29,8 @@ test('requests waiting for a failing receiver: counted in memory, then zero once
   const dir = mkdtempSync(join(tmpdir(), 'scrapewire-unpersisted-'));
   const memoryOnly = new Registry();
   const withDisk = new Registry();
-  const endpoint = { url: receiver.url, queue_config: { min_backoff: '50ms', max_backoff: '100ms' } };
+  // One request per batch, so each of the three counts on its own.
+  const endpoint = { url: receiver.url, queue_config: { min_backoff: '50ms', max_backoff: '100ms', max_samples_per_send: 1 } };
   const a = new RemoteWriter({ registry: memoryOnly, endpoints: endpoints({ ...endpoint, name: 'mem' }) });
   const b = new RemoteWriter({ registry: withDisk, storageDir: dir, endpoints: endpoints({ ...endpoint, name: 'disk' }) });
   try {
