@@ -366,18 +366,19 @@ export class Core {
 
   /**
    * The hand-off to delivery: encodes the last scrape in `protocol` and gives each request to
-   * `onRequest` finished and owned (an uncompressed copy out of WASM memory, which the send
-   * queue batches with other targets' requests and compresses once per batch). One request at
-   * a time, so a huge page never holds all its requests at once. Returns the number of requests.
+   * `onRequest` finished (protocol, bytes, samples) and uncompressed: the send queue copies it
+   * into a batch with other targets' requests and compresses once per batch. `body` is a view
+   * into WASM memory, valid only during the callback: copying it there into a buffer the queue
+   * reuses costs 1-2 us for ~95 KB, a fresh owned copy 30-75 us (bench/RESULTS.md, delivery,
+   * 2026-12-02). One request at a time, so a huge page never holds all its requests at once.
+   * Returns the number of requests.
    */
   encodeRequests(
     protocol: RemoteWriteProtocol,
     options: Pick<EncodeOptions, 'maxSamplesPerRequest' | 'includeStale'>,
     onRequest: (request: EncodedRequest) => void,
   ): number {
-    return this.encode(protocol, { ...options, compress: false }, (view, samples) => {
-      onRequest({ protocol, body: view.slice(), samples });
-    });
+    return this.encode(protocol, { ...options, compress: false }, (body, samples) => onRequest({ protocol, body, samples }));
   }
 
   /**

@@ -9,10 +9,10 @@ export type ExpositionFormat = 'text' | 'openmetrics';
 
 export type { RemoteWriteProtocol };
 
-/** One finished remote-write request, owned by whoever receives it (Core.encodeRequests). */
+/** One finished remote-write request (Core.encodeRequests). */
 export interface EncodedRequest {
   protocol: RemoteWriteProtocol;
-  /** The serialized request, uncompressed. */
+  /** The serialized request, uncompressed; a view valid only while it is handed over (copy to keep it). */
   body: Uint8Array;
   /** Samples in it (staleness markers included). */
   samples: number;

@@ -1,7 +1,8 @@
 /**
- * What a producer (src/scrape/sample-sink.ts) hands to the remote writer: one finished request,
- * owned by the receiver of it (an uncompressed copy out of the core's memory, never a view), plus
- * what the queue needs to order, batch and count it.
+ * What a producer (src/scrape/sample-sink.ts) hands to the remote writer: one finished request
+ * (no callbacks to ask for it: its protocol, its uncompressed bytes, its samples), plus what the
+ * queue needs to order, batch and count it. `body` may be a view into a core's memory: it is
+ * valid only during `write`, and the queue copies it into the batch it joins.
  */
 import type { EncodedRequest } from '../core/types';
 

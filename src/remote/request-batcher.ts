@@ -10,19 +10,19 @@
  * every open batch first; the queue's ordering keys (sender-lanes.ts) keep each target's batches
  * in order across the change.
  *
- * Open batches hold owned, uncompressed requests; a closed batch is handed to `onClose`, which
- * encodes it once (1.0 concatenated, 2.0 merged into one symbol table: src/core/batch-codec.ts)
- * and queues it.
+ * An open batch copies each request into its shard's parts buffer (BatchParts, reused batch
+ * after batch, so a request's bytes need to live only while it is written); a closed batch is
+ * handed to `onClose`, which encodes it once (1.0 concatenated, 2.0 merged into one symbol table:
+ * src/core/batch-codec.ts) and queues it.
  */
+import { BatchParts } from '../core/batch-codec';
 import type { RemoteWriteProtocol } from '../remote-write-protocol';
 import type { OutgoingRequest } from './outgoing-request';
 import type { EnqueueResult } from './queue-entries';
 
-/** A batch ready to be encoded and queued. */
+/** A batch ready to be encoded and queued; `parts` is valid only during onClose. */
 export interface ClosedBatch {
-  protocol: RemoteWriteProtocol;
-  /** Uncompressed requests, in the order they were written. */
-  parts: Uint8Array[];
+  parts: BatchParts;
   /** The ordering keys of the targets in it, each once. */
   keys: Uint32Array;
   samples: number;
@@ -30,11 +30,8 @@ export interface ClosedBatch {
 }
 
 interface OpenBatch {
-  protocol: RemoteWriteProtocol;
-  parts: Uint8Array[];
   keys: Set<number>;
   samples: number;
-  bytes: number;
   newestTimestampMs: number;
   timer: NodeJS.Timeout;
 }
@@ -59,9 +56,25 @@ export interface OpenBatchStats {
 
 export class RequestBatcher {
   private batches: Array<OpenBatch | undefined>;
+  /** Each shard's parts buffer, kept across its batches. */
+  private parts: BatchParts[];
 
   constructor(private readonly options: RequestBatcherOptions) {
-    this.batches = new Array<OpenBatch | undefined>(Math.max(1, options.shards)).fill(undefined);
+    this.batches = [];
+    this.parts = [];
+    this.resize(options.shards);
+  }
+
+  private resize(shards: number): void {
+    const n = Math.max(1, shards);
+    this.batches = new Array<OpenBatch | undefined>(n).fill(undefined);
+    this.parts = this.parts.slice(0, n);
+  }
+
+  private partsOf(shard: number, protocol: RemoteWriteProtocol): BatchParts {
+    const parts = (this.parts[shard] ??= new BatchParts(protocol));
+    parts.reset(protocol);
+    return parts;
   }
 
   /**
@@ -72,20 +85,20 @@ export class RequestBatcher {
     const shard = key % this.batches.length;
     const count = this.options.countOf?.(request) ?? request.samples;
     let batch = this.batches[shard];
-    if (batch !== undefined && (batch.protocol !== request.protocol || batch.samples + count > this.options.maxSamples)) {
+    if (batch !== undefined && (this.parts[shard].protocol !== request.protocol || batch.samples + count > this.options.maxSamples)) {
       this.close(shard);
       batch = undefined;
     }
     if (batch === undefined) {
       const timer = setTimeout(() => this.close(shard), this.options.deadlineMs);
       timer.unref();
-      batch = { protocol: request.protocol, parts: [], keys: new Set(), samples: 0, bytes: 0, newestTimestampMs: 0, timer };
+      batch = { keys: new Set(), samples: 0, newestTimestampMs: 0, timer };
       this.batches[shard] = batch;
+      this.partsOf(shard, request.protocol);
     }
-    batch.parts.push(request.body);
+    this.parts[shard].append(request.body);
     batch.keys.add(key);
     batch.samples += count;
-    batch.bytes += request.body.length;
     batch.newestTimestampMs = Math.max(batch.newestTimestampMs, request.newestTimestampMs);
     return batch.samples >= this.options.maxSamples ? this.close(shard) : 'batched';
   }
@@ -103,18 +116,18 @@ export class RequestBatcher {
   set shards(n: number) {
     if (n === this.batches.length) return;
     this.closeAll();
-    this.batches = new Array<OpenBatch | undefined>(Math.max(1, n)).fill(undefined);
+    this.resize(n);
   }
 
   stats(): OpenBatchStats {
     const stats: OpenBatchStats = { batches: 0, requests: 0, samples: 0, bytes: 0 };
-    for (const batch of this.batches) {
-      if (batch === undefined) continue;
+    this.batches.forEach((batch, shard) => {
+      if (batch === undefined) return;
       stats.batches++;
-      stats.requests += batch.parts.length;
+      stats.requests += this.parts[shard].count;
       stats.samples += batch.samples;
-      stats.bytes += batch.bytes;
-    }
+      stats.bytes += this.parts[shard].length;
+    });
     return stats;
   }
 
@@ -124,8 +137,7 @@ export class RequestBatcher {
     clearTimeout(batch.timer);
     this.batches[shard] = undefined;
     return this.options.onClose({
-      protocol: batch.protocol,
-      parts: batch.parts,
+      parts: this.parts[shard],
       keys: Uint32Array.from(batch.keys),
       samples: batch.samples,
       newestTimestampMs: batch.newestTimestampMs,

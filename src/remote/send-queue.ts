@@ -1,6 +1,7 @@
 /**
  * One endpoint's send queue. It takes finished requests (src/scrape/sample-sink.ts hands over
- * owned, uncompressed copies), batches them across targets (request-batcher.ts), encodes each
+ * each one uncompressed, for the duration of the call), copies them into batches across
+ * targets (request-batcher.ts), encodes each
  * batch once with the core's compressor, keeps it in memory or on disk (queue-entries.ts) and
  * sends it (sender-lanes.ts) with as many shards as measured throughput and backlog call for
  * (shard-tuner.ts). It never waits and never throws for a delivery or disk problem: what it
@@ -41,8 +42,8 @@ import { ShardTuner } from './shard-tuner';
 
 export type { EnqueueResult } from './queue-entries';
 
-/** How often the number of shards is reconsidered (Prometheus's shardUpdateDuration). */
-export const SHARD_UPDATE_INTERVAL_MS = 10_000;
+/** How often the number of shards is reconsidered (shard-tuner.ts: up at once, down after 10 in a row). */
+export const SHARD_UPDATE_INTERVAL_MS = 1000;
 
 export interface SendQueueOptions {
   config: RemoteWriteConfig;
@@ -171,13 +172,13 @@ export class SendQueue {
   private queueBatch(batch: ClosedBatch): EnqueueResult {
     let body: Uint8Array;
     try {
-      body = this.codec.encode(batch.protocol, batch.parts);
+      body = this.codec.encodeParts(batch.parts);
     } catch (error) {
       this.logger.error({ endpoint: this.name, samples: batch.samples, err: (error as Error).message }, 'remote write: a batch could not be encoded; dropped');
       this.entries.countDrop(batch, 'encode_error');
       return 'dropped';
     }
-    const where = this.entries.admit({ keys: batch.keys, samples: batch.samples, newestTimestampMs: batch.newestTimestampMs, protocol: batch.protocol, body });
+    const where = this.entries.admit({ keys: batch.keys, samples: batch.samples, newestTimestampMs: batch.newestTimestampMs, protocol: batch.parts.protocol, body });
     this.lanes.pump();
     this.updateBatchGauge();
     return where;

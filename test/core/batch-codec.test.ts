@@ -43,7 +43,7 @@ async function requestsOf(page: string, protocol: RemoteWriteProtocol, timestamp
   const core = Core.create();
   await core.scrape([Buffer.from(page)], { format: 'openmetrics', timestampMs });
   const requests: Uint8Array[] = [];
-  core.encodeRequests(protocol, { maxSamplesPerRequest: max }, (request) => requests.push(request.body));
+  core.encodeRequests(protocol, { maxSamplesPerRequest: max }, (request) => requests.push(request.body.slice()));
   return requests;
 }
 

@@ -23,7 +23,7 @@ async function encoded(protocol: RemoteWriteProtocol): Promise<Uint8Array> {
   const core = Core.create();
   await core.scrape([Buffer.from(PAGE)], { format: 'openmetrics', timestampMs: 1_700_000_001_000 });
   const requests: Uint8Array[] = [];
-  core.encodeRequests(protocol, {}, (request) => requests.push(request.body));
+  core.encodeRequests(protocol, {}, (request) => requests.push(request.body.slice()));
   expect(requests).toHaveLength(1);
   return requests[0];
 }

@@ -6,7 +6,7 @@
  */
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
-import { ShardTuner } from '../../src/remote/shard-tuner';
+import { DOWN_AFTER_INTERVALS, ShardTuner } from '../../src/remote/shard-tuner';
 import { decodeRw1 } from '../helpers/remote-write-proto';
 import { ScriptedReceiver, type ScriptedAnswer } from './scripted-receiver';
 import { endpoints, metricValue, numberedScrape } from './producer';
@@ -41,10 +41,28 @@ describe('ShardTuner', () => {
     u.recordIn(12_000);
     u.recordSent(1_000, 1);
     expect(u.next(10, 0, 1, true).shards).toBe(10);
-    const v = tuner(2, 50);
-    v.recordIn(100);
-    v.recordSent(1_000, 1);
-    expect(v.next(10, 0, 1, true).shards).toBe(2); // desired 0.1: down to min
+  });
+
+  it('goes up at once, and down only after DOWN_AFTER_INTERVALS intervals in a row below the band', () => {
+    const t = tuner(2, 50);
+    t.recordIn(100);
+    t.recordSent(1_000, 1);
+    const counts: number[] = [];
+    for (let i = 1; i < DOWN_AFTER_INTERVALS; i++) counts.push(t.next(10, 0, 1, true).shards);
+    expect(counts).toEqual(Array(DOWN_AFTER_INTERVALS - 1).fill(10)); // desired 0.1, but not yet
+    expect(t.next(10, 0, 1, true).shards).toBe(2); // the last interval of the run: down to min
+    // An interval back inside the band starts the count again.
+    const u = tuner(1, 50);
+    u.recordIn(1_000);
+    u.recordSent(1_000, 1);
+    expect(u.next(3, 0, 1, true).shards).toBe(3); // desired 1: below 3 * 0.7
+    u.recordIn(3_000);
+    u.recordSent(1_000, 1);
+    for (let i = 0; i < DOWN_AFTER_INTERVALS; i++) {
+      u.recordIn(3_000);
+      u.recordSent(3_000, 3);
+      expect(u.next(3, 0, 1, true).shards).toBe(3);
+    }
   });
 
   it('keeps the count while the receiver fails, and when nothing was sent to measure', () => {
@@ -72,7 +90,7 @@ test('a slow receiver makes the queue reshard up; a fast one with little load, b
   const registry = new Registry();
   const writer = new RemoteWriter({
     registry,
-    shardUpdateIntervalMs: 250,
+    shardUpdateIntervalMs: 100,
     endpoints: endpoints({ url: receiver.url, name: 's', queue_config: { min_shards: 1, max_shards: 6, max_samples_per_send: 100, batch_send_deadline: '50ms' } }),
   });
   const shards = (): number => writer.stats().s.shards;
