@@ -186,6 +186,27 @@ describe('2.0 -> 1.0 fallback', () => {
     expect(await metricValue(registry, 'scrapewire_remote_write_samples_sent_total', { endpoint: 'f' })).toBe(4);
   });
 
+  it('converts 2.0 requests that waited on disk, after a restart, when the receiver refuses 2.0', async () => {
+    const r = await receiver([], { status: 503 });
+    const first = new RemoteWriter({ registry: new Registry(), storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'k', protobuf_message: RW2, queue_config: fast }) });
+    const scrapes = [0, 2, 4].map((start) => numberedScrape('m', start, 2, 1_700_000_000_000));
+    for (const scrape of scrapes) scrape.writeTo(first);
+    await first.close(50); // 503s: all three are left in the disk queue, in 2.0
+    expect(scrapes.every((scrape) => scrape.asked.join() === RW2)).toBe(true);
+
+    r.setScript(({ headers }) => (headers['content-type'] === V2_TYPE ? { status: 415 } : { status: 204 }));
+    const before = r.requests.length;
+    const registry = new Registry();
+    const second = writer({ registry, storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'k', protobuf_message: RW2, queue_config: fast }) });
+    expect(second.stats().k.pendingRequests).toBe(3);
+    await second.whenIdle();
+    const accepted = r.requests.slice(before).filter((q) => q.status === 204);
+    expect(accepted.map((q) => q.headers['content-type'])).toEqual([V1_TYPE, V1_TYPE, V1_TYPE]);
+    expect(accepted.map((q) => decodeRw1(q.body))).toEqual(scrapes.map((scrape) => decodeRw1(scrape.request(RW1).body)));
+    expect(second.protocols).toEqual([RW1]);
+    expect(await metricValue(registry, 'scrapewire_remote_write_samples_sent_total', { endpoint: 'k' })).toBe(6);
+  });
+
   it('drops a 415 to a 1.0 request', async () => {
     const r = await receiver([{ status: 415 }]);
     const registry = new Registry();
