@@ -18,6 +18,7 @@ import { parseReference } from '../../src/reference/parser';
 import { ScrapeCache } from '../../src/sources/scrape-cache';
 import { cadvisorSource } from '../../src/sources/kubernetes/kubelet-sources';
 import { CADVISOR_FIXTURE, startKubeletStandIn, type KubeletStandIn } from '../sources/kubernetes/support/kubelet-stand-in';
+import { RW1 } from '../../src/remote-write-protocol';
 
 /** The workload of each pod of the fixture, written out by hand (not computed by the code under test). */
 const WORKLOAD_OF_POD: Record<string, string> = {
@@ -173,7 +174,7 @@ describe('PluginHost', () => {
     expect(second.status).toBe('failed');
     expect(second.summary).toMatchObject({ samples: 0, staleSeries: 2 });
     let staleMarkers = 0;
-    second.core!.encode('rw1', {}, (_request, samples) => (staleMarkers += samples));
+    second.core!.encode(RW1, {}, (_request, samples) => (staleMarkers += samples));
     expect(staleMarkers).toBe(2);
     const [third] = await plugins.collect(cache, 3000);
     expect(third.status).toBe('ok');
