@@ -15,6 +15,7 @@ import { instantiateCore, type CoreExports } from './wasm';
 import { coreErrorReason, coreLimits, memoryLimitPages, overMemoryLimit, sampleLimitError, type CoreLimits } from './limits';
 import { decodeLabels, encodeLabels } from './labels';
 import type {
+  CompiledCoreModule,
   CoreOptions, EncodedRequest, ExpositionFormat, Label, NewSeries, NewSeriesResolver, RemoteWriteProtocol,
   ScrapeOptions, ScrapeSummary,
 } from './types';
@@ -74,7 +75,7 @@ export class Core {
   private bytes: Uint8Array;
   private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
   private readonly limits: CoreLimits;
-  private readonly module: WebAssembly.Module | undefined;
+  private readonly module: CompiledCoreModule | undefined;
   private scraping = false;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
   private targetLabelBytes: { target: Uint8Array; external: Uint8Array; honorLabels: boolean } | undefined;

@@ -68,8 +68,14 @@ export interface CoreOptions {
    */
   maxMemoryBytes?: number;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
-  module?: WebAssembly.Module;
+  module?: CompiledCoreModule;
 }
+
+/**
+ * A compiled core module: a WebAssembly.Module, typed opaquely so that the package's declarations
+ * compile for consumers whose `lib` has no WebAssembly namespace (ES2022 with @types/node).
+ */
+export type CompiledCoreModule = object;
 
 export interface ScrapeOptions {
   format: ExpositionFormat;
