@@ -493,3 +493,11 @@ export function errorColumn(): u32 { return currentErrorColumn(); }
 
 /** compact: gives back memory after a spike (column capacity, index size). */
 export function compact(): void { shrinkSnapshot(); }
+
+// ---- Batches (a dedicated instance: src/core/batch-codec.ts; no scrape state involved) ----
+
+/**
+ * batchInput/batchCompressRw1/batchCompressRw2/batchOutput: several requests as one, compressed
+ * once (batch.ts): 1.0 requests back to back, or 2.0 requests merged into one symbol table.
+ */
+export { batchInput, batchCompressRw1, batchCompressRw2, batchOutput } from "./batch";

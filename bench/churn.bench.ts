@@ -13,6 +13,7 @@ import { loadReferenceParser, referenceParseEncode } from './lib/baselines';
 import { describeRun, payloadSizeFromEnv } from './lib/context';
 import { iterationsFromEnv, markdownTable, measureTasks, type TaskSpec } from './lib/measure';
 import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
+import { RW1 } from '../src/remote-write-protocol';
 
 const CHURN_PERCENT = 5;
 const MAX_SAMPLES_PER_REQUEST = 2000;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
         const k = 1 + (coreScrape++ % scrapes);
         const summary = await core.scrape(pages[k].chunks, { format: 'text', timestampMs: scrapeTimestampMs(k) });
         newSeries += summary.newSeries;
-        core.encode('rw1', { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, () => undefined);
+        core.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, () => undefined);
         return summary.samples;
       },
     },

@@ -1,124 +1,76 @@
 /**
- * Delivery throughput: what it costs to get samples from encoded requests onto the wire.
- * Each operation is one batch of 10 requests of 2,000 samples (max_samples_per_send's
- * default), i.e. 20,000 samples over 2,000 series (10 samples each), realistic kubelet-like labels.
+ * Delivery: what it costs to get samples from a scrape onto the wire.
  *
- *   npm run build && node dist/bench/delivery.bench.js
+ *   npm run build && npm run bench -- delivery          (node --expose-gc dist/bench/delivery.bench.js)
+ *   BENCH_TIME_MS   time per tinybench task (default 3000)
+ *   BENCH_SECONDS   length of each many-targets run (default 30)
+ *   BENCH_PARTS     which parts to run, e.g. "1,3" (default "1,2,3")
  *
- * Tasks, each a baseline for the next:
- *   - protobufjs encode    the stand-in producer (the WASM core replaces it in production)
- *   - + snappy             what the queue adds per request before it is queued
- *   - + send               RemoteWriter -> SendQueue (4 lanes, memory queue) -> undici -> a
- *                          sink answering 204 in a separate node process on 127.0.0.1
- *   - core encode + snappy in core + send   the production path: a Core that scraped a page of
- *                          20,000 series hands its requests (compressed in linear memory) to
- *                          the same RemoteWriter, as TargetScraper does
- * Reported as samples/s (mean over the runs). Runs in a fresh process; BENCH_TIME_MS sets the
- * time per task (default 3000).
+ * 1. Throughput on full requests (bench/lib/delivery-throughput.ts): one operation = 10 requests
+ *    of 2,000 samples (max_samples_per_send's default), 20,000 samples over 2,000 series,
+ *    kubelet-like labels, through a RemoteWriter (4 shards, memory queue, undici) to a sink
+ *    answering 204 in another process on 127.0.0.1. Samples/s. Baselines: protobufjs encode,
+ *    + snappyjs; the production path: a Core holding a scraped page of 20,000 series handing its
+ *    requests to the writer through writeScrape, as TargetScraper does.
+ * 2. Encoding a batch, the options measured: 1.0, the parts concatenated and compressed by
+ *    snappyjs or by the core (src/core/batch-codec.ts); 2.0, the parts merged in TypeScript
+ *    (shifting refs, or de-duplicating through a Map) then compressed by the core, against merge
+ *    and compression both in the core. Parts: 10 targets' requests of ~200 samples each.
+ * 3. Many small requests in real time (bench/lib/delivery-many.ts): T targets x S samples every
+ *    second, each target at its own phase, its page and its 5 report series written through
+ *    writeScrape, for BENCH_SECONDS; each case in a fresh process. Reported: requests/s received
+ *    by the sink, CPU of this process per sample and in cores, how late the writes ran behind
+ *    their schedule (the event loop keeping up), the time to drain at the end, peak RSS, and the
+ *    sink's own CPU (to show the harness was not the bottleneck).
  */
-import { spawn } from 'node:child_process';
-import { Registry } from 'prom-client';
-import { RemoteWriter, type RemoteWriteMessage, type RequestProducer } from '../src/remote';
-import { snappyCompress } from '../src/remote/snappy';
-import { encodeRw1 } from '../test/helpers/remote-write-proto';
-import { Core } from '../src/core';
+import { spawnSync } from 'node:child_process';
+import { manyTargets } from './lib/delivery-many';
+import { startSink } from './lib/delivery-sink';
+import { batchEncodingSuite, throughputSuite } from './lib/delivery-throughput';
 
-const REQUESTS_PER_OP = 10;
-const SERIES_PER_REQUEST = 200;
-const SAMPLES_PER_SERIES = 10;
-const SAMPLES_PER_REQUEST = SERIES_PER_REQUEST * SAMPLES_PER_SERIES;
-const SAMPLES_PER_OP = REQUESTS_PER_OP * SAMPLES_PER_REQUEST;
-
-function requestObject(index: number): Record<string, unknown> {
-  const base = 1_700_000_000_000;
-  return {
-    timeseries: Array.from({ length: SERIES_PER_REQUEST }, (_, s) => ({
-      labels: [
-        { name: '__name__', value: 'container_cpu_usage_seconds_total' },
-        { name: 'container', value: `app-${s % 17}` },
-        { name: 'cpu', value: 'total' },
-        { name: 'id', value: `/kubepods/burstable/pod${index}-${s}/0123456789abcdef0123456789abcdef` },
-        { name: 'image', value: 'registry.example.com/team/app:1.2.3' },
-        { name: 'instance', value: '10.0.0.12:10250' },
-        { name: 'job', value: 'kubelet' },
-        { name: 'namespace', value: `ns-${s % 5}` },
-        { name: 'pod', value: `app-${s % 17}-7c9d8f6b5d-x${s}` },
-      ],
-      samples: Array.from({ length: SAMPLES_PER_SERIES }, (_, i) => ({ value: s * 1.5 + i, timestamp: base + i * 1000 })),
-    })),
-  };
-}
-
-const objects = Array.from({ length: REQUESTS_PER_OP }, (_, i) => requestObject(i));
-
-function producer(i: number): RequestProducer {
-  return {
-    samples: SAMPLES_PER_REQUEST,
-    newestTimestampMs: 1_700_000_009_000,
-    shardKey: `source-${i % 4}`,
-    encode: (_message: RemoteWriteMessage) => encodeRw1(objects[i]),
-  };
-}
-
-const SINK = `
-const http = require('node:http');
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 204; res.end(); }); });
-server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
-`;
-
-async function startSink(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
-  return { url: `http://127.0.0.1:${port}/api/v1/write`, stop: () => child.kill() };
-}
+const MANY_CASES = [
+  { targets: 500, samples: 3000 },
+  { targets: 2000, samples: 200 },
+];
 
 async function main(): Promise<void> {
-  const { Bench } = await import('tinybench');
-  const sink = await startSink();
-  const writer = new RemoteWriter({ registry: new Registry(), endpoints: [{ url: sink.url, name: 'bench', queue_config: { max_shards: 4 } }] });
-  const time = Number(process.env.BENCH_TIME_MS ?? 3000);
-  const bench = new Bench({ time, warmupTime: 500 });
-  let sink0 = 0;
-  bench.add('protobufjs encode', () => {
-    for (let i = 0; i < REQUESTS_PER_OP; i++) sink0 += encodeRw1(objects[i]).length;
-  });
-  bench.add('protobufjs encode + snappy', () => {
-    for (let i = 0; i < REQUESTS_PER_OP; i++) sink0 += snappyCompress(encodeRw1(objects[i])).length;
-  });
-  bench.add('protobufjs encode + snappy + send (4 lanes, loopback sink)', async () => {
-    for (let i = 0; i < REQUESTS_PER_OP; i++) writer.write(producer(i));
-    await writer.whenIdle();
-  });
-  // The production path: one Core holding a scraped page of SAMPLES_PER_OP series.
-  const core = Core.create();
-  const page: string[] = [];
-  for (let s = 0; s < SAMPLES_PER_OP; s++) {
-    page.push(`container_cpu_usage_seconds_total{container="app-${s % 17}",cpu="total",id="/kubepods/burstable/pod${s}/0123456789abcdef",image="registry.example.com/team/app:1.2.3",namespace="ns-${s % 5}",pod="app-${s % 17}-7c9d8f6b5d-x${s}"} ${s * 1.5}`);
-  }
-  await core.scrape([Buffer.from(page.join('\n'))], { format: 'text', timestampMs: 1_700_000_000_000 });
-  bench.add('core encode + snappy in core + send (4 lanes, loopback sink)', async () => {
-    let k = 0;
-    core.encode('rw1', { maxSamplesPerRequest: SAMPLES_PER_REQUEST }, (request, samples, compress) => {
-      writer.write({ samples, newestTimestampMs: 1_700_000_000_000, shardKey: `source-${k++ % 4}`, encode: () => request, encodeCompressed: () => compress() });
-    });
-    await writer.whenIdle();
-  });
-  await bench.run();
-  const rawBytes = encodeRw1(objects[0]).length;
-  const compressedBytes = snappyCompress(encodeRw1(objects[0])).length;
-  console.log(`delivery: ${REQUESTS_PER_OP} requests x ${SAMPLES_PER_REQUEST} samples per op; request ${rawBytes} B raw, ${compressedBytes} B snappy (node ${process.version})`);
-  for (const task of bench.tasks) {
-    const result = task.result as { state: string; latency?: { mean: number }; error?: unknown };
-    if (result.state !== 'completed' || !result.latency) {
-      console.log(`${task.name}: ${result.state} ${String(result.error ?? '')}`);
-      continue;
+  const many = process.argv.find((a) => a.startsWith('--many='));
+  if (many !== undefined) {
+    const [targets, samples] = many.slice('--many='.length).split('x').map(Number);
+    const sink = await startSink();
+    try {
+      console.log(JSON.stringify(await manyTargets(sink, targets, samples, Number(process.env.BENCH_SECONDS ?? 30))));
+    } finally {
+      sink.stop();
     }
-    const samplesPerSecond = SAMPLES_PER_OP / (result.latency.mean / 1000);
-    console.log(`${task.name.padEnd(60)} ${Math.round(samplesPerSecond).toLocaleString('en-US').padStart(12)} samples/s  (${result.latency.mean.toFixed(2)} ms/op)`);
+    return;
   }
-  if (sink0 < 0) console.log(sink0);
-  await writer.close(1000);
-  sink.stop();
+  const timeMs = Number(process.env.BENCH_TIME_MS ?? 3000);
+  const parts = (process.env.BENCH_PARTS ?? '1,2,3').split(',');
+  if (parts.includes('1')) {
+    const sink = await startSink();
+    try {
+      await throughputSuite(sink, timeMs);
+    } finally {
+      sink.stop();
+    }
+  }
+  if (parts.includes('2')) await batchEncodingSuite(timeMs);
+  if (parts.includes('3')) {
+    console.log(`\nmany small requests, ${process.env.BENCH_SECONDS ?? 30} s per case, each in a fresh process:`);
+    console.log('| case | samples/s written | requests/s | samples/request | CPU µs/sample | CPU (cores) | late p99 / max (ms) | drain (ms) | sent | peak RSS (MiB) | sink CPU (cores) |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of MANY_CASES) {
+      const run = spawnSync(process.execPath, ['--expose-gc', __filename, `--many=${c.targets}x${c.samples}`], { encoding: 'utf8', env: process.env });
+      const line = run.stdout.trim().split('\n').pop() ?? '';
+      if (run.status !== 0 || !line.startsWith('{')) {
+        console.log(`| ${c.targets} x ${c.samples} | failed: ${run.stderr.trim().split('\n').pop()} |`);
+        continue;
+      }
+      const r = JSON.parse(line) as Record<string, number>;
+      console.log(`| ${c.targets} targets x ${c.samples} samples/s | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.samplesPerRequest)} | ${r.cpuMicrosPerSample.toFixed(3)} | ${r.cpuCores.toFixed(2)} | ${r.lateP99Ms.toFixed(0)} / ${r.lateMaxMs.toFixed(0)} | ${r.drainMs.toFixed(0)} | ${(100 * r.sentFraction).toFixed(1)}% | ${r.peakRssMiB.toFixed(0)} | ${r.sinkCpuCores.toFixed(2)} |`);
+    }
+  }
 }
 
 main().catch((error) => {

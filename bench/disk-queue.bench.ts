@@ -17,7 +17,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiskStore, type DiskRef } from '../src/remote/disk-store';
-import type { QueuedRequest } from '../src/remote/queued-request';
+import { shardKeyHash, type QueuedRequest } from '../src/remote/queued-request';
+import { RW1 } from '../src/remote-write-protocol';
 
 const RECORDS_PER_OP = 64;
 const SIZES = [300, 16 * 1024, 256 * 1024];
@@ -31,7 +32,7 @@ function record(seq: number, size: number): QueuedRequest {
   // Incompressible-looking bytes, as snappy output is.
   const body = new Uint8Array(size);
   for (let i = 0; i < size; i++) body[i] = (i * 2654435761 + seq) >>> 24;
-  return { seq, shardKey: `job\u0000http://10.0.0.${seq % 250}:8080/metrics`, samples: Math.max(1, Math.round(size / 8)), newestTimestampMs: 1_700_000_000_000 + seq, rw1: body };
+  return { seq, keys: Uint32Array.of(shardKeyHash(`job\u0000http://10.0.0.${seq % 250}:8080/metrics`)), samples: Math.max(1, Math.round(size / 8)), newestTimestampMs: 1_700_000_000_000 + seq, protocol: RW1, body };
 }
 
 function fileSystemOf(dir: string): string {

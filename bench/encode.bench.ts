@@ -26,6 +26,7 @@ import { BenchCore, loadCore, releaseCore } from './lib/core';
 import { iterationsFromEnv, markdownTable, measureTasks, TaskSpec } from './lib/measure';
 import { benchRemoteWriteTypes } from './lib/remote-write';
 import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
+import { RW1, RW2, type RemoteWriteProtocol } from '../src/remote-write-protocol';
 
 const MAX_SAMPLES_PER_REQUEST = 2000;
 
@@ -95,25 +96,25 @@ async function main(): Promise<void> {
   if (Core) {
     core = Core.create();
     await core.scrape(chunks, { format: 'text', timestampMs });
-    const capture = (protocol: 'rw1' | 'rw2') => {
+    const capture = (protocol: RemoteWriteProtocol) => {
       const requests: Uint8Array[] = [];
       core!.encode(protocol, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (request) => requests.push(Uint8Array.from(request)));
       return requests;
     };
-    const rw1Bytes = capture('rw1');
-    const rw2Bytes = capture('rw2');
+    const rw1Bytes = capture(RW1);
+    const rw2Bytes = capture(RW2);
     rw1Messages = rw1Bytes.map((bytes) => WriteRequest.decode(bytes));
     rw2Messages = rw2Bytes.map((bytes) => V2Request.decode(bytes));
     const total = (requests: Uint8Array[]) => requests.reduce((sum, request) => sum + request.length, 0);
-    const encodeCore = (protocol: 'rw1' | 'rw2') => () => {
+    const encodeCore = (protocol: RemoteWriteProtocol) => () => {
       let samples = 0;
       core!.encode(protocol, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (_request, requestSamples) => {
         samples += requestSamples;
       });
       return samples;
     };
-    task('core encode rw1', total(rw1Bytes), encodeCore('rw1'), `${rw1Bytes.length} requests`);
-    task('core encode rw2', total(rw2Bytes), encodeCore('rw2'), `${rw2Bytes.length} requests`);
+    task('core encode rw1', total(rw1Bytes), encodeCore(RW1), `${rw1Bytes.length} requests`);
+    task('core encode rw2', total(rw2Bytes), encodeCore(RW2), `${rw2Bytes.length} requests`);
     source = 'decoded from the core output';
   } else {
     console.log(`core rows skipped: ${coreMissing}`);

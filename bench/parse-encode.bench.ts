@@ -23,6 +23,7 @@ import { BenchCore, loadCore, releaseCore } from './lib/core';
 import { loadReferenceParser, obviousParseEncode, referenceParseEncode, snappy } from './lib/baselines';
 import { markdownTable, measureTasks, TaskSpec } from './lib/measure';
 import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
+import { RW1, RW2, type RemoteWriteProtocol } from '../src/remote-write-protocol';
 
 const MAX_SAMPLES_PER_REQUEST = 2000;
 const OBVIOUS = 'obvious: text + parse-prometheus-text-format + protobufjs rw1 + snappyjs';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
       afterAll: () => releaseCore(core),
     };
     const scrape = async () => (await core!.scrape(chunks, { format: 'text', timestampMs: nextTimestamp() })).samples;
-    const scrapeEncode = (protocol: 'rw1' | 'rw2', compress: false | 'snappyjs' | 'core') => async (task: TaskSpec) => {
+    const scrapeEncode = (protocol: RemoteWriteProtocol, compress: false | 'snappyjs' | 'core') => async (task: TaskSpec) => {
       const samples = await scrape();
       let requests = 0;
       let bytes = 0;
@@ -72,18 +73,18 @@ async function main(): Promise<void> {
         requests++;
         bytes += compress === 'snappyjs' ? snappy.compress(request).length : request.length;
       });
-      describeOutput(task, requests, bytes, `${protocol}${compress ? ' snappy' : ''}`);
+      describeOutput(task, requests, bytes, `${protocol === RW1 ? 'rw1' : 'rw2'}${compress ? ' snappy' : ''}`);
       return samples;
     };
     add('core cold: scrape', cold, scrape);
-    add('core cold: scrape + encode rw1', cold, scrapeEncode('rw1', false));
-    add('core cold: scrape + rw1 + snappy in core', cold, scrapeEncode('rw1', 'core'));
+    add('core cold: scrape + encode rw1', cold, scrapeEncode(RW1, false));
+    add('core cold: scrape + rw1 + snappy in core', cold, scrapeEncode(RW1, 'core'));
     add('core steady: scrape', steady, scrape);
-    add('core steady: scrape + encode rw1', steady, scrapeEncode('rw1', false));
-    add('core steady: scrape + encode rw2', steady, scrapeEncode('rw2', false));
-    add('core steady: scrape + rw1 + snappyjs', steady, scrapeEncode('rw1', 'snappyjs'));
-    add('core steady: scrape + rw1 + snappy in core', steady, scrapeEncode('rw1', 'core'));
-    add('core steady: scrape + rw2 + snappy in core', steady, scrapeEncode('rw2', 'core'));
+    add('core steady: scrape + encode rw1', steady, scrapeEncode(RW1, false));
+    add('core steady: scrape + encode rw2', steady, scrapeEncode(RW2, false));
+    add('core steady: scrape + rw1 + snappyjs', steady, scrapeEncode(RW1, 'snappyjs'));
+    add('core steady: scrape + rw1 + snappy in core', steady, scrapeEncode(RW1, 'core'));
+    add('core steady: scrape + rw2 + snappy in core', steady, scrapeEncode(RW2, 'core'));
   } else {
     console.log(`core rows skipped: ${coreMissing}`);
   }

@@ -25,6 +25,7 @@ import { describeRun, payloadSizeFromEnv } from './lib/context';
 import { iterationsFromEnv } from './lib/measure';
 import { parseSize } from './payload/generate';
 import { enableGcPacing, gcPacingStats } from '../src/runtime/gc-pacing';
+import { RW1 } from '../src/remote-write-protocol';
 
 const MAX_SAMPLES_PER_REQUEST = 2000;
 
@@ -82,7 +83,7 @@ async function scrapewirePath(scraper: HttpScraper, core: Core, timestampMs: num
   const { summary } = await scrapeIntoCore(scraper, core, { timestampMs, honorTimestamps: true });
   let requests = 0;
   let requestBytes = 0;
-  core.encode('rw1', { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, (bytes) => {
+  core.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, (bytes) => {
     requests++;
     requestBytes += bytes.length;
   });

@@ -11,6 +11,7 @@ import { snappy } from './lib/baselines';
 import { describeRun, payloadSizeFromEnv } from './lib/context';
 import { iterationsFromEnv, markdownTable, measureTasks, type TaskSpec } from './lib/measure';
 import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
+import { RW1 } from '../src/remote-write-protocol';
 
 const MAX_SAMPLES_PER_REQUEST = 2000;
 
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const core = Core.create();
   await core.scrape(chunks, { format: 'text', timestampMs: scrapeTimestampMs(0) });
   const requests: Uint8Array[] = [];
-  core.encode('rw1', { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (r) => requests.push(r.slice()));
+  core.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (r) => requests.push(r.slice()));
   const requestBytes = requests.reduce((a, r) => a + r.length, 0);
   let coreOut = 0;
   let jsOut = 0;
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       series: stats.samples,
       run: () => {
         coreOut = 0;
-        core.encode('rw1', { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, (r) => { coreOut += r.length; });
+        core.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, (r) => { coreOut += r.length; });
         return stats.samples;
       },
     },
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       bytes: requestBytes,
       series: stats.samples,
       run: () => {
-        core.encode('rw1', { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, () => undefined);
+        core.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, () => undefined);
         return stats.samples;
       },
     },

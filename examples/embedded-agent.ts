@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Collector, Core, enableGcPacing, gcPacingStats, parseConfig, type Plugin } from '../src';
+import { Collector, Core, RW2, enableGcPacing, gcPacingStats, parseConfig, type Plugin } from '../src';
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as AddressInfo).port}`)));
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     [Buffer.from('# TYPE jobs_total counter\njobs_total{queue="mail"} 12\njobs_total{queue="sms"} 3\n')],
     { format: 'text', timestampMs: Date.now() },
   );
-  core.encode('rw2', { compress: true }, (request, samples) => {
+  core.encode(RW2, { compress: true }, (request, samples) => {
     console.log(`core: ${summary.samples} samples parsed, a ${request.length}-byte snappy rw2 request with ${samples} samples`);
   });
 

@@ -11,8 +11,9 @@
 export { Core, ScrapewireError, decodeLabels, encodeLabels } from './core';
 export type {
   CoreOptions, CoreMemoryStats, EncodeOptions, ErrorCode, ExpositionFormat, Label, MetricType, NewSeries,
-  NewSeriesResolver, RemoteWriteProtocol, ScrapeOptions, ScrapeSummary, SeriesDecision, SnapshotView,
+  NewSeriesResolver, RemoteWriteProtocol, EncodedRequest, ScrapeOptions, ScrapeSummary, SeriesDecision, SnapshotView,
 } from './core';
+export { RW1, RW2 } from './remote-write-protocol';
 export { Collector, type CollectorOptions } from './collector/collector';
 export { parseConfig, loadConfigFile, defaultConfig } from './config/load';
 export type { Config, ScrapeConfig, RemoteWriteConfig, GlobalConfig } from './config/types';

@@ -13,5 +13,7 @@ test('examples/embedded-agent.ts runs and reports what it did', () => {
   const agent = /agent: app up; app scraped (\d+) times; (\d+) remote-write requests delivered/.exec(out);
   expect(agent).not.toBeNull();
   expect(Number(agent![1])).toBeGreaterThanOrEqual(2);
-  expect(Number(agent![2])).toBeGreaterThanOrEqual(2);
+  // Its scrapes and the plugin's series are batched across sources (batch_send_deadline 5 s):
+  // the 3.5 s run goes out in as few as one request, sent at the latest when the agent stops.
+  expect(Number(agent![2])).toBeGreaterThanOrEqual(1);
 });

@@ -15,7 +15,6 @@ import { loadConfigFile } from '../config/load';
 import type { Config } from '../config/types';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
 import { checkPluginJobs, PluginRegistry } from '../plugins/registry';
-import { endpointOptions } from '../remote/endpoint-config';
 import { sendingLabelsOf } from '../scrape/scrape-manager';
 
 export interface CommandIo {
@@ -55,13 +54,12 @@ export async function checkMetrics(file: string | undefined, format: ExpositionF
 
 /**
  * The refusals the collector makes at start on a configuration the loader accepted, each through
- * the function the collector calls: remote_write endpoints (RemoteWriter), the endpoints' shared
- * write_relabel_configs (ScrapeManager), the built-in plugins' settings, the enabled pattern
- * (PluginRegistry) and the jobs the enabled plugins read (checkPluginJobs). Throws the same
- * ScrapewireError they throw there.
+ * the function the collector calls: the endpoints' shared write_relabel_configs (ScrapeManager),
+ * the built-in plugins' settings, the enabled pattern (PluginRegistry) and the jobs the enabled
+ * plugins read (checkPluginJobs). Throws the same ScrapewireError they throw there. (remote_write
+ * entries are validated by the loader alone.)
  */
 export function validateForRun(config: Config): void {
-  for (const endpoint of config.remote_write) endpointOptions(endpoint);
   sendingLabelsOf(config);
   const enabled = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings).enabled(config.plugins.enabled);
   const problem = checkPluginJobs(enabled, config.scrape_configs.map((job) => job.job_name));

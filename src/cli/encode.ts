@@ -6,6 +6,7 @@
  */
 import { Core, ScrapewireError, type ExpositionFormat, type RemoteWriteProtocol } from '../core';
 import { snappyCompress } from '../remote/snappy';
+import { RW1, RW2 } from '../remote-write-protocol';
 import { openInput, type CommandIo } from './check';
 
 export interface EncodeArgs {
@@ -48,8 +49,9 @@ export async function encodeExposition(args: EncodeArgs, io: CommandIo): Promise
   return 0;
 }
 
+/** The `--protocol` flag's spellings: rw1 (the default) and rw2. */
 export function parseProtocol(value: string | undefined): RemoteWriteProtocol {
-  if (value === undefined || value === 'rw1') return 'rw1';
-  if (value === 'rw2') return 'rw2';
+  if (value === undefined || value === 'rw1') return RW1;
+  if (value === 'rw2') return RW2;
   throw new ScrapewireError('ERR_USAGE', `--protocol must be "rw1" or "rw2", not "${value}"`);
 }

@@ -18,6 +18,7 @@ import type { Config } from '../config/types';
 import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
 import { ScrapewireError } from '../core/errors';
 import { RemoteWriter } from '../remote/remote-writer';
+import { RW1 } from '../remote-write-protocol';
 import type { Logger } from '../remote/logger';
 import { ScrapeManager, sendingLabelsOf } from '../scrape/scrape-manager';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
@@ -192,7 +193,7 @@ export class Collector {
     // Requests are split once for every endpoint: at the smallest max_samples_per_send.
     const endpoints = config.remote_write;
     const maxSamplesPerRequest = this.maxSamplesPerRequest(config);
-    const metadata = endpoints.filter((rw) => rw.protobuf_message === 'prometheus.WriteRequest' && rw.metadata_config.send);
+    const metadata = endpoints.filter((rw) => rw.protobuf_message === RW1 && rw.metadata_config.send);
     const metadataIntervalMs = metadata.length === 0 ? 0 : Math.min(...metadata.map((rw) => rw.metadata_config.send_interval));
     return new ScrapeManager({
       config,

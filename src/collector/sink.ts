@@ -16,6 +16,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { snappyUncompress } from '../remote/snappy';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { seriesOfWriteRequest } from './remote-write-reader';
+import { RW2 } from '../remote-write-protocol';
 
 export interface SinkLimits {
   /** Largest compressed request body; 413 beyond. */
@@ -166,7 +167,7 @@ export class RemoteWriteSink {
       this.refuse(res, 413, 'decompressed_too_large', `the request decompresses to ${declared} bytes, over the sink's limit of ${this.limits.maxDecompressedBytes}\n`);
       return;
     }
-    const version2 = (req.headers['content-type'] ?? '').includes('io.prometheus.write.v2.Request');
+    const version2 = (req.headers['content-type'] ?? '').includes(RW2);
     const now = Date.now();
     let samples = 0;
     let count = 0;

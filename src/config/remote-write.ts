@@ -3,9 +3,10 @@
  * protobuf_message) plus scrapewire's `disk_budget` and `memory_budget`.
  */
 import { createHash } from 'node:crypto';
+import { REMOTE_WRITE_PROTOCOLS, RW1, isRemoteWriteProtocol } from '../remote-write-protocol';
 import { HTTP_CLIENT_FIELDS, HTTP_CLIENT_UNSUPPORTED, readHttpClient } from './http-client';
 import { readRelabelConfigs } from './relabel';
-import type { MetadataConfig, ProtobufMessage, QueueConfig, RemoteWriteConfig } from './types';
+import type { MetadataConfig, QueueConfig, RemoteWriteConfig } from './types';
 import type { ValueNode, YamlReader } from './yaml-reader';
 
 /** Prometheus's DefaultQueueConfig (durations in ms). */
@@ -26,8 +27,6 @@ export const DEFAULT_REMOTE_TIMEOUT = 30_000;
 /** scrapewire's defaults: enough disk to ride out a receiver outage of a few hours on one node. */
 export const DEFAULT_DISK_BUDGET = 1024 ** 3;
 export const DEFAULT_MEMORY_BUDGET = 64 * 1024 ** 2;
-
-const PROTOBUF_MESSAGES: readonly ProtobufMessage[] = ['prometheus.WriteRequest', 'io.prometheus.write.v2.Request'];
 
 // Headers the remote-write protocol or the auth fields own; Prometheus refuses them too.
 const RESERVED_HEADERS = ['content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
@@ -53,10 +52,10 @@ export function readRemoteWrite(reader: YamlReader, node: ValueNode, path: strin
   const p = (name: string) => `${path}.${name}`;
 
   const url = reader.string(value('url'), p('url')) ?? '';
+  let parsed: URL | undefined;
   if (url === '') {
     reader.error(value('url') ?? node, fields.has('url') ? p('url') : path, 'url for remote_write is empty');
   } else {
-    let parsed: URL | undefined;
     try { parsed = new URL(url); } catch { /* reported below */ }
     if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.host === '') {
       reader.error(value('url'), p('url'), `invalid url ${JSON.stringify(url)}: must be an absolute http or https URL`);
@@ -72,10 +71,17 @@ export function readRemoteWrite(reader: YamlReader, node: ValueNode, path: strin
     return header === null ? '' : reader.string(header, headerPath);
   });
 
-  const messageText = reader.string(value('protobuf_message'), p('protobuf_message')) || 'prometheus.WriteRequest';
-  if (!PROTOBUF_MESSAGES.includes(messageText as ProtobufMessage)) {
+  const messageText = reader.string(value('protobuf_message'), p('protobuf_message')) || RW1;
+  if (!isRemoteWriteProtocol(messageText)) {
     reader.error(value('protobuf_message'), p('protobuf_message'),
-      `unknown remote write protobuf message ${JSON.stringify(messageText)}, supported: ${PROTOBUF_MESSAGES.join(', ')}`);
+      `unknown remote write protobuf message ${JSON.stringify(messageText)}, supported: ${REMOTE_WRITE_PROTOCOLS.join(', ')}`);
+  }
+
+  const http = readHttpClient(reader, fields, node, path);
+  // Credentials in the url are sent as basic auth (src/remote/http-sender.ts); next to an auth
+  // section it would be unclear which one wins.
+  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '') && (http.authorization !== undefined || http.basic_auth !== undefined)) {
+    reader.error(value('url'), p('url'), 'has credentials (user:password@) and an authorization or basic_auth section at once');
   }
 
   return {
@@ -84,12 +90,12 @@ export function readRemoteWrite(reader: YamlReader, node: ValueNode, path: strin
     remote_timeout: reader.duration(value('remote_timeout'), p('remote_timeout')) || DEFAULT_REMOTE_TIMEOUT,
     headers,
     write_relabel_configs: readRelabelConfigs(reader, value('write_relabel_configs'), p('write_relabel_configs'), 'relabeling rule in remote write config'),
-    protobuf_message: messageText as ProtobufMessage,
+    protobuf_message: isRemoteWriteProtocol(messageText) ? messageText : RW1,
     queue_config: readQueueConfig(reader, value('queue_config'), p('queue_config')),
     metadata_config: readMetadataConfig(reader, value('metadata_config'), p('metadata_config')),
     disk_budget: reader.size(value('disk_budget'), p('disk_budget')) ?? DEFAULT_DISK_BUDGET,
     memory_budget: reader.size(value('memory_budget'), p('memory_budget')) ?? DEFAULT_MEMORY_BUDGET,
-    ...readHttpClient(reader, fields, node, path),
+    ...http,
   };
 }
 

@@ -8,6 +8,7 @@
  * and have no default.
  */
 import type { RelabelConfig } from '../relabel/types';
+import type { RemoteWriteProtocol } from '../remote-write-protocol';
 
 export type { RelabelConfig };
 
@@ -172,8 +173,6 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   max_targets_per_discovery?: number;
 }
 
-export type ProtobufMessage = 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';
-
 export interface QueueConfig {
   capacity: number;
   max_shards: number;
@@ -198,7 +197,7 @@ export interface RemoteWriteConfig extends HttpClientConfig {
   remote_timeout: number;
   headers: Record<string, string>;
   write_relabel_configs: RelabelConfig[];
-  protobuf_message: ProtobufMessage;
+  protobuf_message: RemoteWriteProtocol;
   queue_config: QueueConfig;
   metadata_config: MetadataConfig;
   /** scrapewire: bytes the on-disk queue may use for this endpoint; 0 = no disk queue. */

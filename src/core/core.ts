@@ -15,13 +15,18 @@ import { instantiateCore, type CoreExports } from './wasm';
 import { coreErrorReason, coreLimits, memoryLimitPages, overMemoryLimit, sampleLimitError, type CoreLimits } from './limits';
 import { decodeLabels, encodeLabels } from './labels';
 import type {
-  CoreOptions, ExpositionFormat, Label, NewSeries, NewSeriesResolver, RemoteWriteProtocol,
+  CompiledCoreModule,
+  CoreOptions, EncodedRequest, ExpositionFormat, Label, NewSeries, NewSeriesResolver, RemoteWriteProtocol,
   ScrapeOptions, ScrapeSummary,
 } from './types';
+import { RW1, RW2 } from '../remote-write-protocol';
 
 const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_EVICT_AFTER_SCRAPES = 5;
 const RESOLVE_BATCH = 4096;
+
+/** The core's protocol ids (assembly/remotewrite.ts PROTOCOL_RW1/RW2): the one place they are mapped. */
+const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, number>> = { [RW1]: 1, [RW2]: 2 };
 
 export interface EncodeOptions {
   /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
@@ -70,7 +75,7 @@ export class Core {
   private bytes: Uint8Array;
   private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
   private readonly limits: CoreLimits;
-  private readonly module: WebAssembly.Module | undefined;
+  private readonly module: CompiledCoreModule | undefined;
   private scraping = false;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
   private targetLabelBytes: { target: Uint8Array; external: Uint8Array; honorLabels: boolean } | undefined;
@@ -345,41 +350,53 @@ export class Core {
   /**
    * Encodes the last scrape (and its staleness markers) as remote-write requests, calling
    * `onRequest` with each one. The bytes are a view into WASM memory, valid only during the
-   * callback: copy or compress them before returning. Returns the number of requests.
+   * callback (snappy-compressed by the core with `compress`). Returns the number of requests.
    */
   encode(
     protocol: RemoteWriteProtocol,
     options: EncodeOptions,
-    onRequest: (request: Uint8Array, samples: number, compress: () => Uint8Array) => void,
+    onRequest: (request: Uint8Array, samples: number) => void,
   ): number {
     const e = this.exports;
     if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'encode() during a scrape: call finish() first');
-    // `compress` snappy-compresses the current request in the core (once), for callers that
-    // want both forms; its result is valid during the callback only, like the request.
-    let compressed: Uint8Array | undefined;
-    const compress = (): Uint8Array => {
-      if (compressed === undefined) {
-        const len = e.compressOutput();
-        const ptr = e.compressedPtr();
-        compressed = this.view.subarray(ptr, ptr + len);
-      }
-      return compressed;
-    };
     return this.guarded(() => {
-      e.encodeBegin(protocol === 'rw2' ? 2 : 1, options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
+      e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
       for (;;) {
         const len = e.encodeNext();
         if (len === 0) break;
-        compressed = undefined;
-        const ptr = e.outputPtr();
-        // encodeNext() reserved the room compress() needs, so it never detaches this view.
-        const request = options.compress === true ? compress() : this.view.subarray(ptr, ptr + len);
-        onRequest(request, e.requestSamples(), compress);
+        let request: Uint8Array;
+        if (options.compress === true) {
+          // encodeNext() reserved the room compressing needs, so it never grows the memory.
+          const compressedLength = e.compressOutput();
+          const at = e.compressedPtr();
+          request = this.view.subarray(at, at + compressedLength);
+        } else {
+          const at = e.outputPtr();
+          request = this.view.subarray(at, at + len);
+        }
+        onRequest(request, e.requestSamples());
         requests++;
       }
       return requests;
     });
+  }
+
+  /**
+   * The hand-off to delivery: encodes the last scrape in `protocol` and gives each request to
+   * `onRequest` finished (protocol, bytes, samples) and uncompressed: the send queue copies it
+   * into a batch with other targets' requests and compresses once per batch. `body` is a view
+   * into WASM memory, valid only during the callback: copying it there into a buffer the queue
+   * reuses costs 1-2 us for ~95 KB, a fresh owned copy 30-75 us (bench/RESULTS.md, delivery,
+   * 2026-12-02). One request at a time, so a huge page never holds all its requests at once.
+   * Returns the number of requests.
+   */
+  encodeRequests(
+    protocol: RemoteWriteProtocol,
+    options: Pick<EncodeOptions, 'maxSamplesPerRequest' | 'includeStale'>,
+    onRequest: (request: EncodedRequest) => void,
+  ): number {
+    return this.encode(protocol, { ...options, compress: false }, (body, samples) => onRequest({ protocol, body, samples }));
   }
 
   /**

@@ -4,5 +4,5 @@ export { ScrapewireError } from './errors';
 export type { ErrorCode } from './errors';
 export { decodeLabels, encodeLabels } from './labels';
 export * from './types';
-export { loadCoreModule } from './wasm';
 export { DEFAULT_MAX_MEMORY_BYTES } from './limits';
+export { RW1, RW2 } from '../remote-write-protocol';

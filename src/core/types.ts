@@ -2,12 +2,21 @@
  * Public types of the core wrapper (src/core/). The WASM core parses exposition text and
  * encodes remote-write requests; these are the shapes the host sees.
  */
+import type { RemoteWriteProtocol } from '../remote-write-protocol';
 
 /** `text` is the Prometheus text format 0.0.4; `openmetrics` is OpenMetrics 1.0 text. */
 export type ExpositionFormat = 'text' | 'openmetrics';
 
-/** `rw1` is prometheus.WriteRequest (remote write 1.0); `rw2` is io.prometheus.write.v2.Request. */
-export type RemoteWriteProtocol = 'rw1' | 'rw2';
+export type { RemoteWriteProtocol };
+
+/** One finished remote-write request (Core.encodeRequests). */
+export interface EncodedRequest {
+  protocol: RemoteWriteProtocol;
+  /** The serialized request, uncompressed; a view valid only while it is handed over (copy to keep it). */
+  body: Uint8Array;
+  /** Samples in it (staleness markers included). */
+  samples: number;
+}
 
 /** A label pair. Label sets handed out by the core are sorted by name and include `__name__`. */
 export type Label = readonly [name: string, value: string];
@@ -59,8 +68,14 @@ export interface CoreOptions {
    */
   maxMemoryBytes?: number;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
-  module?: WebAssembly.Module;
+  module?: CompiledCoreModule;
 }
+
+/**
+ * A compiled core module: a WebAssembly.Module, typed opaquely so that the package's declarations
+ * compile for consumers whose `lib` has no WebAssembly namespace (ES2022 with @types/node).
+ */
+export type CompiledCoreModule = object;
 
 export interface ScrapeOptions {
   format: ExpositionFormat;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScrapewireError } from './errors';
+import type { CompiledCoreModule } from './types';
 
 /** The core's exports (assembly/index.ts). Pointers and lengths are byte offsets in `memory`. */
 export interface CoreExports {
@@ -118,7 +119,7 @@ export function loadCoreModule(path: string): WebAssembly.Module {
 }
 
 /** A fresh instance with its own memory, of `module` (default: the release build). */
-export function instantiateCore(module: WebAssembly.Module = coreModule()): CoreExports {
-  const instance = new WebAssembly.Instance(module, {});
+export function instantiateCore(module: CompiledCoreModule = coreModule()): CoreExports {
+  const instance = new WebAssembly.Instance(module as WebAssembly.Module, {});
   return instance.exports as unknown as CoreExports;
 }

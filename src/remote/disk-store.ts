@@ -38,6 +38,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from './crc32';
 import { decodeQueuedRequest, encodeQueuedRequest, type QueuedRequest } from './queued-request';
+import type { RemoteWriteProtocol } from '../remote-write-protocol';
 import { DiskQueueError, SEGMENT_HEADER_BYTES, UNKNOWN_VERSION_DIR, segmentHeader, segmentKind, type DiskOperation } from './segment-file';
 
 export const RECORD_HEADER_BYTES = 8;
@@ -56,9 +57,10 @@ export interface DiskRef {
 export interface RecoveredRecord {
   ref: DiskRef;
   seq: number;
-  shardKey: string;
+  keys: Uint32Array;
   samples: number;
   newestTimestampMs: number;
+  protocol: RemoteWriteProtocol;
 }
 
 export interface SetAsideSegment {
@@ -171,7 +173,10 @@ export class DiskStore {
         }
         const length = RECORD_HEADER_BYTES + valid.payloadLength;
         const request = valid.request;
-        result.records.push({ ref: { segment: id, offset, length }, seq: request.seq, shardKey: request.shardKey, samples: request.samples, newestTimestampMs: request.newestTimestampMs });
+        result.records.push({
+          ref: { segment: id, offset, length }, seq: request.seq, keys: request.keys,
+          samples: request.samples, newestTimestampMs: request.newestTimestampMs, protocol: request.protocol,
+        });
         live += 1;
         offset += length;
       }

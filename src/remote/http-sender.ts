@@ -1,11 +1,12 @@
 /**
  * One endpoint's HTTP side of remote write: an undici Pool, the reserved headers, auth and TLS,
  * and the classification of each response into what the queue must do next. It never retries
- * by itself; send-queue.ts owns retries and ordering.
+ * by itself; the send queue (sender-lanes.ts) owns retries and ordering.
  */
 import * as fs from 'node:fs';
 import { Pool } from 'undici';
-import type { EndpointOptions, RemoteWriteMessage } from './endpoint-config';
+import type { RemoteWriteConfig } from '../config/types';
+import { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';
 import { parseRetryAfter } from './backoff';
 
 import { version as packageVersion } from '../version';
@@ -16,14 +17,24 @@ export const USER_AGENT = `scrapewire/${packageVersion}`;
 /** Error text kept from a receiver's response body, in bytes (spec: log it verbatim). */
 export const MAX_ERROR_TEXT_BYTES = 512;
 
-export const CONTENT_TYPE: Record<RemoteWriteMessage, string> = {
-  'prometheus.WriteRequest': 'application/x-protobuf',
-  'io.prometheus.write.v2.Request': 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
+export const CONTENT_TYPE: Record<RemoteWriteProtocol, string> = {
+  [RW1]: 'application/x-protobuf',
+  [RW2]: `application/x-protobuf;proto=${RW2}`,
 };
-export const PROTOCOL_VERSION: Record<RemoteWriteMessage, string> = {
-  'prometheus.WriteRequest': '0.1.0',
-  'io.prometheus.write.v2.Request': '2.0.0',
+export const PROTOCOL_VERSION: Record<RemoteWriteProtocol, string> = {
+  [RW1]: '0.1.0',
+  [RW2]: '2.0.0',
 };
+
+/** The url with credentials, query and fragment removed: safe to log. */
+export function safeUrlOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
 
 /** Counts from the 2.0 `X-Prometheus-Remote-Write-*-Written` headers; absent header = undefined. */
 export interface WrittenCounts {
@@ -42,6 +53,10 @@ export type SendOutcome =
   /** Any other 4xx: will never succeed; drop and count. */
   | { kind: 'drop'; status: number; reason: string; errorText: string };
 
+function basicAuthHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
 function readSecretFile(file: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
@@ -56,43 +71,52 @@ function headerNumber(value: string | string[] | undefined): number | undefined 
 export class HttpSender {
   private readonly pool: Pool;
   private readonly path: string;
+  /** Credentials written into the url (http://user:pass@host), sent as basic auth; config refuses them next to an auth section. */
+  private readonly urlBasicAuth: { username: string; password: string } | undefined;
 
-  constructor(private readonly options: EndpointOptions) {
-    const url = new URL(options.url);
+  constructor(private readonly config: RemoteWriteConfig) {
+    const url = new URL(config.url);
     this.path = `${url.pathname}${url.search}`;
-    const tls = options.tls;
+    this.urlBasicAuth = url.username || url.password
+      ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+      : undefined;
+    const tls = config.tls_config;
+    const timeout = config.remote_timeout;
     this.pool = new Pool(url.origin, {
-      connections: options.maxShards,
+      // One connection per shard at most: a shard has one request in flight.
+      connections: config.queue_config.max_shards,
       pipelining: 1,
-      headersTimeout: options.remoteTimeoutMs,
-      bodyTimeout: options.remoteTimeoutMs,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
       connect: url.protocol === 'https:' ? {
-        ca: tls.caFile ? fs.readFileSync(tls.caFile) : undefined,
-        cert: tls.certFile ? fs.readFileSync(tls.certFile) : undefined,
-        key: tls.keyFile ? fs.readFileSync(tls.keyFile) : undefined,
-        servername: tls.serverName,
-        rejectUnauthorized: !tls.insecureSkipVerify,
-        timeout: options.remoteTimeoutMs,
-      } : { timeout: options.remoteTimeoutMs },
+        ca: tls.ca_file ? fs.readFileSync(tls.ca_file) : undefined,
+        cert: tls.cert_file ? fs.readFileSync(tls.cert_file) : undefined,
+        key: tls.key_file ? fs.readFileSync(tls.key_file) : undefined,
+        servername: tls.server_name,
+        rejectUnauthorized: !tls.insecure_skip_verify,
+        timeout,
+      } : { timeout },
     });
   }
 
   /** Builds the request headers; credentials are read at send time (token files rotate). */
-  private headers(message: RemoteWriteMessage): Record<string, string> {
+  private headers(protocol: RemoteWriteProtocol): Record<string, string> {
     const headers: Record<string, string> = {
-      ...this.options.headers,
+      ...this.config.headers,
       'content-encoding': 'snappy',
-      'content-type': CONTENT_TYPE[message],
-      'x-prometheus-remote-write-version': PROTOCOL_VERSION[message],
+      'content-type': CONTENT_TYPE[protocol],
+      'x-prometheus-remote-write-version': PROTOCOL_VERSION[protocol],
       'user-agent': USER_AGENT,
     };
-    const { authorization, basicAuth } = this.options;
+    const { authorization, basic_auth: basicAuth } = this.config;
     if (authorization) {
-      const credentials = authorization.credentialsFile ? readSecretFile(authorization.credentialsFile) : authorization.credentials ?? '';
+      const credentials = authorization.credentials_file ? readSecretFile(authorization.credentials_file) : authorization.credentials ?? '';
       headers.authorization = `${authorization.type} ${credentials}`;
     } else if (basicAuth) {
-      const password = basicAuth.passwordFile ? readSecretFile(basicAuth.passwordFile) : basicAuth.password ?? '';
-      headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${password}`).toString('base64')}`;
+      const password = basicAuth.password_file ? readSecretFile(basicAuth.password_file) : basicAuth.password ?? '';
+      headers.authorization = basicAuthHeader(basicAuth.username, password);
+    } else if (this.urlBasicAuth) {
+      headers.authorization = basicAuthHeader(this.urlBasicAuth.username, this.urlBasicAuth.password);
     }
     return headers;
   }
@@ -101,10 +125,10 @@ export class HttpSender {
    * POSTs one snappy-compressed request and classifies the answer. Never throws for HTTP or
    * network failures (they become outcomes); `signal` aborts it (shutdown).
    */
-  async send(message: RemoteWriteMessage, compressedBody: Uint8Array, signal?: AbortSignal): Promise<SendOutcome> {
+  async send(protocol: RemoteWriteProtocol, compressedBody: Uint8Array, signal?: AbortSignal): Promise<SendOutcome> {
     let response;
     try {
-      response = await this.pool.request({ path: this.path, method: 'POST', headers: this.headers(message), body: compressedBody, signal });
+      response = await this.pool.request({ path: this.path, method: 'POST', headers: this.headers(protocol), body: compressedBody, signal });
     } catch (error) {
       const err = error as { code?: string; message?: string };
       return { kind: 'retry', reason: 'network', errorText: `${err.code ?? 'ERR'}: ${err.message ?? String(error)}` };
@@ -130,11 +154,11 @@ export class HttpSender {
       const anyWritten = written.samples !== undefined || written.histograms !== undefined || written.exemplars !== undefined;
       // Spec 2.0: a 2xx with no Written header at all means a 1.0 receiver that decoded the 2.0
       // message as an empty WriteRequest; treat it as 415.
-      if (message === 'io.prometheus.write.v2.Request' && !anyWritten) return { kind: 'unsupported', status, errorText: 'no X-Prometheus-Remote-Write-*-Written header in a 2xx answer to a 2.0 request' };
+      if (protocol === RW2 && !anyWritten) return { kind: 'unsupported', status, errorText: 'no X-Prometheus-Remote-Write-*-Written header in a 2xx answer to a 2.0 request' };
       return { kind: 'ok', status, written };
     }
-    if (status === 415 && message === 'io.prometheus.write.v2.Request') return { kind: 'unsupported', status, errorText };
-    if (status >= 500 || (status === 429 && this.options.retryOnHttp429)) {
+    if (status === 415 && protocol === RW2) return { kind: 'unsupported', status, errorText };
+    if (status >= 500 || (status === 429 && this.config.queue_config.retry_on_http_429)) {
       return { kind: 'retry', status, retryAfterMs: parseRetryAfter(h['retry-after']), reason: `http_${status}`, errorText };
     }
     return { kind: 'drop', status, reason: `http_${status}`, errorText };

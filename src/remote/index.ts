@@ -1,7 +1,8 @@
 /** The delivery layer: remote write with memory and disk queues. */
 export { RemoteWriter, type RemoteWriterOptions } from './remote-writer';
-export { SendQueue, RW1, RW2, type RequestProducer, type EnqueueResult, type SendQueueStats, type SendQueueOptions } from './send-queue';
-export { endpointOptions, type RemoteWriteInput, type EndpointOptions, type RemoteWriteMessage } from './endpoint-config';
+export { SendQueue, type EnqueueResult, type SendQueueStats, type SendQueueOptions } from './send-queue';
+export type { OutgoingRequest } from './outgoing-request';
 export { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics';
 export { silentLogger, type Logger } from './logger';
 export { USER_AGENT } from './http-sender';
+export { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';

@@ -33,7 +33,15 @@ export interface RemoteWriteMetrics {
   diskErrors: Counter<'endpoint' | 'operation'>;
   /** Segments moved aside unread on start (reason unknown_version: another build's format). */
   diskSegmentsSetAside: Counter<'endpoint' | 'reason'>;
+  /** Compressed bytes queued by storage (memory, disk), and uncompressed bytes in open batches (batch). */
   queueBytes: Gauge<'endpoint' | 'storage'>;
+  /** Requests in flight at most, and open batches at most (shard-tuner.ts). */
+  shards: Gauge<'endpoint'>;
+  /** What the last measurement asked for, before tolerance and clamping to min/max_shards. */
+  shardsDesired: Gauge<'endpoint'>;
+  reshards: Counter<'endpoint'>;
+  /** Samples in each request sent: how full batches are. */
+  samplesPerRequest: Histogram<'endpoint'>;
   queueRequests: Gauge<'endpoint'>;
   newestSentTimestamp: Gauge<'endpoint'>;
   sendDuration: Histogram<'endpoint'>;
@@ -70,7 +78,17 @@ export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
     diskTornBytes: new Counter({ name: `${p}disk_torn_bytes_total`, help: 'Bytes truncated from segment tails.', labelNames: ['endpoint'], registers }),
     diskErrors: new Counter({ name: `${p}disk_errors_total`, help: 'Disk-queue operations that failed (ENOSPC, EIO...), by operation.', labelNames: ['endpoint', 'operation'], registers }),
     diskSegmentsSetAside: new Counter({ name: `${p}disk_segments_set_aside_total`, help: 'Disk-queue segments moved aside unread (reason unknown_version: written by another scrapewire build), kept for it.', labelNames: ['endpoint', 'reason'], registers }),
-    queueBytes: new Gauge({ name: `${p}queue_bytes`, help: 'Compressed bytes queued, by storage (memory, disk).', labelNames: ['endpoint', 'storage'], registers }),
+    queueBytes: new Gauge({ name: `${p}queue_bytes`, help: 'Compressed bytes queued, by storage (memory, disk); uncompressed bytes in open batches (batch).', labelNames: ['endpoint', 'storage'], registers }),
+    shards: new Gauge({ name: `${p}shards`, help: 'Shards: requests in flight at most, and open batches at most.', labelNames: ['endpoint'], registers }),
+    shardsDesired: new Gauge({ name: `${p}shards_desired`, help: 'Shards the last measurement of throughput and backlog asked for, before tolerance and min/max_shards.', labelNames: ['endpoint'], registers }),
+    reshards: new Counter({ name: `${p}reshards_total`, help: 'Changes of the number of shards.', labelNames: ['endpoint'], registers }),
+    samplesPerRequest: new Histogram({
+      name: `${p}request_samples`,
+      help: 'Samples in each request acknowledged by the receiver.',
+      labelNames: ['endpoint'],
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
+      registers,
+    }),
     queueRequests: new Gauge({ name: `${p}queue_requests`, help: 'Requests queued and not yet acknowledged or dropped.', labelNames: ['endpoint'], registers }),
     newestSentTimestamp: new Gauge({ name: `${p}newest_sent_timestamp_seconds`, help: 'Newest sample timestamp in an acknowledged request.', labelNames: ['endpoint'], registers }),
     sendDuration: new Histogram({

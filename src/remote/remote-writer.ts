@@ -1,25 +1,30 @@
 /**
  * Remote write to several endpoints: one SendQueue per remote_write entry, each independent
- * (its own pool, lanes, memory budget and disk directory), so a dead endpoint never holds up a
- * live one. `write` hands one request to every endpoint without waiting for any of them, and
- * never throws for a delivery or disk problem: each queue keeps, or drops and counts, what it
- * cannot deliver (send-queue.ts).
+ * (its own senders, memory budget and disk directory), so a dead endpoint never holds up a live
+ * one. `write` hands a request to every endpoint that takes its protocol, without waiting for
+ * any of them, and never throws for a delivery or disk problem: each queue keeps, or drops and
+ * counts, what it cannot deliver (send-queue.ts).
+ *
+ * The endpoints come validated (src/config: `parseConfig(...).remote_write`); nothing here
+ * re-reads YAML shapes or applies defaults of its own.
  *
  * With a storage directory, the writer holds its exclusive lock (storage-lock.ts) from before
  * any queue reads its segments until close(): a second writer on the same directory, in this
  * process or another, is refused with ERR_STORAGE_LOCKED naming the path and the holder's PID.
  */
 import type { Registry } from 'prom-client';
-import { ScrapewireError } from '../core/errors';
-import { endpointOptions, type RemoteWriteInput, type RemoteWriteMessage } from './endpoint-config';
+import type { RemoteWriteConfig } from '../config/types';
+import { BatchCodec } from '../core/batch-codec';
+import type { RemoteWriteProtocol } from '../remote-write-protocol';
 import { silentLogger, type Logger } from './logger';
 import { remoteWriteMetrics } from './metrics';
+import type { OutgoingRequest } from './outgoing-request';
 import { StorageLock } from './storage-lock';
-import { RW1, SendQueue, compressedRequest, type EnqueueResult, type RequestProducer, type SendQueueStats } from './send-queue';
+import { SendQueue, type EnqueueResult, type SendQueueStats } from './send-queue';
 
 export interface RemoteWriterOptions {
-  /** remote_write entries, Prometheus field names (validated config or raw YAML shape). */
-  endpoints: RemoteWriteInput[];
+  /** The validated remote_write entries (Config.remote_write). */
+  endpoints: readonly RemoteWriteConfig[];
   /** Self-metrics go here (never the global registry). */
   registry: Registry;
   logger?: Logger;
@@ -28,6 +33,7 @@ export interface RemoteWriterOptions {
   /** Test knobs passed to every queue. */
   fsyncIntervalMs?: number;
   segmentBytes?: number;
+  shardUpdateIntervalMs?: number;
 }
 
 export class RemoteWriter {
@@ -37,21 +43,18 @@ export class RemoteWriter {
   constructor(options: RemoteWriterOptions) {
     const metrics = remoteWriteMetrics(options.registry);
     const logger = options.logger ?? silentLogger;
-    const endpoints = options.endpoints.map(endpointOptions);
-    const names = new Set<string>();
-    for (const endpoint of endpoints) {
-      if (names.has(endpoint.name)) throw new ScrapewireError('ERR_REMOTE_WRITE', `remote_write name "${endpoint.name}" is used twice; names must be unique`);
-      names.add(endpoint.name);
-    }
+    const codec = new BatchCodec();
     this.lock = options.storageDir === undefined ? undefined : StorageLock.acquire(options.storageDir, logger);
     try {
-      this.queues = endpoints.map((endpoint) => new SendQueue({
-        endpoint,
+      this.queues = options.endpoints.map((config) => new SendQueue({
+        config,
         metrics,
         logger,
+        codec,
         storageDir: options.storageDir,
         fsyncIntervalMs: options.fsyncIntervalMs,
         segmentBytes: options.segmentBytes,
+        shardUpdateIntervalMs: options.shardUpdateIntervalMs,
       }));
     } catch (err) {
       this.lock?.release();
@@ -60,40 +63,20 @@ export class RemoteWriter {
   }
 
   /**
-   * The message kinds the endpoints need right now (a SampleSink's `messages`): producers then
-   * encode only those (a 1.0-only setup never pays for 2.0 encoding, and the reverse once 2.0 is
-   * confirmed).
+   * The protocols the endpoints take right now (a SampleSink's `protocols`): producers encode
+   * only those, so a 1.0-only setup never pays for 2.0 encoding, and an endpoint that fell back
+   * to 1.0 is asked for 1.0 from then on.
    */
-  get messages(): RemoteWriteMessage[] {
-    const needed = new Set<RemoteWriteMessage>();
-    for (const queue of this.queues) for (const message of queue.needs) needed.add(message);
-    return needed.size === 0 ? [RW1] : [...needed];
+  get protocols(): RemoteWriteProtocol[] {
+    return [...new Set(this.queues.map((queue) => queue.protocol))];
   }
 
   /**
-   * Hands one request to every endpoint. The producer's `encode` is called at most once per
-   * message kind, whatever the number of endpoints. Never waits; returns where each endpoint put it.
+   * Hands one request to every endpoint whose protocol it is in ('skipped' for the others).
+   * Never waits; returns where each endpoint put it, in the order of `queues`.
    */
-  write(producer: RequestProducer): EnqueueResult[] {
-    // Compressed once per message kind, whatever the number of endpoints. The producer's bytes
-    // may be views into WASM memory: they are compressed (copied) before this returns.
-    const compressed = new Map<RemoteWriteMessage, Uint8Array>();
-    const shared: RequestProducer = {
-      samples: producer.samples,
-      newestTimestampMs: producer.newestTimestampMs,
-      shardKey: producer.shardKey,
-      metadataOnly: producer.metadataOnly,
-      encode: (message) => producer.encode(message),
-      encodeCompressed(message) {
-        let bytes = compressed.get(message);
-        if (!bytes) {
-          bytes = Uint8Array.prototype.slice.call(compressedRequest(producer, message));
-          compressed.set(message, bytes);
-        }
-        return bytes;
-      },
-    };
-    return this.queues.map((queue) => queue.enqueue(shared));
+  write(request: OutgoingRequest): EnqueueResult[] {
+    return this.queues.map((queue) => (queue.protocol === request.protocol ? queue.enqueue(request) : 'skipped'));
   }
 
   stats(): Record<string, SendQueueStats> {

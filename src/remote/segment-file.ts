@@ -3,9 +3,11 @@
  * queue raises.
  *
  * Segment header (8 bytes): the magic "SWRQ" | u32 LE format version. Records follow it
- * (disk-store.ts frames them). Version 1 is the only one this build writes and reads. A segment
- * of any other version came from another build (a rollback, or a newer one run briefly): it is
- * moved aside, never read as damage, never truncated or deleted.
+ * (disk-store.ts frames them). This build writes version 2 (records of payload format 2: one
+ * body, ordering keys; queued-request.ts) and reads versions 1 and 2. A segment of any other
+ * version came from another build (a rollback, or a newer one run briefly): it is moved aside,
+ * never read as damage, never truncated or deleted. So a build that only knows version 1, rolled
+ * back to, sets this build's segments aside instead of dropping their records as corrupt.
  *
  * Segments written before the header existed start straight with a record, whose first four
  * bytes are its length: read as u32 LE, the magic is 0x51525753 (1.36 GB), more than any record
@@ -15,7 +17,10 @@
 import { ScrapewireError } from '../core/errors';
 
 export const SEGMENT_MAGIC = Buffer.from('SWRQ', 'latin1');
-export const SEGMENT_VERSION = 1;
+/** The version this build writes. */
+export const SEGMENT_VERSION = 2;
+/** The versions this build reads (their records' payload formats are told apart by their first byte). */
+export const READABLE_SEGMENT_VERSIONS: readonly number[] = [1, 2];
 export const SEGMENT_HEADER_BYTES = 8;
 /** Where segments of a format version this build does not know are moved, inside the endpoint's directory. */
 export const UNKNOWN_VERSION_DIR = 'unknown-version';
@@ -28,7 +33,7 @@ export function segmentHeader(): Buffer {
 }
 
 export type SegmentKind =
-  /** Version 1: records start after the header. */
+  /** A version this build reads: records start after the header. */
   | { kind: 'current'; recordsStart: number }
   /** Written before segments had a header: records start at 0. */
   | { kind: 'legacy'; recordsStart: number }
@@ -44,7 +49,7 @@ export function segmentKind(data: Buffer): SegmentKind {
   if (!magicMatches) return { kind: 'legacy', recordsStart: 0 };
   if (data.length < SEGMENT_HEADER_BYTES) return { kind: 'empty' };
   const version = data.readUInt32LE(SEGMENT_MAGIC.length);
-  return version === SEGMENT_VERSION ? { kind: 'current', recordsStart: SEGMENT_HEADER_BYTES } : { kind: 'unknown', version };
+  return READABLE_SEGMENT_VERSIONS.includes(version) ? { kind: 'current', recordsStart: SEGMENT_HEADER_BYTES } : { kind: 'unknown', version };
 }
 
 /** The operations of the disk queue that can fail; the `operation` label of its error counter. */

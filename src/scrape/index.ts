@@ -15,7 +15,7 @@ export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager';
 export { ScrapeLoop, systemClock, scrapeOffset, nextSlot, targetKey, type LoopClock, type ScrapeLoopOptions } from './scrape-loop';
 export { TargetScraper, targetIdentity, type TargetSpec, type ScrapeOutcome, type TargetHealth } from './target';
 export { buildTargets, populateLabels, type BuiltTargets } from './target-labels';
-export { RW1_MESSAGE, RW2_MESSAGE, writeScrape, type SampleSink, type SinkRequest } from './sample-sink';
+export { writeScrape, type SampleSink, type SinkRequest } from './sample-sink';
 export { mergeTargetLabels, labelLimitError, SeriesLabeler, type LabelLimits } from './series-labels';
 export { scrapeIntoCore, type CoreScrape } from './scrape-into-core';
 export { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';

@@ -111,6 +111,8 @@ const BROKEN: Array<[string, string, string]> = [
     'config.yml:4: remote_write[0].queue_config: min_shards (10) must not exceed max_shards (5)'],
   ['bad memory_budget', 'remote_write:\n  - url: http://a/w\n    memory_budget: lots\n',
     'config.yml:3: remote_write[0].memory_budget: invalid size "lots"'],
+  ['remote_write url credentials next to an auth section', 'remote_write:\n  - url: http://u:p@a/w\n    bearer_token: t\n',
+    'config.yml:2: remote_write[0].url: has credentials (user:password@) and an authorization or basic_auth section at once'],
   ['reserved remote_write header', 'remote_write:\n  - url: http://a/w\n    headers:\n      X-Tenant: a\n      Content-Type: text/plain\n',
     'config.yml:5: remote_write[0].headers.Content-Type: Content-Type is a reserved header. It must not be changed'],
   ['the sources section (removed)', 'sources:\n  - name: k\n    kind: kubelet\n',

@@ -7,6 +7,7 @@
 import { Core, type Label } from '../../src/core';
 import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
 import { bits, rowsFromRw1, rowsFromRw2 } from '../helpers/core-harness';
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 
 const STALE_NAN_BITS = '7ff0000000000002';
 
@@ -18,7 +19,7 @@ function page(series: number, offset = 0, value = 1): Buffer {
 
 function rw1Rows(core: Core) {
   const requests: Uint8Array[] = [];
-  core.encode('rw1', {}, (r) => requests.push(r.slice()));
+  core.encode(RW1, {}, (r) => requests.push(r.slice()));
   return rowsFromRw1(requests);
 }
 
@@ -86,7 +87,7 @@ test('staleness markers can be left out of a request', async () => {
   await core.scrape([Buffer.from('a 1\nb 2\n')], { format: 'text', timestampMs: 1000 });
   await core.scrape([Buffer.from('a 1\n')], { format: 'text', timestampMs: 2000 });
   const requests: Uint8Array[] = [];
-  core.encode('rw1', { includeStale: false }, (r) => requests.push(r.slice()));
+  core.encode(RW1, { includeStale: false }, (r) => requests.push(r.slice()));
   expect(rowsFromRw1(requests)).toHaveLength(1);
 });
 
@@ -198,7 +199,7 @@ test('new series are decided while the body streams, so a scrape cut short leave
 test('requests are split at maxSamplesPerRequest, in order, 1.0 and 2.0 alike', async () => {
   const core = Core.create();
   await core.scrape([page(1234)], { format: 'text', timestampMs: 1000 });
-  for (const protocol of ['rw1', 'rw2'] as const) {
+  for (const protocol of [RW1, RW2] as const) {
     const sizes: number[] = [];
     const requests: Uint8Array[] = [];
     const count = core.encode(protocol, { maxSamplesPerRequest: 500 }, (r, n) => {
@@ -207,7 +208,7 @@ test('requests are split at maxSamplesPerRequest, in order, 1.0 and 2.0 alike', 
     });
     expect(count).toBe(3);
     expect(sizes).toEqual([500, 500, 234]);
-    const rows = protocol === 'rw1' ? rowsFromRw1(requests) : rowsFromRw2(requests);
+    const rows = protocol === RW1 ? rowsFromRw1(requests) : rowsFromRw2(requests);
     expect(rows.map((r) => r.value)).toEqual(Array.from({ length: 1234 }, (_, i) => 1 + i));
   }
 });
@@ -232,7 +233,7 @@ test('remote write 2.0 carries metadata inline and exemplars; 1.0 metadata goes 
   );
   await core.scrape([body], { format: 'openmetrics', timestampMs: 5000 });
   const requests: Uint8Array[] = [];
-  core.encode('rw2', {}, (r) => requests.push(r.slice()));
+  core.encode(RW2, {}, (r) => requests.push(r.slice()));
   const decoded = decodeRw2(requests[0]);
   const symbols: string[] = decoded.symbols;
   const first = decoded.timeseries[0];
@@ -275,7 +276,7 @@ test('the same series spelled two ways (label order, blanks) is one series', asy
   const summary = await core.scrape([Buffer.from('m{a="1",b="2"} 1\nm{b="2", a="1"} 2\n')], { format: 'text', timestampMs: 1 });
   expect(summary.newSeries).toBe(1);
   expect(core.duplicateSamples).toBe(1);
-  expect(rowsFromRw2((() => { const r: Uint8Array[] = []; core.encode('rw2', {}, (b) => r.push(b.slice())); return r; })())).toEqual([
+  expect(rowsFromRw2((() => { const r: Uint8Array[] = []; core.encode(RW2, {}, (b) => r.push(b.slice())); return r; })())).toEqual([
     { labels: [['__name__', 'm'], ['a', '1'], ['b', '2']], value: 1, timestamp: 1 },
   ]);
 });

@@ -3,6 +3,7 @@
  * the scrape fails at the line that passes a limit, the core holds no more than the limit lets
  * in, and the core is usable afterwards, its staleness reference intact.
  */
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { Core, ScrapewireError, type CoreOptions, type NewSeriesResolver } from '../../src/core';
 import { rowsFromRw1 } from '../helpers/core-harness';
 
@@ -29,7 +30,7 @@ async function scrapeError(core: Core, body: Iterable<Buffer>, resolve?: NewSeri
 
 function rw1(core: Core) {
   const requests: Uint8Array[] = [];
-  core.encode('rw1', {}, (r) => requests.push(r.slice()));
+  core.encode(RW1, {}, (r) => requests.push(r.slice()));
   return rowsFromRw1(requests);
 }
 

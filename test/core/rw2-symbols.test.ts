@@ -7,6 +7,7 @@
  * so that staleness markers, released and reused symbols and split requests all occur; decoded
  * with protobufjs from the official .proto files (test/fixtures/remote-write).
  */
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { Core, type ExpositionFormat } from '../../src/core';
 import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
 import { bits } from '../helpers/core-harness';
@@ -102,8 +103,8 @@ test.each(['text', 'openmetrics'] as const)('%s: 300 scrapes with churn give wel
     const max = 1 + below(40);
     const rw1: Uint8Array[] = [];
     const rw2: Uint8Array[] = [];
-    core.encode('rw1', { maxSamplesPerRequest: max }, (r) => rw1.push(r.slice()));
-    core.encode('rw2', { maxSamplesPerRequest: max }, (r) => rw2.push(r.slice()));
+    core.encode(RW1, { maxSamplesPerRequest: max }, (r) => rw1.push(r.slice()));
+    core.encode(RW2, { maxSamplesPerRequest: max }, (r) => rw2.push(r.slice()));
     expect(rw2).toHaveLength(rw1.length);
     // After rebuild() the last scrape's metadata is gone: checked on the next scrape instead.
     const rebuilt = helpOf.size > 0 && core.encodeMetadata() === undefined;
@@ -118,10 +119,10 @@ test.each(['text', 'openmetrics'] as const)('%s: 300 scrapes with churn give wel
 test('a staleness marker of a series whose family is gone carries no metadata (regression: "" twice)', async () => {
   const core = Core.create();
   await core.scrape([Buffer.from('# HELP a x\na 1\n# HELP b y\nb 1\n# HELP c z\nc 1\n')], { format: 'text', timestampMs: 1 });
-  core.encode('rw2', {}, () => undefined);
+  core.encode(RW2, {}, () => undefined);
   await core.scrape([Buffer.from('# HELP a x\na 1\n')], { format: 'text', timestampMs: 2 });
   const requests: Uint8Array[] = [];
-  core.encode('rw2', {}, (r) => requests.push(r.slice()));
+  core.encode(RW2, {}, (r) => requests.push(r.slice()));
   const decoded = decodeRw2(requests[0]);
   // Was ["", "__name__", "a", "x", "b", "", "c"], with c's marker carrying a's help.
   expect(decoded.symbols).toEqual(['', '__name__', 'a', 'x', 'b', 'c']);

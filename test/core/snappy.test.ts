@@ -8,8 +8,9 @@ import { Core } from '../../src/core';
 import { snappyUncompress } from '../../src/remote/snappy';
 import { textPayloads } from '../helpers/fixtures';
 import fc from 'fast-check';
+import { RW1, RW2, type RemoteWriteProtocol } from '../../src/remote-write-protocol';
 
-function roundTrips(core: Core, protocol: 'rw1' | 'rw2', max = 0): number {
+function roundTrips(core: Core, protocol: RemoteWriteProtocol, max = 0): number {
   const plain: Buffer[] = [];
   const packed: Buffer[] = [];
   core.encode(protocol, { maxSamplesPerRequest: max }, (r) => plain.push(Buffer.from(r)));
@@ -24,8 +25,8 @@ function roundTrips(core: Core, protocol: 'rw1' | 'rw2', max = 0): number {
 test.each(textPayloads().map((f) => [f.name, f.path] as const))('%s: compressed requests round-trip', async (_name, path) => {
   const core = Core.create();
   await core.scrape([readFileSync(path)], { format: 'text', timestampMs: 1_700_000_000_000 });
-  roundTrips(core, 'rw1');
-  roundTrips(core, 'rw2', 100);
+  roundTrips(core, RW1);
+  roundTrips(core, RW2, 100);
 });
 
 test('a large request spanning many 64 KiB blocks compresses well and round-trips', async () => {
@@ -35,11 +36,11 @@ test('a large request spanning many 64 KiB blocks compresses well and round-trip
   await core.scrape([Buffer.from(lines.join('\n'))], { format: 'text', timestampMs: 1 });
   let plainSize = 0;
   let packedSize = 0;
-  core.encode('rw1', {}, (r) => { plainSize += r.length; });
-  core.encode('rw1', { compress: true }, (r) => { packedSize += r.length; });
+  core.encode(RW1, {}, (r) => { plainSize += r.length; });
+  core.encode(RW1, { compress: true }, (r) => { packedSize += r.length; });
   expect(plainSize).toBeGreaterThan(4 << 20);
   expect(packedSize).toBeLessThan(plainSize / 3);
-  expect(roundTrips(core, 'rw1')).toBe(1);
+  expect(roundTrips(core, RW1)).toBe(1);
 });
 
 test('random and repetitive label values round-trip (literals, long copies, short offsets)', async () => {
@@ -51,7 +52,7 @@ test('random and repetitive label values round-trip (literals, long copies, shor
   );
   const pages = fc.record({
     values: fc.array(fc.tuple(value, fc.nat({ max: 999 })), { minLength: 1, maxLength: 3000 }),
-    protocol: fc.constantFrom<'rw1' | 'rw2'>('rw1', 'rw2'),
+    protocol: fc.constantFrom<RemoteWriteProtocol>(RW1, RW2),
     max: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
   });
   await fc.assert(fc.asyncProperty(pages, async ({ values, protocol, max }) => {

@@ -6,6 +6,7 @@
  */
 import { Core } from '../../src/core';
 import { rowsFromRw1 } from '../helpers/core-harness';
+import { RW1 } from '../../src/remote-write-protocol';
 
 /** A small deterministic PRNG (mulberry32), so a failure replays. */
 function rng(seed: number): () => number {
@@ -82,7 +83,7 @@ test.each([1, 2, 3, 4, 5, 6, 7, 8])('one label set is one series, whatever its s
     created += summary.newSeries;
     expect(summary.samples).toBe(sets.size);
     const requests: Uint8Array[] = [];
-    core.encode('rw1', { includeStale: false }, (r) => requests.push(r.slice()));
+    core.encode(RW1, { includeStale: false }, (r) => requests.push(r.slice()));
     const got = rowsFromRw1(requests).map((row) => `${identity(row.labels.find(([n]) => n === '__name__')![1], row.labels.filter(([n]) => n !== '__name__') as Array<[string, string]>)} ${row.value}`);
     const want = [...sets.entries()].map(([id], i) => `${id} ${i}`);
     expect(got.sort()).toEqual(want.sort());

@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Core, loadCoreModule, type CoreOptions } from '../../src/core';
+import { Core, type CoreOptions } from '../../src/core';
+import { loadCoreModule } from '../../src/core/wasm';
 import { REPO_ROOT } from '../helpers/paths';
 
 export const DEBUG_WASM = join(REPO_ROOT, 'build', 'debug.wasm');

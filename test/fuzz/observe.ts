@@ -4,6 +4,7 @@
  * and 2.0 (labels, value bits, timestamp; for 2.0 also the series' metadata and exemplar), the
  * 1.0 metadata request, or the error. Checking a 2.0 request's symbol table is part of decoding.
  */
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { Core, ScrapewireError, type ExpositionFormat, type Label, type NewSeriesResolver, type ScrapeSummary } from '../../src/core';
 import { bits } from '../helpers/core-harness';
 import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
@@ -133,7 +134,7 @@ export function encoded(core: Core, run: Pick<ScrapeRun, 'maxSamplesPerRequest' 
   const options = { maxSamplesPerRequest: run.maxSamplesPerRequest ?? 0, includeStale: run.includeStale ?? false };
   const rw1: Uint8Array[] = [];
   const rw2: Uint8Array[] = [];
-  core.encode('rw1', options, (request) => rw1.push(request.slice()));
-  core.encode('rw2', options, (request) => rw2.push(request.slice()));
+  core.encode(RW1, options, (request) => rw1.push(request.slice()));
+  core.encode(RW2, options, (request) => rw2.push(request.slice()));
   return { rw1: decodeRw1Rows(rw1), rw2: decodeRw2Rows(rw2), families: decodeFamilies(core.encodeMetadata()?.slice()) };
 }

@@ -6,6 +6,7 @@
 import { Core, type CoreOptions, type ExpositionFormat, type Label, type ScrapeSummary } from '../../src/core';
 import type { RefSample } from '../../src/reference/parser';
 import { decodeRw1, decodeRw2 } from './remote-write-proto';
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 
 export const SCRAPE_TS = 1_700_000_000_000;
 
@@ -46,8 +47,8 @@ export async function runCore(
   const rw1: Uint8Array[] = [];
   const rw2: Uint8Array[] = [];
   const max = options.maxSamplesPerRequest ?? 500;
-  core.encode('rw1', { maxSamplesPerRequest: max }, (request) => rw1.push(request.slice()));
-  core.encode('rw2', { maxSamplesPerRequest: max }, (request) => rw2.push(request.slice()));
+  core.encode(RW1, { maxSamplesPerRequest: max }, (request) => rw1.push(request.slice()));
+  core.encode(RW2, { maxSamplesPerRequest: max }, (request) => rw2.push(request.slice()));
   return { summary, rw1, rw2 };
 }
 

@@ -8,17 +8,17 @@
  */
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
-import { numberedProducer } from './producer';
+import { endpoints, numberedScrape } from './producer';
 
 async function main(): Promise<void> {
   const [mode, url, storageDir, requests, perRequest, baseTs] = process.argv.slice(2);
   const registry = new Registry();
-  const writer = new RemoteWriter({ registry, storageDir, endpoints: [{ url, name: 'kill', queue_config: { min_backoff: 50, max_backoff: 200 } }] });
+  const writer = new RemoteWriter({ registry, storageDir, endpoints: endpoints({ url, name: 'kill', queue_config: { min_backoff: '50ms', max_backoff: '200ms' } }) });
   if (mode === 'accept') {
     const n = Number(requests);
     const per = Number(perRequest);
     for (let i = 0; i < n; i++) {
-      const where = writer.write(numberedProducer('sw_sigkill_total', i * per, per, Number(baseTs)))[0];
+      const where = numberedScrape('sw_sigkill_total', i * per, per, Number(baseTs)).writeTo(writer)[0];
       if (where === 'dropped') throw new Error(`request ${i} dropped`);
     }
     while (writer.stats().kill.unpersistedRequests > 0) await new Promise((r) => setTimeout(r, 20));

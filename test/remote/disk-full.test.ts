@@ -7,21 +7,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Registry } from 'prom-client';
-import { RemoteWriter } from '../../src/remote';
+import { RemoteWriter, RW1 } from '../../src/remote';
 import { DiskStore } from '../../src/remote/disk-store';
 import { DISK_RETRY_MS } from '../../src/remote/disk-failures';
 import { DiskQueueError, SEGMENT_HEADER_BYTES } from '../../src/remote/segment-file';
 import type { QueuedRequest } from '../../src/remote/queued-request';
 import { fillDisk, mountTmpfs, tmpfsSupport, type Tmpfs } from '../hostile/support/disk-tmpfs';
 import { ScriptedReceiver } from './scripted-receiver';
-import { captureLogger, metricValue, numberedProducer } from './producer';
+import { captureLogger, endpoints, metricValue, numberedScrape } from './producer';
 
 const unsupported = tmpfsSupport();
 const describeOnTmpfs = unsupported === undefined ? describe : describe.skip;
 if (unsupported !== undefined) console.warn(`test/remote/disk-full.test.ts skipped: ${unsupported}`);
 
 function request(seq: number, size: number): QueuedRequest {
-  return { seq, shardKey: 'k', samples: 1, newestTimestampMs: 1_700_000_000_000 + seq, rw1: new Uint8Array(size).fill(seq & 0xff) };
+  return { seq, keys: Uint32Array.of(1), samples: 1, newestTimestampMs: 1_700_000_000_000 + seq, protocol: RW1, body: new Uint8Array(size).fill(seq & 0xff) };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,13 +74,13 @@ describeOnTmpfs(`a full disk${unsupported === undefined ? '' : ` (skipped: ${uns
     const { logger, lines } = captureLogger();
     const writer = new RemoteWriter({
       registry, logger, storageDir: tmpfs.dir,
-      endpoints: [{ url: receiver.url, name: 'full', memory_budget: '3KiB', queue_config: { min_backoff: '50ms', max_backoff: '100ms', max_shards: 1 } }],
+      endpoints: endpoints({ url: receiver.url, name: 'full', memory_budget: '3KiB', queue_config: { min_backoff: '50ms', max_backoff: '100ms', max_shards: 1, max_samples_per_send: 20 } }),
     });
     try {
       let written = 0;
       const write = (i: number): string => {
         written += 20;
-        return writer.write(numberedProducer('m', i * 20, 20, 1_700_000_000_000))[0];
+        return numberedScrape('m', i * 20, 20, 1_700_000_000_000).writeTo(writer)[0];
       };
       expect(write(0)).toBe('memory');
       // The first send fails: the queue degrades and spills to disk.

@@ -10,15 +10,15 @@ import { DiskStore } from '../../src/remote/disk-store';
 import { crc32, crc32Js } from '../../src/remote/crc32';
 import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION, UNKNOWN_VERSION_DIR } from '../../src/remote/segment-file';
 import type { QueuedRequest } from '../../src/remote/queued-request';
-import { RemoteWriter } from '../../src/remote';
-import { metricValue, numberedProducer } from './producer';
+import { RemoteWriter, RW1 } from '../../src/remote';
+import { endpoints, metricValue, numberedScrape } from './producer';
 
 let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-disk-')); });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function request(seq: number, size = 100): QueuedRequest {
-  return { seq, shardKey: `k${seq % 3}`, samples: seq, newestTimestampMs: 1_700_000_000_000 + seq, rw1: new Uint8Array(size).fill(seq & 0xff) };
+  return { seq, keys: Uint32Array.of(seq % 3, 7), samples: seq, newestTimestampMs: 1_700_000_000_000 + seq, protocol: RW1, body: new Uint8Array(size).fill(seq & 0xff) };
 }
 
 function segments(d: string): string[] {
@@ -104,9 +104,10 @@ describe('queue accounting of disk and memory budgets', () => {
       storageDir: dir,
       segmentBytes: 2048,
       // Nothing listens on port 9: every request is queued; memory holds little, disk a few segments.
-      endpoints: [{ url: 'http://127.0.0.1:9/w', name: 'b', memory_budget: 1, disk_budget: 8 * 1024, queue_config: { min_backoff: 1000, max_backoff: 1000 } }],
+      // One request per batch: each 5-sample request is queued (or dropped) on its own.
+      endpoints: endpoints({ url: 'http://127.0.0.1:9/w', name: 'b', memory_budget: 1, disk_budget: 8 * 1024, queue_config: { min_backoff: '1s', max_backoff: '1s', max_samples_per_send: 5 } }),
     });
-    const results = Array.from({ length: 200 }, (_, i) => w.write(numberedProducer('m', i * 5, 5, 1_700_000_000_000))[0]);
+    const results = Array.from({ length: 200 }, (_, i) => numberedScrape('m', i * 5, 5, 1_700_000_000_000).writeTo(w)[0]);
     expect(results.every((r) => r === 'disk')).toBe(true);
     const diskFull = await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'b', reason: 'disk_full' });
     expect(diskFull).toBeGreaterThan(0);
@@ -116,8 +117,8 @@ describe('queue accounting of disk and memory budgets', () => {
     expect(w.stats().b.diskBytes).toBeLessThanOrEqual(8 * 1024);
     await w.close(0);
 
-    const noDisk = new RemoteWriter({ registry: new Registry(), endpoints: [{ url: 'http://127.0.0.1:9/w', name: 'c', memory_budget: 1, queue_config: { min_backoff: 1000, max_backoff: 1000 } }] });
-    expect(noDisk.write(numberedProducer('m', 0, 5, 1_700_000_000_000))).toEqual(['dropped']);
+    const noDisk = new RemoteWriter({ registry: new Registry(), endpoints: endpoints({ url: 'http://127.0.0.1:9/w', name: 'c', memory_budget: 1, queue_config: { min_backoff: '1s', max_backoff: '1s', max_samples_per_send: 5 } }) });
+    expect(numberedScrape('m', 0, 5, 1_700_000_000_000).writeTo(noDisk)).toEqual(['dropped']);
     await noDisk.close(0);
   });
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
 import { Prometheus, VictoriaMetrics } from '../helpers/receivers';
-import { metricValue, numberedProducer } from './producer';
+import { endpoints, metricValue, numberedScrape } from './producer';
 
 const BASE_TS = Date.now() - 60 * 60 * 1000; // an hour ago: inside any default retention/out-of-bounds window
 const PER_REQUEST = 50;
@@ -27,11 +27,11 @@ describe('VictoriaMetrics outage', () => {
 
   it('delivers every sample enqueued while the receiver was down (0 lost)', async () => {
     const registry = new Registry();
-    const w = new RemoteWriter({ registry, storageDir: storage, endpoints: [{ url: vm.writeUrl, name: 'vm', queue_config: { min_backoff: 50, max_backoff: 500, max_shards: 2 } }] });
+    const w = new RemoteWriter({ registry, storageDir: storage, endpoints: endpoints({ url: vm.writeUrl, name: 'vm', queue_config: { min_backoff: '50ms', max_backoff: '500ms', max_shards: 2 } }) });
     let next = 0;
     const send = (requests: number): void => {
       for (let i = 0; i < requests; i++) {
-        const where = w.write(numberedProducer('sw_outage_total', next, PER_REQUEST, BASE_TS, 'src'))[0];
+        const where = numberedScrape('sw_outage_total', next, PER_REQUEST, BASE_TS, 'src').writeTo(w)[0];
         expect(where).not.toBe('dropped');
         next += PER_REQUEST;
       }
@@ -70,8 +70,8 @@ describe('Prometheus receiver', () => {
   it('stores what was sent as 1.0, queryable back', async () => {
     const registry = new Registry();
     const base = Date.now() - 10 * 60 * 1000;
-    const w = new RemoteWriter({ registry, endpoints: [{ url: prom.writeUrl, name: 'prom', queue_config: { min_backoff: 50, max_backoff: 500 } }] });
-    for (let i = 0; i < 4; i++) w.write(numberedProducer('sw_prom_total', i * 25, 25, base));
+    const w = new RemoteWriter({ registry, endpoints: endpoints({ url: prom.writeUrl, name: 'prom', queue_config: { min_backoff: '50ms', max_backoff: '500ms' } }) });
+    for (let i = 0; i < 4; i++) numberedScrape('sw_prom_total', i * 25, 25, base).writeTo(w);
     await w.whenIdle();
     await w.close(1000);
     expect(await metricValue(registry, 'scrapewire_remote_write_samples_dropped_total', { endpoint: 'prom' })).toBe(0);

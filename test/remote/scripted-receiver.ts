@@ -25,6 +25,8 @@ export interface ScriptedAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer this long after the request arrived (a slow receiver). */
+  delayMs?: number;
 }
 
 /** Decides the answer to the n-th request (0-based). */
@@ -35,6 +37,9 @@ export const ok204: ScriptedAnswer = { status: 204, headers: { 'x-prometheus-rem
 
 export class ScriptedReceiver {
   readonly requests: CapturedRequest[] = [];
+  /** Requests being answered right now, and the most there were at once since the last resetConcurrency(). */
+  concurrent = 0;
+  maxConcurrent = 0;
   private server!: http.Server;
   url = '';
 
@@ -44,9 +49,16 @@ export class ScriptedReceiver {
     this.script = script;
   }
 
+  resetConcurrency(): void {
+    this.maxConcurrent = this.concurrent;
+  }
+
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
+      this.concurrent++;
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
+      res.on('close', () => this.concurrent--);
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const atMonotonicMs = performance.now();
@@ -60,8 +72,12 @@ export class ScriptedReceiver {
         const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
         const answer = this.script(seen, this.requests.length);
         this.requests.push({ ...seen, status: answer.status, atMonotonicMs, atWallMs });
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? '');
+        const respond = (): void => {
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end(answer.body ?? '');
+        };
+        if (answer.delayMs === undefined) respond();
+        else setTimeout(respond, answer.delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));

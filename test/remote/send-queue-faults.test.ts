@@ -6,14 +6,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Registry } from 'prom-client';
-import { RemoteWriter, USER_AGENT } from '../../src/remote';
+import { RemoteWriter, RW1, RW2, USER_AGENT } from '../../src/remote';
 import { decodeRw1, decodeRw2, rw2Labels } from '../helpers/remote-write-proto';
 import { ScriptedReceiver, ok204, type ScriptedAnswer } from './scripted-receiver';
-import { captureLogger, metricValue, numberedProducer } from './producer';
+import { captureLogger, endpoints, metricValue, numberedScrape } from './producer';
 
 const V1_TYPE = 'application/x-protobuf';
 const V2_TYPE = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
-const fast = { min_backoff: 5, max_backoff: 20, max_shards: 1 };
+// One request per batch (max_samples_per_send 1): these tests follow requests one by one.
+const fast = { min_backoff: '5ms', max_backoff: '20ms', max_shards: 1, max_samples_per_send: 1 };
 
 let tmp: string;
 const cleanups: Array<() => Promise<void>> = [];
@@ -36,23 +37,24 @@ function writer(options: ConstructorParameters<typeof RemoteWriter>[0]): RemoteW
 }
 
 describe('remote write framing', () => {
-  it('sends 2.0 with the reserved headers, auth and user headers, then asks only for 2.0', async () => {
+  it('sends 2.0 with the reserved headers, auth and user headers, asking producers for 2.0 only', async () => {
     const r = await receiver([]);
     const registry = new Registry();
     const w = writer({
       registry,
       storageDir: tmp,
-      endpoints: [{ url: r.url, name: 'v2', protobuf_message: 'io.prometheus.write.v2.Request', bearer_token: 'sekret', headers: { 'X-Scope-OrgID': 'tenant-1' }, queue_config: fast }],
+      endpoints: endpoints({ url: r.url, name: 'v2', protobuf_message: RW2, bearer_token: 'sekret', headers: { 'X-Scope-OrgID': 'tenant-1' }, queue_config: fast }),
     });
-    const first = numberedProducer('m', 0, 3, 1_700_000_000_000);
-    w.write(first);
+    const first = numberedScrape('m', 0, 3, 1_700_000_000_000);
+    first.writeTo(w);
     await w.whenIdle();
-    const second = numberedProducer('m', 3, 2, 1_700_000_000_000);
-    w.write(second);
+    const second = numberedScrape('m', 3, 2, 1_700_000_000_000);
+    second.writeTo(w);
     await w.whenIdle();
 
-    expect(first.asked.sort()).toEqual(['io.prometheus.write.v2.Request', 'prometheus.WriteRequest']);
-    expect(second.asked).toEqual(['io.prometheus.write.v2.Request']);
+    // No 1.0 copy is made for a fallback that may never come: a fallback converts what is queued.
+    expect(first.asked).toEqual([RW2]);
+    expect(second.asked).toEqual([RW2]);
     expect(r.requests).toHaveLength(2);
     const h = r.requests[0].headers;
     expect(h['content-type']).toBe(V2_TYPE);
@@ -72,11 +74,11 @@ describe('remote write framing', () => {
 
   it('sends 1.0 with basic auth and version 0.1.0', async () => {
     const r = await receiver([], { status: 200 });
-    const w = writer({ registry: new Registry(), endpoints: [{ url: r.url, basic_auth: { username: 'u', password: 'p:w' }, queue_config: fast }] });
-    const p = numberedProducer('m', 0, 1, 1_700_000_000_000);
-    w.write(p);
+    const w = writer({ registry: new Registry(), endpoints: endpoints({ url: r.url, basic_auth: { username: 'u', password: 'p:w' }, queue_config: fast }) });
+    const p = numberedScrape('m', 0, 1, 1_700_000_000_000);
+    p.writeTo(w);
     await w.whenIdle();
-    expect(p.asked).toEqual(['prometheus.WriteRequest']);
+    expect(p.asked).toEqual([RW1]);
     const h = r.requests[0].headers;
     expect(h['content-type']).toBe(V1_TYPE);
     expect(h['x-prometheus-remote-write-version']).toBe('0.1.0');
@@ -84,8 +86,16 @@ describe('remote write framing', () => {
     expect(decodeRw1(r.requests[0].body).timeseries[0].samples[0].value).toBe(0);
   });
 
-  it('refuses reserved headers in the config', () => {
-    expect(() => new RemoteWriter({ registry: new Registry(), endpoints: [{ url: 'http://127.0.0.1:1/w', headers: { 'Content-Type': 'x' } }] })).toThrow(/reserved/);
+  it('sends credentials written in the url as basic auth', async () => {
+    const r = await receiver([], { status: 200 });
+    const w = writer({ registry: new Registry(), endpoints: endpoints({ url: r.url.replace('http://', 'http://us%3Aer:pa%40ss@'), queue_config: fast }) });
+    numberedScrape('m', 0, 1, 1_700_000_000_000).writeTo(w);
+    await w.whenIdle();
+    expect(r.requests[0].headers.authorization).toBe(`Basic ${Buffer.from('us:er:pa@ss').toString('base64')}`);
+  });
+
+  it('refuses reserved headers when the config is loaded (the writer takes validated config only)', () => {
+    expect(() => endpoints({ url: 'http://127.0.0.1:1/w', headers: { 'Content-Type': 'x' } })).toThrow(/reserved/);
   });
 });
 
@@ -104,8 +114,8 @@ describe('retries and drops, request by request', () => {
     ]);
     const registry = new Registry();
     const { logger, lines } = captureLogger();
-    const w = writer({ registry, logger, storageDir: tmp, endpoints: [{ url: r.url, name: 'e', queue_config: fast }] });
-    for (let i = 0; i < 5; i++) w.write(numberedProducer('m', i * 10, 2, 1_700_000_000_000));
+    const w = writer({ registry, logger, storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'e', queue_config: fast }) });
+    for (let i = 0; i < 5; i++) numberedScrape('m', i * 10, 2, 1_700_000_000_000).writeTo(w);
     await w.whenIdle();
 
     const firstValues = r.requests.map((q) => decodeRw1(q.body).timeseries[0].samples[0].value);
@@ -131,8 +141,8 @@ describe('retries and drops, request by request', () => {
   it('honours a Retry-After given as an HTTP date', async () => {
     const r = await receiver([{ status: 429, headers: { 'retry-after': new Date(Date.now() - 1000).toUTCString() } }]);
     const registry = new Registry();
-    const w = writer({ registry, endpoints: [{ url: r.url, name: 'd', queue_config: fast }] });
-    w.write(numberedProducer('m', 0, 1, 1_700_000_000_000));
+    const w = writer({ registry, endpoints: endpoints({ url: r.url, name: 'd', queue_config: fast }) });
+    numberedScrape('m', 0, 1, 1_700_000_000_000).writeTo(w);
     await w.whenIdle();
     expect(r.requests.map((q) => q.status)).toEqual([429, 204]);
   });
@@ -140,8 +150,8 @@ describe('retries and drops, request by request', () => {
   it('drops a 429 when retry_on_http_429 is false', async () => {
     const r = await receiver([{ status: 429 }]);
     const registry = new Registry();
-    const w = writer({ registry, endpoints: [{ url: r.url, name: 'n', queue_config: { ...fast, retry_on_http_429: false } }] });
-    w.write(numberedProducer('m', 0, 1, 1_700_000_000_000));
+    const w = writer({ registry, endpoints: endpoints({ url: r.url, name: 'n', queue_config: { ...fast, retry_on_http_429: false } }) });
+    numberedScrape('m', 0, 1, 1_700_000_000_000).writeTo(w);
     await w.whenIdle();
     expect(r.requests.map((q) => q.status)).toEqual([429]);
     expect(await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'n', reason: 'http_429' })).toBe(1);
@@ -152,32 +162,56 @@ describe('2.0 -> 1.0 fallback', () => {
   it.each([
     ['a 415', { status: 415, body: 'unsupported' }],
     ['a 2xx without Written headers', { status: 204 }],
-  ])('after %s, resends the same request as 1.0 and stays on 1.0', async (_name, answer) => {
+  ])('after %s, resends the same request converted to 1.0 and stays on 1.0', async (_name, answer) => {
     const r = await receiver([answer], { status: 204 });
     const registry = new Registry();
-    const w = writer({ registry, storageDir: tmp, endpoints: [{ url: r.url, name: 'f', protobuf_message: 'io.prometheus.write.v2.Request', queue_config: fast }] });
-    w.write(numberedProducer('m', 0, 2, 1_700_000_000_000));
+    const w = writer({ registry, storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'f', protobuf_message: RW2, queue_config: fast }) });
+    const first = numberedScrape('m', 0, 2, 1_700_000_000_000);
+    first.writeTo(w);
     await w.whenIdle();
-    const later = numberedProducer('m', 2, 2, 1_700_000_000_000);
-    w.write(later);
+    const later = numberedScrape('m', 2, 2, 1_700_000_000_000);
+    later.writeTo(w);
     await w.whenIdle();
 
     expect(r.requests.map((q) => q.headers['content-type'])).toEqual([V2_TYPE, V1_TYPE, V1_TYPE]);
     expect(r.requests.map((q) => q.headers['x-prometheus-remote-write-version'])).toEqual(['2.0.0', '0.1.0', '0.1.0']);
     expect(decodeRw2(r.requests[0].body).timeseries[0].samples[0].value).toBe(0);
-    expect(decodeRw1(r.requests[1].body).timeseries[0].samples.map((s: { value: number }) => s.value)).toEqual([0, 1]);
+    // The queued 2.0 request, converted: labels and samples as the 1.0 encoding would have them.
+    expect(decodeRw1(r.requests[1].body)).toEqual(decodeRw1(first.request(RW1).body));
     expect(decodeRw1(r.requests[2].body).timeseries[0].samples.map((s: { value: number }) => s.value)).toEqual([2, 3]);
-    expect(later.asked).toEqual(['prometheus.WriteRequest']);
-    expect(w.stats().f.message).toBe('prometheus.WriteRequest');
+    expect(first.asked).toEqual([RW2]);
+    expect(later.asked).toEqual([RW1]);
+    expect(w.stats().f.protocol).toBe(RW1);
     expect(await metricValue(registry, 'scrapewire_remote_write_protocol_fallbacks_total', { endpoint: 'f' })).toBe(1);
     expect(await metricValue(registry, 'scrapewire_remote_write_samples_sent_total', { endpoint: 'f' })).toBe(4);
+  });
+
+  it('converts 2.0 requests that waited on disk, after a restart, when the receiver refuses 2.0', async () => {
+    const r = await receiver([], { status: 503 });
+    const first = new RemoteWriter({ registry: new Registry(), storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'k', protobuf_message: RW2, queue_config: fast }) });
+    const scrapes = [0, 2, 4].map((start) => numberedScrape('m', start, 2, 1_700_000_000_000));
+    for (const scrape of scrapes) scrape.writeTo(first);
+    await first.close(50); // 503s: all three are left in the disk queue, in 2.0
+    expect(scrapes.every((scrape) => scrape.asked.join() === RW2)).toBe(true);
+
+    r.setScript(({ headers }) => (headers['content-type'] === V2_TYPE ? { status: 415 } : { status: 204 }));
+    const before = r.requests.length;
+    const registry = new Registry();
+    const second = writer({ registry, storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'k', protobuf_message: RW2, queue_config: fast }) });
+    expect(second.stats().k.pendingRequests).toBe(3);
+    await second.whenIdle();
+    const accepted = r.requests.slice(before).filter((q) => q.status === 204);
+    expect(accepted.map((q) => q.headers['content-type'])).toEqual([V1_TYPE, V1_TYPE, V1_TYPE]);
+    expect(accepted.map((q) => decodeRw1(q.body))).toEqual(scrapes.map((scrape) => decodeRw1(scrape.request(RW1).body)));
+    expect(second.protocols).toEqual([RW1]);
+    expect(await metricValue(registry, 'scrapewire_remote_write_samples_sent_total', { endpoint: 'k' })).toBe(6);
   });
 
   it('drops a 415 to a 1.0 request', async () => {
     const r = await receiver([{ status: 415 }]);
     const registry = new Registry();
-    const w = writer({ registry, endpoints: [{ url: r.url, name: 'g', queue_config: fast }] });
-    w.write(numberedProducer('m', 0, 1, 1_700_000_000_000));
+    const w = writer({ registry, endpoints: endpoints({ url: r.url, name: 'g', queue_config: fast }) });
+    numberedScrape('m', 0, 1, 1_700_000_000_000).writeTo(w);
     await w.whenIdle();
     expect(r.requests).toHaveLength(1);
     expect(await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'g', reason: 'http_415' })).toBe(1);
@@ -191,12 +225,12 @@ describe('several endpoints', () => {
     const w = writer({
       registry,
       storageDir: tmp,
-      endpoints: [
+      endpoints: endpoints(
         { url: 'http://127.0.0.1:9/api/v1/write', name: 'dead', queue_config: fast },
         { url: live.url, name: 'live', queue_config: fast },
-      ],
+      ),
     });
-    for (let i = 0; i < 20; i++) w.write(numberedProducer('m', i, 1, 1_700_000_000_000));
+    for (let i = 0; i < 20; i++) numberedScrape('m', i, 1, 1_700_000_000_000).writeTo(w);
     await w.queues[1].whenIdle();
     expect(live.requests).toHaveLength(20);
     expect(live.requests.map((q) => decodeRw1(q.body).timeseries[0].samples[0].value)).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -208,8 +242,8 @@ describe('several endpoints', () => {
 
   it('keeps per-key order with parallel lanes', async () => {
     const r = await receiver([], { status: 204 });
-    const w = writer({ registry: new Registry(), endpoints: [{ url: r.url, name: 'p', queue_config: { ...fast, max_shards: 4 } }] });
-    for (let i = 0; i < 40; i++) w.write(numberedProducer(`m${i % 5}`, i, 1, 1_700_000_000_000, `source-${i % 5}`));
+    const w = writer({ registry: new Registry(), endpoints: endpoints({ url: r.url, name: 'p', queue_config: { ...fast, min_shards: 4, max_shards: 4 } }) });
+    for (let i = 0; i < 40; i++) numberedScrape(`m${i % 5}`, i, 1, 1_700_000_000_000, `source-${i % 5}`).writeTo(w);
     await w.whenIdle();
     expect(r.requests).toHaveLength(40);
     const byName = new Map<string, number[]>();
@@ -226,17 +260,17 @@ describe('graceful close', () => {
   it('persists what it could not send within the deadline; the next writer sends it in order', async () => {
     const r = await receiver([], { status: 503 });
     const registry = new Registry();
-    const first = new RemoteWriter({ registry, storageDir: tmp, endpoints: [{ url: r.url, name: 'c', queue_config: fast }] });
-    for (let i = 0; i < 6; i++) first.write(numberedProducer('m', i * 2, 2, 1_700_000_000_000));
+    const first = new RemoteWriter({ registry, storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'c', queue_config: fast }) });
+    for (let i = 0; i < 6; i++) numberedScrape('m', i * 2, 2, 1_700_000_000_000).writeTo(first);
     await first.close(50);
-    expect(first.write(numberedProducer('m', 99, 1, 1_700_000_000_000))).toEqual(['dropped']);
+    expect(numberedScrape('m', 99, 1, 1_700_000_000_000).writeTo(first)).toEqual(['dropped']);
     expect(await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'c', reason: 'closed' })).toBe(1);
     expect(await metricValue(registry, 'scrapewire_remote_write_requests_dropped_total', { endpoint: 'c', reason: 'shutdown' })).toBe(0);
     expect(r.requests.length).toBeGreaterThan(0);
 
     r.setScript(() => ({ status: 204 }));
     const before = r.requests.length;
-    const second = writer({ registry: new Registry(), storageDir: tmp, endpoints: [{ url: r.url, name: 'c', queue_config: fast }] });
+    const second = writer({ registry: new Registry(), storageDir: tmp, endpoints: endpoints({ url: r.url, name: 'c', queue_config: fast }) });
     expect(second.stats().c.pendingRequests).toBe(6);
     await second.whenIdle();
     const resent = r.requests.slice(before).map((q) => decodeRw1(q.body).timeseries[0].samples[0].value);

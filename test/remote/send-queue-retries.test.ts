@@ -12,7 +12,7 @@
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
 import { ScriptedReceiver, type ScriptedAnswer } from './scripted-receiver';
-import { metricValue, numberedProducer } from './producer';
+import { endpoints, metricValue, numberedScrape } from './producer';
 
 const TIMER_GRANULARITY_MS = 1;
 const cleanups: Array<() => Promise<void>> = [];
@@ -24,9 +24,9 @@ async function deliverOnce(answers: ScriptedAnswer[], queueConfig: Record<string
   const receiver = await new ScriptedReceiver((_req, i) => answers[i] ?? { status: 204 }).start();
   cleanups.push(() => receiver.stop());
   const registry = new Registry();
-  const writer = new RemoteWriter({ registry, endpoints: [{ url: receiver.url, name: 'r', queue_config: { max_shards: 1, ...queueConfig } }] });
+  const writer = new RemoteWriter({ registry, endpoints: endpoints({ url: receiver.url, name: 'r', queue_config: { max_shards: 1, ...queueConfig } }) });
   cleanups.push(() => writer.close(0));
-  writer.write(numberedProducer('m', 0, 1, 1_700_000_000_000));
+  numberedScrape('m', 0, 1, 1_700_000_000_000).writeTo(writer);
   await writer.whenIdle();
   return { receiver, registry };
 }
@@ -73,9 +73,9 @@ describe('retry waits', () => {
       return { status: 503, headers: { 'retry-after': header } };
     }).start();
     cleanups.push(() => receiver.stop());
-    const writer = new RemoteWriter({ registry: new Registry(), endpoints: [{ url: receiver.url, name: 'd', queue_config: { max_shards: 1, min_backoff: '10ms', max_backoff: '50ms' } }] });
+    const writer = new RemoteWriter({ registry: new Registry(), endpoints: endpoints({ url: receiver.url, name: 'd', queue_config: { max_shards: 1, min_backoff: '10ms', max_backoff: '50ms' } }) });
     cleanups.push(() => writer.close(0));
-    writer.write(numberedProducer('m', 0, 1, 1_700_000_000_000));
+    numberedScrape('m', 0, 1, 1_700_000_000_000).writeTo(writer);
     await writer.whenIdle();
     expect(receiver.requests.map((r) => r.status)).toEqual([503, 204]);
     expect(receiver.requests[1].atWallMs).toBeGreaterThanOrEqual(until - TIMER_GRANULARITY_MS);

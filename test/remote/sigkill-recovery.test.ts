@@ -15,7 +15,12 @@ const REQUESTS = 300;
 const PER_REQUEST = 20;
 
 function runChild(script: string, args: string[], until: RegExp): Promise<{ line: string; kill: () => Promise<void> }> {
-  const env = { ...process.env, SCRAPEWIRE_PROMPB_DIR: path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb') };
+  // The bundled child finds neither the .proto files nor the core's module (which compresses) by its own path.
+  const env = {
+    ...process.env,
+    SCRAPEWIRE_PROMPB_DIR: path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb'),
+    SCRAPEWIRE_WASM: path.resolve(__dirname, '../../build/release.wasm'),
+  };
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';

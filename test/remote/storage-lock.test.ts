@@ -12,14 +12,14 @@ import { RemoteWriter } from '../../src/remote';
 import { FOREIGN_STALE_MS, LOCK_FILE_NAME, StorageLock, type LockHolder } from '../../src/remote/storage-lock';
 import { ScrapewireError } from '../../src/core/errors';
 import { REPO_ROOT } from '../helpers/paths';
-import { captureLogger } from './producer';
+import { captureLogger, endpoints } from './producer';
 
 let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-lock-')); });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const lockFile = (): string => path.join(dir, LOCK_FILE_NAME);
-const endpoint = { url: 'http://127.0.0.1:9/w', name: 'e' };
+const endpoint = endpoints({ url: 'http://127.0.0.1:9/w', name: 'e' })[0];
 
 function refusal(run: () => unknown): ScrapewireError {
   try {

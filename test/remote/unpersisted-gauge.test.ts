@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote/remote-writer';
 import { ScriptedReceiver } from './scripted-receiver';
+import { endpoints, numberedScrape } from './producer';
 
 async function gauge(registry: Registry): Promise<number> {
   const metric = await registry.getSingleMetric('scrapewire_remote_write_unpersisted_requests')!.get();
@@ -28,14 +29,15 @@ test('requests waiting for a failing receiver: counted in memory, then zero once
   const dir = mkdtempSync(join(tmpdir(), 'scrapewire-unpersisted-'));
   const memoryOnly = new Registry();
   const withDisk = new Registry();
-  const endpoint = { url: receiver.url, queue_config: { min_backoff: '50ms', max_backoff: '100ms' } };
-  const a = new RemoteWriter({ registry: memoryOnly, endpoints: [{ ...endpoint, name: 'mem' }] });
-  const b = new RemoteWriter({ registry: withDisk, storageDir: dir, endpoints: [{ ...endpoint, name: 'disk' }] });
+  // One request per batch, so each of the three counts on its own.
+  const endpoint = { url: receiver.url, queue_config: { min_backoff: '50ms', max_backoff: '100ms', max_samples_per_send: 1 } };
+  const a = new RemoteWriter({ registry: memoryOnly, endpoints: endpoints({ ...endpoint, name: 'mem' }) });
+  const b = new RemoteWriter({ registry: withDisk, storageDir: dir, endpoints: endpoints({ ...endpoint, name: 'disk' }) });
   try {
     for (let i = 0; i < 3; i++) {
-      const request = { samples: 1, newestTimestampMs: i, shardKey: 's', encode: () => new Uint8Array([0x0a, 0x00]) };
-      a.write(request);
-      b.write(request);
+      const scrape = numberedScrape('m', i, 1, 1_700_000_000_000, 's');
+      scrape.writeTo(a);
+      scrape.writeTo(b);
     }
     expect(await gauge(memoryOnly)).toBe(3);
     await until(async () => receiver.requests.length >= 2);

@@ -8,7 +8,7 @@ import { compileRelabelConfigs } from '../../src/relabel/relabeler';
 import { parseConfig } from '../../src/config/load';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import type { SampleSink, SinkRequest } from '../../src/scrape/sample-sink';
-import { RW1_MESSAGE } from '../../src/scrape/sample-sink';
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { TargetScraper } from '../../src/scrape/target';
 import { decodeRw1 } from '../helpers/remote-write-proto';
 import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
@@ -26,10 +26,10 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 class MetadataSink implements SampleSink {
-  readonly messages = [RW1_MESSAGE];
+  readonly protocols = [RW1] as const;
   readonly metadata: { metric_family_name: string; type: string; help: string }[][] = [];
   write(request: SinkRequest): void {
-    if (request.metadataOnly === true) this.metadata.push(decodeRw1(request.encode(RW1_MESSAGE)).metadata);
+    if (request.metadataOnly === true) this.metadata.push(decodeRw1(request.body).metadata);
   }
 }
 
@@ -56,14 +56,15 @@ test('metadata goes out as its own 1.0 request, at most once per interval', asyn
 test('a metadata request is skipped by 2.0 endpoints and queued by 1.0 ones', () => {
   const writer = new RemoteWriter({
     registry: new Registry(),
-    endpoints: [
-      { url: 'http://127.0.0.1:9/api/v1/write', name: 'v1' },
-      { url: 'http://127.0.0.1:9/api/v1/write', name: 'v2', protobuf_message: 'io.prometheus.write.v2.Request' },
-    ],
+    endpoints: parseConfig(
+      `remote_write:\n  - {url: 'http://127.0.0.1:9/api/v1/write', name: v1}\n  - {url: 'http://127.0.0.1:9/api/v1/write', name: v2, protobuf_message: ${RW2}}\n`,
+      'metadata.yml',
+    ).remote_write,
   });
   try {
-    const result = writer.write({ samples: 0, newestTimestampMs: 1, metadataOnly: true, encode: () => new Uint8Array([0x1a, 0x00]) });
-    expect(result).toEqual(['memory', 'skipped']);
+    const result = writer.write({ protocol: RW1, samples: 0, newestTimestampMs: 1, shardKey: 't', metadataOnly: true, body: new Uint8Array([0x1a, 0x00]) });
+    // Taken by the 1.0 endpoint (into its open metadata batch), skipped by the 2.0 one.
+    expect(result).toEqual(['batched', 'skipped']);
   } finally {
     void writer.close(0);
   }

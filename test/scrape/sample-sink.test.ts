@@ -6,12 +6,13 @@
 import { Core } from '../../src/core/core';
 import { SinkError, writeScrape, type SampleSink, type SinkRequest } from '../../src/scrape/sample-sink';
 import { TargetScraper } from '../../src/scrape/target';
+import { RW1 } from '../../src/remote-write-protocol';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
 
 /** Throws on the requests whose index is in `failing`, like a sink whose storage gave out. */
 class FlakySink implements SampleSink {
-  readonly messages = ['prometheus.WriteRequest' as const];
+  readonly protocols = [RW1] as const;
   readonly offered: number[] = [];
   private readonly inner = new DecodingSink();
 

@@ -6,6 +6,7 @@
 import { Core, type Label } from '../../src/core';
 import { SeriesLabeler } from '../../src/scrape/series-labels';
 import { rowsFromRw1 } from '../helpers/core-harness';
+import { RW1 } from '../../src/remote-write-protocol';
 
 const PAGE = Buffer.from([
   'plain{a="1"} 1',
@@ -35,7 +36,7 @@ async function rows(inCore: boolean, honorLabels: boolean): Promise<{ rows: unkn
   // A second scrape: the decisions stick either way.
   await core.scrape([PAGE], { format: 'text', timestampMs: 2 }, resolve);
   const requests: Uint8Array[] = [];
-  core.encode('rw1', {}, (r) => requests.push(r.slice()));
+  core.encode(RW1, {}, (r) => requests.push(r.slice()));
   return { rows: rowsFromRw1(requests), asked };
 }
 

@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const { Registry } = require('prom-client');
 const scrapewire = require('scrapewire');
-const { Core, ScrapewireError } = require('scrapewire/core');
+const { Core, ScrapewireError, RW1 } = require('scrapewire/core');
 const { RemoteWriter } = require('scrapewire/remote');
 const { Collector, ConfigError, parseConfig } = require('scrapewire/collector');
 
@@ -24,11 +24,13 @@ async function main() {
   const summary = await core.scrape([Buffer.from(text)], { format: 'text', timestampMs: Date.now() }, () => undefined);
 
   const registry = new Registry();
-  const writer = new RemoteWriter({ registry, endpoints: [{ url: writeUrl, name: 'receiver' }] });
+  // The remote writer takes validated remote_write entries: the config loader makes them.
+  const { remote_write: endpoints } = parseConfig(`remote_write:\n  - url: ${writeUrl}\n    name: receiver\n`, 'inline.yml');
+  const writer = new RemoteWriter({ registry, endpoints });
   let requests = 0;
-  core.encode('rw1', {}, (request, samples) => {
+  core.encodeRequests(RW1, {}, (request) => {
     requests++;
-    writer.write({ samples, newestTimestampMs: Date.now(), encode: () => request });
+    writer.write({ ...request, shardKey: 'consumer', newestTimestampMs: Date.now() });
   });
   await writer.whenIdle();
   await writer.close(5000);

@@ -8,7 +8,7 @@ async function main() {
   if (exported.Core) {
     const core = exported.Core.create();
     samples = (await core.scrape([Buffer.from('probe_total{a="b"} 1\n')], { format: 'text', timestampMs: 1 })).samples;
-    core.encode('rw2', { compress: true }, () => {});
+    core.encode(exported.RW2, { compress: true }, () => {});
   }
   console.log(JSON.stringify({ samples, loaded: Object.keys(require.cache) }));
 }

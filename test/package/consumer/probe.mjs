@@ -10,7 +10,7 @@ let samples;
 if (exported.Core) {
   const core = exported.Core.create();
   samples = (await core.scrape([Buffer.from('probe_total{a="b"} 1\n')], { format: 'text', timestampMs: 1 })).samples;
-  core.encode('rw2', { compress: true }, () => {});
+  core.encode(exported.RW2, { compress: true }, () => {});
 }
 const { default: resolved } = await import('probe-hooks:resolved');
 const loaded = [...resolved, ...Object.keys(createRequire(import.meta.url).cache)];

@@ -2,7 +2,7 @@
 // copied as usage.mts (ES module), usage.cts (CommonJS) and usage.ts (bundler resolution).
 // Every line uses a real type from the package; the @ts-expect-error lines prove the types are
 // not `any` (an unused @ts-expect-error is itself an error).
-import { Core, ScrapewireError, type ErrorCode, type Label, type ScrapeSummary } from 'scrapewire/core';
+import { Core, ScrapewireError, RW2, type ErrorCode, type Label, type ScrapeSummary } from 'scrapewire/core';
 import { Collector, ConfigError, parseConfig, type CollectorOptions, type Config } from 'scrapewire/collector';
 import { RemoteWriter, type RemoteWriterOptions } from 'scrapewire/remote';
 import * as scrapewire from 'scrapewire';
@@ -16,7 +16,7 @@ export function scrape(body: Uint8Array[]): Promise<ScrapeSummary> {
 }
 
 export function encoded(): number {
-  return core.encode('rw2', { compress: true }, (request: Uint8Array, samples: number) => {
+  return core.encode(RW2, { compress: true }, (request: Uint8Array, samples: number) => {
     void request.byteLength;
     void samples;
   });
@@ -25,7 +25,7 @@ export function encoded(): number {
 const config: Config = parseConfig('', 'agent.yml');
 export const options: CollectorOptions = { config, listenAddress: '127.0.0.1:0', storagePath: '/tmp/queue' };
 export const start: (options?: CollectorOptions) => Promise<Collector> = Collector.start;
-export const endpoints: RemoteWriterOptions['endpoints'] = [{ url: 'http://127.0.0.1:1/api/v1/write', name: 'r' }];
+export const endpoints: RemoteWriterOptions['endpoints'] = parseConfig('remote_write: [{url: "http://127.0.0.1:1/api/v1/write"}]', 'rw.yml').remote_write;
 export const writerClass: typeof RemoteWriter = RemoteWriter;
 export const code: ErrorCode = new ScrapewireError('ERR_PARSE', 'reason').code;
 export const configErrorIsScrapewireError: ScrapewireError = new ConfigError([]);

@@ -4,7 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import type { SampleSink, SinkRequest } from '../../../src/scrape/sample-sink';
-import { RW1_MESSAGE, RW2_MESSAGE } from '../../../src/scrape/sample-sink';
+import { RW1, RW2, type RemoteWriteProtocol } from '../../../src/remote-write-protocol';
 import { scrapeMetrics } from '../../../src/scrape/scrape-metrics';
 import type { TargetSpec } from '../../../src/scrape/target';
 import { decodeRw1, decodeRw2, rw2Labels } from '../../helpers/remote-write-proto';
@@ -15,35 +15,44 @@ export interface DecodedSample {
   timestamp: number;
 }
 
-/** Decodes every request; with `both`, checks that 1.0 and 2.0 carry the same samples. */
+/**
+ * Decodes every request; `samples` holds the 1.0 ones. With `both`, the sink asks for 2.0 as
+ * well and checks that the 2.0 requests carry the same samples as the 1.0 ones written before
+ * them (writeScrape writes a scrape's 1.0 requests, then its 2.0 ones).
+ */
 export class DecodingSink implements SampleSink {
   readonly samples: DecodedSample[] = [];
   readonly requests: Array<{ samples: number; newestTimestampMs: number; shardKey?: string }> = [];
-  readonly messages;
+  readonly protocols: RemoteWriteProtocol[];
+  /** 1.0 samples not yet matched by 2.0 ones. */
+  private readonly unmatched: DecodedSample[] = [];
 
   constructor(private readonly both = false) {
-    this.messages = both ? [RW1_MESSAGE, RW2_MESSAGE] : [RW1_MESSAGE];
+    this.protocols = both ? [RW1, RW2] : [RW1];
   }
 
   write(request: SinkRequest): void {
-    this.requests.push({ samples: request.samples, newestTimestampMs: request.newestTimestampMs, shardKey: request.shardKey });
-    const rw1 = decodeRw1(request.encode(RW1_MESSAGE));
-    const decoded: DecodedSample[] = [];
-    for (const series of rw1.timeseries) {
-      const labels: Record<string, string> = {};
-      for (const label of series.labels) labels[label.name] = label.value;
-      for (const sample of series.samples) decoded.push({ labels, value: sample.value, timestamp: sample.timestamp });
-    }
-    if (this.both) {
-      const rw2 = decodeRw2(request.encode(RW2_MESSAGE));
+    if (request.protocol === RW2) {
+      const rw2 = decodeRw2(request.body);
       const fromRw2: DecodedSample[] = [];
       for (const series of rw2.timeseries) {
         for (const sample of series.samples) {
           fromRw2.push({ labels: rw2Labels(rw2.symbols, series.labels_refs), value: sample.value, timestamp: sample.timestamp });
         }
       }
-      if (JSON.stringify(fromRw2) !== JSON.stringify(decoded)) throw new Error('rw1 and rw2 requests differ');
+      const expected = this.unmatched.splice(0, fromRw2.length);
+      if (JSON.stringify(fromRw2) !== JSON.stringify(expected)) throw new Error('rw1 and rw2 requests differ');
+      return;
     }
+    this.requests.push({ samples: request.samples, newestTimestampMs: request.newestTimestampMs, shardKey: request.shardKey });
+    const rw1 = decodeRw1(request.body);
+    const decoded: DecodedSample[] = [];
+    for (const series of rw1.timeseries) {
+      const labels: Record<string, string> = {};
+      for (const label of series.labels) labels[label.name] = label.value;
+      for (const sample of series.samples) decoded.push({ labels, value: sample.value, timestamp: sample.timestamp });
+    }
+    if (this.both) this.unmatched.push(...decoded);
     this.samples.push(...decoded);
   }
 
