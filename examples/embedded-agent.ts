@@ -41,8 +41,9 @@ async function main(): Promise<void> {
 
   const config = parseConfig(
     `global: {scrape_interval: 1s, scrape_timeout: 1s}
-sources:
-  - {name: app, kind: static, url: "http://${appAddress}/metrics", scrape_interval: 1s}
+scrape_configs:
+  - job_name: app
+    static_configs: [{targets: ["${appAddress}"]}]
 plugins:
   enabled: total-depth
 remote_write:
@@ -50,14 +51,14 @@ remote_write:
 `,
     'embedded.yml',
   );
-  // A plugin reads the shared scrape of its sources (no second request, no re-parsing) and emits
+  // A plugin reads the scrapes of the jobs it names (no second request, no re-parsing) and emits
   // series of its own, which go through the same encoder and remote-write queue.
   const totalDepth: Plugin = {
     name: 'total-depth',
-    sources: ['app'],
+    jobs: ['app'],
     collect(snapshot, emit) {
       let total = 0;
-      snapshot.source('app').forEachSeries('queue_depth', (_series, value) => { total += value; });
+      snapshot.target('app')?.forEachSeries('queue_depth', (_series, value) => { total += value; });
       emit.family('queue_depth_total', 'gauge', 'Sum of queue_depth over all queues.');
       emit.sample('queue_depth_total', {}, total);
     },

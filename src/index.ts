@@ -16,10 +16,10 @@ export type {
 export { RW1, RW2 } from './remote-write-protocol';
 export { Collector, type CollectorOptions } from './collector/collector';
 export { parseConfig, loadConfigFile, defaultConfig } from './config/load';
-export type { Config, ScrapeConfig, RemoteWriteConfig, SourceConfig, GlobalConfig } from './config/types';
+export type { Config, ScrapeConfig, RemoteWriteConfig, GlobalConfig } from './config/types';
 export { compileRelabelConfigs } from './relabel/relabeler';
 export type { RelabelConfig } from './relabel/types';
 export { PluginRegistry } from './plugins/registry';
 export { BUILTIN_PLUGINS } from './plugins/builtin';
 export { enableGcPacing, disableGcPacing, gcPacingStats } from './runtime/gc-pacing';
-export type { Plugin, PluginSnapshot, SourceSnapshot, Emitter, PluginFactory, NameFilter } from './plugins/types';
+export type { Plugin, PluginSnapshot, TargetSnapshot, PluginSeries, Emitter, PluginFactory, NameFilter } from './plugins/types';

@@ -7,9 +7,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { memberNumFrom } from '../src/cluster/sharding';
+import { validateForRun } from '../src/cli/check';
 import { parseConfig } from '../src/config/load';
 import { parseWebConfig } from '../src/server/web-config';
 import { REPO_ROOT } from './helpers/paths';
+import { unknownFieldsOf, validateManifests, type KubernetesManifest } from './deploy/kubernetes-schemas';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are checked field by field */
 type Manifest = Record<string, any>;
@@ -57,7 +59,7 @@ function mountFor(pod: Manifest, container: Manifest, path: string): { mount: Ma
 
 const EXPECTED_KINDS: Record<string, string[]> = {
   'namespace.yaml': ['Namespace'],
-  'rbac.yaml': ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
+  'rbac.yaml': ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
   'configmap.yaml': ['ConfigMap'],
   'web-config.yaml': ['Secret'],
   'networkpolicy.yaml': ['NetworkPolicy'],
@@ -79,6 +81,39 @@ test('every deploy/*.yaml parses and has the kinds it should', () => {
   }
 });
 
+describe('every manifest against the Kubernetes API schemas (kubernetes-models)', () => {
+  const manifests = readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((file) => load(file).filter((m) => m.kind !== 'Kustomization').map((m) => ({ file, manifest: m as KubernetesManifest })));
+  const named = (i: number) => `${manifests[i].file}: ${manifests[i].manifest.kind} ${String((manifests[i].manifest.metadata as Manifest)?.name)}`;
+
+  test('the validators accept each one', () => {
+    expect(manifests.length).toBe(14);
+    const errors = validateManifests(manifests.map((m) => m.manifest));
+    expect(errors.map((list, i) => [named(i), list])).toEqual(manifests.map((_m, i) => [named(i), []]));
+  });
+
+  test('no manifest has a field the API does not have', () => {
+    const problems = unknownFieldsOf(manifests.map((m) => m.manifest));
+    expect(problems.map((list, i) => [named(i), list])).toEqual(manifests.map((_m, i) => [named(i), []]));
+  });
+
+  test('a broken DaemonSet is caught: a misspelt field, a port that is no number, a missing selector', () => {
+    const daemonSet = structuredClone(one('daemonset.yaml', 'DaemonSet')) as KubernetesManifest & Manifest;
+    const typo = structuredClone(daemonSet);
+    typo.spec.template.spec.serviceAcountName = typo.spec.template.spec.serviceAccountName;
+    const port = structuredClone(daemonSet);
+    port.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    const noSelector = structuredClone(daemonSet);
+    delete noSelector.spec.selector;
+    const [typoFields, portFields] = unknownFieldsOf([typo, port]);
+    expect(typoFields.join()).toContain("'\"serviceAcountName\"' does not exist in type 'IPodSpec'");
+    expect(portFields.join()).toContain("Type 'string' is not assignable to type 'number'");
+    const [, portErrors, selectorErrors] = validateManifests([typo, port, noSelector]);
+    expect(portErrors.join()).toContain('containerPort must be integer');
+    expect(selectorErrors.join()).toContain("must have required property 'selector'".replace(/'/g, ''));
+  });
+});
+
 test('kustomization.yaml lists files that exist, the scale-out ones among its comments', () => {
   const kustomization = one('kustomization.yaml', 'Kustomization');
   for (const resource of kustomization.resources as string[]) expect(existsSync(join(DEPLOY, resource))).toBe(true);
@@ -89,23 +124,49 @@ test('kustomization.yaml lists files that exist, the scale-out ones among its co
 });
 
 describe('RBAC', () => {
-  const role = one('rbac.yaml', 'ClusterRole');
-  const grants = (resource: string, verb: string) =>
-    (role.rules as Manifest[]).some((r) => (r.apiGroups ?? []).includes('') && (r.resources ?? []).includes(resource) && r.verbs.includes(verb));
+  const all = load('rbac.yaml');
+  const byName = (kind: string, name: string) => all.find((m) => m.kind === kind && m.metadata.name === name)!;
+  const nodeRole = byName('ClusterRole', 'scrapewire-node');
+  const clusterRole = byName('ClusterRole', 'scrapewire-cluster');
+  const rulesOf = (role: Manifest) => (role.rules as Manifest[]).flatMap((rule) =>
+    [...(rule.resources ?? []).map((r: string) => `${(rule.apiGroups as string[]).join(',')}/${r}`), ...(rule.nonResourceURLs ?? [])]
+      .flatMap((what: string) => (rule.verbs as string[]).map((verb) => `${verb} ${what}`)));
 
-  test('the ClusterRole can get nodes/metrics, nodes/proxy, nodes/stats and nodes, and nothing more', () => {
-    for (const resource of ['nodes/metrics', 'nodes/proxy', 'nodes/stats', 'nodes']) expect(grants(resource, 'get')).toBe(true);
-    for (const rule of role.rules as Manifest[]) expect(rule.verbs).toEqual(['get']);
-    expect((role.rules as Manifest[]).some((r) => (r.nonResourceURLs ?? []).includes('/metrics'))).toBe(true);
+  test('the node agent may get its kubelet\'s metrics and pod list, and nothing else: no nodes/proxy', () => {
+    expect(rulesOf(nodeRole).sort()).toEqual(['get /nodes/metrics', 'get /nodes/pods']);
   });
 
-  test('the binding gives that role to the ServiceAccount both workloads run as', () => {
-    const account = one('rbac.yaml', 'ServiceAccount');
-    const binding = one('rbac.yaml', 'ClusterRoleBinding');
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
-    expect(one('daemonset.yaml', 'DaemonSet').spec.template.spec.serviceAccountName).toBe(account.metadata.name);
-    expect(one('statefulset.yaml', 'StatefulSet').spec.template.spec.serviceAccountName).toBe(account.metadata.name);
+  test('the scale-out group may list and watch what endpoint discovery reads, and get the API server\'s /metrics', () => {
+    expect(rulesOf(clusterRole).sort()).toEqual([
+      'get /metrics', 'list /endpoints', 'list /pods', 'list /services', 'list discovery.k8s.io/endpointslices',
+      'watch /endpoints', 'watch /pods', 'watch /services', 'watch discovery.k8s.io/endpointslices',
+    ]);
+  });
+
+  test('no role grants nodes/proxy, a wildcard, or a verb that writes', () => {
+    for (const role of all.filter((m) => m.kind === 'ClusterRole')) {
+      for (const rule of role.rules as Manifest[]) {
+        expect(rule.resources ?? []).not.toContain('nodes/proxy');
+        for (const field of ['apiGroups', 'resources', 'verbs', 'nonResourceURLs']) expect(rule[field] ?? []).not.toContain('*');
+        for (const verb of rule.verbs as string[]) expect(['get', 'list', 'watch']).toContain(verb);
+      }
+    }
+  });
+
+  test('each workload runs as its own ServiceAccount, bound to its own role', () => {
+    const pairs: Array<[string, string, Manifest]> = [
+      ['daemonset.yaml', 'DaemonSet', nodeRole],
+      ['statefulset.yaml', 'StatefulSet', clusterRole],
+    ];
+    for (const [file, kind, role] of pairs) {
+      const accountName = one(file, kind).spec.template.spec.serviceAccountName;
+      const account = byName('ServiceAccount', accountName);
+      const bindings = all.filter((m) => m.kind === 'ClusterRoleBinding'
+        && (m.subjects as Manifest[]).some((s) => s.kind === 'ServiceAccount' && s.name === accountName));
+      expect(bindings).toHaveLength(1);
+      expect(bindings[0].roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
+      expect(bindings[0].subjects).toEqual([{ kind: 'ServiceAccount', name: accountName, namespace: account.metadata.namespace }]);
+    }
   });
 });
 
@@ -121,9 +182,7 @@ describe('DaemonSet', () => {
     expect(args.get('web.listen-address')).toBe(':9090');
     expect(args.get('web.config.file')).toBe('/etc/scrapewire-web/web.yml');
     expect(args.get('storage.path')).toBe('/var/lib/scrapewire');
-    expect(args.get('node-ip')).toBe('$(NODE_IP)');
-    expect(args.get('kube-state-url')).toBe('http://kube-state-metrics.kube-system.svc:8080/metrics');
-    expect(args.get('enabled-plugins')).toBe('.+');
+    expect([...args.keys()].sort()).toEqual(['', 'config.file', 'storage.path', 'web.config.file', 'web.listen-address']);
   });
 
   test('NODE_IP and NODE_NAME come from the downward API', () => {
@@ -221,35 +280,70 @@ describe('web security of the node agent', () => {
 describe('the node-local ConfigMap', () => {
   const configMap = one('configmap.yaml', 'ConfigMap');
   const text: string = configMap.data['scrapewire.yml'];
+  const env = { NODE_IP: '10.1.2.3', NODE_NAME: 'node-a' };
+  const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-  test('its scrapewire.yml passes parseConfig', () => {
-    const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml');
+  test('its scrapewire.yml passes the validation run does, with the node from the environment', () => {
+    const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml', { env });
+    validateForRun(config);
     expect(config.warnings).toEqual([]);
-    expect(config.sources.map((s) => [s.name, s.kind])).toEqual([
-      ['kubelet', 'kubelet'], ['cadvisor', 'cadvisor'], ['kube-state-metrics', 'kube-state-metrics'], ['pods', 'pods'],
-    ]);
-    expect(config.scrape_configs.map((j) => j.source)).toEqual(['kubelet', 'cadvisor', 'kube-state-metrics', 'pods']);
+    expect(config.scrape_configs.map((j) => j.job_name)).toEqual(['kubelet', 'cadvisor', 'kubelet-probes', 'kubernetes-pods', 'kube-state-metrics']);
     expect(config.plugins.enabled).toBe('.+');
     expect(config.remote_write).toHaveLength(1);
   });
 
-  test('the kubelet sources use https://$(NODE_IP):10250 with the service-account token and CA', () => {
-    const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml');
-    const byName = new Map(config.sources.map((s) => [s.name, s]));
-    const paths: Record<string, string> = { kubelet: '/metrics', cadvisor: '/metrics/cadvisor', pods: '/pods' };
-    for (const [name, path] of Object.entries(paths)) {
-      const source = byName.get(name)!;
-      expect(source.url).toBe(`https://$(NODE_IP):10250${path}`);
-      expect(source.authorization).toEqual({ type: 'Bearer', credentials_file: '/var/run/secrets/kubernetes.io/serviceaccount/token' });
-      expect(source.tls_config.ca_file).toBe('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt');
-    }
-    expect(byName.get('kube-state-metrics')!.url).toBe('http://kube-state-metrics.kube-system.svc:8080/metrics');
+  test('without NODE_IP it does not load, naming the variable', () => {
+    expect(() => parseConfig(text, '/etc/scrapewire/scrapewire.yml', { env: { NODE_NAME: 'node-a' } })).toThrow(/NODE_IP/);
   });
 
-  test('with the node IP substituted, as run does with --node-ip, the URLs point at the node', () => {
-    const config = parseConfig(text.replaceAll('$(NODE_IP)', '10.1.2.3'), '/etc/scrapewire/scrapewire.yml');
-    const kubelet = config.sources.filter((s) => s.kind !== 'kube-state-metrics');
-    expect(kubelet.map((s) => new URL(s.url!).host)).toEqual(['10.1.2.3:10250', '10.1.2.3:10250', '10.1.2.3:10250']);
+  test('the kubelet jobs scrape https://${NODE_IP}:10250 with the service-account token and CA, labelled with the node', () => {
+    const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml', { env });
+    const paths: Record<string, string> = { kubelet: '/metrics', cadvisor: '/metrics/cadvisor', 'kubelet-probes': '/metrics/probes' };
+    for (const [name, path] of Object.entries(paths)) {
+      const job = config.scrape_configs.find((j) => j.job_name === name)!;
+      expect(job).toMatchObject({ scheme: 'https', metrics_path: path });
+      expect(job.static_configs).toEqual([{ targets: ['10.1.2.3:10250'], labels: { instance: 'node-a', node: 'node-a' } }]);
+      expect(job.authorization).toEqual({ type: 'Bearer', credentials_file: `${SA}/token` });
+      expect(job.tls_config.ca_file).toBe(`${SA}/ca.crt`);
+    }
+  });
+
+  test('pods and kube-state-metrics come from this node\'s kubelet (/pods), with the same credentials', () => {
+    const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml', { env });
+    for (const name of ['kubernetes-pods', 'kube-state-metrics']) {
+      const job = config.scrape_configs.find((j) => j.job_name === name)!;
+      expect(job.kubelet_sd_configs).toHaveLength(1);
+      expect(job.kubelet_sd_configs![0]).toMatchObject({ url: 'https://10.1.2.3:10250', authorization: { credentials_file: `${SA}/token` } });
+      expect(job.kubelet_sd_configs![0].tls_config.ca_file).toBe(`${SA}/ca.crt`);
+      expect(job.kubernetes_sd_configs).toEqual([]);
+    }
+    expect(config.scrape_configs.find((j) => j.job_name === 'kube-state-metrics')!.honor_labels).toBe(true);
+  });
+
+  test('the fallback deploy/README.md gives for Kubernetes before 1.33 loads: pods through the API server, this node only', () => {
+    const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
+    const snippet = /\*\*Kubernetes before 1\.33\.\*\*[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+    // Edited in configmap.yaml as the README says, then read as Kubernetes mounts it.
+    const file = readFileSync(join(DEPLOY, 'configmap.yaml'), 'utf8');
+    const kubeletSd = /^ {8}kubelet_sd_configs:\n(?: {10}.*\n)+/gm;
+    expect(file.match(kubeletSd)).toHaveLength(2);
+    const edited = (parseAllDocuments(file.replace(kubeletSd, snippet)) as unknown as Array<{ toJS(): Manifest }>)[0].toJS();
+    const config = parseConfig(edited.data['scrapewire.yml'], '/etc/scrapewire/scrapewire.yml', { env });
+    validateForRun(config);
+    for (const name of ['kubernetes-pods', 'kube-state-metrics']) {
+      const job = config.scrape_configs.find((j) => j.job_name === name)!;
+      expect(job.kubelet_sd_configs).toEqual([]);
+      expect(job.kubernetes_sd_configs!.map((sd) => [sd.role, sd.api_server, sd.selectors])).toEqual([['pod', undefined, [{ role: 'pod', field: 'spec.nodeName=node-a' }]]]);
+    }
+  });
+
+  test('every job has the limits, inherited from global or its own', () => {
+    const config = parseConfig(text, '/etc/scrapewire/scrapewire.yml', { env });
+    for (const job of config.scrape_configs) {
+      for (const limit of ['sample_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'body_size_limit'] as const) {
+        expect({ job: job.job_name, limit, positive: job[limit] > 0 }).toEqual({ job: job.job_name, limit, positive: true });
+      }
+    }
   });
 });
 
@@ -294,17 +388,18 @@ describe('scale-out StatefulSet', () => {
     expect(container.readinessProbe.httpGet.path).toBe('/-/ready');
   });
 
-  test('its scrapewire.yml passes parseConfig and writes to a VictoriaMetrics cluster vminsert', () => {
+  test('its scrapewire.yml passes the validation run does, discovers in-cluster and writes to a VictoriaMetrics cluster vminsert', () => {
     const configMap = one('statefulset-config.yaml', 'ConfigMap');
-    const config = parseConfig(configMap.data['scrapewire.yml'], '/etc/scrapewire/scrapewire.yml');
+    const config = parseConfig(configMap.data['scrapewire.yml'], '/etc/scrapewire/scrapewire.yml', { env: {} });
+    validateForRun(config);
     expect(config.warnings).toEqual([]);
+    expect(config.scrape_configs.map((j) => j.job_name)).toEqual(['apiserver', 'coredns', 'kubernetes-service-endpoints']);
+    for (const job of config.scrape_configs) {
+      // In-cluster: no api_server, no kubeconfig.
+      expect(job.kubernetes_sd_configs!.map((sd) => [sd.api_server, sd.kubeconfig_file])).toEqual([[undefined, undefined]]);
+    }
     expect(config.remote_write).toHaveLength(1);
     expect(config.remote_write[0].url).toMatch(/^http:\/\/vminsert[^/]*:8480\/insert\/\d+\/prometheus\/api\/v1\/write$/);
-    // The file_sd file it names is a key of the same ConfigMap, so it is mounted beside the config.
-    const files = config.scrape_configs.flatMap((j) => j.file_sd_configs.flatMap((f) => f.files));
-    expect(files).toEqual(['/etc/scrapewire/targets.yaml']);
-    const groups = parseAllDocuments(configMap.data['targets.yaml']);
-    expect(Array.isArray(groups) && groups[0].errors).toEqual([]);
   });
 });
 

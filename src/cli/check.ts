@@ -6,7 +6,7 @@
  * the loader with the collector's defaults (which judges every relabel rule with the relabel
  * compiler), then the checks the collector makes on a loaded configuration before it scrapes
  * (validateForRun). A file it accepts starts; one it refuses is refused by `run` with the same
- * message. What only the command line decides (--node-ip for a pods source) is not checked.
+ * message. Plugins registered by an embedding agent are not known here; the built-in ones are.
  */
 import { createReadStream } from 'node:fs';
 import { Core, ScrapewireError, type ExpositionFormat } from '../core';
@@ -14,7 +14,7 @@ import { DEFAULT_SCRAPE_INTERVAL_MS } from '../collector/collector';
 import { loadConfigFile } from '../config/load';
 import type { Config } from '../config/types';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
-import { PluginRegistry } from '../plugins/registry';
+import { checkPluginJobs, PluginRegistry } from '../plugins/registry';
 import { sendingLabelsOf } from '../scrape/scrape-manager';
 
 export interface CommandIo {
@@ -55,12 +55,15 @@ export async function checkMetrics(file: string | undefined, format: ExpositionF
 /**
  * The refusals the collector makes at start on a configuration the loader accepted, each through
  * the function the collector calls: the endpoints' shared write_relabel_configs (ScrapeManager),
- * the built-in plugins' settings and the enabled pattern (PluginRegistry). Throws the same
- * ScrapewireError they throw there. (remote_write entries are validated by the loader alone.)
+ * the built-in plugins' settings, the enabled pattern (PluginRegistry) and the jobs the enabled
+ * plugins read (checkPluginJobs). Throws the same ScrapewireError they throw there. (remote_write
+ * entries are validated by the loader alone.)
  */
 export function validateForRun(config: Config): void {
   sendingLabelsOf(config);
-  new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings).enabled(config.plugins.enabled);
+  const enabled = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings).enabled(config.plugins.enabled);
+  const problem = checkPluginJobs(enabled, config.scrape_configs.map((job) => job.job_name));
+  if (problem !== undefined) throw problem;
 }
 
 /**

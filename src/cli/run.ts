@@ -1,12 +1,13 @@
 /**
  * `scrapewire run [flags]` (and `scrapewire` alone): the collector. Flag names are Prometheus'
- * where Prometheus has one; the node-local flags of a DaemonSet deployment can also come from the
- * environment (NODE_IP, KUBE_STATE_URL, ENABLED_PLUGINS, ROOT_PATH), flags winning.
+ * where Prometheus has one. What differs from node to node belongs in the configuration as
+ * `${NAME}` (expanded from the environment at load and reload: `${NODE_IP}`, `${NODE_NAME}` from
+ * the downward API), so one ConfigMap serves every node; the node-local flags that used to do it
+ * (--node-ip, --kube-state-url, --enabled-plugins) were removed and say so when given.
  */
 import { parseArgs } from 'node:util';
 import { memberNumFrom, checkClusterOptions, type ClusterOptions } from '../cluster/sharding';
 import { ScrapewireError } from '../core/errors';
-import type { Config } from '../config/types';
 import { Collector } from '../collector/collector';
 import { createLogger, type LogLevel } from '../server/logger';
 import type { CommandIo } from './check';
@@ -30,11 +31,9 @@ export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
   --web.max-connections=N        open connections at most; more are closed (default 512; 0: none)
   --storage.path=DIR             remote-write disk queue (default: data/scrapewire)
   --log.level=LEVEL              debug, info, warn, error (default info)
-  --node-ip=IP                   this node's IP; replaces $(NODE_IP) in source URLs  [env NODE_IP]
-  --kube-state-url=URL           kube-state-metrics /metrics URL, scraped as job kube-state-metrics
-                                                                             [env KUBE_STATE_URL]
-  --enabled-plugins=REGEX        plugins whose name matches (anchored) run  [env ENABLED_PLUGINS]
-  --root-path=DIR                prefix for host paths (service-account token and CA)  [env ROOT_PATH]
+  --root-path=DIR                where kubernetes_sd without api_server looks for the in-cluster
+                                 service account: DIR/var/run/secrets/kubernetes.io/serviceaccount
+                                 (default /)  [env ROOT_PATH]
   --cluster.members-count=N      split targets across N collectors (default 1: no split)
   --cluster.member-num=K         this collector's number, 0..N-1, or a StatefulSet pod name
                                  such as scrapewire-2 [env POD_NAME when unset]
@@ -56,17 +55,27 @@ export interface RunFlags {
   readTimeoutMs: number;
   maxConnections: number;
   logLevel: LogLevel;
-  nodeIp?: string;
-  kubeStateUrl?: string;
-  enabledPlugins?: string;
   rootPath?: string;
   cluster?: ClusterOptions;
   shutdownDeadlineMs: number;
   gcPaceBytes: number;
 }
 
+/** Flags that were removed, and what replaces each. */
+const REMOVED_FLAGS: Record<string, string> = {
+  'node-ip': 'write ${NODE_IP} in the configuration (expanded from the environment; the DaemonSet sets NODE_IP from status.hostIP)',
+  'kube-state-url': 'scrape kube-state-metrics with a job of its own in scrape_configs (deploy/configmap.yaml finds its pod through kubelet_sd_configs)',
+  'enabled-plugins': 'set plugins.enabled in the configuration (it may read ${ENABLED_PLUGINS} from the environment)',
+};
+
 /** Parses the flags of `run`; throws ERR_USAGE with the flag's name on a bad value. */
 export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.env): RunFlags {
+  for (const arg of args) {
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    if (name !== undefined && Object.hasOwn(REMOVED_FLAGS, name)) {
+      throw new ScrapewireError('ERR_USAGE', `--${name} was removed: ${REMOVED_FLAGS[name]}`);
+    }
+  }
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -80,9 +89,6 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       'web.read-timeout': { type: 'string' },
       'web.max-connections': { type: 'string' },
       'log.level': { type: 'string' },
-      'node-ip': { type: 'string' },
-      'kube-state-url': { type: 'string' },
-      'enabled-plugins': { type: 'string' },
       'root-path': { type: 'string' },
       'cluster.members-count': { type: 'string' },
       'cluster.member-num': { type: 'string' },
@@ -116,14 +122,6 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
     };
     checkClusterOptions(cluster);
   }
-  const enabledPlugins = values['enabled-plugins'] ?? env.ENABLED_PLUGINS;
-  if (enabledPlugins !== undefined) {
-    try {
-      new RegExp(`^(?:${enabledPlugins})$`);
-    } catch (err) {
-      throw new ScrapewireError('ERR_USAGE', `--enabled-plugins is not a valid regex: ${(err as Error).message}`);
-    }
-  }
   const readTimeoutText = values['web.read-timeout'];
   const readTimeoutMs = readTimeoutText === undefined ? DEFAULT_WEB_LIMITS.readTimeoutMs : parseDuration(readTimeoutText);
   if (readTimeoutMs === undefined) throw new ScrapewireError('ERR_USAGE', `--web.read-timeout must be a duration such as 30s or 5m, not "${readTimeoutText}"`);
@@ -141,47 +139,11 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
     readTimeoutMs,
     maxConnections: integer('web.max-connections', values['web.max-connections'], DEFAULT_WEB_LIMITS.maxConnections),
     logLevel: level,
-    nodeIp: values['node-ip'] ?? env.NODE_IP,
-    kubeStateUrl: values['kube-state-url'] ?? env.KUBE_STATE_URL,
-    enabledPlugins,
     rootPath: values['root-path'] ?? env.ROOT_PATH,
     cluster,
     shutdownDeadlineMs: integer('shutdown.deadline', values['shutdown.deadline'], 10) * 1000,
     gcPaceBytes,
   };
-}
-
-/** The node-local flags applied to a loaded configuration. */
-export function amendWithNodeFlags(config: Config, flags: RunFlags): Config {
-  const nodeIp = flags.nodeIp;
-  const sources = config.sources.map((source) =>
-    nodeIp === undefined || source.url === undefined ? source : { ...source, url: source.url.split('$(NODE_IP)').join(nodeIp) },
-  );
-  const plugins = flags.enabledPlugins === undefined ? config.plugins : { ...config.plugins, enabled: flags.enabledPlugins };
-  let scrapeConfigs = config.scrape_configs;
-  if (flags.kubeStateUrl !== undefined && !scrapeConfigs.some((job) => job.job_name === 'kube-state-metrics')) {
-    const url = new URL(flags.kubeStateUrl);
-    const template = scrapeConfigs[0];
-    if (template === undefined) throw new ScrapewireError('ERR_CONFIG', '--kube-state-url needs at least one scrape_config to take defaults from');
-    scrapeConfigs = [
-      ...scrapeConfigs,
-      {
-        ...template,
-        job_name: 'kube-state-metrics',
-        scheme: url.protocol === 'https:' ? 'https' : 'http',
-        metrics_path: url.pathname === '' ? '/metrics' : url.pathname,
-        static_configs: [{ targets: [url.host], labels: {} }],
-        file_sd_configs: [],
-        relabel_configs: [],
-        metric_relabel_configs: [],
-        honor_labels: true,
-        authorization: undefined,
-        basic_auth: undefined,
-        source: undefined,
-      },
-    ];
-  }
-  return { ...config, sources, plugins, scrape_configs: scrapeConfigs };
 }
 
 /** Runs the collector until SIGTERM/SIGINT or POST /-/quit; SIGHUP reloads. Resolves with the exit code. */
@@ -202,12 +164,8 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
     webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
     logger,
     cluster: flags.cluster,
-    amendConfig: (config) => amendWithNodeFlags(config, flags),
-    node: flags.nodeIp === undefined ? undefined : {
-      nodeIp: flags.nodeIp,
-      nodeName: process.env.NODE_NAME,
-      rootPath: flags.rootPath,
-    },
+    // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).
+    env: flags.rootPath === undefined ? process.env : { ...process.env, ROOT_PATH: flags.rootPath },
     shutdownDeadlineMs: flags.shutdownDeadlineMs,
     onQuit: () => requestStop('/-/quit'),
   });

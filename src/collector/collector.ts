@@ -1,18 +1,18 @@
 /**
  * The collector: one process that loads a Prometheus-format configuration, scrapes its targets
- * (src/scrape), delivers through remote write (src/remote), and serves its own metrics and the
- * targets page (src/server); with the bundled default configuration (or enableSink), also the
- * built-in sink and the demo page.
+ * (src/scrape: every target of every job through one pipeline, targets asking for the same
+ * request sharing one fetch), runs the enabled plugins over them (src/plugins), delivers through
+ * remote write (src/remote), and serves its own metrics and the targets and service-discovery
+ * pages (src/server); with the bundled default configuration (or enableSink), also the built-in
+ * sink and the demo page.
  *
  * ```ts
  * const collector = await Collector.start({ configFile: 'scrapewire.yml', listenAddress: '127.0.0.1:9090', storagePath: 'data' });
- * await collector.reload();        // re-reads the file: unchanged targets keep their caches
+ * await collector.reload();        // re-reads the file: unchanged targets keep their caches and shared fetches
  * await collector.stop(10_000);    // stop scraping, deliver or persist what is queued
  * ```
  */
-import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { SERVICE_ACCOUNT_DIR } from '../discovery/types';
 import { loadConfigFile, parseConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
@@ -22,12 +22,9 @@ import { RW1 } from '../remote-write-protocol';
 import type { Logger } from '../remote/logger';
 import { ScrapeManager, sendingLabelsOf } from '../scrape/scrape-manager';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
-import { PluginRegistry } from '../plugins/registry';
+import { PluginHost } from '../plugins/plugin-host';
+import { checkPluginJobs, PluginRegistry } from '../plugins/registry';
 import type { Plugin } from '../plugins/types';
-import { PodDiscovery } from '../sources/kubernetes/pod-discovery';
-import type { PodTarget } from '../sources/kubernetes/pod-targets';
-import type { NodeSettings } from '../sources/kubernetes/node-settings';
-import { SourceRunner } from '../sources/source-runner';
 import type { TargetScraper } from '../scrape/target';
 import { createSelfMetricsRegistry, startServer, type RunningServer, type TargetStatus } from '../server';
 import { droppedTargetStatus } from '../server/targets-api';
@@ -68,12 +65,13 @@ export interface CollectorOptions {
   logger?: Logger;
   registry?: Registry;
   cluster?: ClusterOptions;
-  /** Applied to every loaded configuration before use (the CLI's node-local flags). */
-  amendConfig?: (config: Config) => Config;
   /** Deadline for delivering queued data on stop. Default 10 s. */
   shutdownDeadlineMs?: number;
-  /** This node (kubelet address, service-account files) for kubelet, cAdvisor and pods sources. */
-  node?: NodeSettings;
+  /**
+   * The environment `${NAME}` in the configuration file and the Kubernetes in-cluster settings
+   * are read from (KUBERNETES_SERVICE_HOST/PORT, ROOT_PATH). Default process.env.
+   */
+  env?: Record<string, string | undefined>;
   /** Plugins of the embedding agent, registered beside the built-in ones; enabled by plugins.enabled. */
   plugins?: readonly Plugin[];
 }
@@ -82,11 +80,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unkno
 
 export class Collector {
   private manager: ScrapeManager | undefined;
-  private sources: SourceRunner | undefined;
-  private readonly discoveries: PodDiscovery[] = [];
-  private readonly podTargets = new Map<string, PodTarget[]>();
-  /** The loaded configuration, before pod targets are added to it. */
-  private loaded: Config | undefined;
+  private plugins: PluginHost | undefined;
   private writer: RemoteWriter | undefined;
   private server: RunningServer | undefined;
   /** Undefined unless the sink is enabled (see CollectorOptions.enableSink). */
@@ -157,7 +151,6 @@ export class Collector {
       this.logger.warn({}, 'the bundled default configuration scrapes and writes to this server over plain HTTP: with TLS in --web.config.file, give a --config.file of your own');
     }
     const config = await this.loadConfig();
-    this.loaded = config;
     this.config = config;
     this.writer = new RemoteWriter({
       endpoints: config.remote_write,
@@ -165,9 +158,9 @@ export class Collector {
       logger: this.logger,
       storageDir: this.options.storagePath,
     });
-    this.manager = this.createManager(config, this.writer);
+    this.plugins = this.createPluginHost(config, this.writer);
+    this.manager = this.createManager(config, this.writer, this.plugins);
     await this.manager.start();
-    this.startSources(config, this.writer);
     this.ready = true;
     this.logger.info(
       { config: this.options.configFile ?? DEFAULT_CONFIG_NAME, jobs: config.scrape_configs.length, remoteWrite: config.remote_write.map((rw) => rw.name) },
@@ -175,7 +168,27 @@ export class Collector {
     );
   }
 
-  private createManager(config: Config, writer: RemoteWriter): ScrapeManager {
+  /** The enabled plugins, reading the jobs they name through the scrape loop; undefined when none is enabled. */
+  private createPluginHost(config: Config, writer: RemoteWriter): PluginHost | undefined {
+    const registry = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings);
+    for (const plugin of this.options.plugins ?? []) registry.register(plugin);
+    const enabled = registry.enabled(config.plugins.enabled);
+    if (enabled.length === 0) return undefined;
+    const problem = checkPluginJobs(enabled, config.scrape_configs.map((job) => job.job_name));
+    if (problem !== undefined) throw problem;
+    const { externalLabels, writeRelabeler } = sendingLabelsOf(config);
+    return new PluginHost({
+      plugins: enabled,
+      registry: this.registry,
+      sink: writer,
+      logger: this.logger,
+      externalLabels,
+      writeRelabeler,
+      maxSamplesPerRequest: this.maxSamplesPerRequest(config),
+    });
+  }
+
+  private createManager(config: Config, writer: RemoteWriter, readers: PluginHost | undefined): ScrapeManager {
     const cluster = this.options.cluster;
     // Requests are split once for every endpoint: at the smallest max_samples_per_send.
     const endpoints = config.remote_write;
@@ -189,7 +202,8 @@ export class Collector {
       maxSamplesPerRequest,
       metadataIntervalMs,
       logger: this.logger,
-      serviceAccountDir: this.options.node?.rootPath ? join(this.options.node.rootPath, SERVICE_ACCOUNT_DIR) : undefined,
+      env: this.options.env,
+      readers,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
         if (outcome.error !== undefined) {
@@ -202,63 +216,6 @@ export class Collector {
     });
   }
 
-  /** Shared sources and plugins (SourceRunner), and pod discovery feeding the scrape manager. */
-  private startSources(config: Config, writer: RemoteWriter): void {
-    const plugins = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, config.plugins.settings);
-    for (const plugin of this.options.plugins ?? []) plugins.register(plugin);
-    const enabled = plugins.enabled(config.plugins.enabled);
-    const sources = config.sources.filter((source) => source.kind !== 'pods');
-    if (sources.length > 0 || enabled.length > 0) {
-      const { externalLabels, writeRelabeler } = sendingLabelsOf(config);
-      this.sources = new SourceRunner({
-        sources, jobs: config.scrape_configs, node: this.options.node, plugins: enabled, sink: writer, registry: this.registry,
-        logger: this.logger, externalLabels, writeRelabeler, maxSamplesPerRequest: this.maxSamplesPerRequest(config),
-      });
-      this.sources.start();
-    }
-    for (const source of config.sources.filter((s) => s.kind === 'pods')) {
-      if (this.options.node === undefined || this.options.node.nodeIp === '') {
-        throw new ScrapewireError('ERR_CONFIG', `sources: ${source.name} (kind pods) needs this node's IP: --node-ip or NODE_IP`);
-      }
-      const discovery = new PodDiscovery({
-        node: this.options.node,
-        onTargets: (targets) => {
-          this.podTargets.set(source.name, targets);
-          void this.applyPodTargets().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'pod targets'));
-        },
-        onError: (error) => this.logger.warn({ source: source.name, err: error.message }, 'pod discovery failed'),
-      });
-      this.discoveries.push(discovery);
-      void discovery.start();
-    }
-  }
-
-  /** The loaded config plus one job per pods source, whose targets pod discovery found. */
-  private withPodJobs(config: Config): Config {
-    if (this.podTargets.size === 0) return config;
-    const template = parseConfig('scrape_configs: [{job_name: pods}]', DEFAULT_CONFIG_NAME, {
-      defaultScrapeInterval: config.global.scrape_interval,
-      defaultScrapeTimeout: config.global.scrape_timeout,
-    }).scrape_configs[0];
-    const jobs = [...this.podTargets].map(([name, targets]) => ({
-      ...template,
-      job_name: name,
-      honor_labels: false,
-      static_configs: targets.map((target) => ({
-        targets: [new URL(target.url).host],
-        labels: { ...target.labels, __scheme__: target.scheme, __metrics_path__: target.path },
-      })),
-    }));
-    return { ...config, scrape_configs: [...config.scrape_configs, ...jobs] };
-  }
-
-  private async applyPodTargets(): Promise<void> {
-    if (this.manager === undefined || this.loaded === undefined) return;
-    const config = this.withPodJobs(this.loaded);
-    await this.manager.update(config);
-    this.config = config;
-  }
-
   private maxSamplesPerRequest(config: Config): number {
     const endpoints = config.remote_write;
     return endpoints.length === 0 ? 2000 : Math.min(...endpoints.map((rw) => rw.queue_config.max_samples_per_send));
@@ -268,13 +225,13 @@ export class Collector {
     const parseOptions = { defaultScrapeInterval: DEFAULT_SCRAPE_INTERVAL_MS, defaultScrapeTimeout: DEFAULT_SCRAPE_INTERVAL_MS };
     let config: Config;
     if (this.options.config !== undefined) config = this.options.config;
-    else if (this.options.configFile !== undefined) config = await loadConfigFile(this.options.configFile, parseOptions);
+    else if (this.options.configFile !== undefined) config = await loadConfigFile(this.options.configFile, { ...parseOptions, env: this.options.env });
     else {
       const { host, port } = parseListenAddress(this.address);
       config = parseConfig(defaultConfigText({ host: host ?? '127.0.0.1', port }), DEFAULT_CONFIG_NAME, parseOptions);
     }
     for (const warning of config.warnings) this.logger.warn({ warning }, 'configuration');
-    return this.options.amendConfig ? this.options.amendConfig(config) : config;
+    return config;
   }
 
   /**
@@ -286,15 +243,14 @@ export class Collector {
     this.reloading = this.reloading.catch(() => undefined).then(async () => {
       if (this.manager === undefined || this.stopping !== undefined) throw new ScrapewireError('ERR_USAGE', 'the collector is not running');
       const loaded = await this.loadConfig();
-      const previous = this.loaded!;
+      const previous = this.config!;
       if (JSON.stringify(loaded.remote_write) !== JSON.stringify(previous.remote_write)) {
         this.logger.warn({}, 'remote_write changed: the new endpoints take effect after a restart');
       }
-      if (JSON.stringify([loaded.sources, loaded.plugins]) !== JSON.stringify([previous.sources, previous.plugins])) {
-        this.logger.warn({}, 'sources or plugins changed: they take effect after a restart');
+      if (JSON.stringify(loaded.plugins) !== JSON.stringify(previous.plugins)) {
+        this.logger.warn({}, 'plugins changed: they take effect after a restart');
       }
-      this.loaded = { ...loaded, remote_write: previous.remote_write, sources: previous.sources, plugins: previous.plugins };
-      const config = this.withPodJobs(this.loaded);
+      const config = { ...loaded, remote_write: previous.remote_write, plugins: previous.plugins };
       await this.manager.update(config);
       this.config = config;
       this.logger.info({ jobs: loaded.scrape_configs.length }, 'configuration reloaded');
@@ -304,23 +260,8 @@ export class Collector {
 
   /** Every target, as the server's /targets page and API show them. */
   targetStatuses(): TargetStatus[] {
-    const sources: TargetStatus[] = (this.sources?.sources() ?? []).map((source) => {
-      const labels = Object.fromEntries(source.labels);
-      return {
-        job: source.name,
-        scrapeUrl: source.url,
-        labels,
-        discoveredLabels: labels,
-        health: source.health as TargetStatus['health'],
-        lastScrape: source.lastScrapeMs === 0 ? undefined : new Date(source.lastScrapeMs),
-        lastScrapeDurationSeconds: source.lastDurationMs / 1000,
-        lastError: source.lastError,
-        scrapeIntervalSeconds: source.intervalMs / 1000,
-        scrapeTimeoutSeconds: source.timeoutMs / 1000,
-      };
-    });
     const manager = this.manager;
-    return [...(manager?.targets() ?? []).map((target) => statusOf(target, manager?.discoveredLabels(target))), ...sources];
+    return (manager?.targets() ?? []).map((target) => statusOf(target, manager?.discoveredLabels(target)));
   }
 
   /** Targets relabeling dropped, as /api/v1/targets lists them (droppedTargets). */
@@ -356,9 +297,9 @@ export class Collector {
     this.stopping ??= (async () => {
       this.ready = false;
       await this.reloading.catch(() => undefined);
-      for (const discovery of this.discoveries) discovery.stop();
       await this.manager?.stop();
-      await this.sources?.stop();
+      // The plugins' last outputs (staleness markers of the fetches that went away) first.
+      await this.plugins?.idle();
       await this.writer?.close(deadlineMs);
       await this.server?.close();
       this.logger.info({ sink: this.sinkStats() }, 'scrapewire stopped');

@@ -6,5 +6,5 @@
 export { Collector, DEFAULT_SCRAPE_INTERVAL_MS, type CollectorOptions } from './collector';
 export { parseConfig, loadConfigFile, defaultConfig, type ParseOptions } from '../config/load';
 export { ConfigError } from '../config/errors';
-export type { Config, ScrapeConfig, RemoteWriteConfig, SourceConfig, GlobalConfig } from '../config/types';
+export type { Config, ScrapeConfig, RemoteWriteConfig, GlobalConfig } from '../config/types';
 export { ScrapewireError, type ErrorCode } from '../core/errors';

@@ -1,5 +1,5 @@
 /**
- * The HTTP client fields shared by scrape jobs, remote_write endpoints and sources:
+ * The HTTP client fields shared by scrape jobs, remote_write endpoints and discovery:
  * authorization, bearer_token(_file), basic_auth and tls_config, checked the way
  * prometheus/common's HTTPClientConfig.Validate checks them and with its wording.
  */

@@ -23,7 +23,7 @@ import { isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import { ConfigError } from './errors';
 import { readRemoteWrite } from './remote-write';
 import { PROMETHEUS_GLOBAL_DEFAULTS, readGlobal, readScrapeConfig } from './scrape';
-import { readPlugins, readSource } from './sources';
+import { readPlugins } from './plugins';
 import type { Config, GlobalConfig } from './types';
 import { YamlReader, type ConfigProblem } from './yaml-reader';
 
@@ -38,13 +38,21 @@ export interface ParseOptions {
   env?: Record<string, string | undefined>;
 }
 
-const TOP_LEVEL_FIELDS = ['global', 'scrape_configs', 'remote_write', 'sources', 'plugins'] as const;
+const TOP_LEVEL_FIELDS = ['global', 'scrape_configs', 'remote_write', 'plugins'] as const;
 
 // Prometheus sections that are about evaluating or storing, not collecting: accepted so a
 // prometheus.yml loads unchanged, ignored with a warning.
 const IGNORED_SECTIONS = ['rule_files', 'alerting', 'remote_read', 'storage', 'tracing', 'otlp', 'runtime'] as const;
 
 const UNSUPPORTED_SECTIONS = ['scrape_config_files'];
+
+/**
+ * `sources:` fed a second scrape pipeline until issue 15 made every target a scrape_configs
+ * target; there were no users to keep compatible, so it is refused with the way out.
+ */
+export const SOURCES_REMOVED = 'the sources section was removed: every target is a scrape_configs job now (static_configs for the '
+  + 'kubelet\'s /metrics and /metrics/cadvisor, kubelet_sd_configs for the pods of this node, see deploy/configmap.yaml); '
+  + 'targets with the same URL and credentials share one request per interval on their own, and plugins name the jobs they read';
 
 export function defaultConfig(options: ParseOptions = {}): Config {
   return parseConfig('', '<default>', options);
@@ -76,7 +84,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
 
   const reader = new YamlReader(doc, lineCounter, fileName, options.env ?? process.env);
   const root = reader.resolve(doc.contents);
-  const fields = reader.mapping(root, '', 'config', [...TOP_LEVEL_FIELDS, ...IGNORED_SECTIONS], UNSUPPORTED_SECTIONS) ?? new Map();
+  const fields = reader.mapping(root, '', 'config', [...TOP_LEVEL_FIELDS, ...IGNORED_SECTIONS, 'sources'], UNSUPPORTED_SECTIONS) ?? new Map();
   const value = (name: string) => fields.get(name)?.value ?? null;
 
   const warnings: string[] = [];
@@ -93,20 +101,11 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
   });
   if (options.expandExternalLabels === true) expandExternalLabels(global, options.env ?? process.env);
 
-  const config: Config = { global, scrape_configs: [], remote_write: [], sources: [], plugins: { enabled: '', settings: {} }, warnings };
+  const config: Config = { global, scrape_configs: [], remote_write: [], plugins: { enabled: '', settings: {} }, warnings };
   const configDir = path.dirname(fileName);
 
-  const sourceNames = new Map<string, number>();
-  for (const item of reader.items(value('sources'), 'sources')) {
-    if (item.node === null) { reader.error(value('sources'), item.path, 'empty or null source section'); continue; }
-    const source = readSource(reader, item.node, item.path, global);
-    if (source === undefined) continue;
-    if (source.name !== '' && sourceNames.has(source.name)) {
-      reader.error(fieldNode(item.node, 'name'), `${item.path}.name`, `found multiple sources with name ${JSON.stringify(source.name)}`);
-    }
-    sourceNames.set(source.name, config.sources.length);
-    config.sources.push(source);
-  }
+  const sources = fields.get('sources');
+  if (sources !== undefined) reader.error(sources.key, 'sources', SOURCES_REMOVED);
 
   const jobNames = new Set<string>();
   for (const item of reader.items(value('scrape_configs'), 'scrape_configs')) {
@@ -117,9 +116,6 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
       reader.error(fieldNode(item.node, 'job_name'), `${item.path}.job_name`, `found multiple scrape configs with job name ${JSON.stringify(job.job_name)}`);
     }
     jobNames.add(job.job_name);
-    if (job.source !== undefined && !sourceNames.has(job.source)) {
-      reader.error(fieldNode(item.node, 'source'), `${item.path}.source`, `no source named ${JSON.stringify(job.source)} in sources`);
-    }
     config.scrape_configs.push(job);
   }
 

@@ -20,6 +20,5 @@ export function redactConfig(config: Config): Config {
     for (const sd of [...job.kubernetes_sd_configs ?? [], ...job.kubelet_sd_configs ?? [], ...job.http_sd_configs ?? []]) redactHttpClient(sd);
   }
   for (const remote of copy.remote_write) redactHttpClient(remote);
-  for (const source of copy.sources) redactHttpClient(source);
   return copy;
 }

@@ -1,6 +1,6 @@
 /**
  * `global` and `scrape_configs[]`: Prometheus's fields and defaults, plus scrapewire's
- * `on_parse_error` and `source`. Interval/timeout inheritance follows Prometheus: a job without
+ * `on_parse_error`. Interval/timeout inheritance follows Prometheus: a job without
  * scrape_timeout gets min(global timeout, its interval); an explicit timeout above the interval
  * is an error. A duration of 0 means "not set", as in Prometheus.
  */
@@ -182,15 +182,10 @@ export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: s
     max_targets_per_discovery: reader.uint(value('max_targets_per_discovery'), p('max_targets_per_discovery'))
       ?? global.max_targets_per_discovery ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_discovery,
   };
-  const source = reader.string(value('source'), p('source'));
-  if (source !== undefined && source !== '') {
-    job.source = source;
-    const discovered = job.static_configs.length + job.file_sd_configs.length + job.kubernetes_sd_configs!.length +
-      job.kubelet_sd_configs!.length + job.http_sd_configs!.length;
-    if (discovered > 0) {
-      reader.error(fields.get('source')!.key, p('source'),
-        `job ${JSON.stringify(jobName)} reads source ${JSON.stringify(source)} and cannot also have static_configs or *_sd_configs`);
-    }
+  const source = fields.get('source');
+  if (source !== undefined) {
+    reader.error(source.key, p('source'), 'source was removed with the sources section: give the job its targets '
+      + '(static_configs, kubelet_sd_configs...); jobs scraping the same URL share one request per interval on their own');
   }
   return job;
 }

@@ -16,7 +16,6 @@ export interface Config {
   global: GlobalConfig;
   scrape_configs: ScrapeConfig[];
   remote_write: RemoteWriteConfig[];
-  sources: SourceConfig[];
   plugins: PluginsConfig;
   /** Prometheus sections accepted for compatibility and ignored (rule_files, alerting...), with where they were. */
   warnings: string[];
@@ -160,8 +159,6 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   metric_relabel_configs: RelabelConfig[];
   /** scrapewire: what a malformed exposition does to the scrape. Default 'fail'. */
   on_parse_error: OnParseError;
-  /** scrapewire: name of a `sources[]` entry this job reads instead of scraping its own targets. */
-  source?: string;
   // The fields below are always set by the loader; optional so code building a ScrapeConfig by
   // hand (and configs made before they existed) keeps working: absent reads as empty / default.
   kubernetes_sd_configs?: KubernetesSdConfig[];
@@ -207,17 +204,6 @@ export interface RemoteWriteConfig extends HttpClientConfig {
   disk_budget: number;
   /** scrapewire: bytes of pending batches held in memory before spilling to disk. */
   memory_budget: number;
-}
-
-export type SourceKind = 'kubelet' | 'cadvisor' | 'kube-state-metrics' | 'pods' | 'static';
-
-export interface SourceConfig extends HttpClientConfig {
-  name: string;
-  kind: SourceKind;
-  /** Absent for `pods`, whose targets come from the kubelet's pod list. */
-  url?: string;
-  scrape_interval: number;
-  scrape_timeout: number;
 }
 
 export interface PluginsConfig {

@@ -1,112 +1,139 @@
 /**
- * PluginHost: runs the enabled plugins over the shared scrapes, one round per interval, and
- * keeps each plugin's output in a core of its own.
+ * PluginHost: runs the enabled plugins over the scrapes of the targets they read, and keeps each
+ * plugin's output in cores of its own. It is the scrape loop's TargetReaders
+ * (src/scrape/scrape-loop.ts):
  *
- * A round (`collect(scrapes, intervalStart)`):
- *   1. asks the scrape provider (the ScrapeCache) for every source an enabled plugin reads, for
- *      that interval: single-flight, so this costs no request when the scrape loop of the source
- *      asks for the same interval (DESIGN invariant 4);
- *   2. brings each source's SourceSeriesCache in line with its scrape;
- *   3. runs every plugin whose sources all scraped, concurrently, each with its own emitter;
- *   4. renders what each emitted as exposition text and scrapes it into the plugin's output core
- *      (timestamp: the newest scrape it read), so its series are interned, encoded once and
- *      marked stale like any scrape's.
- * A plugin that throws, rejects or emits something invalid fails alone: its output for the
- * round is an empty scrape (each of its series gets one staleness marker, as a failed target's
- * do in Prometheus), the error is counted in scrapewire_plugin_errors_total{plugin} and logged.
- * A plugin whose source failed is skipped the same way, but not counted: it did nothing wrong.
+ *   1. `observerFor(spec)`, once per new target: the plugins that read it (its job is in their
+ *      `jobs`, its labels pass their `targets` filter) get a TargetSeriesCache fed by the target's
+ *      resolver, so each new series' labels are decoded once for all of them;
+ *   2. `fetched(fetchKey, results)`, once per fetch: the caches of the targets that scraped
+ *      successfully are brought in line with the scrape, then every plugin reading any of the
+ *      fetch's targets runs one round over those it reads (no request, no parse of its own:
+ *      DESIGN invariant 4);
+ *   3. what a round emits is rendered as exposition text and scraped into the plugin's output
+ *      core for that fetch (timestamp: the fetch's), given the external labels and write
+ *      relabeling like any sent series, and handed to the sink;
+ *   4. `groupClosed(fetchKey)`: the fetch is gone (its targets were removed): its outputs get
+ *      staleness markers and are dropped.
  *
- * The caller sends each outcome's core to the remote writer (writeScrape in
- * src/scrape/sample-sink.ts), before the next round of that plugin.
+ * A plugin that throws, rejects or emits something invalid fails alone: its output for that
+ * fetch becomes an empty scrape (each of its series gets one staleness marker, as a failed
+ * target's do), the error is counted in scrapewire_plugin_errors_total{plugin} and logged. A
+ * round whose targets all failed is skipped the same way, but not counted as an error. Rounds of
+ * one plugin run one at a time (an async collect() delays the next; a fetch whose previous round
+ * has not started yet is skipped).
  */
 import { Counter, type Registry } from 'prom-client';
 
 import { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
-import type { CoreOptions, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import type { CoreOptions, Label, NewSeries, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import type { Relabeler } from '../relabel/relabeler';
+import { writeScrape, type SampleSink } from '../scrape/sample-sink';
+import type { FetchResult, TargetReaders } from '../scrape/scrape-loop';
+import { finishLabels } from '../scrape/series-labels';
+import type { TargetSpec } from '../scrape/target';
 import { CollectingEmitter } from './emitter';
 import type { RegisteredPlugin } from './registry';
-import { SourceSeriesCache, type ScrapeOfSource } from './series-cache';
-import { PluginSourceSnapshot, type SourceScrape } from './source-snapshot';
-import type { PluginLogger, PluginSnapshot, SourceSnapshot } from './types';
-
-/** A finished scrape of a source, as the ScrapeCache hands it out (CachedScrape fits). */
-export type ProvidedScrape = SourceScrape & ScrapeOfSource;
-
-/** Where a round's scrapes come from: ScrapeCache fits. */
-export interface ScrapeProvider {
-  get(source: string, intervalStart: number): Promise<ProvidedScrape>;
-}
+import { TargetSeriesCache } from './series-cache';
+import { PluginTargetSnapshot } from './target-snapshot';
+import type { PluginLogger, PluginSnapshot, TargetSnapshot } from './types';
 
 export type PluginStatus = 'ok' | 'failed' | 'skipped';
 
 export interface PluginOutcome {
   plugin: string;
-  /** ok: collected; failed: the plugin threw (counted); skipped: a source failed, or its previous round still runs. */
+  /** The fetch the round read (src/scrape/fetch-key.ts). */
+  fetchKey: string;
+  /** ok: collected; failed: the plugin threw (counted); skipped: its targets failed, or its previous round is still waiting. */
   status: PluginStatus;
-  /** Why it failed or was skipped (a ScrapewireError naming the plugin or the source). */
+  /** Why it failed or was skipped (a ScrapewireError naming the plugin or the target). */
   error?: ScrapewireError;
   /** Timestamp of the plugin's output scrape, in ms. */
   timestampMs: number;
+  /** Targets the round read (0 unless ok). */
+  targets: number;
   /** Samples emitted (0 unless ok). */
   emitted: number;
   /** Summary of the output core's scrape (an empty one unless ok: staleSeries tells how many markers). */
   summary: ScrapeSummary;
-  /**
-   * The plugin's output: encode it (writeScrape) before the plugin's next round. Absent when
-   * there is nothing new to send (skipped because its previous round still runs).
-   */
+  /** The plugin's output core for that fetch, already handed to the sink; read it only before the next round. */
   core?: Core;
 }
 
 export interface PluginHostOptions {
   /** The enabled plugins, as PluginRegistry.enabled() returns them. */
   plugins: readonly RegisteredPlugin[];
-  /** Where scrapewire_plugin_errors_total is registered (shared with the other self metrics). */
+  /** Where scrapewire_plugin_* metrics are registered (shared with the other self metrics). */
   registry: Registry;
+  /** Where the plugins' output goes (the remote writer). */
+  sink: SampleSink;
   logger?: PluginLogger;
+  /** global.external_labels, added to every output series that lacks them. */
+  externalLabels?: readonly Label[];
+  /** remote_write write_relabel_configs, after the external labels. */
+  writeRelabeler?: Relabeler;
+  maxSamplesPerRequest?: number;
   /** Options of the plugins' output cores. */
   coreOptions?: CoreOptions;
-  /** Wall clock in ms, for rounds whose sources carry no timestamp. Default Date.now. */
+  /** Called after each round, its output already handed to the sink (tests, logs). */
+  onRound?: (outcome: PluginOutcome) => void;
+  /** Wall clock in ms, for the staleness markers of a fetch that went away. Default Date.now. */
   now?: () => number;
 }
 
 interface PluginState {
   registered: RegisteredPlugin;
+  /** The plugin's slot in every series entry (its relabeled views). */
   slot: number;
-  core: Core;
-  running: boolean;
+  /** Its output core per fetch key. */
+  outputs: Map<string, Output>;
+  /** Its rounds, one after another. */
+  chain: Promise<void>;
 }
 
-const ERRORS_METRIC = 'scrapewire_plugin_errors_total';
+interface Output {
+  core: Core;
+  /** A round is queued or running for this fetch. */
+  busy: boolean;
+}
+
+/** The plugins that read one target, and what they share about it. */
+interface TargetReading {
+  cache: TargetSeriesCache;
+  readers: PluginState[];
+  /** Each reader's TargetSnapshot.state, by slot. */
+  memos: Map<number, { state: unknown }>;
+}
 
 const silent: PluginLogger = { debug: () => {}, warn: () => {}, error: () => {} };
 
-export class PluginHost {
+export class PluginHost implements TargetReaders {
   private readonly states: PluginState[];
-  private readonly caches = new Map<string, SourceSeriesCache>();
+  /** By the target's spec object: a target replaced on reload is a new spec, with a cache of its own. */
+  private readonly readings = new WeakMap<TargetSpec, TargetReading>();
   private readonly nameMemo = new WeakMap<RegExp | ((name: string) => boolean), Map<string, boolean>>();
   private readonly errors: Counter<'plugin'>;
+  private readonly rounds: Counter<'plugin' | 'result'>;
   private readonly logger: PluginLogger;
-  private readonly now: () => number;
+  private readonly outputResolver: NewSeriesResolver;
 
-  constructor(options: PluginHostOptions) {
+  constructor(private readonly options: PluginHostOptions) {
     this.logger = options.logger ?? silent;
-    this.now = options.now ?? Date.now;
-    this.states = options.plugins.map((registered, slot) => ({
-      registered,
-      slot,
-      core: Core.create(options.coreOptions),
-      running: false,
-    }));
-    for (const { registered } of this.states) {
-      for (const source of registered.plugin.sources) {
-        if (!this.caches.has(source)) this.caches.set(source, new SourceSeriesCache(source));
-      }
-    }
-    this.errors = errorCounter(options.registry);
+    this.states = options.plugins.map((registered, slot) => ({ registered, slot, outputs: new Map(), chain: Promise.resolve() }));
+    this.errors = counter(options.registry, 'scrapewire_plugin_errors_total',
+      'Rounds in which a plugin threw or emitted something invalid; its output for the round was marked stale.', ['plugin']);
+    this.rounds = counter(options.registry, 'scrapewire_plugin_rounds_total',
+      'Plugin rounds (one per fetch of targets a plugin reads) by result: ok, failed (the plugin threw) or skipped (its targets failed, or its previous round was still waiting).',
+      ['plugin', 'result']);
     // Every enabled plugin shows up at 0, so an alert on increase() sees its first error.
     for (const { registered } of this.states) this.errors.labels(registered.plugin.name).inc(0);
+    const external = options.externalLabels ?? [];
+    const write = options.writeRelabeler;
+    this.outputResolver = (batch) => batch.map(({ labels }) => {
+      const final = finishLabels(labels, external, write);
+      return final === null ? { action: 'drop' as const } : final === labels ? { action: 'keep' as const } : { action: 'rewrite' as const, labels: [...final] };
+    });
   }
 
   /** Names of the enabled plugins, in order. */
@@ -114,141 +141,199 @@ export class PluginHost {
     return this.states.map((state) => state.registered.plugin.name);
   }
 
-  /** Every source an enabled plugin reads: each must be registered in the scrape cache. */
-  sources(): string[] {
-    return [...this.caches.keys()];
+  /** The plugins that read a target with these job and labels, by name. */
+  readersOf(spec: Pick<TargetSpec, 'job' | 'labels'>): string[] {
+    return this.readersFor(spec).map((state) => state.registered.plugin.name);
   }
 
-  /**
-   * The resolver to install on a source the plugins read (SourceDefinition.resolve): it shows
-   * each new series to the plugins' label cache, then lets `next` (the source's own decisions,
-   * e.g. metric_relabel_configs) decide. For a source no plugin reads, `next` is returned as is.
-   */
-  resolverFor(source: string, next?: NewSeriesResolver): NewSeriesResolver | undefined {
-    const cache = this.caches.get(source);
-    if (cache === undefined) return next;
-    return (batch) => {
-      cache.observe(batch);
-      return next?.(batch);
-    };
+  observerFor(spec: TargetSpec): ((batch: readonly NewSeries[]) => void) | undefined {
+    const readers = this.readersFor(spec);
+    if (readers.length === 0) return undefined;
+    const reading: TargetReading = { cache: new TargetSeriesCache(), readers, memos: new Map() };
+    this.readings.set(spec, reading);
+    return (batch) => reading.cache.observe(batch);
   }
 
-  /** A copy of a source definition with resolverFor() installed: `cache.add(host.withResolver(def))`. */
-  withResolver<T extends { name: string; resolve?: NewSeriesResolver }>(definition: T): T {
-    const resolve = this.resolverFor(definition.name, definition.resolve);
-    return resolve === definition.resolve ? definition : { ...definition, resolve };
+  fetched(fetchKey: string, results: readonly FetchResult[]): void {
+    const byPlugin = new Map<PluginState, Array<{ result: FetchResult; reading: TargetReading }>>();
+    for (const result of results) {
+      const reading = this.readings.get(result.target.spec);
+      if (reading === undefined) continue;
+      const { outcome, target } = result;
+      // Now, while the scrape is the target's current one.
+      if (outcome.error === undefined && outcome.summary !== undefined) {
+        reading.cache.sync({ core: target.scrapedCore, summary: outcome.summary, rebuilds: target.rebuilds });
+      }
+      for (const state of reading.readers) {
+        let list = byPlugin.get(state);
+        if (list === undefined) byPlugin.set(state, list = []);
+        list.push({ result, reading });
+      }
+    }
+    for (const [state, read] of byPlugin) {
+      if (state.registered.plugin.collect === undefined) continue;
+      let output = state.outputs.get(fetchKey);
+      if (output === undefined) state.outputs.set(fetchKey, output = { core: Core.create(this.options.coreOptions), busy: false });
+      const timestampMs = read[0].result.outcome.timestampMs;
+      if (output.busy) {
+        const name = state.registered.plugin.name;
+        const error = new ScrapewireError('ERR_PLUGIN', 'skipped: its previous round for this fetch has not finished', { target: `plugin ${name}` });
+        this.logger.warn({ plugin: name }, error.reason);
+        this.finishRound(state, { plugin: name, fetchKey, status: 'skipped', error, timestampMs, targets: 0, emitted: 0, summary: EMPTY_SUMMARY });
+        continue;
+      }
+      output.busy = true;
+      const snapshots = this.snapshotsFor(state, read);
+      const current = output;
+      state.chain = state.chain
+        .then(() => this.round(state, fetchKey, current, snapshots, timestampMs))
+        .catch((err: unknown) => this.logger.error({ plugin: state.registered.plugin.name, err }, 'plugin round failed unexpectedly'))
+        .finally(() => { current.busy = false; });
+    }
   }
 
-  /** The output core of an enabled plugin. */
-  output(plugin: string): Core | undefined {
-    return this.states.find((state) => state.registered.plugin.name === plugin)?.core;
+  groupClosed(fetchKey: string): void {
+    for (const state of this.states) {
+      const output = state.outputs.get(fetchKey);
+      if (output === undefined) continue;
+      state.outputs.delete(fetchKey);
+      state.chain = state.chain.then(() => {
+        const timestampMs = Math.floor((this.options.now ?? Date.now)());
+        emptyScrape(output.core, timestampMs);
+        this.push(state, fetchKey, output.core, timestampMs);
+      }).catch(() => undefined);
+    }
   }
 
-  /** Runs one round for the interval starting at `intervalStart` (ms); never rejects. */
-  async collect(provider: ScrapeProvider, intervalStart: number): Promise<PluginOutcome[]> {
-    const runnable = this.states.filter((state) => state.registered.plugin.collect !== undefined);
-    const wanted = new Set(runnable.flatMap((state) => state.registered.plugin.sources));
-    const scrapes = new Map<string, ProvidedScrape | ScrapewireError>();
-    await Promise.all(
-      [...wanted].map(async (source) => {
-        try {
-          const scrape = await provider.get(source, intervalStart);
-          // Synchronously after the await: the snapshot is this interval's.
-          this.caches.get(source)!.sync(scrape);
-          scrapes.set(source, scrape);
-        } catch (err) {
-          scrapes.set(source, asSourceError(err, source));
-        }
-      }),
-    );
-    return Promise.all(runnable.map((state) => this.run(state, scrapes)));
+  /** Resolves when every round queued so far has run and its output was handed to the sink. */
+  async idle(): Promise<void> {
+    await Promise.all(this.states.map((state) => state.chain));
   }
 
-  private async run(state: PluginState, scrapes: ReadonlyMap<string, ProvidedScrape | ScrapewireError>): Promise<PluginOutcome> {
+  /** The output core of a plugin for a fetch (tests). */
+  output(plugin: string, fetchKey: string): Core | undefined {
+    return this.states.find((state) => state.registered.plugin.name === plugin)?.outputs.get(fetchKey)?.core;
+  }
+
+  private readersFor(spec: Pick<TargetSpec, 'job' | 'labels'>): PluginState[] {
+    const labels = Object.fromEntries(spec.labels);
+    return this.states.filter((state) => {
+      const { plugin } = state.registered;
+      if (!plugin.jobs.includes(spec.job)) return false;
+      if (plugin.targets === undefined) return true;
+      try {
+        return plugin.targets(labels) === true;
+      } catch (err) {
+        this.errors.labels(plugin.name).inc();
+        this.logger.warn({ plugin: plugin.name, err, target: labels }, 'plugin targets() threw: it does not read this target');
+        return false;
+      }
+    });
+  }
+
+  /** The successful targets of a round, built now, while their scrapes are current. */
+  private snapshotsFor(state: PluginState, read: ReadonlyArray<{ result: FetchResult; reading: TargetReading }>): TargetSnapshot[] {
+    const { plugin, relabeler } = state.registered;
+    const snapshots: TargetSnapshot[] = [];
+    for (const { result, reading } of read) {
+      const { target, outcome } = result;
+      if (outcome.error !== undefined) continue;
+      const scrapeCount = target.scrapeCount;
+      const rebuilds = target.rebuilds;
+      let memo = reading.memos.get(state.slot);
+      if (memo === undefined) reading.memos.set(state.slot, memo = { state: undefined });
+      snapshots.push(new PluginTargetSnapshot({
+        job: target.spec.job,
+        labels: Object.fromEntries(target.spec.labels),
+        url: target.target,
+        timestampMs: outcome.timestampMs,
+        core: target.scrapedCore,
+        isCurrent: () => !target.busy && target.scrapeCount === scrapeCount && target.rebuilds === rebuilds,
+      }, reading.cache, plugin.name, state.slot, relabeler, this.nameMemo, memo));
+    }
+    return snapshots;
+  }
+
+  private async round(state: PluginState, fetchKey: string, output: Output, targets: TargetSnapshot[], timestampMs: number): Promise<void> {
     const { plugin } = state.registered;
     const name = plugin.name;
-    const read: ProvidedScrape[] = [];
-    let sourceError: ScrapewireError | undefined;
-    for (const source of plugin.sources) {
-      const scrape = scrapes.get(source);
-      if (scrape instanceof ScrapewireError || scrape === undefined) sourceError ??= scrape;
-      else read.push(scrape);
+    const base = { plugin: name, fetchKey, timestampMs, core: output.core };
+    if (targets.length === 0) {
+      const error = new ScrapewireError('ERR_PLUGIN', 'skipped: the scrapes of its targets failed', { target: `plugin ${name}` });
+      this.logger.debug({ plugin: name }, error.reason);
+      const summary = emptyScrape(output.core, timestampMs);
+      this.push(state, fetchKey, output.core, timestampMs);
+      this.finishRound(state, { ...base, status: 'skipped', error, targets: 0, emitted: 0, summary });
+      return;
     }
-    const timestampMs = read.length > 0 ? Math.max(...read.map((scrape) => scrape.timestampMs)) : Math.floor(this.now());
-
-    if (state.running) {
-      const error = new ScrapewireError('ERR_PLUGIN', 'skipped: its previous round is still running', { target: `plugin ${name}` });
-      this.logger.warn({ plugin: name }, error.reason);
-      return { plugin: name, status: 'skipped', error, timestampMs, emitted: 0, summary: EMPTY_SUMMARY };
-    }
-    if (sourceError !== undefined || read.length !== plugin.sources.length) {
-      const error = sourceError ?? new ScrapewireError('ERR_USAGE', 'a source it reads was not scraped', { target: `plugin ${name}` });
-      this.logger.debug({ plugin: name, err: error }, 'plugin skipped: a source it reads failed');
-      return { plugin: name, status: 'skipped', error, timestampMs, emitted: 0, summary: this.emptyScrape(state, timestampMs), core: state.core };
-    }
-
-    state.running = true;
     const emitter = new CollectingEmitter(name);
     try {
-      await plugin.collect!(this.snapshotFor(state, read, timestampMs), emitter);
+      await plugin.collect!(snapshotOf(plugin.name, plugin.jobs, targets, timestampMs), emitter);
       emitter.seal();
-      const text = emitter.render();
-      const summary = await state.core.scrape([Buffer.from(text, 'utf8')], { format: 'text', timestampMs });
-      return { plugin: name, status: 'ok', timestampMs, emitted: emitter.sampleCount, summary, core: state.core };
+      const summary = await output.core.scrape([Buffer.from(emitter.render(), 'utf8')], { format: 'text', timestampMs }, this.outputResolver);
+      this.push(state, fetchKey, output.core, timestampMs);
+      this.finishRound(state, { ...base, status: 'ok', targets: targets.length, emitted: emitter.sampleCount, summary });
     } catch (err) {
       emitter.seal();
       const error = asPluginError(err, name);
       this.errors.labels(name).inc();
       this.logger.warn({ plugin: name, err: error }, 'plugin failed; its series are marked stale for this round');
-      return { plugin: name, status: 'failed', error, timestampMs, emitted: 0, summary: this.emptyScrape(state, timestampMs), core: state.core };
-    } finally {
-      state.running = false;
+      const summary = emptyScrape(output.core, timestampMs);
+      this.push(state, fetchKey, output.core, timestampMs);
+      this.finishRound(state, { ...base, status: 'failed', error, targets: 0, emitted: 0, summary });
     }
   }
 
-  private snapshotFor(state: PluginState, read: readonly ProvidedScrape[], timestampMs: number): PluginSnapshot {
-    const { plugin, relabeler } = state.registered;
-    const views = new Map<string, SourceSnapshot>();
-    for (const scrape of read) {
-      views.set(
-        scrape.source,
-        new PluginSourceSnapshot(scrape, this.caches.get(scrape.source)!, plugin.name, state.slot, relabeler, this.nameMemo),
-      );
+  private finishRound(state: PluginState, outcome: PluginOutcome): void {
+    this.rounds.labels(state.registered.plugin.name, outcome.status).inc();
+    try {
+      this.options.onRound?.(outcome);
+    } catch {
+      // An observer's failure is not the plugin's.
     }
-    return {
-      timestampMs,
-      source(name: string): SourceSnapshot {
-        const view = views.get(name);
-        if (view === undefined) {
-          throw new ScrapewireError('ERR_PLUGIN', `reads source "${name}", which it does not list in sources`, {
-            target: `plugin ${plugin.name}`,
-          });
-        }
-        return view;
-      },
-    };
   }
 
-  /** A scrape with no samples: every series of the plugin's last good round goes stale (once). */
-  private emptyScrape(state: PluginState, timestampMs: number): ScrapeSummary {
-    state.core.begin({ format: 'text', timestampMs, honorTimestamps: false });
-    return state.core.finish();
+  private push(state: PluginState, fetchKey: string, core: Core, timestampMs: number): void {
+    try {
+      writeScrape(core, this.options.sink, {
+        shardKey: `plugin/${state.registered.plugin.name}/${fetchKey}`,
+        newestTimestampMs: timestampMs,
+        maxSamplesPerRequest: this.options.maxSamplesPerRequest,
+      });
+    } catch (err) {
+      // The sink must not throw (sample-sink.ts); if it does, the round's output is what is lost.
+      this.logger.error({ plugin: state.registered.plugin.name, err }, 'the sample sink refused a plugin output');
+    }
   }
+}
+
+function snapshotOf(plugin: string, jobs: readonly string[], targets: readonly TargetSnapshot[], timestampMs: number): PluginSnapshot {
+  return {
+    timestampMs,
+    targets,
+    target(job: string): TargetSnapshot | undefined {
+      if (!jobs.includes(job)) {
+        throw new ScrapewireError('ERR_PLUGIN', `reads job "${job}", which it does not list in jobs`, { target: `plugin ${plugin}` });
+      }
+      return targets.find((target) => target.job === job);
+    },
+  };
+}
+
+/** A scrape with no samples: every series of the output's last good round goes stale (once). */
+function emptyScrape(core: Core, timestampMs: number): ScrapeSummary {
+  core.begin({ format: 'text', timestampMs, honorTimestamps: false });
+  return core.finish();
 }
 
 const EMPTY_SUMMARY: ScrapeSummary = Object.freeze({
   families: 0, samples: 0, newSeries: 0, staleSeries: 0, samplesPostRelabel: 0, skippedLines: 0, bytes: 0,
 });
 
-function errorCounter(registry: Registry): Counter<'plugin'> {
-  const existing = registry.getSingleMetric(ERRORS_METRIC);
-  if (existing !== undefined) return existing as Counter<'plugin'>;
-  return new Counter({
-    name: ERRORS_METRIC,
-    help: 'Rounds in which a plugin threw or emitted something invalid; its output for the round was marked stale.',
-    labelNames: ['plugin'],
-    registers: [registry],
-  });
+function counter<T extends string>(registry: Registry, name: string, help: string, labelNames: T[]): Counter<T> {
+  const existing = registry.getSingleMetric(name);
+  if (existing !== undefined) return existing as Counter<T>;
+  return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
 function asPluginError(err: unknown, plugin: string): ScrapewireError {
@@ -259,9 +344,4 @@ function asPluginError(err: unknown, plugin: string): ScrapewireError {
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new ScrapewireError('ERR_PLUGIN', `collect() threw: ${reason}`, { target, cause: err });
-}
-
-function asSourceError(err: unknown, source: string): ScrapewireError {
-  if (err instanceof ScrapewireError) return err;
-  return new ScrapewireError('ERR_USAGE', `source "${source}" failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }

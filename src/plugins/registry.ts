@@ -1,12 +1,13 @@
 /**
  * PluginRegistry: the plugins an agent knows, and which of them `plugins.enabled` turns on.
  *
- * The enabled pattern is a regex anchored at both ends, like Prometheus' regexes and
- * `--enabled-plugins='.+'`: `workload-.*` enables workload-cpu but not my-workload-cpu; '' enables
+ * The enabled pattern is a regex anchored at both ends, like Prometheus' regexes
+ * (`enabled: '.+'` enables all): `workload-.*` enables workload-cpu but not my-workload-cpu; '' enables
  * none. A leading `(?i)` (RE2's flag syntax, as in the config file) makes it case-insensitive.
  *
- * A plugin is checked when registered (name, sources, relabel rules compiled once), so a broken
- * plugin fails at start-up, naming itself, rather than at its first round.
+ * A plugin is checked when registered (name, jobs, relabel rules compiled once), so a broken
+ * plugin fails at start-up, naming itself, rather than at its first round; `checkPluginJobs`
+ * checks that the jobs the enabled plugins read are in the configuration.
  */
 import { ScrapewireError } from '../core/errors';
 import { compileRelabelConfigs } from '../relabel/relabeler';
@@ -49,8 +50,11 @@ export class PluginRegistry {
     }
     const target = `plugin ${name}`;
     if (this.plugins.has(name)) throw new ScrapewireError('ERR_PLUGIN', 'registered twice; plugin names must be unique', { target });
-    if (!Array.isArray(plugin.sources) || plugin.sources.length === 0 || !plugin.sources.every((s) => typeof s === 'string' && s !== '')) {
-      throw new ScrapewireError('ERR_PLUGIN', 'sources: must list the names of the sources it reads', { target });
+    if (!Array.isArray(plugin.jobs) || plugin.jobs.length === 0 || !plugin.jobs.every((job) => typeof job === 'string' && job !== '')) {
+      throw new ScrapewireError('ERR_PLUGIN', 'jobs: must list the names of the scrape_configs jobs it reads', { target });
+    }
+    if (plugin.targets !== undefined && typeof plugin.targets !== 'function') {
+      throw new ScrapewireError('ERR_PLUGIN', 'targets: must be a function of the target labels', { target });
     }
     if (plugin.collect !== undefined && typeof plugin.collect !== 'function') {
       throw new ScrapewireError('ERR_PLUGIN', 'collect: must be a function', { target });
@@ -100,4 +104,16 @@ export class PluginRegistry {
       return regex.test(plugin.name);
     });
   }
+}
+
+/**
+ * ERR_CONFIG naming every enabled plugin that reads a job the configuration does not have (a
+ * typo, or a setting such as plugins.settings.workload-cpu.job left at its default), or undefined.
+ */
+export function checkPluginJobs(enabled: readonly RegisteredPlugin[], jobNames: readonly string[]): ScrapewireError | undefined {
+  const known = new Set(jobNames);
+  const problems = enabled.flatMap(({ plugin }) => plugin.jobs.filter((job) => !known.has(job))
+    .map((job) => `plugin ${plugin.name} reads job ${JSON.stringify(job)}, which scrape_configs does not have`));
+  if (problems.length === 0) return undefined;
+  return new ScrapewireError('ERR_CONFIG', `plugins: ${problems.join('; ')}`);
 }

@@ -1,20 +1,21 @@
 /**
- * SourceSeriesCache: the labels of one source's series, by ref, decoded once per new series
- * and shared by every plugin that reads the source; each plugin's relabeled view and memo hang
+ * TargetSeriesCache: the labels of one target's series, by ref, decoded once per new series
+ * and shared by every plugin that reads the target; each plugin's relabeled view and memo hang
  * off the same entry, so they are dropped together when the ref changes hands.
  *
  * How the cache learns that a ref now means another series. The core reuses the ref of an
  * evicted series for a later new series, and tells the host about new series only through the
  * resolver it calls once per new series at the end of a scrape. So:
- *   1. the normal path: the source is registered with `observe` in its resolver chain (see
- *      PluginHost.resolverFor). Every new series then replaces its ref's entry, with the labels
- *      as scraped, which the core has already decoded for the resolver: no second decode;
- *   2. the fallback, for a source whose resolver we do not see: `sync` clears everything when a
+ *   1. the normal path: `observe` is in the target's resolver chain (PluginHost.observerFor, given
+ *      to the target as TargetScraperOptions.observeNewSeries). Every new series then replaces
+ *      its ref's entry, with the labels as scraped, which the core has already decoded for the
+ *      resolver: no second decode;
+ *   2. the fallback, for a core whose resolver we do not see: `sync` clears everything when a
  *      scrape reports new series that were not observed, and entries are decoded again lazily
- *      with `core.labelsOf` (those are the labels as kept: after the source's own rewrites, and
- *      empty for a series the source dropped). A round skipped without the hook can miss a
- *      reuse: install the hook.
- * A rebuilt core (after a trap) or another core clears everything too.
+ *      with `core.labelsOf` (those are the labels as kept: after the target's own rewrites, and
+ *      empty for a series it dropped). A round skipped without the hook can miss a reuse.
+ * A rebuilt core (after a trap, or shrunk after a spike: refs change) or another core clears
+ * everything too; entries are then decoded lazily, as kept, until the series are new again.
  *
  * Entries of evicted refs that are never reused linger; their number is bounded by the highest
  * ref, i.e. the peak number of live series. (A core export of the refs evicted by the last
@@ -69,22 +70,23 @@ export class SeriesEntry {
   }
 }
 
-/** What `sync` needs of a finished scrape (CachedScrape fits). */
-export interface ScrapeOfSource {
+/** What `sync` needs of a finished scrape. */
+export interface ScrapeOfTarget {
   core: Core;
   summary: ScrapeSummary;
+  /** Times the target rebuilt its core smaller (TargetScraper.rebuilds): refs changed each time. */
+  rebuilds?: number;
 }
 
-export class SourceSeriesCache {
+export class TargetSeriesCache {
   /** Indexed by ref: refs are small dense integers (the core's series table index). */
   private entries: (SeriesEntry | undefined)[] = [];
   /** New series seen through the resolver since the last sync. */
   private observedSinceSync = 0;
   private core: Core | undefined;
   private trapCount = 0;
-  private lastSynced: ScrapeOfSource | undefined;
-
-  constructor(readonly source: string) {}
+  private rebuilds = 0;
+  private lastSynced: ScrapeOfTarget | undefined;
 
   /** Records new series as the core resolves them: call from the source's resolver, before it decides. */
   observe(batch: readonly NewSeries[]): void {
@@ -96,11 +98,15 @@ export class SourceSeriesCache {
   }
 
   /** Brings the cache in line with a finished scrape; idempotent for the same scrape. */
-  sync(scrape: ScrapeOfSource): void {
+  sync(scrape: ScrapeOfTarget): void {
     if (scrape === this.lastSynced) return;
     this.lastSynced = scrape;
     const { core, summary } = scrape;
     const observedAll = summary.newSeries <= this.observedSinceSync;
+    const rebuilt = (scrape.rebuilds ?? 0) !== this.rebuilds;
+    this.rebuilds = scrape.rebuilds ?? 0;
+    // Refs of a shrunk core were renumbered without going through the resolver.
+    if (rebuilt) this.clear();
     const instanceChanged = core !== this.core || core.trapCount !== this.trapCount;
     // With the hook, every ref of this snapshot was observed when it was created, whatever
     // happened before (a trap's rebuilt instance starts with every series new).

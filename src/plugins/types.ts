@@ -1,27 +1,37 @@
 /**
  * The plugin API, for Node agents that embed scrapewire.
  *
- * A plugin reads the scrapes of the sources it names (kubelet, cadvisor, ...) through the scrape
- * cache, without re-parsing them, and emits a few derived series of its own:
+ * A plugin reads the scrapes of the jobs it names (any scrape_configs job: static targets,
+ * kubelet_sd pods, kubernetes_sd endpoints...) without a request or a parse of its own: it reads
+ * each target's core right after the target's scrape, and emits a few derived series:
  *
  * ```ts
  * const plugin: Plugin = {
  *   name: 'pods-per-namespace',
- *   sources: ['kubelet'],
+ *   jobs: ['kubelet'],
  *   relabel: [{ source_labels: ['namespace'], regex: '', action: 'drop' }],
  *   collect(snapshot, emit) {
- *     const counts = new Map<string, number>();
- *     snapshot.source('kubelet').forEachSeries('kubelet_running_pods', (series, value) => { ... });
+ *     for (const target of snapshot.targets) {
+ *       target.forEachSeries('kubelet_running_pods', (series, value) => { ... });
+ *     }
  *     emit.family('my_metric', 'gauge', 'What it measures.');
- *     emit.sample('my_metric', { namespace: 'x' }, 1);
+ *     emit.sample('my_metric', { instance: snapshot.targets[0].labels.instance }, 1);
  *   },
  * };
  * ```
  *
+ * Rounds follow fetches: targets that share a fetch (the same URL, credentials, timeout and
+ * interval: src/scrape/fetch-key.ts) are scraped by one request, and once it is done every plugin
+ * that reads any of them runs one round over those of them it reads that scraped successfully.
+ * A plugin reading targets of several fetches runs once per fetch; each fetch's output is its own
+ * (sent, and marked stale when the fetch fails or goes away, on its own), so a plugin that reads
+ * several targets puts a label telling them apart on what it emits (e.g. the target's instance).
+ *
  * Costs: iterating a snapshot allocates nothing per sample; a series' labels are decoded once,
  * when the series is new (DESIGN invariant 3), and so is the plugin's `relabel` decision and
  * anything the plugin keeps in `series.state`. Emitted samples are rendered as exposition text
- * into a per-plugin core, so they are interned, encoded and marked stale like any scrape.
+ * into a per-plugin, per-fetch core, so they are interned, encoded and marked stale like any
+ * scrape, and get the external labels and write_relabel_configs as every sent series does.
  */
 import type { Label } from '../core/types';
 import type { RelabelConfig } from '../relabel/types';
@@ -31,18 +41,24 @@ export type { Label, RelabelConfig };
 export interface Plugin {
   /** Unique; matched by `plugins.enabled` (an anchored regex). Letters, digits, `_`, `-`, `.`. */
   readonly name: string;
-  /** Names of the sources it reads; each must be a source of the scrape cache. */
-  readonly sources: readonly string[];
+  /** Names of the scrape_configs jobs whose targets it reads. */
+  readonly jobs: readonly string[];
+  /**
+   * Of those jobs' targets, the ones it reads: given each target's labels (job, instance and
+   * the labels relabeling gave it), once when the target starts. Default: every target.
+   */
+  readonly targets?: (labels: Readonly<Record<string, string>>) => boolean;
   /**
    * Rules applied to the series it reads (not to what is sent): a series they drop is invisible
-   * to the plugin, a rewritten one is seen with its new labels. Run once per new series.
+   * to the plugin, a rewritten one is seen with its new labels. Run once per new series, on the
+   * labels as the target served them (before its job's relabeling and target labels).
    */
   readonly relabel?: readonly RelabelConfig[];
   /**
-   * Called once per collection round, after every source it reads has been scraped for that
-   * round. What it emits replaces its previous round's output; when it throws (or rejects), its
-   * output for the round is a failed scrape (its series get staleness markers), the error is
-   * counted in scrapewire_plugin_errors_total{plugin} and logged, and other plugins are unaffected.
+   * Called once per fetch of targets it reads, after they have been scraped (see above). What it
+   * emits replaces its previous output for that fetch; when it throws (or rejects), that output
+   * is a failed scrape (its series get staleness markers), the error is counted in
+   * scrapewire_plugin_errors_total{plugin} and logged, and other plugins are unaffected.
    */
   collect?(snapshot: PluginSnapshot, emit: Emitter): void | Promise<void>;
 }
@@ -50,37 +66,51 @@ export interface Plugin {
 /** Builds a plugin from its `plugins.settings.<name>` mapping (validated by the factory). */
 export type PluginFactory = (settings: Readonly<Record<string, unknown>>) => Plugin;
 
-/** One collection round as a plugin sees it. */
+/** One round as a plugin sees it: the targets of one fetch that it reads. */
 export interface PluginSnapshot {
-  /** The round's timestamp in ms: emitted samples without their own timestamp get it. */
+  /** The fetch's timestamp in ms: emitted samples without their own timestamp get it. */
   readonly timestampMs: number;
   /**
-   * The scrape of a source the plugin declared. Throws ERR_PLUGIN for a source it did not
-   * declare. Every declared source scraped successfully, or collect() would not have been called.
+   * The targets of this fetch the plugin reads whose scrape succeeded (one, unless several jobs
+   * it reads scrape the same URL). Never empty: without one, collect() is not called.
    */
-  source(name: string): SourceSnapshot;
+  readonly targets: readonly TargetSnapshot[];
+  /**
+   * This round's target of a job, or undefined when none of this fetch's targets belongs to it.
+   * Throws ERR_PLUGIN for a job the plugin does not list in `jobs`.
+   */
+  target(job: string): TargetSnapshot | undefined;
 }
 
 /** A metric-name filter: an exact name, a regex (tested once per distinct name), or a predicate on the name. */
 export type NameFilter = string | RegExp | ((metricName: string) => boolean);
 
 /**
- * One source's last scrape, read in place (the columns live in WASM memory).
+ * One target's last scrape, read in place (the columns live in WASM memory).
  *
- * Every method throws ERR_PLUGIN once a newer scrape of the source has begun (the snapshot then
- * belongs to it). A synchronous collect() can never see that; an async one must not hold on to
- * the snapshot across waits longer than the scrape interval.
+ * Every method throws ERR_PLUGIN once a newer scrape of the target has begun (the snapshot then
+ * belongs to it). A synchronous collect() never sees that; an async one must not hold on to the
+ * snapshot across waits longer than the scrape interval.
  */
-export interface SourceSnapshot {
-  /** The source's name. */
-  readonly name: string;
+export interface TargetSnapshot {
+  /** The target's job. */
+  readonly job: string;
+  /** The target's labels: job, instance and what relabeling gave it (no `__` labels). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The scrape URL, without credentials. */
+  readonly url: string;
   /** When the scrape started (the timestamp of samples that carried none), in ms. */
   readonly timestampMs: number;
-  /** Samples in the scrape (series dropped by the plugin's relabel rules included). */
+  /** Samples in the scrape (series dropped by the plugin's or the job's relabel rules included). */
   readonly sampleCount: number;
   /**
+   * The plugin's own memo for this target (undefined at first): a place for what it keeps from
+   * one round to the next about this target. Lives as long as the target.
+   */
+  state: unknown;
+  /**
    * Every sample, in page order: the raw columns. No allocation per sample. `ref` identifies the
-   * series within this source while it lives; pass it to `series(ref)` for its labels.
+   * series within this target while it lives; pass it to `series(ref)` for its labels.
    */
   forEachSample(fn: (ref: number, value: number, timestampMs: number) => void): void;
   /**
@@ -92,7 +122,7 @@ export interface SourceSnapshot {
   forEachSeries(filter: NameFilter, fn: (series: PluginSeries, value: number, timestampMs: number) => void): void;
 }
 
-/** A series as one plugin sees it; lives as long as the series in its source's core. */
+/** A series as one plugin sees it; lives as long as the series in its target's core. */
 export interface PluginSeries {
   readonly ref: number;
   /** `__name__`. */
@@ -104,7 +134,7 @@ export interface PluginSeries {
   /**
    * The plugin's own memo for this series (undefined for a new series): a place to keep what it
    * derives from the labels so it is computed once per series, not per sample. Reset when the
-   * source's core forgets the series and reuses its ref.
+   * target's core forgets the series and reuses its ref.
    */
   state: unknown;
 }

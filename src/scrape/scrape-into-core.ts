@@ -1,7 +1,7 @@
 /**
  * One scrape from an HttpScraper into a Core: the request, the streamed body fed chunk by chunk,
- * the end of the body and the resolution of new series. Shared by the scrape loop (target.ts)
- * and the scrape cache (src/sources/scrape-cache.ts), so both leave a core in the same state.
+ * the end of the body and the resolution of new series: the library's one-call scrape for a
+ * single core. (The scrape loop feeds its targets through the shared fetch, shared-fetch.ts.)
  *
  * On any failure the core is left as if the scrape never happened (core.abort() if it had
  * begun: the previous good scrape stays the reference for staleness) and the error is a

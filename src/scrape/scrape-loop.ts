@@ -1,12 +1,17 @@
 /**
- * ScrapeLoop: schedules the scrapes of a set of targets, as Prometheus's scrape loops do.
+ * ScrapeLoop: schedules the scrapes of a set of targets, as Prometheus's scrape loops do, with
+ * one request per interval for all the targets that ask for the same thing.
  *
- * - Each target scrapes every `intervalMs` at a fixed phase within the interval: the start offset
- *   is a hash of the target's identity (job + URL) modulo the interval, so a thousand targets on
- *   a 1 s interval spread over the second instead of all firing at :00.
- * - A target never has two scrapes at once: a tick that finds the previous scrape still running
- *   is skipped and counted (scrapewire_scrape_skipped_ticks_total). Targets never wait for each
- *   other: every tick only starts a scrape; a slow target delays nobody.
+ * - Targets are grouped by fetch key (fetch-key.ts: URL, params, credentials, TLS, timeout,
+ *   interval). A group is one shared fetch: one HttpScraper, one phase, one request per tick,
+ *   whose body streams into every member's core (shared-fetch.ts); each member applies its own
+ *   job's rules and limits and fails alone. A target alone in its group is simply scraped.
+ * - Each group fetches every `intervalMs` at a fixed phase within the interval: the start offset
+ *   is a hash of its fetch key modulo the interval, so a thousand targets on a 1 s interval
+ *   spread over the second instead of all firing at :00, and targets sharing a fetch share the phase.
+ * - A group never has two fetches at once: a tick that finds the previous one still running is
+ *   skipped and counted for each member (scrapewire_scrape_skipped_ticks_total). Groups never
+ *   wait for each other: every tick only starts a fetch; a slow target delays nobody.
  * - Ticks are re-aligned to the phase each time (the next slot after now), so event-loop lag does
  *   not accumulate into drift; slots missed by lag count as skipped too.
  *
@@ -16,8 +21,12 @@ import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { ScrapewireError } from '../core/errors';
 import type { SampleSink } from './sample-sink';
+import type { NewSeries } from '../core/types';
+import { fetchKeyOf } from './fetch-key';
+import { HttpScraper } from './http-scraper';
 import { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
-import { TargetScraper, targetIdentity, type ScrapeOutcome, type TargetSpec } from './target';
+import { fetchInto } from './shared-fetch';
+import { TargetScraper, targetIdentity, type ScrapeOutcome, type ScrapeRun, type TargetSpec } from './target';
 
 export interface LoopClock {
   now(): number;
@@ -47,6 +56,29 @@ export interface ScrapeLoopOptions {
   metadataIntervalMs?: number;
   /** Called after every scrape (for logs and the /targets page). */
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
+  /**
+   * Readers of targets' scrapes (the plugin host): asked once per new target; an observer it
+   * returns is shown the target's new series as scraped (TargetScraperOptions.observeNewSeries).
+   */
+  readers?: TargetReaders;
+}
+
+/** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
+export interface TargetReaders {
+  /** Undefined when nobody reads this target. */
+  observerFor(spec: TargetSpec): ((batch: readonly NewSeries[]) => void) | undefined;
+  /**
+   * A fetch has settled for every member that took part in it (successful or not); members' cores
+   * hold that scrape until their next one begins, one interval later at the earliest.
+   */
+  fetched(fetchKey: string, results: readonly FetchResult[]): void;
+  /** A fetch group is gone (its last member left): whatever was derived from it goes stale. */
+  groupClosed(fetchKey: string): void;
+}
+
+export interface FetchResult {
+  target: TargetScraper;
+  outcome: ScrapeOutcome;
 }
 
 /** The phase of a target within its interval, in ms: [0, intervalMs). */
@@ -68,16 +100,30 @@ export function targetKey(spec: TargetSpec): string {
 
 interface Scheduled {
   scraper: TargetScraper;
+  group: FetchGroup;
+  stopping: boolean;
+}
+
+/** Targets with one fetch key: one request per tick feeds them all. */
+interface FetchGroup {
+  key: string;
+  http: HttpScraper;
+  intervalMs: number;
   offsetMs: number;
   timer: unknown;
   nextMs: number;
-  stopping: boolean;
+  /** By targetKey. */
+  members: Map<string, Scheduled>;
+  running: Promise<void> | undefined;
+  abort: AbortController;
+  closed: boolean;
 }
 
 export class ScrapeLoop {
   readonly metrics: ScrapeMetrics;
   private readonly clock: LoopClock;
   private readonly scheduled = new Map<string, Scheduled>();
+  private readonly groups = new Map<string, FetchGroup>();
   private closed = false;
 
   constructor(private readonly options: ScrapeLoopOptions) {
@@ -88,6 +134,17 @@ export class ScrapeLoop {
   /** The running targets. */
   targets(): TargetScraper[] {
     return [...this.scheduled.values()].map((entry) => entry.scraper);
+  }
+
+  /** The fetch key a running target's requests are shared under. */
+  fetchKeyOf(target: TargetScraper): string | undefined {
+    for (const entry of this.scheduled.values()) if (entry.scraper === target) return entry.group.key;
+    return undefined;
+  }
+
+  /** Distinct fetches (requests per round of ticks) and the targets each feeds, for /targets and tests. */
+  fetchGroups(): Array<{ key: string; targets: TargetScraper[] }> {
+    return [...this.groups.values()].map((group) => ({ key: group.key, targets: [...group.members.values()].map((m) => m.scraper) }));
   }
 
   /**
@@ -120,7 +177,7 @@ export class ScrapeLoop {
     return errors;
   }
 
-  /** Starts scraping a target; returns its key. Throws ERR_CONFIG for bad HTTP settings. */
+  /** Starts scraping a target (in the fetch group of its key); returns its key. Throws ERR_CONFIG for bad HTTP settings. */
   add(spec: TargetSpec): string {
     if (this.closed) throw new ScrapewireError('ERR_USAGE', 'add() after the loop was stopped');
     if (!(spec.intervalMs > 0)) throw new ScrapewireError('ERR_CONFIG', `scrape interval must be positive, not ${spec.intervalMs}`, { target: spec.http.url });
@@ -132,44 +189,40 @@ export class ScrapeLoop {
       now: () => this.clock.now(),
       maxSamplesPerRequest: this.options.maxSamplesPerRequest,
       metadataIntervalMs: this.options.metadataIntervalMs,
+      observeNewSeries: this.options.readers?.observerFor(spec),
     });
-    const entry: Scheduled = {
-      scraper,
-      offsetMs: scrapeOffset(scraper.identity, spec.intervalMs, this.options.offsetSeed),
-      timer: undefined,
-      nextMs: 0,
-      stopping: false,
-    };
+    const group = this.groupFor(spec);
+    const entry: Scheduled = { scraper, group, stopping: false };
+    group.members.set(key, entry);
     this.scheduled.set(key, entry);
     this.metrics.targets.inc({ job: spec.job });
-    this.schedule(entry, nextSlot(this.clock.now(), spec.intervalMs, entry.offsetMs));
     return key;
   }
 
-  /** Stops one target: waits for its scrape in flight, then writes its staleness markers. */
+  /** Stops one target: fails its scrape in flight, then writes its staleness markers. */
   async remove(key: string): Promise<void> {
     const entry = this.scheduled.get(key);
     if (entry === undefined) return;
-    this.scheduled.delete(key);
-    entry.stopping = true;
-    this.clock.clearTimeout(entry.timer);
-    this.metrics.targets.dec({ job: entry.scraper.spec.job });
+    this.detach(key, entry);
     await entry.scraper.stop();
+    await this.closeIfEmpty(entry.group);
   }
 
   /**
    * Swaps a running target's scraper for one with new settings (a reload changed its job): the
-   * new one keeps the old one's slot in the schedule, the old one stops without staleness
-   * markers, so the target's samples go on with no gap.
+   * new one joins its fetch group (the same one, with the same phase, unless the HTTP settings
+   * changed), the old one stops without staleness markers, so the target's samples go on with no
+   * gap. A fetch in flight finishes and is delivered by the old one.
    */
   private async replace(key: string, spec: TargetSpec): Promise<void> {
     const old = this.scheduled.get(key)!;
-    this.scheduled.delete(key);
-    old.stopping = true;
-    this.clock.clearTimeout(old.timer);
-    this.metrics.targets.dec({ job: old.scraper.spec.job });
-    await old.scraper.stop({ markStale: false });
-    if (!this.closed) this.add(spec);
+    this.detach(key, old);
+    try {
+      if (!this.closed) this.add(spec);
+    } finally {
+      await old.scraper.stop({ markStale: false });
+      await this.closeIfEmpty(old.group);
+    }
   }
 
   /** Stops every target (staleness markers for all their series) and the schedule. */
@@ -178,38 +231,99 @@ export class ScrapeLoop {
     await Promise.all([...this.scheduled.keys()].map((key) => this.remove(key)));
   }
 
-  private schedule(entry: Scheduled, atMs: number): void {
-    entry.nextMs = atMs;
-    entry.timer = this.clock.setTimeout(() => this.tick(entry), Math.max(0, atMs - this.clock.now()));
+  private detach(key: string, entry: Scheduled): void {
+    this.scheduled.delete(key);
+    entry.group.members.delete(key);
+    entry.stopping = true;
+    this.metrics.targets.dec({ job: entry.scraper.spec.job });
   }
 
-  private tick(entry: Scheduled): void {
-    if (entry.stopping) return;
-    const { scraper } = entry;
-    const interval = scraper.spec.intervalMs;
-    const job = scraper.spec.job;
+  private groupFor(spec: TargetSpec): FetchGroup {
+    const key = fetchKeyOf(spec);
+    const existing = this.groups.get(key);
+    if (existing !== undefined && !existing.closed) return existing;
+    // The shared request reads the whole body: each member enforces its own body_size_limit on
+    // it, and when all of them have stopped reading the request is given up.
+    const http = new HttpScraper({ ...spec.http, bodySizeLimitBytes: 0 });
+    const group: FetchGroup = {
+      key,
+      http,
+      intervalMs: spec.intervalMs,
+      offsetMs: scrapeOffset(key, spec.intervalMs, this.options.offsetSeed),
+      timer: undefined,
+      nextMs: 0,
+      members: new Map(),
+      running: undefined,
+      abort: new AbortController(),
+      closed: false,
+    };
+    this.groups.set(key, group);
+    this.metrics.fetchGroups.inc();
+    this.schedule(group, nextSlot(this.clock.now(), group.intervalMs, group.offsetMs));
+    return group;
+  }
+
+  /** A group without members stops its schedule, aborts a fetch still running, and closes its client. */
+  private async closeIfEmpty(group: FetchGroup): Promise<void> {
+    if (group.members.size > 0 || group.closed) return;
+    group.closed = true;
+    if (this.groups.get(group.key) === group) this.groups.delete(group.key);
+    this.metrics.fetchGroups.dec();
+    this.clock.clearTimeout(group.timer);
+    group.abort.abort(new ScrapewireError('ERR_USAGE', 'target stopped', { target: group.http.target }));
+    await group.running?.catch(() => undefined);
+    await group.http.close();
+    this.options.readers?.groupClosed(group.key);
+  }
+
+  private schedule(group: FetchGroup, atMs: number): void {
+    group.nextMs = atMs;
+    group.timer = this.clock.setTimeout(() => this.tick(group), Math.max(0, atMs - this.clock.now()));
+  }
+
+  private tick(group: FetchGroup): void {
+    if (group.closed) return;
+    const interval = group.intervalMs;
     // Slots the event loop was too late for are skipped, not caught up in a burst. Counting from
     // the slot being served, not from now: a timer can fire a millisecond or two before Date.now()
     // reaches its slot (timers run on the monotonic clock), and nextSlot(now) would then be this
     // same slot again: a second scrape of the target a few ms after the first.
-    const next = nextSlot(Math.max(this.clock.now(), entry.nextMs), interval, entry.offsetMs);
-    const missed = Math.max(0, Math.round((next - entry.nextMs) / interval) - 1);
-    if (missed > 0) this.metrics.skippedTicks.inc({ job }, missed);
-    this.schedule(entry, next);
+    const next = nextSlot(Math.max(this.clock.now(), group.nextMs), interval, group.offsetMs);
+    const missed = Math.max(0, Math.round((next - group.nextMs) / interval) - 1);
+    const members = [...group.members.values()];
+    if (missed > 0) for (const member of members) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job }, missed);
+    this.schedule(group, next);
 
-    if (scraper.busy) {
-      this.metrics.skippedTicks.inc({ job });
+    if (group.running !== undefined) {
+      for (const member of members) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
       return;
     }
-    scraper.scrape().then(
-      (outcome) => {
+    const timestampMs = Math.floor(this.clock.now());
+    const runs: Array<{ target: TargetScraper; run: ScrapeRun }> = [];
+    for (const member of members) {
+      if (member.stopping || member.scraper.busy) {
+        this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
+        continue;
+      }
+      runs.push({ target: member.scraper, run: member.scraper.startScrape(timestampMs) });
+    }
+    if (runs.length === 0) return;
+    for (const { target, run } of runs) {
+      void run.outcome.then((outcome) => {
         try {
-          this.options.onScrape?.(scraper, outcome);
+          this.options.onScrape?.(target, outcome);
         } catch {
           // A failing observer must not break the schedule.
         }
-      },
-      () => { /* only misuse rejects (scrape after stop): the target is being removed */ },
-    );
+      });
+    }
+    const fetched = fetchInto(group.http, runs.map(({ run }) => run.consumer), {
+      signal: group.abort.signal,
+      onRequest: () => this.metrics.requests.inc(),
+    }).then(async () => {
+      const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
+      if (!group.closed) this.options.readers?.fetched(group.key, results);
+    });
+    group.running = fetched.catch(() => undefined).finally(() => { group.running = undefined; });
   }
 }

@@ -15,8 +15,8 @@
  * await writer.close(deadlineMs); // flush them
  * ```
  *
- * Jobs with `source:` read a shared scrape: the SourceRunner (src/sources/) delivers the source
- * under the job's name and rules; they are not scraped here.
+ * Targets of any jobs that ask for the same request (URL, credentials, TLS, timeout, interval)
+ * share one fetch per interval (ScrapeLoop); plugins read targets through the loop's `readers`.
  */
 import * as path from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
@@ -30,7 +30,7 @@ import type { Label } from '../core/types';
 import { compileRelabelConfigs, type Relabeler } from '../relabel/relabeler';
 import type { SampleSink } from './sample-sink';
 import { silentLogger, type Logger } from '../remote/logger';
-import { ScrapeLoop, targetKey, type LoopClock } from './scrape-loop';
+import { ScrapeLoop, targetKey, type LoopClock, type TargetReaders } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
 import { jobFingerprint } from './target-labels';
 
@@ -61,6 +61,8 @@ export interface ScrapeManagerOptions {
   /** Scrape only the targets this returns true for (cluster sharding, src/cluster). Default: all. */
   ownsTarget?: (spec: TargetSpec) => boolean;
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
+  /** Readers of the targets' scrapes: the plugin host (src/plugins/plugin-host.ts). */
+  readers?: TargetReaders;
 }
 
 export interface SendingLabels {
@@ -130,6 +132,7 @@ export class ScrapeManager {
       maxSamplesPerRequest: options.maxSamplesPerRequest,
       metadataIntervalMs: options.metadataIntervalMs,
       onScrape: options.onScrape,
+      readers: options.readers,
     });
     const env = options.env ?? process.env;
     this.context = {
@@ -147,9 +150,7 @@ export class ScrapeManager {
   /** Jobs of a config (relabel rules compiled once, providers created); throws ERR_CONFIG for a bad rule. */
   private buildJobs(config: Config): Job[] {
     return config.scrape_configs
-      .map((job, index) => ({ job, index }))
-      .filter(({ job }) => job.source === undefined)
-      .map(({ job, index }) => {
+      .map((job, index) => {
         const targets = new JobTargets({
           config: job,
           relabelers: {

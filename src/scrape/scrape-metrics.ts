@@ -15,6 +15,13 @@ export interface ScrapeMetrics {
   samplesWritten: Counter<'job'>;
   /** Targets currently scraped. */
   targets: Gauge<'job'>;
+  /**
+   * HTTP requests made for scrapes. Targets that share a fetch share its request: compare with
+   * the sum of scrapes_total to see how much sharing saves.
+   */
+  requests: Counter;
+  /** Distinct fetches scheduled (groups of targets sharing one request per interval). */
+  fetchGroups: Gauge;
 }
 
 const byRegistry = new WeakMap<Registry, ScrapeMetrics>();
@@ -30,6 +37,8 @@ export function scrapeMetrics(registry: Registry): ScrapeMetrics {
     skippedLines: new Counter({ name: `${p}skipped_lines_total`, help: 'Malformed exposition lines skipped (on_parse_error: skip).', labelNames: ['job'], registers }),
     samplesWritten: new Counter({ name: `${p}samples_written_total`, help: 'Samples handed to remote write, staleness markers and report series included.', labelNames: ['job'], registers }),
     targets: new Gauge({ name: `${p}targets`, help: 'Targets being scraped.', labelNames: ['job'], registers }),
+    requests: new Counter({ name: `${p}requests_total`, help: 'HTTP requests made for scrapes; targets with the same URL, credentials, TLS settings, timeout and interval share one per interval.', registers }),
+    fetchGroups: new Gauge({ name: `${p}fetch_groups`, help: 'Distinct fetches scheduled: groups of targets that share one request per interval.', registers }),
   };
   byRegistry.set(registry, metrics);
   return metrics;

@@ -12,17 +12,23 @@
  * reported. A second failure in a row finds nothing left to mark. stop() does the same for a
  * target that went away, report series included.
  *
+ * The body comes from a fetch (shared-fetch.ts): in the scrape loop, one request shared by every
+ * target with the same fetch key, each target a consumer with its own core and rules
+ * (`startScrape`); on its own, `scrape()` makes a request for this target alone.
+ *
  * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
  */
 import { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
-import type { Label, ScrapeSummary } from '../core/types';
+import type { ExpositionFormat, Label, NewSeries, ScrapeSummary } from '../core/types';
 import type { Relabeler } from '../relabel/relabeler';
 import { HttpScraper } from './http-scraper';
-import type { HttpTargetOptions } from './http-target-options';
+import { resolveHttpTarget, type HttpTargetOptions } from './http-target-options';
 import { failedReport, ReportSeries, successReport } from './report-series';
 import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
-import { asScrapeError, scrapeIntoCore } from './scrape-into-core';
+import { asScrapeError } from './scrape-into-core';
+import { bodySizeLimitError } from './scrape-errors';
+import { fetchInto, type BodyConsumer } from './shared-fetch';
 import type { ScrapeMetrics } from './scrape-metrics';
 import { SeriesLabeler } from './series-labels';
 import { targetCoreLimits } from './scrape-limits';
@@ -65,6 +71,20 @@ export interface TargetScraperOptions {
   maxSamplesPerRequest?: number;
   /** Send a 1.0 metadata request at most this often (metadata_config.send_interval); 0: never. */
   metadataIntervalMs?: number;
+  /**
+   * Shown every new series with its labels as scraped, before the target's decisions (the
+   * plugins that read this target: src/plugins/plugin-host.ts). With an observer the core does
+   * not merge target labels itself, so that every new series reaches the resolver.
+   */
+  observeNewSeries?: (batch: readonly NewSeries[]) => void;
+  /** Called once per HTTP request a standalone scrape() makes (the loop counts its shared fetches itself). */
+  onRequest?: () => void;
+}
+
+/** One scrape of a target in progress: what a fetch feeds, and the outcome once it settles. */
+export interface ScrapeRun {
+  readonly consumer: BodyConsumer;
+  readonly outcome: Promise<ScrapeOutcome>;
 }
 
 export interface ScrapeOutcome {
@@ -79,21 +99,24 @@ export interface ScrapeOutcome {
 
 export type TargetHealth = 'unknown' | 'up' | 'down';
 
-/** job + URL: what the start offset is spread by, and the shard key that keeps a target's requests in order. */
+/** job + URL: the shard key that keeps a target's requests in order (and, on its own, its phase). */
 export function targetIdentity(spec: Pick<TargetSpec, 'job' | 'http'>): string {
   return `${spec.job}\u0000${spec.http.url}`;
 }
 
 export class TargetScraper {
   readonly identity: string;
-  readonly http: HttpScraper;
+  /** The URL without credentials: the name errors carry. */
+  readonly target: string;
   private readonly core: Core;
   private readonly report: ReportSeries;
   private readonly labeler: SeriesLabeler;
   private readonly now: () => number;
   private readonly abortController = new AbortController();
+  /** The request of standalone scrape()s, made on first use; the loop's shared fetches have their own. */
+  private ownHttp: HttpScraper | undefined;
   private stopped = false;
-  private inFlight: Promise<ScrapeOutcome> | undefined;
+  private running: { consumer: BodyConsumer; outcome: Promise<ScrapeOutcome> } | undefined;
   /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
   private sinkError: SinkError | undefined;
 
@@ -103,14 +126,15 @@ export class TargetScraper {
   private lastMetadataMs = -Infinity;
   /** Series kept by the last successful scrape. */
   seriesCount = 0;
-  /** Times the core was rebuilt smaller after a spike. */
+  /** Times the core was rebuilt smaller after a spike (series refs change then). */
   rebuilds = 0;
   lastDurationMs = 0;
   scrapeCount = 0;
 
+  /** Validates the HTTP settings (throws ERR_CONFIG naming the field); opens no connection. */
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
-    this.http = new HttpScraper(spec.http);
+    this.target = resolveHttpTarget(spec.http).target;
     this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
     this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
@@ -127,53 +151,126 @@ export class TargetScraper {
     });
     // Where adding the target's and external labels is the whole decision, the core does it
     // (Core.setTargetLabels); the labeler then sees only series whose labels collide with them.
+    // Not when plugins read the target: they must see every new series.
     const limits = spec.labelLimit + spec.labelNameLengthLimit + spec.labelValueLengthLimit;
     const external = spec.externalLabels ?? [];
     if ((spec.metricRelabeler?.isEmpty ?? true) && (spec.writeRelabeler?.isEmpty ?? true) && limits === 0
+      && options.observeNewSeries === undefined
       && ![...spec.labels, ...external].some(([, value]) => value === '')) {
       this.core.setTargetLabels(spec.labels, external, spec.honorLabels);
     }
     this.now = options.now ?? Date.now;
   }
 
-  /** The URL without credentials: the name errors carry. */
-  get target(): string {
-    return this.http.target;
-  }
-
   /** Whether a scrape is running (the loop then skips the tick). */
   get busy(): boolean {
-    return this.inFlight !== undefined;
+    return this.running !== undefined;
   }
 
-  /** One scrape, start to sink. Rejects only when misused (during another scrape, after stop). */
+  /**
+   * The core of this target, for readers of its last scrape (plugins): read its snapshot only
+   * between scrapes (not while `busy`), without awaiting anything in between.
+   */
+  get scrapedCore(): Core {
+    return this.core;
+  }
+
+  /** One scrape on its own, start to sink: a request for this target alone. Rejects only when misused. */
   scrape(): Promise<ScrapeOutcome> {
-    if (this.stopped) return Promise.reject(new ScrapewireError('ERR_USAGE', 'scrape() after stop()', { target: this.target }));
-    if (this.inFlight !== undefined) return Promise.reject(new ScrapewireError('ERR_USAGE', 'scrape() while the previous scrape is running', { target: this.target }));
-    const running = this.run().finally(() => { this.inFlight = undefined; });
-    this.inFlight = running;
-    return running;
+    let run: ScrapeRun;
+    try {
+      run = this.startScrape();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (run.consumer.active) {
+      this.ownHttp ??= new HttpScraper(this.spec.http);
+      void fetchInto(this.ownHttp, [run.consumer], { signal: this.abortController.signal, onRequest: this.options.onRequest });
+    }
+    return run.outcome;
   }
 
-  private async run(): Promise<ScrapeOutcome> {
-    const timestampMs = Math.floor(this.now());
-    const { spec } = this;
-    this.labeler.reset();
+  /**
+   * Starts a scrape whose body a fetch will feed to `consumer` (the scrape loop's shared fetch);
+   * all consumers of one fetch share its `timestampMs`. The outcome settles when the consumer
+   * does: finished, failed, or failed by stop(). Throws ERR_USAGE during another scrape or after stop().
+   */
+  startScrape(timestampMs = Math.floor(this.now())): ScrapeRun {
+    if (this.stopped) throw new ScrapewireError('ERR_USAGE', 'scrape() after stop()', { target: this.target });
+    if (this.running !== undefined) throw new ScrapewireError('ERR_USAGE', 'scrape() while the previous scrape is running', { target: this.target });
+    const { spec, core, labeler } = this;
+    labeler.reset();
+    let settled = false;
+    let begun = false;
+    let bytes = 0;
     let summary: ScrapeSummary | undefined;
-    let error: ScrapewireError | undefined;
-    try {
-      if (spec.forcedError !== undefined) throw spec.forcedError.target === undefined ? spec.forcedError.withTarget(this.target) : spec.forcedError;
-      ({ summary } = await scrapeIntoCore(this.http, this.core, {
-        timestampMs,
-        honorTimestamps: spec.honorTimestamps,
-        signal: this.abortController.signal,
-        resolve: this.labeler.resolve,
-      }));
-      error = this.labelLimitError();
-    } catch (err) {
-      error = asScrapeError(err, this.target);
+    let resolveOutcome!: (outcome: ScrapeOutcome) => void;
+    const outcome = new Promise<ScrapeOutcome>((resolve) => { resolveOutcome = resolve; });
+    const limitBytes = spec.http.bodySizeLimitBytes ?? 0;
+    const observe = this.options.observeNewSeries;
+    const resolve = observe === undefined ? labeler.resolve : (batch: readonly NewSeries[]) => {
+      observe(batch);
+      return labeler.resolve(batch);
+    };
+    const settle = (error: ScrapewireError | undefined): void => {
+      if (settled) return;
+      settled = true;
+      // Only a begun scrape may be aborted: abort() makes the previous scrape's refs the current
+      // ones, which would shift the staleness reference back by one if nothing had begun.
+      if (error !== undefined && begun) core.abort();
+      this.running = undefined;
+      resolveOutcome(this.complete(timestampMs, summary, error));
+    };
+    const fail = (err: unknown): void => settle(asScrapeError(err, this.target));
+    const consumer: BodyConsumer = {
+      get active() { return !settled; },
+      begin: (format: ExpositionFormat) => {
+        if (settled) return;
+        try {
+          core.begin({ format, timestampMs, honorTimestamps: spec.honorTimestamps }, resolve);
+          begun = true;
+        } catch (err) {
+          fail(err);
+        }
+      },
+      feed: (chunk: Uint8Array) => {
+        if (settled) return;
+        bytes += chunk.length;
+        // Each consumer its own body_size_limit, counted after decompression; the chunk that
+        // crosses it is not parsed.
+        if (limitBytes > 0 && bytes > limitBytes) {
+          settle(bodySizeLimitError(this.target, limitBytes));
+          return;
+        }
+        try {
+          core.feed(chunk);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      finish: () => {
+        if (settled) return;
+        try {
+          summary = core.finish();
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        settle(this.labelLimitError());
+      },
+      fail,
+    };
+    this.running = { consumer, outcome };
+    if (spec.forcedError !== undefined) {
+      settle(spec.forcedError.target === undefined ? spec.forcedError.withTarget(this.target) : spec.forcedError);
     }
-    if (error !== undefined && summary !== undefined) this.core.abort();
+    return { consumer, outcome };
+  }
+
+  /** After the body: staleness on failure, self-metrics, report series, delivery, health. */
+  private complete(timestampMs: number, summary: ScrapeSummary | undefined, scrapeError: ScrapewireError | undefined): ScrapeOutcome {
+    const { spec } = this;
+    let error = scrapeError;
     // A series over a label limit is forgotten, so the next scrape resolves (and checks) it again.
     for (const ref of this.labeler.violations) this.core.forget(ref);
     if (error !== undefined) this.emptyScrape(timestampMs);
@@ -263,10 +360,10 @@ export class TargetScraper {
   }
 
   /**
-   * The target went away: aborts a scrape in flight (the caller waits for it first, see
-   * ScrapeLoop), writes one staleness marker for each of its series and report series, and
-   * closes the HTTP client. With `markStale: false` (the target is being replaced on a reload)
-   * it lets a scrape in flight finish and writes no markers.
+   * The target went away: fails a scrape in flight (the fetch feeding it reads on for its other
+   * consumers), writes one staleness marker for each of its series and report series, and closes
+   * its own HTTP client. With `markStale: false` (the target is being replaced on a reload) it
+   * lets a scrape in flight finish and writes no markers.
    */
   async stop(options: { markStale?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
@@ -274,13 +371,18 @@ export class TargetScraper {
     if (options.markStale === false) {
       // Replaced by a scraper with new settings (a reload): the series live on there, so no
       // staleness markers; a scrape in flight finishes and is delivered.
-      if (this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
-      await this.http.close();
+      if (this.running !== undefined) await this.running.outcome;
+      await this.ownHttp?.close();
       return;
     }
-    this.abortController.abort(new ScrapewireError('ERR_USAGE', 'target stopped', { target: this.target }));
-    // The aborted scrape finishes first (it fails, marking its series stale): one user of the core at a time.
-    if (this.inFlight !== undefined) await this.inFlight.catch(() => undefined);
+    const stopped = new ScrapewireError('ERR_USAGE', 'target stopped', { target: this.target });
+    this.abortController.abort(stopped);
+    // The scrape in flight fails first (marking its series stale): one user of the core at a time.
+    const running = this.running;
+    if (running !== undefined) {
+      running.consumer.fail(stopped);
+      await running.outcome;
+    }
     const timestampMs = Math.floor(this.now());
     let written = 0;
     try {
@@ -290,7 +392,7 @@ export class TargetScraper {
       written += this.push(this.report.core, timestampMs);
     } finally {
       this.options.metrics.samplesWritten.inc({ job: this.spec.job }, written);
-      await this.http.close();
+      await this.ownHttp?.close();
     }
   }
 }

@@ -7,6 +7,8 @@ import { sendJson, sendText } from './respond';
 import { buildTargetsResponse } from './targets-api';
 import { renderTargetsPage } from './targets-page';
 import { TARGETS_PAGE_CSP } from './targets-page-assets';
+import { renderServiceDiscoveryPage } from './service-discovery-page';
+import { SERVICE_DISCOVERY_PAGE_CSP } from './service-discovery-page-assets';
 import type { Logger, ServerOptions } from './types';
 
 export interface RequestContext {
@@ -70,6 +72,20 @@ export function buildRoutes(options: ServerOptions, logger: Logger): Map<string,
           sendText(res, 200, page, {
             'content-type': 'text/html; charset=utf-8',
             'content-security-policy': TARGETS_PAGE_CSP,
+            'referrer-policy': 'no-referrer',
+          });
+        },
+      },
+    ],
+    [
+      '/service-discovery',
+      {
+        methods: READ,
+        handle: ({ res }) => {
+          const page = renderServiceDiscoveryPage(buildTargetsResponse(targets.targets()).data, new Date());
+          sendText(res, 200, page, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': SERVICE_DISCOVERY_PAGE_CSP,
             'referrer-policy': 'no-referrer',
           });
         },

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 export const TARGETS_PAGE_STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.4em; margin: 0 0 .2em; }
+nav { margin: 0 0 1em; }
 h2 { font-size: 1.15em; margin: 1.5em 0 .4em; }
 #refresh-status, .pool-count { color: #666; font-weight: normal; font-size: .9em; }
 table { border-collapse: collapse; width: 100%; }

@@ -74,6 +74,7 @@ export function renderTargetsPage(targets: ApiActiveTarget[], now: Date): string
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>scrapewire targets</title><style>${TARGETS_PAGE_STYLE}</style></head><body>` +
+    `<nav><a href="targets" aria-current="page">Targets</a> · <a href="service-discovery">Service discovery</a></nav>` +
     `<header><h1>Targets</h1><p><span id="summary">${targets.length} target${targets.length === 1 ? '' : 's'}, ${up} up.</span> ` +
     `<span id="refresh-status">Rendered ${escapeHtml(now.toISOString())}.</span></p></header>` +
     `<main id="targets">${pools.length === 0 ? '<p class="empty">No targets.</p>' : pools.join('')}</main>` +

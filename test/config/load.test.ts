@@ -63,8 +63,12 @@ scrape_configs:
     file_sd_configs:
       - files: [targets/*.json, /etc/sd/static.yml]
 
-  - job_name: shared-kubelet
-    source: kubelet-main
+  - job_name: kubelet-node
+    scheme: https
+    authorization:
+      credentials_file: /var/run/secrets/kubernetes.io/serviceaccount/token
+    static_configs:
+      - targets: ['127.0.0.1:10250']
 
 remote_write:
   - url: http://vm:8428/api/v1/write
@@ -86,14 +90,6 @@ remote_write:
     memory_budget: 32MiB
     metadata_config:
       send: false
-
-sources:
-  - name: kubelet-main
-    kind: kubelet
-    url: https://127.0.0.1:10250/metrics
-    scrape_interval: 1s
-    authorization:
-      credentials_file: /var/run/secrets/kubernetes.io/serviceaccount/token
 
 plugins:
   enabled: "cpu|memory"
@@ -184,17 +180,14 @@ describe('a real prometheus.yml', () => {
     expect(config.scrape_configs[3].basic_auth).toEqual({ username: 'admin', password: 'hunter2' });
   });
 
-  test('a job can consume a shared source', () => {
-    expect(config.scrape_configs[4].source).toBe('kubelet-main');
-    expect(config.sources).toEqual([{
-      name: 'kubelet-main',
-      kind: 'kubelet',
-      url: 'https://127.0.0.1:10250/metrics',
-      scrape_interval: 1_000,
-      scrape_timeout: 1_000,
+  test('the kubelet is an ordinary job (the sources section is gone)', () => {
+    expect(config.scrape_configs[4]).toMatchObject({
+      job_name: 'kubelet-node',
+      scheme: 'https',
       authorization: { type: 'Bearer', credentials_file: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
-      tls_config: { insecure_skip_verify: false },
-    }]);
+      static_configs: [{ targets: ['127.0.0.1:10250'], labels: {} }],
+    });
+    expect(Object.keys(config)).not.toContain('sources');
   });
 
   test('remote_write defaults', () => {
@@ -249,7 +242,6 @@ describe('defaults', () => {
       },
       scrape_configs: [],
       remote_write: [],
-      sources: [],
       plugins: { enabled: '', settings: {} },
       warnings: [],
     });
@@ -335,7 +327,7 @@ describe('redactConfig', () => {
     expect(redacted.scrape_configs[3].basic_auth).toEqual({ username: 'admin', password: '<secret>' });
     expect(redacted.remote_write[1].authorization?.credentials).toBe('<secret>');
     // Files say where a secret is, not what it is.
-    expect(redacted.sources[0].authorization?.credentials_file).toBe('/var/run/secrets/kubernetes.io/serviceaccount/token');
+    expect(redacted.scrape_configs[4].authorization?.credentials_file).toBe('/var/run/secrets/kubernetes.io/serviceaccount/token');
     expect(JSON.stringify(redacted)).not.toMatch(/hunter2|s3cret|"tok"/);
     expect(config.scrape_configs[3].basic_auth?.password).toBe('hunter2');
     expect(config.scrape_configs[1].authorization?.credentials).toBe('tok');

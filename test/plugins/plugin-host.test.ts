@@ -1,24 +1,29 @@
 /**
- * PluginHost over a real ScrapeCache reading the HTTPS kubelet stand-in's cAdvisor page (the
- * nri-kubernetes 1.35 fixture): the workload-cpu plugin's sums against sums computed here from
- * the reference parser, a throwing plugin failing alone (and counted), labels decoded once per
- * series, relabel rules shaping what a plugin sees, one request per interval for all plugins.
+ * PluginHost reading the targets of scrape_configs jobs through the scrape loop's shared fetch:
+ * an HTTPS kubelet stand-in's cAdvisor page (the nri-kubernetes 1.35 fixture) scraped by a job
+ * with the service-account token and CA; the workload-cpu plugin's sums against sums computed
+ * here from the reference parser, a throwing plugin failing alone (and counted), labels decoded
+ * once per series, relabel rules shaping what a plugin sees, jobs sharing a URL read in one
+ * round, the targets filter, external labels on the output, one request per interval for all.
+ * The loop's clock is driven by hand: each tick is one fetch.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 
-import { Core } from '../../src/core/core';
+import { parseConfig } from '../../src/config/load';
 import { ScrapewireError } from '../../src/core/errors';
-import type { Label } from '../../src/core/types';
+import type { Label, ScrapeSummary } from '../../src/core/types';
 import { WORKLOAD_CPU_METRIC, workloadCpuPlugin } from '../../src/plugins/builtin/workload-cpu';
 import { PluginHost, type PluginOutcome } from '../../src/plugins/plugin-host';
 import { PluginRegistry } from '../../src/plugins/registry';
 import type { Plugin } from '../../src/plugins/types';
 import { parseReference } from '../../src/reference/parser';
-import { ScrapeCache } from '../../src/sources/scrape-cache';
-import { cadvisorSource } from '../../src/sources/kubernetes/kubelet-sources';
-import { CADVISOR_FIXTURE, startKubeletStandIn, type KubeletStandIn } from '../sources/kubernetes/support/kubelet-stand-in';
-import { RW1 } from '../../src/remote-write-protocol';
+import { ScrapeManager } from '../../src/scrape/scrape-manager';
+import { CADVISOR_FIXTURE, NodeKubelet } from '../collector/support/node-kubelet';
+import { DecodingSink } from '../scrape/support/decoding-sink';
+import { ManualClock, waitFor } from '../scrape/support/manual-clock';
 
 /** The workload of each pod of the fixture, written out by hand (not computed by the code under test). */
 const WORKLOAD_OF_POD: Record<string, string> = {
@@ -62,7 +67,7 @@ function expectedSums(): Map<string, number> {
   return sums;
 }
 
-/** A plugin's output series as name{labels} -> value. */
+/** A plugin's output series as name{labels} -> value, read back from its output core. */
 function outputOf(outcome: PluginOutcome): Map<string, number> {
   const out = new Map<string, number>();
   const core = outcome.core!;
@@ -74,6 +79,8 @@ function outputOf(outcome: PluginOutcome): Map<string, number> {
   return out;
 }
 
+const NODE = 'datagen-1-35';
+
 async function errorCount(registry: Registry, plugin: string): Promise<number | undefined> {
   const metric = registry.getSingleMetric('scrapewire_plugin_errors_total');
   const { values } = await metric!.get();
@@ -81,9 +88,10 @@ async function errorCount(registry: Registry, plugin: string): Promise<number | 
 }
 
 describe('PluginHost', () => {
-  let kubelet: KubeletStandIn;
-  let cache: ScrapeCache;
+  let kubelet: NodeKubelet;
+  let saDir: string;
   let registry: Registry;
+  let manager: ScrapeManager | undefined;
   const warnings: { obj: Record<string, unknown>; msg?: string }[] = [];
   const logger = {
     debug: () => undefined,
@@ -92,56 +100,104 @@ describe('PluginHost', () => {
   };
 
   beforeAll(async () => {
-    kubelet = await startKubeletStandIn();
+    kubelet = await NodeKubelet.start({ nodeName: NODE });
+    saDir = mkdtempSync(join(tmpdir(), 'scrapewire-sa-'));
+    kubelet.writeServiceAccount(saDir);
   });
-  afterAll(() => kubelet.close());
+  afterAll(async () => {
+    await kubelet.close();
+    rmSync(saDir, { recursive: true, force: true });
+  });
   beforeEach(() => {
-    kubelet.server.requests.length = 0;
+    kubelet.requests.length = 0;
     warnings.length = 0;
     registry = new Registry();
-    cache = new ScrapeCache();
   });
-  afterEach(() => cache.close());
+  afterEach(async () => {
+    await manager?.stop();
+    manager = undefined;
+  });
 
-  function host(plugins: Plugin[], hooked = true, core?: Core): PluginHost {
+  /** A job scraping the stand-in over HTTPS with the token and CA, as the DaemonSet's do. */
+  const kubeletJob = (name: string, path: string, extra = '') => `
+  - job_name: ${name}
+    scheme: https
+    metrics_path: ${path}
+    bearer_token_file: ${saDir}/token
+    tls_config: {ca_file: ${saDir}/ca.crt}
+    static_configs: [{targets: ['${kubelet.address}'], labels: {node: ${NODE}}}]${extra}`;
+
+  interface Harness {
+    host: PluginHost;
+    manager: ScrapeManager;
+    sink: DecodingSink;
+    summaries: ScrapeSummary[];
+    /** One interval: waits for `rounds` plugin rounds and returns them. */
+    tick(rounds: number): Promise<PluginOutcome[]>;
+  }
+
+  async function start(plugins: Plugin[], jobs = kubeletJob('cadvisor', '/metrics/cadvisor'), global = ''): Promise<Harness> {
     const pluginRegistry = new PluginRegistry();
     for (const plugin of plugins) pluginRegistry.register(plugin);
-    const created = new PluginHost({ plugins: pluginRegistry.enabled('.+'), registry, logger });
-    const source = { ...cadvisorSource(kubelet.node), core };
-    cache.add(hooked ? created.withResolver(source) : source);
-    return created;
+    const config = parseConfig(`global: {scrape_interval: 10s, scrape_timeout: 5s${global}}\nscrape_configs:${jobs}\n`, 'plugins.yml');
+    const clock = new ManualClock();
+    const sink = new DecodingSink();
+    const outcomes: PluginOutcome[] = [];
+    const summaries: ScrapeSummary[] = [];
+    const host = new PluginHost({
+      plugins: pluginRegistry.enabled('.+'), registry, sink, logger, onRound: (o) => outcomes.push(o), now: () => clock.now(),
+      externalLabels: Object.entries(config.global.external_labels),
+    });
+    manager = new ScrapeManager({ config, sink, registry, clock, readers: host, onScrape: (_t, o) => { if (o.summary) summaries.push(o.summary); } });
+    await manager.start();
+    const running = manager;
+    return {
+      host, manager: running, sink, summaries,
+      async tick(rounds: number) {
+        const before = outcomes.length;
+        clock.advance(10_000);
+        await waitFor(() => outcomes.length >= before + rounds, `${rounds} plugin rounds`);
+        await host.idle();
+        return outcomes.slice(before);
+      },
+    };
   }
 
   const broken: Plugin = {
     name: 'broken',
-    sources: ['cadvisor'],
+    jobs: ['cadvisor'],
     collect(snapshot, emit) {
       emit.sample('half_done', {}, 1);
-      snapshot.source('cadvisor').forEachSample(() => {
+      snapshot.targets[0].forEachSample(() => {
         throw new Error('boom');
       });
     },
   };
 
   test('workload-cpu sums container CPU per workload; a throwing plugin fails alone and is counted', async () => {
-    const plugins = host([broken, workloadCpuPlugin({ nodeName: 'datagen-1-35' })]);
-    const outcomes = await plugins.collect(cache, 1000);
-    expect(outcomes.map((o) => [o.plugin, o.status])).toEqual([['broken', 'failed'], ['workload-cpu', 'ok']]);
+    const { tick, sink } = await start([broken, workloadCpuPlugin()]);
+    const outcomes = await tick(2);
+    expect(outcomes.map((o) => [o.plugin, o.status]).sort()).toEqual([['broken', 'failed'], ['workload-cpu', 'ok']]);
+    const ok = outcomes.find((o) => o.plugin === 'workload-cpu')!;
 
     const expected = expectedSums();
     expect(expected.size).toBe(15);
-    const output = outputOf(outcomes[1]);
+    const output = outputOf(ok);
     expect(output.size).toBe(expected.size);
+    const where = `instance=${kubelet.address},namespace=`;
     for (const [key, sum] of expected) {
       const [namespace, workload] = key.split('/');
-      const value = output.get(`__name__=${WORKLOAD_CPU_METRIC},namespace=${namespace},workload=${workload}`);
+      const value = output.get(`__name__=${WORKLOAD_CPU_METRIC},${where}${namespace},node=${NODE},workload=${workload}`);
       expect(value).toBeCloseTo(sum, 9);
     }
-    // Two deployment pods and two statefulset pods were summed.
-    expect(output.get(`__name__=${WORKLOAD_CPU_METRIC},namespace=scraper,workload=e2e-deployment`)).toBeCloseTo(2.727114 + 2.862868, 9);
-    expect(outcomes[1].emitted).toBe(15);
+    // Two deployment pods and two statefulset pods were summed; static pods named by the target's node label.
+    expect(output.get(`__name__=${WORKLOAD_CPU_METRIC},${where}scraper,node=${NODE},workload=e2e-deployment`)).toBeCloseTo(2.727114 + 2.862868, 9);
+    expect([...output.keys()].some((k) => k.includes('workload=kube-apiserver,'.slice(0, -1)))).toBe(true);
+    expect(ok.emitted).toBe(15);
+    // The output reached the sink.
+    expect(sink.of(WORKLOAD_CPU_METRIC)).toHaveLength(15);
 
-    const failure = outcomes[0];
+    const failure = outcomes.find((o) => o.plugin === 'broken')!;
     expect(failure.error).toBeInstanceOf(ScrapewireError);
     expect(failure.error!.code).toBe('ERR_PLUGIN');
     expect(failure.error!.message).toContain('plugin broken');
@@ -150,15 +206,16 @@ describe('PluginHost', () => {
     expect(await errorCount(registry, 'broken')).toBe(1);
     expect(await errorCount(registry, 'workload-cpu')).toBe(0);
     expect(warnings.map((w) => w.obj.plugin)).toEqual(['broken']);
-    // One request served every plugin.
-    expect(kubelet.server.requests.filter((r) => r.url === '/metrics/cadvisor')).toHaveLength(1);
+    // One request served the job and both plugins.
+    expect(kubelet.count('/metrics/cadvisor')).toBe(1);
+    expect(kubelet.requests.every((r) => r.authorization === 'Bearer token-1')).toBe(true);
   });
 
   test('a plugin that fails after a good round marks its series stale, once', async () => {
     let round = 0;
     const flaky: Plugin = {
       name: 'flaky',
-      sources: ['cadvisor'],
+      jobs: ['cadvisor'],
       collect(_snapshot, emit) {
         round++;
         if (round === 2) throw new ScrapewireError('ERR_PLUGIN', 'not this time');
@@ -167,99 +224,127 @@ describe('PluginHost', () => {
         emit.sample('flaky_things', { kind: 'b' }, 2);
       },
     };
-    const plugins = host([flaky]);
-    const [first] = await plugins.collect(cache, 1000);
+    const { tick, sink } = await start([flaky]);
+    const [first] = await tick(1);
     expect(first.summary.samples).toBe(2);
-    const [second] = await plugins.collect(cache, 2000);
+    const [second] = await tick(1);
     expect(second.status).toBe('failed');
     expect(second.summary).toMatchObject({ samples: 0, staleSeries: 2 });
-    let staleMarkers = 0;
-    second.core!.encode(RW1, {}, (_request, samples) => (staleMarkers += samples));
-    expect(staleMarkers).toBe(2);
-    const [third] = await plugins.collect(cache, 3000);
+    expect(sink.stale().filter((s) => s.labels.__name__ === 'flaky_things')).toHaveLength(2);
+    const [third] = await tick(1);
     expect(third.status).toBe('ok');
     expect(await errorCount(registry, 'flaky')).toBe(1);
+    expect(kubelet.count('/metrics/cadvisor')).toBe(3);
   });
 
-  test('labels are decoded once per series: from the resolver when hooked, lazily otherwise', async () => {
-    for (const hooked of [true, false]) {
-      await cache.close();
-      cache = new ScrapeCache();
-      registry = new Registry();
-      const core = Core.create();
-      const decode = jest.spyOn(core, 'labelsOf');
-      let newStates = 0;
-      let samples = 0;
-      const reader: Plugin = {
-        name: 'reader',
-        sources: ['cadvisor'],
-        collect(snapshot) {
-          snapshot.source('cadvisor').forEachSeries(/^container_/, (series) => {
-            samples++;
-            if (series.state === undefined) {
-              newStates++;
-              series.state = true;
-            }
-          });
-        },
-      };
-      const plugins = host([reader], hooked, core);
-      const [first] = await plugins.collect(cache, 1000);
-      expect(first.status).toBe('ok');
-      const series = (await cache.get('cadvisor', 1000)).summary.newSeries;
-      // Hooked: only the core's own decode for its resolver; not hooked: the cache decodes each series once.
-      expect(decode).toHaveBeenCalledTimes(series);
-      expect(newStates).toBe(samples);
-      const firstSamples = samples;
-      decode.mockClear();
-      await plugins.collect(cache, 2000);
-      expect(decode).not.toHaveBeenCalled();
-      expect(samples).toBe(2 * firstSamples);
-      expect(newStates).toBe(firstSamples);
-    }
+  test('labels are decoded once per series, by the core for the resolver, and the plugin reuses them', async () => {
+    let newStates = 0;
+    let samples = 0;
+    const reader: Plugin = {
+      name: 'reader',
+      jobs: ['cadvisor'],
+      collect(snapshot) {
+        snapshot.targets[0].forEachSeries(/^container_/, (series) => {
+          samples++;
+          if (series.state === undefined) {
+            newStates++;
+            series.state = true;
+          }
+        });
+      },
+    };
+    const harness = await start([reader]);
+    const core = harness.manager.targets()[0].scrapedCore;
+    const decode = jest.spyOn(core, 'labelsOf');
+    const [first] = await harness.tick(1);
+    expect(first.status).toBe('ok');
+    // Only the core's own decode for its resolver, once per new series.
+    expect(decode).toHaveBeenCalledTimes(harness.summaries[0].newSeries);
+    expect(newStates).toBe(samples);
+    const firstSamples = samples;
+    decode.mockClear();
+    await harness.tick(1);
+    expect(decode).not.toHaveBeenCalled();
+    expect(samples).toBe(2 * firstSamples);
+    expect(newStates).toBe(firstSamples);
   });
 
-  test('relabel rules decide what a plugin sees, once per series', async () => {
+  test('relabel rules decide what a plugin sees, once per series, on the labels as scraped', async () => {
     const namespaces = new Set<string>();
     let seen = 0;
+    let job = '';
     const kubeSystem: Plugin = {
       name: 'kube-system-only',
-      sources: ['cadvisor'],
+      jobs: ['cadvisor'],
       relabel: [
         { source_labels: ['namespace'], regex: 'kube-system', action: 'keep' },
         { source_labels: ['namespace'], target_label: 'ns' },
       ],
       collect(snapshot, emit) {
-        snapshot.source('cadvisor').forEachSeries('container_cpu_usage_seconds_total', (series) => {
+        snapshot.targets[0].forEachSeries('container_cpu_usage_seconds_total', (series) => {
           namespaces.add(series.get('ns'));
+          job = series.get('job');
           seen++;
         });
         emit.sample('seen_series', {}, seen);
       },
     };
-    const plugins = host([kubeSystem]);
-    await plugins.collect(cache, 1000);
+    // The job's own rules drop what the plugin reads: the plugin reads the page, not what the job sends.
+    const { tick } = await start([kubeSystem], kubeletJob('cadvisor', '/metrics/cadvisor', `
+    metric_relabel_configs: [{source_labels: [__name__], regex: container_cpu_.*, action: drop}]`));
+    await tick(1);
     expect([...namespaces]).toEqual(['kube-system']);
+    expect(job).toBe('');
     const expected = parseReference(readFileSync(CADVISOR_FIXTURE), 'text').samples.filter(
       (s) => label(s.labels, '__name__') === 'container_cpu_usage_seconds_total' && label(s.labels, 'namespace') === 'kube-system',
     ).length;
     expect(seen).toBe(expected);
   });
 
-  test('a plugin whose source failed is skipped, not counted; reading an undeclared source fails', async () => {
-    const lost: Plugin = { name: 'lost', sources: ['nowhere'], collect: () => undefined };
-    const nosy: Plugin = {
-      name: 'nosy',
-      sources: ['cadvisor'],
-      collect: (snapshot) => void snapshot.source('kubelet'),
+  test('jobs sharing a URL come to a plugin in one round from one request; the targets filter picks; output gets external labels', async () => {
+    const rounds: Array<Array<[string, string]>> = [];
+    const both: Plugin = {
+      name: 'both',
+      jobs: ['cadvisor', 'cadvisor-copy'],
+      collect(snapshot, emit) {
+        rounds.push(snapshot.targets.map((t) => [t.job, t.labels.team ?? ''] as [string, string]).sort());
+        expect(snapshot.target('cadvisor')!.sampleCount).toBe(snapshot.target('cadvisor-copy')!.sampleCount);
+        emit.sample('targets_read', {}, snapshot.targets.length);
+      },
     };
-    const plugins = host([lost, nosy]);
-    const [skipped, failed] = await plugins.collect(cache, 1000);
+    const picky: Plugin = {
+      name: 'picky',
+      jobs: ['cadvisor', 'cadvisor-copy'],
+      targets: (labels) => labels.team === 'b',
+      collect(snapshot, emit) {
+        emit.sample('picked', { job_read: snapshot.targets.map((t) => t.job).join(',') }, 1);
+      },
+    };
+    const jobs = kubeletJob('cadvisor', '/metrics/cadvisor') + kubeletJob('cadvisor-copy', '/metrics/cadvisor', `
+    relabel_configs: [{target_label: team, replacement: b}]
+    metric_relabel_configs: [{source_labels: [__name__], regex: container_fs_.*, action: drop}]`);
+    const { tick, sink, manager: running } = await start([both, picky], jobs, ', external_labels: {cluster: test}');
+    expect(running.loop.fetchGroups()).toHaveLength(1);
+    const outcomes = await tick(2);
+    expect(outcomes.map((o) => [o.plugin, o.status, o.targets]).sort()).toEqual([['both', 'ok', 2], ['picky', 'ok', 1]]);
+    expect(rounds).toEqual([[['cadvisor', ''], ['cadvisor-copy', 'b']]]);
+    expect(sink.of('picked').map((s) => s.labels)).toEqual([{ __name__: 'picked', cluster: 'test', job_read: 'cadvisor-copy' }]);
+    expect(sink.of('targets_read').map((s) => [s.labels.cluster, s.value])).toEqual([['test', 2]]);
+    expect(kubelet.count('/metrics/cadvisor')).toBe(1);
+  });
+
+  test('a plugin whose targets failed is skipped, not counted; reading a job it does not list fails', async () => {
+    const lost: Plugin = { name: 'lost', jobs: ['missing-page'], collect: () => undefined };
+    const nosy: Plugin = { name: 'nosy', jobs: ['cadvisor'], collect: (snapshot) => void snapshot.target('kubelet') };
+    const { tick } = await start([lost, nosy], kubeletJob('cadvisor', '/metrics/cadvisor') + kubeletJob('missing-page', '/nope'));
+    const outcomes = await tick(2);
+    const skipped = outcomes.find((o) => o.plugin === 'lost')!;
+    const failed = outcomes.find((o) => o.plugin === 'nosy')!;
     expect(skipped).toMatchObject({ plugin: 'lost', status: 'skipped' });
-    expect(skipped.error!.message).toContain('nowhere');
+    expect(skipped.error!.message).toContain('failed');
     expect(await errorCount(registry, 'lost')).toBe(0);
     expect(failed.status).toBe('failed');
-    expect(failed.error!.message).toContain('does not list');
+    expect(failed.error!.message).toContain('does not list in jobs');
   });
 
   test('an async plugin reading after a newer scrape began fails instead of reading the wrong page', async () => {
@@ -269,21 +354,27 @@ describe('PluginHost', () => {
     const inside = new Promise<void>((resolve) => (entered = resolve));
     const slow: Plugin = {
       name: 'slow',
-      sources: ['cadvisor'],
+      jobs: ['cadvisor'],
       async collect(snapshot) {
-        const view = snapshot.source('cadvisor');
+        const view = snapshot.targets[0];
         entered();
         await gate;
         view.forEachSample(() => undefined);
       },
     };
-    const plugins = host([slow]);
-    const round = plugins.collect(cache, 1000);
+    const harness = await start([slow]);
+    const first = harness.tick(2);
     await inside;
-    await cache.get('cadvisor', 2000);
+    // (A real timer comes in a task of its own, after the fetch has settled.)
+    await new Promise((resolve) => setImmediate(resolve));
+    // The next interval's scrape while the first round still holds its snapshot: that round is
+    // skipped (the previous one has not finished), and the first one then fails.
+    const before = harness.summaries.length;
+    (harness.manager as unknown as { options: { clock: ManualClock } }).options.clock.advance(10_000);
+    await waitFor(() => harness.summaries.length > before, 'the second scrape');
     release();
-    const [outcome] = await round;
-    expect(outcome.status).toBe('failed');
-    expect(outcome.error!.message).toContain('no longer current');
+    const outcomes = await first;
+    expect(outcomes.map((o) => o.status)).toEqual(['skipped', 'failed']);
+    expect(outcomes[1].error!.message).toContain('no longer current');
   });
 });

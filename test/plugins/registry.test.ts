@@ -1,10 +1,10 @@
 /** PluginRegistry: validation at registration and the anchored enabled regex. */
 import { ScrapewireError } from '../../src/core/errors';
 import { BUILTIN_PLUGINS } from '../../src/plugins/builtin';
-import { PluginRegistry, compileEnabledPattern } from '../../src/plugins/registry';
+import { PluginRegistry, checkPluginJobs, compileEnabledPattern } from '../../src/plugins/registry';
 import type { Plugin } from '../../src/plugins/types';
 
-const plugin = (name: string, extra: Partial<Plugin> = {}): Plugin => ({ name, sources: ['cadvisor'], collect: () => undefined, ...extra });
+const plugin = (name: string, extra: Partial<Plugin> = {}): Plugin => ({ name, jobs: ['cadvisor'], collect: () => undefined, ...extra });
 
 function registry(): PluginRegistry {
   return new PluginRegistry()
@@ -40,22 +40,33 @@ describe('PluginRegistry.enabled', () => {
 });
 
 describe('PluginRegistry.register', () => {
-  test('refuses duplicates, bad names, missing sources and bad relabel rules', () => {
+  test('refuses duplicates, bad names, missing jobs, a targets filter that is no function and bad relabel rules', () => {
     const r = new PluginRegistry().register(plugin('a'));
     expect(() => r.register(plugin('a'))).toThrow(/plugin a: registered twice/);
     expect(() => r.register(plugin('bad name'))).toThrow(/invalid plugin name/);
-    expect(() => r.register(plugin('b', { sources: [] }))).toThrow(/plugin b: sources/);
+    expect(() => r.register(plugin('b', { jobs: [] }))).toThrow(/plugin b: jobs/);
+    expect(() => r.register(plugin('d', { targets: 'team=a' as unknown as Plugin['targets'] }))).toThrow(/plugin d: targets/);
     expect(() => r.register(plugin('c', { relabel: [{ action: 'keep', regex: '(' }] }))).toThrow(/plugins\.c\.relabel\[0\]/);
     expect(r.names()).toEqual(['a']);
     expect(r.get('a')?.relabeler).toBeUndefined();
   });
 
   test('builds the built-in plugins from their settings', () => {
-    const r = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, { 'workload-cpu': { source: 'cadv', nodeName: 'n1' } });
+    const r = new PluginRegistry().registerFactories(BUILTIN_PLUGINS, { 'workload-cpu': { job: 'cadv', nodeName: 'n1' } });
     expect(r.names()).toEqual(['workload-cpu']);
-    expect(r.get('workload-cpu')!.plugin.sources).toEqual(['cadv']);
+    expect(r.get('workload-cpu')!.plugin.jobs).toEqual(['cadv']);
     expect(r.get('workload-cpu')!.relabeler?.size).toBe(4);
     expect(() => new PluginRegistry().registerFactories(BUILTIN_PLUGINS, { 'workload-cpu': { nodename: 'n1' } }))
       .toThrow(/plugins\.settings\.workload-cpu\.nodename: unknown setting/);
+  });
+});
+
+describe('checkPluginJobs', () => {
+  test('names every enabled plugin reading a job the configuration does not have', () => {
+    const enabledPlugins = new PluginRegistry().register(plugin('a', { jobs: ['cadvisor', 'kubelet'] })).register(plugin('b')).enabled('.+');
+    expect(checkPluginJobs(enabledPlugins, ['cadvisor', 'kubelet'])).toBeUndefined();
+    const error = checkPluginJobs(enabledPlugins, ['cadvisor']);
+    expect(error?.code).toBe('ERR_CONFIG');
+    expect(error?.message).toBe('plugins: plugin a reads job "kubelet", which scrape_configs does not have');
   });
 });

@@ -10,7 +10,7 @@ import { RemoteWriter, RW1, RW2 } from '../../src/remote';
 import { TargetScraper } from '../../src/scrape/target';
 import { decodeRw1, decodeRw2, encodeRw1, rw2Labels } from '../helpers/remote-write-proto';
 import { startHttpServer, type LoopbackServer } from '../scrape/support/loopback-server';
-import { targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { targetSpec, testMetrics } from '../scrape/support/decoding-sink';
 import { ScriptedReceiver, ok204 } from './scripted-receiver';
 import { endpoints, metricValue, numberedScrape, TestScrape } from './producer';
 

@@ -9,7 +9,7 @@ import { RemoteWriter } from '../../src/remote';
 import { TargetScraper } from '../../src/scrape/target';
 import { VictoriaMetrics } from '../helpers/receivers';
 import { startHttpServer, type LoopbackServer } from '../scrape/support/loopback-server';
-import { targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { targetSpec, testMetrics } from '../scrape/support/decoding-sink';
 import { endpoints, metricValue } from './producer';
 
 const TARGETS = 100;

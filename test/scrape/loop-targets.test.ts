@@ -11,7 +11,7 @@ import { compileRelabelConfigs } from '../../src/relabel/relabeler';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import { buildTargets } from '../../src/scrape/target-labels';
 import { startHttpServer } from './support/loopback-server';
-import { DecodingSink } from '../sources/support/decoding-sink';
+import { DecodingSink } from './support/decoding-sink';
 
 function job(yaml: string) {
   const config = parseConfig(`scrape_configs:\n${yaml}`, 'test.yml');

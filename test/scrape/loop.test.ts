@@ -11,7 +11,7 @@ import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { mergeTargetLabels } from '../../src/scrape/series-labels';
 import { TargetScraper, type TargetSpec } from '../../src/scrape/target';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
-import { DecodingSink, targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -11,7 +11,7 @@ import type { SampleSink, SinkRequest } from '../../src/scrape/sample-sink';
 import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { TargetScraper } from '../../src/scrape/target';
 import { decodeRw1 } from '../helpers/remote-write-proto';
-import { DecodingSink, targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 
 const PAGE = '# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total{queue="a"} 3\n# HELP temp_celsius Temperature.\n# TYPE temp_celsius gauge\ntemp_celsius 21.5\n';

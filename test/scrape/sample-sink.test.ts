@@ -8,7 +8,7 @@ import { SinkError, writeScrape, type SampleSink, type SinkRequest } from '../..
 import { TargetScraper } from '../../src/scrape/target';
 import { RW1 } from '../../src/remote-write-protocol';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
-import { DecodingSink, targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
 
 /** Throws on the requests whose index is in `failing`, like a sink whose storage gave out. */
 class FlakySink implements SampleSink {

@@ -9,7 +9,7 @@ import { compileRelabelConfigs } from '../../src/relabel/relabeler';
 import { DEFAULT_TARGET_SERIES_LIMIT, targetCoreLimits } from '../../src/scrape/scrape-limits';
 import { TargetScraper, type TargetSpec } from '../../src/scrape/target';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
-import { DecodingSink, targetSpec, testMetrics } from '../sources/support/decoding-sink';
+import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
 
 /** Serves `good` until `hostile` is set, then streams `hostile`'s lines (with backpressure); counts bytes written. */
 class Page {

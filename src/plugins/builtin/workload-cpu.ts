@@ -1,13 +1,15 @@
 /**
  * workload-cpu: CPU time per workload, from cAdvisor.
  *
- * Reads `container_cpu_usage_seconds_total{namespace, pod, container}` from the cadvisor source
- * and emits
+ * Reads `container_cpu_usage_seconds_total{namespace, pod, container}` from the targets of the
+ * cAdvisor job (a kubelet's /metrics/cadvisor) and emits, per target,
  *
- *     scrapewire_workload_cpu_usage_seconds_total{namespace, workload}
+ *     scrapewire_workload_cpu_usage_seconds_total{instance, node, namespace, workload}
  *
- * the sum over the workload's containers on this node; the workload is the pod name with its
- * controller's suffix stripped (workload-name.ts documents the heuristic).
+ * the sum over the workload's containers on that target's node; the workload is the pod name
+ * with its controller's suffix stripped (workload-name.ts documents the heuristic). `instance`
+ * (and `node`, when the target has that label) are the target's, so the sums of several nodes
+ * never collide.
  *
  * Which series count (the plugin's relabel rules, run once per new series): only containers,
  * i.e. `container` neither empty (cAdvisor's pod-level and system cgroups, which already
@@ -20,8 +22,9 @@
  * approximation, exactly as with `sum by (workload) (container_cpu_usage_seconds_total)`.
  *
  * Settings (`plugins.settings.workload-cpu`):
- *   source:   name of the cAdvisor source (default `cadvisor`);
- *   nodeName: this node's name (the downward API's spec.nodeName), to recognise static pods.
+ *   job:      the scrape_configs job that scrapes cAdvisor (default `cadvisor`);
+ *   nodeName: this node's name (the downward API's spec.nodeName), to recognise static pods;
+ *             default: the target's `node` label, if it has one.
  */
 import { ScrapewireError } from '../../core/errors';
 import type { Plugin, PluginSeries } from '../types';
@@ -30,9 +33,10 @@ import { workloadOf } from './workload-name';
 export const WORKLOAD_CPU_PLUGIN = 'workload-cpu';
 export const WORKLOAD_CPU_METRIC = 'scrapewire_workload_cpu_usage_seconds_total';
 const INPUT_METRIC = 'container_cpu_usage_seconds_total';
+const SETTINGS = ['job', 'nodeName'];
 
 export interface WorkloadCpuSettings {
-  source?: string;
+  job?: string;
   nodeName?: string;
 }
 
@@ -47,6 +51,12 @@ interface WorkloadGroup {
   retired: boolean;
 }
 
+/** What the plugin keeps per target (TargetSnapshot.state). */
+interface TargetState {
+  groups: Map<string, WorkloadGroup>;
+  round: number;
+}
+
 function stringSetting(settings: Readonly<Record<string, unknown>>, key: string): string | undefined {
   const value = settings[key];
   if (value === undefined) return undefined;
@@ -58,32 +68,16 @@ function stringSetting(settings: Readonly<Record<string, unknown>>, key: string)
 
 export function workloadCpuPlugin(settings: Readonly<Record<string, unknown>> = {}): Plugin {
   for (const key of Object.keys(settings)) {
-    if (key !== 'source' && key !== 'nodeName') {
-      throw new ScrapewireError('ERR_CONFIG', `plugins.settings.${WORKLOAD_CPU_PLUGIN}.${key}: unknown setting (source, nodeName)`);
+    if (!SETTINGS.includes(key)) {
+      throw new ScrapewireError('ERR_CONFIG', `plugins.settings.${WORKLOAD_CPU_PLUGIN}.${key}: unknown setting (${SETTINGS.join(', ')})`);
     }
   }
-  const source = stringSetting(settings, 'source') ?? 'cadvisor';
-  const nodeName = stringSetting(settings, 'nodeName');
-
-  const groups = new Map<string, WorkloadGroup>();
-  let round = 0;
-
-  const groupOf = (series: PluginSeries): WorkloadGroup => {
-    const namespace = series.get('namespace');
-    const workload = workloadOf(series.get('pod'), nodeName).name;
-    // Once per series: the key string is built when the series is new, never per sample.
-    const key = `${namespace}/${workload}`;
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = { namespace, workload, sum: 0, round: 0, retired: false };
-      groups.set(key, group);
-    }
-    return group;
-  };
+  const job = stringSetting(settings, 'job') ?? 'cadvisor';
+  const configuredNode = stringSetting(settings, 'nodeName');
 
   return {
     name: WORKLOAD_CPU_PLUGIN,
-    sources: [source],
+    jobs: [job],
     relabel: [
       { source_labels: ['__name__'], regex: INPUT_METRIC, action: 'keep' },
       { source_labels: ['container'], regex: '|POD', action: 'drop' },
@@ -91,30 +85,48 @@ export function workloadCpuPlugin(settings: Readonly<Record<string, unknown>> = 
       { source_labels: ['cpu'], regex: 'total|', action: 'keep' },
     ],
     collect(snapshot, emit) {
-      round++;
-      const touched: WorkloadGroup[] = [];
-      snapshot.source(source).forEachSeries(INPUT_METRIC, (series, value) => {
-        let group = series.state as WorkloadGroup | undefined;
-        if (group === undefined || group.retired) {
-          group = groupOf(series);
-          series.state = group;
+      emit.family(WORKLOAD_CPU_METRIC, 'counter', 'CPU time consumed by the containers of a workload on a node, in seconds.');
+      for (const target of snapshot.targets) {
+        const state = (target.state ??= { groups: new Map(), round: 0 }) as TargetState;
+        const round = ++state.round;
+        const { groups } = state;
+        const nodeName = configuredNode ?? target.labels.node;
+        const groupOf = (series: PluginSeries): WorkloadGroup => {
+          const namespace = series.get('namespace');
+          const workload = workloadOf(series.get('pod'), nodeName).name;
+          // Once per series: the key string is built when the series is new, never per sample.
+          const key = `${namespace}/${workload}`;
+          let group = groups.get(key);
+          if (group === undefined) {
+            group = { namespace, workload, sum: 0, round: 0, retired: false };
+            groups.set(key, group);
+          }
+          return group;
+        };
+        const touched: WorkloadGroup[] = [];
+        target.forEachSeries(INPUT_METRIC, (series, value) => {
+          let group = series.state as WorkloadGroup | undefined;
+          if (group === undefined || group.retired) {
+            group = groupOf(series);
+            series.state = group;
+          }
+          if (group.round !== round) {
+            group.round = round;
+            group.sum = 0;
+            touched.push(group);
+          }
+          group.sum += value;
+        });
+        const where = { instance: target.labels.instance ?? '', node: target.labels.node ?? '' };
+        for (const group of touched) {
+          emit.sample(WORKLOAD_CPU_METRIC, { ...where, namespace: group.namespace, workload: group.workload }, group.sum);
         }
-        if (group.round !== round) {
-          group.round = round;
-          group.sum = 0;
-          touched.push(group);
-        }
-        group.sum += value;
-      });
-      emit.family(WORKLOAD_CPU_METRIC, 'counter', 'CPU time consumed by the containers of a workload on this node, in seconds.');
-      for (const group of touched) {
-        emit.sample(WORKLOAD_CPU_METRIC, { namespace: group.namespace, workload: group.workload }, group.sum);
-      }
-      // Workloads that left the node: forget them so the map follows the live pods.
-      for (const [key, group] of groups) {
-        if (group.round !== round) {
-          group.retired = true;
-          groups.delete(key);
+        // Workloads that left the node: forget them so the map follows the live pods.
+        for (const [key, group] of groups) {
+          if (group.round !== round) {
+            group.retired = true;
+            groups.delete(key);
+          }
         }
       }
     },

@@ -45,15 +45,21 @@ function makeLeaf(dir: string, name: string, cn: string, extensions: string): vo
   ]);
 }
 
-export function createTestPki(): TestPki {
+/**
+ * `serverIps`, `serverNames`: more IP addresses and DNS names the server certificate is valid
+ * for, beside 127.0.0.1 and localhost (a node's address, a receiver's host name).
+ */
+export function createTestPki(options: { serverIps?: readonly string[]; serverNames?: readonly string[] } = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'scrapewire-pki-'));
+  const extraIps = (options.serverIps ?? []).filter((ip) => ip !== '127.0.0.1').map((ip) => `,IP:${ip}`).join('')
+    + (options.serverNames ?? []).filter((name) => name !== 'localhost').map((name) => `,DNS:${name}`).join('');
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   makeLeaf(
     dir,
     'server',
     'localhost',
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1${extraIps},DNS:localhost\n`,
   );
   makeLeaf(
     dir,

@@ -1,6 +1,6 @@
 /**
- * A plugin's read-only window on one source's scrape: the core's snapshot columns, read in
- * place, and the series labels from the source's SourceSeriesCache, seen through the plugin's
+ * A plugin's read-only window on one target's scrape: the core's snapshot columns, read in
+ * place, and the series labels from the target's TargetSeriesCache, seen through the plugin's
  * relabel rules.
  *
  * Per sample, iteration costs an array read for the ref's entry and a slot read for the
@@ -10,35 +10,52 @@
 import type { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
 import type { Relabeler } from '../relabel/relabeler';
-import type { PluginSeriesView, SourceSeriesCache } from './series-cache';
-import type { NameFilter, PluginSeries, SourceSnapshot } from './types';
+import type { PluginSeriesView, TargetSeriesCache } from './series-cache';
+import type { NameFilter, PluginSeries, TargetSnapshot } from './types';
 
-/** What a snapshot needs of a cached scrape (CachedScrape from src/sources fits). */
-export interface SourceScrape {
-  source: string;
+/** What a snapshot needs of a target's finished scrape. */
+export interface TargetScrape {
+  job: string;
+  labels: Readonly<Record<string, string>>;
+  url: string;
   timestampMs: number;
   core: Core;
+  /** False once a newer scrape of the target has begun (or its core was rebuilt). */
   isCurrent(): boolean;
 }
 
 /** Per-filter memo of name decisions; weak, so a filter made afresh every round is collected. */
 type NameMemo = WeakMap<RegExp | ((name: string) => boolean), Map<string, boolean>>;
 
-export class PluginSourceSnapshot implements SourceSnapshot {
-  readonly name: string;
+export class PluginTargetSnapshot implements TargetSnapshot {
+  readonly job: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly url: string;
   readonly timestampMs: number;
 
   constructor(
-    private readonly scrape: SourceScrape,
-    private readonly cache: SourceSeriesCache,
+    private readonly scrape: TargetScrape,
+    private readonly cache: TargetSeriesCache,
     private readonly plugin: string,
     /** The plugin's index in the host: its view slot in every series entry. */
     private readonly slot: number,
     private readonly relabeler: Relabeler | undefined,
     private readonly nameMemo: NameMemo,
+    /** The plugin's memo for this target (TargetSnapshot.state), kept by the host between rounds. */
+    private readonly memo: { state: unknown },
   ) {
-    this.name = scrape.source;
+    this.job = scrape.job;
+    this.labels = scrape.labels;
+    this.url = scrape.url;
     this.timestampMs = scrape.timestampMs;
+  }
+
+  get state(): unknown {
+    return this.memo.state;
+  }
+
+  set state(value: unknown) {
+    this.memo.state = value;
   }
 
   get sampleCount(): number {
@@ -48,7 +65,7 @@ export class PluginSourceSnapshot implements SourceSnapshot {
 
   forEachSample(fn: (ref: number, value: number, timestampMs: number) => void): void {
     this.checkCurrent();
-    // The views stay valid through the loop: nothing calls the source's core meanwhile (a new
+    // The views stay valid through the loop: nothing calls the target's core meanwhile (a new
     // scrape would be a newer interval, and `fn` is synchronous).
     const { refs, values, timestamps } = this.scrape.core.snapshot();
     for (let i = 0; i < refs.length; i++) fn(refs[i], values[i], timestamps[i]);
@@ -101,7 +118,7 @@ export class PluginSourceSnapshot implements SourceSnapshot {
     if (!this.scrape.isCurrent()) {
       throw new ScrapewireError(
         'ERR_PLUGIN',
-        `the snapshot of source "${this.name}" is no longer current: a newer scrape has begun (read it before awaiting anything slow)`,
+        `the snapshot of target ${this.url} (job ${JSON.stringify(this.job)}) is no longer current: a newer scrape has begun (read it before awaiting anything slow)`,
         { target: `plugin ${this.plugin}` },
       );
     }

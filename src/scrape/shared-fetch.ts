@@ -1,0 +1,86 @@
+/**
+ * One HTTP request whose body feeds every consumer that asked for it: the shared fetch of targets
+ * with the same fetch key (fetch-key.ts), and the single-consumer fetch of a target scraped on
+ * its own (TargetScraper.scrape()).
+ *
+ * The body is streamed once. Each chunk is handed to every consumer still reading, in turn,
+ * before the next chunk is read: nothing is buffered beyond the chunk in hand, and the slowest
+ * consumer sets the pace (backpressure reaches the socket through undici, as with one consumer).
+ * Consumers parse synchronously (Core.feed), so a chunk is never held across an await.
+ *
+ * A consumer that fails (its sample_limit, its body_size_limit, a parse error under its own
+ * on_parse_error) stops being fed and settles at once; the others read on. When none is left
+ * reading, the body is given up (the request is aborted). A failure of the request itself (HTTP
+ * status, transport, timeout) fails every consumer still reading, each with the same error.
+ */
+import { ScrapewireError } from '../core/errors';
+import type { ExpositionFormat } from '../core/types';
+import { countScrapedBytes } from '../runtime/gc-pacing';
+import type { HttpScraper } from './http-scraper';
+import { asScrapeError } from './scrape-into-core';
+
+/**
+ * What a fetch feeds. None of these methods throws: a consumer records its own failure and
+ * reports it through `active` turning false.
+ */
+export interface BodyConsumer {
+  /** True until it finished or failed; the fetch feeds only active consumers. */
+  readonly active: boolean;
+  /** The response is in: the body's format. */
+  begin(format: ExpositionFormat): void;
+  /** One decompressed chunk, shared with the other consumers: read it, do not keep or change it. */
+  feed(chunk: Uint8Array): void;
+  /** The body ended. */
+  finish(): void;
+  /** The request or the body failed (or the consumer is being stopped). */
+  fail(error: ScrapewireError): void;
+}
+
+export interface FetchOptions {
+  /** Aborts the request (the fetch's owner is closing). */
+  signal?: AbortSignal;
+  /** Called once per HTTP request made (scrapewire_scrape_requests_total). */
+  onRequest?: () => void;
+}
+
+/** Performs one request for `consumers` and feeds its body to them; resolves when every one has settled. */
+export async function fetchInto(http: HttpScraper, consumers: readonly BodyConsumer[], options: FetchOptions = {}): Promise<void> {
+  const reading = (): BodyConsumer[] => consumers.filter((consumer) => consumer.active);
+  if (reading().length === 0) return;
+  options.onRequest?.();
+  let response: Awaited<ReturnType<HttpScraper['scrape']>>;
+  try {
+    response = await http.scrape(options.signal);
+  } catch (err) {
+    const error = asScrapeError(err, http.target);
+    for (const consumer of reading()) consumer.fail(error);
+    return;
+  }
+  try {
+    for (const consumer of reading()) consumer.begin(response.format);
+    let active = reading();
+    if (active.length > 0) {
+      for await (const chunk of response.body) {
+        countScrapedBytes(chunk.length);
+        for (let i = 0; i < active.length; i++) active[i].feed(chunk);
+        // Consumers settle while being fed (a limit) or from outside (stopped): read on for the rest.
+        if (active.some((consumer) => !consumer.active)) {
+          active = active.filter((consumer) => consumer.active);
+          if (active.length === 0) break;
+        }
+      }
+      for (const consumer of reading()) consumer.finish();
+    }
+  } catch (err) {
+    const error = asScrapeError(err, http.target);
+    for (const consumer of reading()) consumer.fail(error);
+  } finally {
+    response.discard();
+    // Every consumer settles with the fetch, whatever happened above.
+    const unsettled = reading();
+    if (unsettled.length > 0) {
+      const error = new ScrapewireError('ERR_CORE_STATE', 'the fetch ended without settling this consumer', { target: http.target });
+      for (const consumer of unsettled) consumer.fail(error);
+    }
+  }
+}
