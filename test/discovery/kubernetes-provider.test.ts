@@ -292,4 +292,16 @@ describe('kubernetes_sd over HTTPS', () => {
     await pollUntil(() => target()?.__meta_kubernetes_pod_ready, (r) => r === 'true', 5_000, 10);
     expect(target()?.__meta_kubernetes_pod_ready).toBe('true');
   });
+
+  test('endpoints wait for their services: a services LIST that fails first delays the first groups, which carry the service labels', async () => {
+    api.failNext(/\/services$/, 2, 500);
+    const groups = await start({ role: 'endpoints', api_server: api.origin, authorization: { type: 'Bearer', credentials: 'token-1' }, tls_config: { ca_file: pki.caFile, insecure_skip_verify: false }, namespaces: { own_namespace: false, names: ['kube-system'] } });
+    expect(errors.some((e) => /services/.test(e.message) && /500/.test(e.message))).toBe(true);
+    await pollUntil(() => groups.updates, (n) => n > 0, 10_000, 10);
+    // The first set went out whole: every endpoints group of a service already has its labels.
+    expect(groups.updates).toBe(1);
+    const dns = groups.bySource.get('endpoints/kube-system/kube-dns');
+    expect(dns?.labels.__meta_kubernetes_service_name).toBe('kube-dns');
+    expect(dns?.labels.__meta_kubernetes_service_label_k8s_app).toBe('kube-dns');
+  });
 });

@@ -31,6 +31,8 @@ export interface InformerOptions<T extends KubeObject> {
   onChange(key: string, object: T | undefined): void;
   /** Each failure, with the URL in the error. */
   onError(error: Error): void;
+  /** Called once, after the first LIST that succeeded (its changes already reported). */
+  onSynced?(): void;
   /** First backoff after a failure, ms. Default 1000. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -147,7 +149,9 @@ export class Informer<T extends KubeObject> {
       }
     }
     this.resourceVersion = resourceVersion;
+    const first = !this.synced;
     this.synced = true;
+    if (first) this.options.onSynced?.();
     this.backoffMs = this.options.minBackoffMs ?? 1000;
   }
 

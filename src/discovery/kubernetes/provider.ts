@@ -15,7 +15,10 @@
  * namespace (namespaces.names, own_namespace), or once across all namespaces. Each role's
  * selectors go to the API server with the watches of that resource.
  *
- * Groups are emitted once every watch has listed (the first full set), then one group per
+ * Groups are emitted once every watch has listed successfully (the first full set, as
+ * Prometheus waits for every informer's cache to sync: an endpoints group built before its
+ * services were listed would lack the service's labels, and relabeling would keep or drop it on
+ * labels that are missing, not absent), then one group per
  * changed object: an event on a pod rebuilds that pod's group, and the groups that read it
  * (an endpoints object backed by it); nothing else is rebuilt.
  */
@@ -128,15 +131,26 @@ export class KubernetesProvider implements DiscoveryProvider {
     if (connection.ownNamespace !== undefined && !namespaces.includes(connection.ownNamespace)) namespaces.push(connection.ownNamespace);
     if (namespaces.length === 0) namespaces.push('');
     this.primary = this.setUp(this.config.role, namespaces);
-    await Promise.all([...this.informers.values()].flatMap((byNamespace) => [...byNamespace.values()].map((informer) => informer.start())));
-    if (this.stopped) return;
+    // start() resolves once every first LIST succeeded or failed once; a failed one is retried,
+    // and the first full set goes out when the last informer has listed (onSynced).
+    await Promise.all(this.allInformers().map((informer) => informer.start()));
+    this.emitWhenSynced();
+  }
+
+  private allInformers(): Informer<KubeObject>[] {
+    return [...this.informers.values()].flatMap((byNamespace) => [...byNamespace.values()]);
+  }
+
+  private emitWhenSynced(): void {
+    if (this.synced || this.stopped || this.primary === undefined) return;
+    if (!this.allInformers().every((informer) => informer.hasSynced)) return;
     this.synced = true;
     this.emitAll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.informers.values()].flatMap((byNamespace) => [...byNamespace.values()].map((informer) => informer.stop())));
+    await Promise.all(this.allInformers().map((informer) => informer.stop()));
     await this.client?.close();
   }
 
@@ -153,6 +167,7 @@ export class KubernetesProvider implements DiscoveryProvider {
         slim: SLIM[resource] as (object: KubeObject) => KubeObject,
         onChange: (key, object) => { if (this.synced && !this.stopped) onChange(key, object); },
         onError: (error) => this.options.context.onError(this.name, error),
+        onSynced: () => this.emitWhenSynced(),
         minBackoffMs: this.options.minBackoffMs,
         watchTimeoutSeconds: this.options.watchTimeoutSeconds,
       }));

@@ -75,6 +75,12 @@ export class KubeApiStandIn {
   private compactedAt = 0;
   /** Answer every request with this status (a broken API server); undefined: serve normally. */
   failWith: number | undefined;
+  /** Answer the next `times` requests whose path matches with HTTP `code` (a flaky API server). */
+  private readonly failures: Array<{ path: RegExp; times: number; code: number }> = [];
+
+  failNext(path: RegExp, times: number, code = 500): void {
+    this.failures.push({ path, times, code });
+  }
 
   static async start(options: { tls?: https.ServerOptions; token?: string } = {}): Promise<KubeApiStandIn> {
     const standIn = new KubeApiStandIn(options.token);
@@ -228,8 +234,11 @@ export class KubeApiStandIn {
       this.reply(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
-    if (this.failWith !== undefined) {
-      this.reply(res, this.failWith, status(this.failWith, 'InternalError', 'the stand-in was told to fail'));
+    const failure = this.failures.find((f) => f.times > 0 && f.path.test(url.pathname));
+    if (failure !== undefined) failure.times--;
+    const failCode = this.failWith ?? failure?.code;
+    if (failCode !== undefined) {
+      this.reply(res, failCode, status(failCode, 'InternalError', 'the stand-in was told to fail'));
       return;
     }
     const route = /^\/(?:api\/v1|apis\/(?:discovery\.k8s\.io|networking\.k8s\.io)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(url.pathname);
