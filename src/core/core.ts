@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import { ScrapewireError } from './errors';
 import { CoreStatus, scrapewireCodeFor } from './status';
+import { Format, Protocol, SeriesState } from './enums';
 import { instantiateCore, type CoreExports } from './wasm';
 import { coreErrorReason, coreLimits, memoryLimitPages, overMemoryLimit, sampleLimitError, type CoreLimits } from './limits';
 import { decodeLabels, encodeLabels } from './labels';
@@ -25,8 +26,8 @@ const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_EVICT_AFTER_SCRAPES = 5;
 const RESOLVE_BATCH = 4096;
 
-/** The core's protocol ids (assembly/remotewrite.ts PROTOCOL_RW1/RW2): the one place they are mapped. */
-const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, number>> = { [RW1]: 1, [RW2]: 2 };
+/** The core's protocol ids (enums.ts): the one place they are mapped. */
+const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, Protocol>> = { [RW1]: Protocol.RW1, [RW2]: Protocol.RW2 };
 
 export interface EncodeOptions {
   /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
@@ -193,7 +194,7 @@ export class Core {
     const skip = this.options.onParseError === 'skip' ? 1 : 0;
     this.guarded(() =>
       this.exports.begin(
-        options.format === 'openmetrics' ? 1 : 0,
+        options.format === 'openmetrics' ? Format.OPENMETRICS : Format.TEXT,
         options.timestampMs,
         options.honorTimestamps === false ? 0 : 1,
         skip,
@@ -287,7 +288,7 @@ export class Core {
     let n = 0;
     for (let i = start; i < end; i++) {
       const ref = e.newSeriesRef(i);
-      if (pending !== end - start && e.seriesState(ref) !== 1) continue;
+      if (pending !== end - start && e.seriesState(ref) !== SeriesState.PENDING) continue;
       batch[n++] = { ref, labels: this.labelsOf(ref) };
     }
     const decisions = resolve(batch);
@@ -428,7 +429,7 @@ export class Core {
 
   /** Whether a series is kept (encoded), by ref. */
   isKept(ref: number): boolean {
-    return this.exports.seriesState(ref) === 2;
+    return this.exports.seriesState(ref) === SeriesState.KEPT;
   }
 
   /** The format of the current or last scrape. */
@@ -469,13 +470,13 @@ export class Core {
     const limit = old.seriesRefLimit();
     const mapped = new Uint32Array(limit);
     for (let ref = 1; ref < limit; ref++) {
-      if (old.seriesState(ref) !== 2) continue; // kept series only
+      if (old.seriesState(ref) !== SeriesState.KEPT) continue; // kept series only
       // labelsPtr() writes the labels to a scratch buffer, which may grow the old memory.
       const ptr = old.labelsPtr(ref);
       const len = old.labelsLen(ref);
       const at = next.rewriteBufferPtr(len);
       this.view.set(new Uint8Array(old.memory.buffer, ptr, len), at);
-      mapped[ref] = next.importSeries(len, 2, old.seriesLastSeen(ref));
+      mapped[ref] = next.importSeries(len, SeriesState.KEPT, old.seriesLastSeen(ref));
     }
     const n = old.snapshotLength();
     const refs = new Uint32Array(old.memory.buffer, old.snapshotRefs(), n);
