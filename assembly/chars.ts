@@ -65,12 +65,12 @@ const METRIC_NAME_WORD: u64 = 0x5F5F656D616E5F5F;
 }
 
 /**
- * Where the token at p ends, for error messages ("got ..."): a delimiter alone, or the bytes up
- * to the next blank or delimiter; p itself at the end of the line.
+ * Where the token at p ends, for error messages ("got ..."): a delimiter or blank alone, or the
+ * bytes up to the next blank or delimiter; p itself at the end of the line.
  */
 export function tokenEnd(p: usize, end: usize): usize {
   if (p >= end) return p;
-  if (isDelimiter(load<u8>(p))) return p + 1;
+  if (isDelimiter(load<u8>(p)) || isBlank(load<u8>(p))) return p + 1;
   while (p < end && !isBlank(load<u8>(p)) && !isDelimiter(load<u8>(p))) p++;
   return p;
 }

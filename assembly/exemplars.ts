@@ -3,7 +3,7 @@
 
 import { Char, isLabelStart, isLabelChar } from "./chars";
 import { ErrorCode } from "./status";
-import { omStrict, fail } from "./scrape-state";
+import { omStrict, fail, failCame } from "./scrape-state";
 import { unquote, validUtf8, countRunes } from "./tokens";
 import { scanKey } from "./key";
 import { scratch } from "./labels";
@@ -88,7 +88,10 @@ function parseExemplarLabels(p: usize, labelsEnd: usize): i32 {
     if (q == 0) return -1;
     const value = scratch.data + valueOffset;
     const valueLen = scratch.length - valueOffset;
-    if (!validUtf8(value, valueLen)) return failed(ErrorCode.INVALID_UTF8, q);
+    if (!validUtf8(value, valueLen)) {
+      failCame(ErrorCode.INVALID_UTF8, q, value, value + valueLen);
+      return -1;
+    }
     runes += nameLen + countRunes(value, valueLen);
     const at = scrapeArena.reserve(labelSize(nameLen, valueLen));
     scrapeArena.length += <u32>(writeLabel(at, nameStart, nameLen, value, valueLen) - at);

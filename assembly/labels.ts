@@ -96,7 +96,7 @@ export function parseLabels(keyStart: usize, keyEnd: usize, checkLimits: bool = 
       p = unquote(p, keyEnd, scratch);
       if (p == 0) return false;
       quotedName = true;
-      if (!validUtf8(scratch.data + nameOffset, scratch.length - nameOffset)) return fail(ErrorCode.INVALID_UTF8, p);
+      if (!validUtf8(scratch.data + nameOffset, scratch.length - nameOffset)) return failCame(ErrorCode.INVALID_UTF8, p, scratch.data + nameOffset, scratch.data + scratch.length);
     } else {
       if (!isLabelStart(c)) return fail(ErrorCode.INVALID_LABEL_NAME, p);
       const start = p;
@@ -126,7 +126,7 @@ export function parseLabels(keyStart: usize, keyEnd: usize, checkLimits: bool = 
     p = unquote(p, keyEnd, scratch);
     if (p == 0) return false;
     const valueLen = scratch.length - valueOffset;
-    if (!validUtf8(scratch.data + valueOffset, valueLen)) return fail(ErrorCode.INVALID_UTF8, p);
+    if (!validUtf8(scratch.data + valueOffset, valueLen)) return failCame(ErrorCode.INVALID_UTF8, p, scratch.data + valueOffset, scratch.data + scratch.length);
     if (checkLimits && valueLen != 0) {
       if (!labelCountFits(++labelCount)) return fail(ErrorCode.LABEL_LIMIT, labelAt);
       const lengthError = labelLengthError(nameLen, valueLen);

@@ -11,7 +11,7 @@ import { Format, SeriesState } from "./enums";
 import { ErrorCode } from "./status";
 import {
   format, omStrict, sawEof, scrapeTimestamp, honorTimestamps, currentFamily, epoch, lineStart,
-  fail, failCame, startLine, setCurrentFamily, countDuplicate,
+  fail, failCame, failHere, startLine, setCurrentFamily, countDuplicate,
 } from "./scrape-state";
 import { skipBlanks } from "./tokens";
 import { scanKey } from "./key";
@@ -35,7 +35,7 @@ export function parseLine(p: usize, end: usize): bool {
     p = skipBlanks(p, end);
     if (p == end) return true;
   } else if (p == end) {
-    return fail(ErrorCode.BLANK_LINE, p);
+    return failHere(ErrorCode.BLANK_LINE, p);
   }
   if (load<u8>(p) == Char.HASH) return parseComment(p, end);
   return parseSample(p, end);

@@ -158,7 +158,8 @@ function parseHelp(fam: Family, p: usize, end: usize): bool {
     p++;
   }
   fam.helpLen = scrapeArena.length - fam.helpOffset;
-  if (!validUtf8(scrapeArena.data + fam.helpOffset, fam.helpLen)) return failCame(ErrorCode.INVALID_UTF8, lineStart, lineStart, lineEnd);
+  const help = scrapeArena.data + fam.helpOffset;
+  if (!validUtf8(help, fam.helpLen)) return failCame(ErrorCode.INVALID_UTF8, lineStart, help, help + fam.helpLen);
   fam.flags |= F_HELP;
   return true;
 }

@@ -63,6 +63,12 @@ export function fail(code: ErrorCode, at: usize): bool {
   return failCame(code, at, at, tokenEnd(at, lineEnd));
 }
 
+/** Reports an error at `at` on the current line that needs no "what came" (a blank line); returns false. */
+export function failHere(code: ErrorCode, at: usize): bool {
+  setError(code, lineNumber, <u32>(at - lineStart) + 1);
+  return false;
+}
+
 /** Reports an error at `at` on the current line, what came being [came, cameEnd); returns false. */
 export function failCame(code: ErrorCode, at: usize, came: usize, cameEnd: usize): bool {
   if (setError(code, lineNumber, <u32>(at - lineStart) + 1)) setErrorText(came, <u32>(cameEnd - came));

@@ -10,10 +10,11 @@
  */
 import { Readable } from 'node:stream';
 import { ScrapewireError } from './errors';
-import { CoreStatus, scrapewireCodeFor } from './status';
+import { CoreStatus } from './status';
 import { Format, Protocol, SeriesState } from './enums';
 import { instantiateCore, type CoreExports } from './wasm';
-import { coreErrorReason, coreLimits, memoryLimitPages, overMemoryLimit, sampleLimitError, type CoreLimits } from './limits';
+import { coreLimits, memoryLimitPages, overMemoryLimit, type CoreLimits } from './limits';
+import { coreError, sampleLimitError } from './core-error';
 import { decodeLabels, encodeLabels } from './labels';
 import type {
   CompiledCoreModule,
@@ -207,7 +208,7 @@ export class Core {
 
   /** Parses a chunk of any size. Throws a ScrapewireError (with line and column) on bad input. */
   feed(chunk: Uint8Array): void {
-    if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'feed() before begin() or after an error');
+    if (!this.scraping) throw new ScrapewireError('ERR_USAGE', 'feed() before begin() or after an error');
     const e = this.exports;
     let offset = 0;
     this.guarded(() => {
@@ -231,8 +232,13 @@ export class Core {
   private raise(): never {
     this.scraping = false;
     const e = this.exports;
-    const code = e.errorCode();
-    throw new ScrapewireError(scrapewireCodeFor(code), coreErrorReason(code, this.limits), { line: e.errorLine(), column: e.errorColumn() });
+    const text = e.errorTextPtr();
+    throw coreError({
+      code: e.errorCode(),
+      line: e.errorLine(),
+      column: e.errorColumn(),
+      came: text === 0 ? undefined : this.view.slice(text, text + e.errorTextLen()),
+    }, this.limits);
   }
 
   /**
@@ -241,7 +247,7 @@ export class Core {
    * decisions) and returns the summary.
    */
   finish(resolve?: NewSeriesResolver): ScrapeSummary {
-    if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'finish() before begin() or after an error');
+    if (!this.scraping) throw new ScrapewireError('ERR_USAGE', 'finish() before begin() or after an error');
     const e = this.exports;
     const resolver = resolve ?? this.resolver;
     this.resolver = undefined;
@@ -359,7 +365,7 @@ export class Core {
     onRequest: (request: Uint8Array, samples: number) => void,
   ): number {
     const e = this.exports;
-    if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'encode() during a scrape: call finish() first');
+    if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'encode() during a scrape: call finish() first');
     return this.guarded(() => {
       e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
@@ -460,7 +466,7 @@ export class Core {
    * Call it between scrapes. Returns the bytes of WASM memory given back.
    */
   rebuild(): number {
-    if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'rebuild() during a scrape');
+    if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'rebuild() during a scrape');
     const old = this.exports;
     const before = old.memory.buffer.byteLength;
     const next = this.instantiate();

@@ -178,7 +178,7 @@ export class PluginHost implements TargetReaders {
       if (output.busy) {
         const name = state.registered.plugin.name;
         const error = new ScrapewireError('ERR_PLUGIN', 'skipped: its previous round for this fetch has not finished', { target: `plugin ${name}` });
-        this.logger.warn({ plugin: name }, error.reason);
+        this.logger.warn({ plugin: name }, error.detail);
         this.finishRound(state, { plugin: name, fetchKey, status: 'skipped', error, timestampMs, targets: 0, emitted: 0, summary: EMPTY_SUMMARY });
         continue;
       }
@@ -260,7 +260,7 @@ export class PluginHost implements TargetReaders {
     const base = { plugin: name, fetchKey, timestampMs, core: output.core };
     if (targets.length === 0) {
       const error = new ScrapewireError('ERR_PLUGIN', 'skipped: the scrapes of its targets failed', { target: `plugin ${name}` });
-      this.logger.debug({ plugin: name }, error.reason);
+      this.logger.debug({ plugin: name }, error.detail);
       const summary = emptyScrape(output.core, timestampMs);
       this.push(state, fetchKey, output.core, timestampMs);
       this.finishRound(state, { ...base, status: 'skipped', error, targets: 0, emitted: 0, summary });
@@ -340,7 +340,7 @@ function asPluginError(err: unknown, plugin: string): ScrapewireError {
   const target = `plugin ${plugin}`;
   if (err instanceof ScrapewireError) {
     return err.code === 'ERR_PLUGIN' ? (err.target === undefined ? err.withTarget(target) : err)
-      : new ScrapewireError('ERR_PLUGIN', err.reason, { target, line: err.line, column: err.column, cause: err });
+      : new ScrapewireError('ERR_PLUGIN', err.detail, { target, line: err.line, column: err.column, reason: err.reason, cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new ScrapewireError('ERR_PLUGIN', `collect() threw: ${reason}`, { target, cause: err });

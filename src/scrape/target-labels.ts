@@ -89,7 +89,7 @@ export function buildGroupTargets(config: ScrapeConfig, group: DiscoveredGroup, 
       const spec = buildTarget(config, discovered, relabelers);
       built.targets.push(spec === null ? { discovered } : { discovered, spec });
     } catch (err) {
-      const reason = err instanceof ScrapewireError ? err.reason : String(err);
+      const reason = err instanceof ScrapewireError ? err.detail : String(err);
       const name = targetLabels[ADDRESS] ?? `target in group ${group.source}`;
       built.errors.push(new ScrapewireError('ERR_CONFIG', `job ${JSON.stringify(config.job_name)}: ${reason}`, { target: name, cause: err }));
     }

@@ -167,7 +167,7 @@ function sequence(): fc.IPropertyWithHooks<[Step[], Decide]> {
         try {
           for (const chunk of chunks.slice(0, s.abortAfter)) core.feed(chunk);
         } catch (err) {
-          if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE') throw err;
+          if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE' || err.code === 'ERR_USAGE') throw err;
         }
         core.abort();
         same(`scrape ${i} (aborted) sends`, encoded(core, { includeStale: true }).rw1, []);
