@@ -14,7 +14,7 @@
  * core) are loaded by path at run time, so the benchmarks compile and run without them.
  */
 import { benchRemoteWriteTypes } from './remote-write';
-import type { RefParse } from '../../src/reference/types';
+import type { RefParse } from '../../test/reference/types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappy: { compress(input: Uint8Array): Uint8Array } = require('snappyjs');

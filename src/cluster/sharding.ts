@@ -15,7 +15,7 @@
  * is decided once per target when discovery changes, never per scrape, so its cost is irrelevant.
  */
 import { createHash } from 'node:crypto';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 export interface ClusterOptions {
   /** N, the number of members; 1 means no sharding. */

@@ -16,12 +16,13 @@ import type { Registry } from 'prom-client';
 import { loadConfigFile, parseConfig } from '../config/load';
 import type { Config } from '../config/types';
 import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { RemoteWriter } from '../remote/remote-writer';
 import { RW1 } from '../remote-write-protocol';
-import type { Logger } from '../remote/logger';
+import { silentLogger, type Logger } from '../logger';
 import { ScrapeManager, sendingLabelsOf } from '../scrape/scrape-manager';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
+import { countScrapedBytes } from '../runtime/gc-pacing';
 import { PluginHost } from '../plugins/plugin-host';
 import { checkPluginJobs, PluginRegistry } from '../plugins/registry';
 import type { Plugin } from '../plugins/types';
@@ -76,8 +77,6 @@ export interface CollectorOptions {
   plugins?: readonly Plugin[];
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-
 export class Collector {
   private manager: ScrapeManager | undefined;
   private plugins: PluginHost | undefined;
@@ -95,7 +94,7 @@ export class Collector {
 
   private constructor(private readonly options: CollectorOptions) {
     this.registry = options.registry ?? createSelfMetricsRegistry();
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     const sinkEnabled = options.enableSink ?? (options.configFile === undefined && options.config === undefined);
     this.sink = sinkEnabled ? new RemoteWriteSink(this.registry, options.sinkLimits) : undefined;
     this.demo = sinkEnabled ? new DemoSource() : undefined;
@@ -204,6 +203,7 @@ export class Collector {
       logger: this.logger,
       env: this.options.env,
       readers,
+      onBodyBytes: countScrapedBytes,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
         if (outcome.error !== undefined) {

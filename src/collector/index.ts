@@ -7,4 +7,4 @@ export { Collector, DEFAULT_SCRAPE_INTERVAL_MS, type CollectorOptions } from './
 export { parseConfig, loadConfigFile, defaultConfig, type ParseOptions } from '../config/load';
 export { ConfigError } from '../config/errors';
 export type { Config, ScrapeConfig, RemoteWriteConfig, GlobalConfig } from '../config/types';
-export { ScrapewireError, type ErrorCode } from '../core/errors';
+export { ScrapewireError, type ErrorCode } from '../errors';

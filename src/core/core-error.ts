@@ -3,7 +3,7 @@
  * own reason by name (`reason: 'INVALID_LABEL_NAME'`), the line and byte column, and a message
  * that says what was expected and what came there: `expected "=" after label name, got "+"`.
  */
-import { ScrapewireError } from './errors';
+import { ScrapewireError } from '../errors';
 import { CORE_ERRORS, scrapewireCodeFor, type CoreErrorReason } from './status';
 import type { CoreLimits } from './limits';
 

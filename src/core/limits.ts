@@ -3,7 +3,7 @@
  * parses (assembly/limits.ts), so that a hostile or broken target fails its own scrape with a
  * typed error instead of growing the process. 0 turns a limit off.
  */
-import { ScrapewireError } from './errors';
+import { ScrapewireError } from '../errors';
 import type { CoreOptions } from './types';
 
 /**

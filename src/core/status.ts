@@ -2,7 +2,7 @@
  * Mirror of assembly/status.ts: the core's error codes and what they mean. The numbers must stay
  * in step with the AssemblyScript enum (test/core/status.test.ts compares the two files).
  */
-import type { ErrorCode as ScrapewireErrorCode } from './errors';
+import type { ErrorCode as ScrapewireErrorCode } from '../errors';
 
 export const enum CoreStatus {
   OK = 0,

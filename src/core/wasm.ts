@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ScrapewireError } from './errors';
+import { ScrapewireError } from '../errors';
 import type { CompiledCoreModule } from './types';
 
 /** The core's exports (assembly/index.ts). Pointers and lengths are byte offsets in `memory`. */

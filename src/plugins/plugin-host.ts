@@ -26,8 +26,9 @@
 import { Counter, type Registry } from 'prom-client';
 
 import { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
-import type { CoreOptions, Label, NewSeries, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import { ScrapewireError } from '../errors';
+import type { CoreOptions, NewSeries, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { writeScrape, type SampleSink } from '../scrape/sample-sink';
 import type { FetchResult, TargetReaders } from '../scrape/scrape-loop';
@@ -37,7 +38,8 @@ import { CollectingEmitter } from './emitter';
 import type { RegisteredPlugin } from './registry';
 import { TargetSeriesCache } from './series-cache';
 import { PluginTargetSnapshot } from './target-snapshot';
-import type { PluginLogger, PluginSnapshot, TargetSnapshot } from './types';
+import type { PluginSnapshot, TargetSnapshot } from './types';
+import { silentLogger, type Logger } from '../logger';
 
 export type PluginStatus = 'ok' | 'failed' | 'skipped';
 
@@ -68,7 +70,7 @@ export interface PluginHostOptions {
   registry: Registry;
   /** Where the plugins' output goes (the remote writer). */
   sink: SampleSink;
-  logger?: PluginLogger;
+  logger?: Logger;
   /** global.external_labels, added to every output series that lacks them. */
   externalLabels?: readonly Label[];
   /** remote_write write_relabel_configs, after the external labels. */
@@ -106,7 +108,6 @@ interface TargetReading {
   memos: Map<number, { state: unknown }>;
 }
 
-const silent: PluginLogger = { debug: () => {}, warn: () => {}, error: () => {} };
 
 export class PluginHost implements TargetReaders {
   private readonly states: PluginState[];
@@ -115,11 +116,11 @@ export class PluginHost implements TargetReaders {
   private readonly nameMemo = new WeakMap<RegExp | ((name: string) => boolean), Map<string, boolean>>();
   private readonly errors: Counter<'plugin'>;
   private readonly rounds: Counter<'plugin' | 'result'>;
-  private readonly logger: PluginLogger;
+  private readonly logger: Logger;
   private readonly outputResolver: NewSeriesResolver;
 
   constructor(private readonly options: PluginHostOptions) {
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.states = options.plugins.map((registered, slot) => ({ registered, slot, outputs: new Map(), chain: Promise.resolve() }));
     this.errors = counter(options.registry, 'scrapewire_plugin_errors_total',
       'Rounds in which a plugin threw or emitted something invalid; its output for the round was marked stale.', ['plugin']);

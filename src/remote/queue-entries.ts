@@ -15,7 +15,7 @@
  * `disk_error` too. disk-store.ts keeps the segments valid whatever fails.
  */
 import * as path from 'node:path';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import { DiskStore, type DiskRef, type RecoveryResult } from './disk-store';
 import { DiskQueueError } from './segment-file';

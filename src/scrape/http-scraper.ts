@@ -36,7 +36,7 @@
 import { inspect } from 'node:util';
 import { request } from 'undici';
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import { Authorization } from './authorization';
 import {

@@ -8,7 +8,7 @@
  *   params, bearer_token(_file), basic_auth, tls_config, follow_redirects, http_headers (plain).
  */
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 export interface HttpTlsOptions {
   /** PEM file of the CA(s) that sign the server's certificate (replaces the system roots). */

@@ -13,7 +13,7 @@
 
 import { STATUS_CODES } from 'node:http';
 
-import { ScrapewireError, type ErrorCode } from '../core/errors';
+import { ScrapewireError, type ErrorCode } from '../errors';
 
 /**
  * A request that got no answer: ERR_HTTP_STATUS, which covers a target's answer and the lack of

@@ -8,10 +8,9 @@
  * ScrapewireError naming the target.
  */
 import type { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core/types';
 import type { HttpScraper } from './http-scraper';
-import { countScrapedBytes } from '../runtime/gc-pacing';
 
 export interface ScrapeIntoCoreOptions {
   /** The scrape's timestamp (its start), in ms. */
@@ -19,6 +18,8 @@ export interface ScrapeIntoCoreOptions {
   honorTimestamps: boolean;
   signal?: AbortSignal;
   resolve?: NewSeriesResolver;
+  /** Called with the size of each body chunk fed (GC pacing: src/runtime/gc-pacing.ts countScrapedBytes). */
+  onBodyBytes?: (bytes: number) => void;
 }
 
 export interface CoreScrape {
@@ -35,7 +36,7 @@ export async function scrapeIntoCore(http: HttpScraper, core: Core, options: Scr
       begun = true;
       for await (const chunk of response.body) {
         core.feed(chunk);
-        countScrapedBytes(chunk.length);
+        options.onBodyBytes?.(chunk.length);
       }
       return { summary: core.finish(), format: response.format };
     } finally {

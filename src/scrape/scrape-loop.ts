@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { SampleSink } from './sample-sink';
 import type { NewSeries } from '../core/types';
 import { fetchKeyOf } from './fetch-key';
@@ -61,6 +61,8 @@ export interface ScrapeLoopOptions {
    * returns is shown the target's new series as scraped (TargetScraperOptions.observeNewSeries).
    */
   readers?: TargetReaders;
+  /** See FetchOptions.onBodyBytes. */
+  onBodyBytes?: (bytes: number) => void;
 }
 
 /** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
@@ -190,6 +192,7 @@ export class ScrapeLoop {
       maxSamplesPerRequest: this.options.maxSamplesPerRequest,
       metadataIntervalMs: this.options.metadataIntervalMs,
       observeNewSeries: this.options.readers?.observerFor(spec),
+      onBodyBytes: this.options.onBodyBytes,
     });
     const group = this.groupFor(spec);
     const entry: Scheduled = { scraper, group, stopping: false };
@@ -320,6 +323,7 @@ export class ScrapeLoop {
     const fetched = fetchInto(group.http, runs.map(({ run }) => run.consumer), {
       signal: group.abort.signal,
       onRequest: () => this.metrics.requests.inc(),
+      onBodyBytes: this.options.onBodyBytes,
     }).then(async () => {
       const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
       if (!group.closed) this.options.readers?.fetched(group.key, results);

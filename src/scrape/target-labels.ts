@@ -14,9 +14,9 @@
  * Runs once per target per discovery update, never per scrape.
  */
 import { createHash } from 'node:crypto';
-import { ScrapewireError } from '../core/errors';
-import { compareLabelNames } from '../core/labels';
-import type { Label } from '../core/types';
+import { ScrapewireError } from '../errors';
+import { compareLabelNames } from '../labels';
+import type { Label } from '../labels';
 import { formatDuration, parseDuration } from '../config/units';
 import { httpClientOptions } from './http-client-options';
 import type { ScrapeConfig, StaticConfig } from '../config/types';

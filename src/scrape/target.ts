@@ -19,8 +19,9 @@
  * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
  */
 import { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
-import type { ExpositionFormat, Label, NewSeries, ScrapeSummary } from '../core/types';
+import { ScrapewireError } from '../errors';
+import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { HttpScraper } from './http-scraper';
 import { resolveHttpTarget, type HttpTargetOptions } from './http-target-options';
@@ -79,6 +80,8 @@ export interface TargetScraperOptions {
   observeNewSeries?: (batch: readonly NewSeries[]) => void;
   /** Called once per HTTP request a standalone scrape() makes (the loop counts its shared fetches itself). */
   onRequest?: () => void;
+  /** See FetchOptions.onBodyBytes. */
+  onBodyBytes?: (bytes: number) => void;
 }
 
 /** One scrape of a target in progress: what a fetch feeds, and the outcome once it settles. */
@@ -185,7 +188,7 @@ export class TargetScraper {
     }
     if (run.consumer.active) {
       this.ownHttp ??= new HttpScraper(this.spec.http);
-      void fetchInto(this.ownHttp, [run.consumer], { signal: this.abortController.signal, onRequest: this.options.onRequest });
+      void fetchInto(this.ownHttp, [run.consumer], { signal: this.abortController.signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes });
     }
     return run.outcome;
   }

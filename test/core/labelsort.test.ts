@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { Core, ScrapewireError } from '../../src/core';
-import { compareLabelNames } from '../../src/core/labels';
+import { compareLabelNames } from '../../src/labels';
 
 function labelsOfLine(line: string, maxLineBytes = 1 << 20): [string, string][] {
   const core = Core.create({ maxLineBytes });

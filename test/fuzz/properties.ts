@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import type { Core, ExpositionFormat, Label, SeriesDecision } from '../../src/core';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { debugCore } from './debug-core';
 import { decided, expect_, keepAll, referenceParse, type Decide, type Expectation } from './oracle';
 import { encoded, observe, type ObservedFamily, type ObservedRow, type Observation } from './observe';

@@ -4,9 +4,9 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import type { ExpositionFormat } from '../../src/core/types';
-import { parseReference, type RefFamily, type RefSample } from '../../src/reference/parser';
+import { parseReference, type RefFamily, type RefSample } from './parser';
 import {
   expositionFixtures,
   invalidTextPayloads,

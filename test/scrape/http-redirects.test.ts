@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper } from '../../src/scrape/http-scraper';
 import type { HttpTargetOptions } from '../../src/scrape/http-target-options';
 import { buildTargets } from '../../src/scrape/target-labels';

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper } from '../../src/scrape/http-scraper';
 import { createTestPki, type TestPki } from './support/certificates';
 import { startHttpsServer, type LoopbackServer } from './support/loopback-server';

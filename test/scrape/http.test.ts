@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { createGzip, gzipSync } from 'node:zlib';
 
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper, type ScrapeResponse } from '../../src/scrape';
 import { httpClientOptions } from '../../src/scrape/http-client-options';
 import type { HttpTargetOptions } from '../../src/scrape';
