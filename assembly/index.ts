@@ -1,23 +1,27 @@
 // scrapewire core: the exported ABI, and only that. One instance = one scrape source; the host
 // wrapper is src/core/core.ts (batches: src/core/batch-codec.ts). Pointers are byte offsets in
-// the instance's memory, valid until the next call (any call may grow it).
+// the instance's memory, valid until the next call (any call may grow it). Only numbers cross:
+// the core's own functions pass v128 hash keys, no export does (asconfig disables AS112 for them).
 //
-// Memory (raw TLSF blocks from `heap.alloc`, no managed objects; it grows with live series and
-// the longest line, never with the size of a page, and never shrinks: the host rebuilds):
-//   input window  maxLineBytes + 16, at inputPtr (scrape.ts)     label pairs  each once, encoded (pairs.ts)
-//   series        records in segments + hash index (series.ts)  symbols      2.0 strings (symbols.ts)
-//   snapshot      ref u32, value f64, timestamp f64 (snapshot.ts)  scrape arena  metadata, exemplars (families.ts)
-//   output        the request being encoded, room for it compressed (encode.ts, snappy.ts)
+// Memory: raw TLSF blocks (`heap.alloc`), no managed objects. It grows with live series and the
+// longest line, never with the size of a page, and never shrinks (the host rebuilds instead).
+//   input window   maxLineBytes + 16 at inputPtr (scrape.ts)
+//   series         records in segments of 1,024, the 96-bit-keyed index (series.ts)
+//   label pairs    each distinct label once, encoded (pairs.ts); 2.0 symbols (symbols.ts)
+//   snapshot       ref u32, value f64, timestamp f64 columns (snapshot.ts)
+//   scrape arena   family names, HELP and UNIT, exemplar labels (families.ts)
+//   output         the request being encoded, and room for it compressed (encode.ts, snappy.ts)
 //
 // Calling order:
-//   init -> setLimits -> targetLabels? (a job's target/external labels, merged by autoResolve)
+//   init -> setLimits -> targetLabels? (a job's target and external labels; again on a new instance)
 //   per scrape: begin -> (write at inputPtr, feed; while RESOLVE: decide, resumeFeed)* -> finish
-//     deciding (feed-time batches, then the rest after finish): autoResolve(from, to) first when
-//     target labels are set, then keep/drop/rewrite/forget per new series -> resolveDone
-//   then, any number of times: encodeBegin -> encodeNext* (compressOutput) ; encodeMetadata
-//   on error: abortScrape (or the next begin) ; a rebuild: read the old instance
-//     (seriesRefLimit, seriesState, labelsPtr, snapshot*, keepsPrevious...) -> init a new one ->
-//     restore -> importSeries* -> importSample* -> importStale* -> importPrevious*
+//     deciding, in feed-time batches then the rest after finish: autoResolve(from, to) first when
+//     target labels are set, then keep/drop/rewrite/forget per new series still pending -> resolveDone
+//   then, any number of times: encodeBegin -> encodeNext* (compressOutput each) ; encodeMetadata
+//   on error: abortScrape (or the next begin)
+//   rebuild: read the old instance (seriesRefLimit, seriesState, labelsPtr, snapshot*, stale*,
+//     keepsPrevious) -> init a new one -> restore -> importSeries* -> importSample* -> importStale*
+//     -> importPrevious*
 
 export { init } from "./init";                         // init(maxLineBytes, evictAfterScrapes): allocates the window and tables
 export { setLimits } from "./limits";                  // sample, series, label count/name/value length limits, memory pages (0: none); from the next begin
@@ -55,20 +59,37 @@ export {
   requestSamples, // samples in the last request
 } from "./encode";
 export {
-  snapshotLength, snapshotRefs, snapshotValues, snapshotTimestamps, // this scrape's samples, as columns
-  staleCount, staleRefsPtr,                                           // series that went stale with it
+  snapshotLength,     // samples in this scrape
+  snapshotRefs,       // their series refs (u32 each)
+  snapshotValues,     // their values (f64)
+  snapshotTimestamps, // their timestamps (f64, ms)
+  staleCount,         // series that went stale with this scrape
+  staleRefsPtr,       // their refs (u32 each)
 } from "./snapshot";
 export {
   statFamilies, statSkippedLines, statBytes, statDuplicates, statEvicted, statSeries, statLabelArenaBytes,
-  statLabelTextBytes, statLabelPairs, statIndexBytes, statSymbolBytes, statSymbols, // counters and sizes (stats.ts)
+  statLabelTextBytes, statLabelPairs, statIndexBytes, statSymbolBytes, statSymbols, // counters and sizes, as named (stats.ts)
 } from "./stats";
 export {
-  errorCode, errorLine, errorColumn, // the scrape's first error: an ErrorCode (status.ts), its 1-based line and byte column
-  errorTextPtr, errorTextLen,        // what came there (0: no position; length 0: the end of the line; over 40: cut)
+  errorCode,          // the scrape's first error: an ErrorCode (status.ts)
+  errorLine,          // its 1-based line
+  errorColumn,        // its 1-based byte column
+  errorTextPtr,       // what came there (0: the error has no position on a line)
+  errorTextLen,       // its length (0: the end of the line; over 40: cut)
 } from "./status";
 export {
-  seriesLastSeen, seriesRefLimit, currentEpoch, lastTimestamp, keepsPrevious, previousCount, previousRefsPtr, // read the old instance
-  restore, importSeries, importSample, importStale, importPrevious, // fill the new one (importSeries: labels at rewriteBufferPtr)
+  seriesLastSeen,     // seriesLastSeen(ref): the epoch of the last scrape that had the series
+  seriesRefLimit,     // refs run from 1 to this (exclusive)
+  currentEpoch,       // the current scrape's epoch
+  lastTimestamp,      // the current scrape's timestamp (ms)
+  keepsPrevious,      // after an aborted scrape, the last good one's refs stay the staleness reference
+  previousCount,      // how many refs that reference holds
+  previousRefsPtr,    // the refs (u32 each)
+  restore,            // restore(epoch, timestampMs): a new instance continues the old one's scrape numbering
+  importSeries,       // importSeries(length, state, lastSeen): a kept series, its labels at rewriteBufferPtr; its new ref
+  importSample,       // importSample(ref, value, timestampMs): one sample of the old instance's last scrape
+  importStale,        // importStale(ref): one series the old instance's last scrape found stale
+  importPrevious,     // importPrevious(ref): one series of the old instance's staleness reference
 } from "./rebuild";
 // batchInput(length), batchCompressRw1(length), batchCompressRw2(count, length), batchOutput: a
 // dedicated instance's merge of several requests into one, compressed once (batch.ts).
