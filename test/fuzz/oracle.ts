@@ -1,5 +1,5 @@
 /**
- * What a Core should produce for a page, derived from the reference parser (src/reference), the
+ * What a Core should produce for a page, derived from the reference parser (test/reference), the
  * fuzz properties' oracle: the error line, or the rows of both protocols with their metadata and
  * exemplars, and the metadata request. The rules the core adds to a parse:
  * - an empty label value is an absent label;
