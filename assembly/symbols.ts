@@ -14,6 +14,8 @@ class Symbol extends InternedString {
   local: u32;
 }
 
+const SYMBOL_SIZE: u32 = <u32>offsetof<Symbol>();
+
 // Symbol 0, "", is never looked up: its record is the table's zeroed record 0.
 let table: InternTable = changetype<InternTable>(0);
 
@@ -23,11 +25,11 @@ export let requestSymbols: ByteBuffer = changetype<ByteBuffer>(0);
 
 // @ts-ignore: decorator
 @inline function symbolAt(id: u32): Symbol {
-  return changetype<Symbol>(table.at(id));
+  return changetype<Symbol>(table.records.data + <usize>id * SYMBOL_SIZE);
 }
 
 export function initSymbols(): void {
-  table = InternTable.create(<u32>offsetof<Symbol>(), 256);
+  table = InternTable.create(SYMBOL_SIZE, 256);
   requestSymbols = ByteBuffer.create(1024);
 }
 
