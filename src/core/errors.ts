@@ -27,7 +27,9 @@ export type ErrorCode =
   /** Another process holds the storage path's lock: src/remote/storage-lock.ts. */
   | 'ERR_STORAGE_LOCKED'
   /** A SampleSink threw instead of counting what it could not keep: src/scrape/sample-sink.ts. */
-  | 'ERR_SINK';
+  | 'ERR_SINK'
+  /** An in-process target's source threw, or returned something that is not exposition text: src/scrape/local-source.ts. */
+  | 'ERR_LOCAL_SOURCE';
 
 export interface ScrapewireErrorOptions {
   target?: string;

@@ -33,6 +33,7 @@ import { silentLogger, type Logger } from '../remote/logger';
 import { ScrapeLoop, targetKey, type LoopClock, type TargetReaders } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
 import { jobFingerprint } from './target-labels';
+import type { LocalSources } from './local-source';
 
 export interface ScrapeManagerOptions {
   config: Config;
@@ -63,6 +64,8 @@ export interface ScrapeManagerOptions {
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
   /** Readers of the targets' scrapes: the plugin host (src/plugins/plugin-host.ts). */
   readers?: TargetReaders;
+  /** The sources of in-process targets (`local://name` URLs, local-source.ts). */
+  localSources?: LocalSources;
 }
 
 export interface SendingLabels {
@@ -133,6 +136,7 @@ export class ScrapeManager {
       metadataIntervalMs: options.metadataIntervalMs,
       onScrape: options.onScrape,
       readers: options.readers,
+      localSources: options.localSources,
     });
     const env = options.env ?? process.env;
     this.context = {

@@ -22,7 +22,8 @@ import { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
 import type { ExpositionFormat, Label, NewSeries, ScrapeSummary } from '../core/types';
 import type { Relabeler } from '../relabel/relabeler';
-import { HttpScraper } from './http-scraper';
+import { createFetcher, type Fetcher } from './fetcher';
+import { isLocalUrl, type LocalSources } from './local-source';
 import { resolveHttpTarget, type HttpTargetOptions } from './http-target-options';
 import { failedReport, ReportSeries, successReport } from './report-series';
 import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
@@ -79,6 +80,8 @@ export interface TargetScraperOptions {
   observeNewSeries?: (batch: readonly NewSeries[]) => void;
   /** Called once per HTTP request a standalone scrape() makes (the loop counts its shared fetches itself). */
   onRequest?: () => void;
+  /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
+  localSources?: LocalSources;
 }
 
 /** One scrape of a target in progress: what a fetch feeds, and the outcome once it settles. */
@@ -114,7 +117,7 @@ export class TargetScraper {
   private readonly now: () => number;
   private readonly abortController = new AbortController();
   /** The request of standalone scrape()s, made on first use; the loop's shared fetches have their own. */
-  private ownHttp: HttpScraper | undefined;
+  private ownHttp: Fetcher | undefined;
   private stopped = false;
   private running: { consumer: BodyConsumer; outcome: Promise<ScrapeOutcome> } | undefined;
   /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
@@ -134,7 +137,7 @@ export class TargetScraper {
   /** Validates the HTTP settings (throws ERR_CONFIG naming the field); opens no connection. */
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
-    this.target = resolveHttpTarget(spec.http).target;
+    this.target = isLocalUrl(spec.http.url) ? spec.http.url : resolveHttpTarget(spec.http).target;
     this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
     this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
@@ -184,7 +187,7 @@ export class TargetScraper {
       return Promise.reject(err);
     }
     if (run.consumer.active) {
-      this.ownHttp ??= new HttpScraper(this.spec.http);
+      this.ownHttp ??= createFetcher(this.spec.http, this.options.localSources);
       void fetchInto(this.ownHttp, [run.consumer], { signal: this.abortController.signal, onRequest: this.options.onRequest });
     }
     return run.outcome;
