@@ -53,8 +53,8 @@ describe('LocalScraper: what a source may return', () => {
   });
 
   test('a prom-client registry, in the format its contentType names (text, then OpenMetrics)', async () => {
-    const registry = new Registry();
-    new Gauge({ name: 'jobs', help: 'Jobs queued.', labelNames: ['queue'], registers: [registry] }).set({ queue: 'mail' }, 3);
+    const registry = new Registry() as Registry<typeof Registry.PROMETHEUS_CONTENT_TYPE | typeof Registry.OPENMETRICS_CONTENT_TYPE>;
+    new Gauge({ name: 'jobs', help: 'Jobs queued.', labelNames: ['queue'], registers: [registry as Registry] }).set({ queue: 'mail' }, 3);
     expect(await scrapeOnce(registry)).toEqual({ values: { '__name__=jobs,queue=mail': 3 }, format: 'text' });
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     expect(await scrapeOnce(registry)).toEqual({ values: { '__name__=jobs,queue=mail': 3 }, format: 'openmetrics' });
