@@ -157,7 +157,9 @@ export interface CollectorEvents extends DeliveryEvents {
 
 /** Where the send queues report delivery events (the remote writer, forwarding to its listeners). */
 export interface DeliveryEventSink {
+  /** Whether anyone listens to `event` (its payload is built only then). */
   listening(event: keyof DeliveryEvents & string): boolean;
+  /** Reports `event` to its listeners. */
   emit<K extends keyof DeliveryEvents & string>(event: K, payload: DeliveryEvents[K]): void;
 }
 

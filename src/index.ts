@@ -18,8 +18,10 @@
  *   binary's default), off unless the agent turns it on.
  *
  * @packageDocumentation
+ * @module scrapewire
  */
 export { Core, ScrapewireError, decodeLabels, encodeLabels, DEFAULT_MAX_MEMORY_BYTES } from './core';
+export type { ScrapewireErrorOptions } from './core/errors';
 export type {
   CoreOptions, CoreMemoryStats, EncodeOptions, ErrorCode, ExpositionFormat, Label, MetricType, NewSeries,
   NewSeriesResolver, RemoteWriteProtocol, EncodedRequest, ScrapeOptions, ScrapeSummary, SeriesDecision, SnapshotView,
@@ -57,14 +59,20 @@ export { ConfigError } from './config/errors';
 export type { ConfigProblem } from './config/yaml-reader';
 export type {
   Config, ScrapeConfig, RemoteWriteConfig, GlobalConfig, QueueConfig, MetadataConfig, PluginsConfig, StaticConfig,
+  Authorization, BasicAuth, TlsConfig, FileSdConfig, HttpSdConfig, KubeletSdConfig, KubernetesSdConfig, OnParseError,
+  HttpClientConfig, ScrapeLimits, DiscoveryLimits, KubernetesRole, KubernetesSelector,
 } from './config/types';
-export { compileRelabelConfigs, type Relabeler } from './relabel/relabeler';
+export { compileRelabelConfigs, Relabeler } from './relabel/relabeler';
+export type { CompileOptions } from './relabel/compile';
+export type { NameValidation } from './relabel/label-names';
 export type { RelabelConfig, RelabelAction } from './relabel/types';
 
 // Delivery.
 export { RemoteWriter, type RemoteWriterOptions } from './remote/remote-writer';
 export { createRemoteWriter, validateEndpoints, type CreateRemoteWriterOptions, type CreatedRemoteWriter } from './remote/create';
-export type { SendQueue, SendQueueStats, EnqueueResult } from './remote/send-queue';
+export type { SendQueue, SendQueueStats, SendQueueOptions, EnqueueResult } from './remote/send-queue';
+export type { RemoteWriteMetrics, UnpersistedSource } from './remote/metrics';
+export type { DeliveryEventSink } from './events';
 export type { OutgoingRequest } from './remote/outgoing-request';
 
 // Scraping.
@@ -77,17 +85,22 @@ export {
 export { createFetcher, type Fetcher } from './scrape/fetcher';
 export { scrapeIntoCore, type CoreScrape, type ScrapeIntoCoreOptions } from './scrape/scrape-into-core';
 export { ScrapeManager, type ScrapeManagerOptions } from './scrape/scrape-manager';
-export type { TargetScraper, TargetSpec, ScrapeOutcome } from './scrape/target';
+export type { TargetScraper, TargetSpec, ScrapeOutcome, TargetScraperOptions } from './scrape/target';
+export type { TargetReaders, FetchResult } from './scrape/scrape-loop';
+export { scrapeMetrics, type ScrapeMetrics } from './scrape/scrape-metrics';
+export type { DroppedTarget } from './scrape/scrape-manager';
+export type { TargetRelabelers } from './scrape/target-labels';
+export type { HttpTargetDescription } from './scrape/http-target-options';
 export type { SampleSink, SinkRequest } from './scrape/sample-sink';
 
 // Discovery.
 export { providersOf, type ProviderOptions } from './discovery/providers';
-export { JobTargets, type JobTargetsOptions, type ActiveTarget } from './discovery/job-targets';
+export { JobTargets, type JobTargetsOptions, type ActiveTarget, type CapName } from './discovery/job-targets';
 export type { DiscoveryProvider, DiscoveredGroup, DiscoveryContext, GroupsListener, LabelSet } from './discovery/types';
 
 // Plugins.
-export { PluginRegistry } from './plugins/registry';
-export { PluginHost, type PluginHostOptions } from './plugins/plugin-host';
+export { PluginRegistry, type RegisteredPlugin } from './plugins/registry';
+export { PluginHost, type PluginHostOptions, type PluginOutcome, type PluginStatus } from './plugins/plugin-host';
 export { BUILTIN_PLUGINS } from './plugins/builtin';
 export type {
   Plugin, PluginSnapshot, TargetSnapshot, PluginSeries, Emitter, EmittedType, PluginFactory, NameFilter, PluginLogger,

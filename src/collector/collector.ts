@@ -80,6 +80,7 @@ export interface LocalTarget {
   labels?: Record<string, string>;
 }
 
+/** What `Collector.start` takes: the configuration, the web endpoints, storage, in-process targets, plugins. */
 export interface CollectorOptions {
   /** A Prometheus-format file; absent: the bundled default configuration. */
   configFile?: string;

@@ -4,6 +4,7 @@
  * `scrapewire/core` is the entry point that loads none of them.
  *
  * @packageDocumentation
+ * @module scrapewire/collector
  */
 export {
   Collector, DEFAULT_SCRAPE_INTERVAL_MS, withLocalTargets, type CollectorOptions, type LocalTarget, type StopOptions,

@@ -17,6 +17,7 @@ import type { RemoteWriteConfig } from '../config/types';
 import type { Logger } from './logger';
 import { RemoteWriter } from './remote-writer';
 
+/** What createRemoteWriter takes: endpoints as plain options, storage, registry, logger. */
 export interface CreateRemoteWriterOptions {
   /** The endpoints, as remote_write entries; only `url` is required. */
   endpoints: readonly RemoteWriteOptions[];

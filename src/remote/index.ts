@@ -4,6 +4,7 @@
  * disk while the receiver is down, and reports what it does as events.
  *
  * @packageDocumentation
+ * @module scrapewire/remote
  */
 export { RemoteWriter, type RemoteWriterOptions } from './remote-writer';
 export { createRemoteWriter, validateEndpoints, type CreateRemoteWriterOptions, type CreatedRemoteWriter } from './create';

@@ -27,6 +27,7 @@ import { StorageLock } from './storage-lock';
 import { SendQueue, untilAborted, type EnqueueResult, type SendQueueStats } from './send-queue';
 import { TypedEmitter, type DeliveryEventSink, type DeliveryEvents } from '../events';
 
+/** What a RemoteWriter takes: validated endpoints, a registry, a logger, a storage directory. */
 export interface RemoteWriterOptions {
   /** The validated remote_write entries (Config.remote_write). */
   endpoints: readonly RemoteWriteConfig[];
@@ -97,6 +98,7 @@ export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
     return this.queues.map((queue) => (queue.protocol === request.protocol ? queue.enqueue(request) : 'skipped'));
   }
 
+  /** Each endpoint's backlog and shards, by its name. */
   stats(): Record<string, SendQueueStats> {
     return Object.fromEntries(this.queues.map((queue) => [queue.name, queue.stats()]));
   }

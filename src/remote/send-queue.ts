@@ -60,11 +60,15 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 /** How often the number of shards is reconsidered (shard-tuner.ts: up at once, down after 10 in a row). */
 export const SHARD_UPDATE_INTERVAL_MS = 1000;
 
+/** One endpoint's configuration and what its queue shares with the writer's other queues. */
 export interface SendQueueOptions {
   config: RemoteWriteConfig;
   metrics: RemoteWriteMetrics;
   logger: Logger;
-  /** Encodes batches; shared by a RemoteWriter's queues. */
+  /**
+   * Encodes batches; shared by a RemoteWriter's queues.
+   * @internal
+   */
   codec: BatchCodec;
   /** Root storage directory; this endpoint uses `<storageDir>/<name>`. No disk queue if absent or disk_budget 0. */
   storageDir?: string;
@@ -72,11 +76,13 @@ export interface SendQueueOptions {
   fsyncIntervalMs?: number;
   segmentBytes?: number;
   shardUpdateIntervalMs?: number;
+  /** Jitter of the retry backoff (tests make it fixed). Default Math.random. */
   random?: () => number;
   /** Where sends, failures, retries, drops and the queue's state are reported as events. */
   events?: DeliveryEventSink;
 }
 
+/** One endpoint's backlog, where it is kept, and its shards. */
 export interface SendQueueStats {
   /** The protocol the endpoint takes now. */
   protocol: RemoteWriteProtocol;
@@ -94,6 +100,7 @@ export interface SendQueueStats {
   unpersistedRequests: number;
 }
 
+/** One endpoint's queue: batches, memory and disk, senders with retries. */
 export class SendQueue {
   readonly name: string;
   private readonly codec: BatchCodec;
@@ -259,6 +266,7 @@ export class SendQueue {
     this.metrics.queueBytes.set({ endpoint: this.name, storage: 'batch' }, this.batcher.stats().bytes + this.metadataBatcher.stats().bytes);
   }
 
+  /** The endpoint's backlog, where it is kept, and its shards. */
   stats(): SendQueueStats {
     const entries = this.entries.stats();
     const open = this.batcher.stats();

@@ -94,6 +94,7 @@ export class LocalSources {
     return this;
   }
 
+  /** The source registered as `name`. */
   get(name: string): LocalSource | undefined {
     return this.sources.get(name);
   }

@@ -13,6 +13,7 @@ import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core
 import type { HttpScraper } from './http-scraper';
 import { countScrapedBytes } from '../runtime/gc-pacing';
 
+/** A scrape's timestamp, timestamp policy, signal and new-series resolver. */
 export interface ScrapeIntoCoreOptions {
   /** The scrape's timestamp (its start), in ms. */
   timestampMs: number;
@@ -21,11 +22,13 @@ export interface ScrapeIntoCoreOptions {
   resolve?: NewSeriesResolver;
 }
 
+/** A finished scrape into a core: its summary and format. */
 export interface CoreScrape {
   summary: ScrapeSummary;
   format: ExpositionFormat;
 }
 
+/** One scrape of a target (HttpScraper or LocalScraper) into a core; rejects with a ScrapewireError naming the target, or the signal's reason. */
 export async function scrapeIntoCore(http: HttpScraper, core: Core, options: ScrapeIntoCoreOptions): Promise<CoreScrape> {
   let begun = false;
   try {

@@ -79,6 +79,7 @@ export interface TargetReaders {
   groupClosed(fetchKey: string): void;
 }
 
+/** One target's part of a fetch: the target and its scrape's outcome. */
 export interface FetchResult {
   target: TargetScraper;
   outcome: ScrapeOutcome;

@@ -55,6 +55,7 @@ export interface BuiltGroup {
   errors: ScrapewireError[];
 }
 
+/** A job's compiled relabel_configs and metric_relabel_configs. */
 export interface TargetRelabelers {
   relabel: Relabeler;
   metricRelabel?: Relabeler;

@@ -63,6 +63,7 @@ export interface TargetSpec {
   forcedError?: ScrapewireError;
 }
 
+/** Where a target's scrapes go and how they are split and observed. */
 export interface TargetScraperOptions {
   sink: SampleSink;
   metrics: ScrapeMetrics;
@@ -90,6 +91,7 @@ export interface ScrapeRun {
   readonly outcome: Promise<ScrapeOutcome>;
 }
 
+/** One scrape of a target, settled: when, how long, what it wrote, and its error if it failed. */
 export interface ScrapeOutcome {
   timestampMs: number;
   durationMs: number;
@@ -100,6 +102,7 @@ export interface ScrapeOutcome {
   samplesWritten: number;
 }
 
+/** A target's health after its last scrape (`unknown` before the first). */
 export type TargetHealth = 'unknown' | 'up' | 'down';
 
 /** job + URL: the shard key that keeps a target's requests in order (and, on its own, its phase). */
@@ -107,6 +110,7 @@ export function targetIdentity(spec: Pick<TargetSpec, 'job' | 'http'>): string {
   return `${spec.job}\u0000${spec.http.url}`;
 }
 
+/** One target: its core, report series and rules; one scrape from fetch to sink. */
 export class TargetScraper {
   readonly identity: string;
   /** The URL without credentials: the name errors carry. */
@@ -197,6 +201,7 @@ export class TargetScraper {
    * Starts a scrape whose body a fetch will feed to `consumer` (the scrape loop's shared fetch);
    * all consumers of one fetch share its `timestampMs`. The outcome settles when the consumer
    * does: finished, failed, or failed by stop(). Throws ERR_USAGE during another scrape or after stop().
+   * @internal
    */
   startScrape(timestampMs = Math.floor(this.now())): ScrapeRun {
     if (this.stopped) throw new ScrapewireError('ERR_USAGE', 'scrape() after stop()', { target: this.target });

@@ -9,7 +9,10 @@ import type { WebLimits } from './limits';
 
 export type { Logger };
 
-export type TargetHealth = 'up' | 'down' | 'unknown';
+/** A target's health after its last scrape (`unknown` before the first). */
+import type { TargetHealth } from '../scrape/target';
+
+export type { TargetHealth };
 
 /** One scrape target as the scrape loop last saw it. */
 export interface TargetStatus {
