@@ -182,8 +182,11 @@ export class TargetScraper {
     return this.core;
   }
 
-  /** One scrape on its own, start to sink: a request for this target alone. Rejects only when misused. */
-  scrape(): Promise<ScrapeOutcome> {
+  /**
+   * One scrape on its own, start to sink: a request for this target alone. Rejects only when
+   * misused; a `signal` that aborts fails the scrape in flight (the outcome carries its reason).
+   */
+  scrape(options: { signal?: AbortSignal } = {}): Promise<ScrapeOutcome> {
     let run: ScrapeRun;
     try {
       run = this.startScrape();
@@ -192,7 +195,8 @@ export class TargetScraper {
     }
     if (run.consumer.active) {
       this.ownHttp ??= createFetcher(this.spec.http, this.options.localSources);
-      void fetchInto(this.ownHttp, [run.consumer], { signal: this.abortController.signal, onRequest: this.options.onRequest });
+      const signal = options.signal === undefined ? this.abortController.signal : AbortSignal.any([this.abortController.signal, options.signal]);
+      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest });
     }
     return run.outcome;
   }

@@ -13,6 +13,7 @@ import { Core } from '../../src/core/core';
 import { ScrapewireError } from '../../src/core/errors';
 import { LocalScraper, LocalSources, type LocalSource } from '../../src/scrape/local-source';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
+import { TargetScraper } from '../../src/scrape/target';
 import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { scrapeIntoCore } from '../../src/scrape/scrape-into-core';
 import { DecodingSink } from './support/decoding-sink';
@@ -195,4 +196,23 @@ describe('in-process targets in the scrape pipeline', () => {
       await manager.stop();
     }
   });
+});
+
+test('TargetScraper.scrape({ signal }): a standalone scrape given up by its caller fails with up 0, not waiting for the timeout', async () => {
+  const sources = new LocalSources().register('slow', () => new Promise<string>(() => undefined));
+  const sink = new DecodingSink();
+  const target = new TargetScraper({
+    job: 'slow', labels: [['instance', 'slow'], ['job', 'slow']], intervalMs: 60_000,
+    http: { url: 'local://slow/metrics', scrapeTimeoutMs: 60_000 },
+    honorLabels: false, honorTimestamps: true, onParseError: 'fail',
+    sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0,
+  }, { sink, metrics: scrapeMetrics(new Registry()), localSources: sources });
+  const controller = new AbortController();
+  const outcome = target.scrape({ signal: controller.signal });
+  setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+  const result = await outcome;
+  expect(result.error?.message).toContain('caller gave up');
+  expect(target.health).toBe('down');
+  expect(sink.of('up').map((s) => s.value)).toEqual([0]);
+  await target.stop();
 });
