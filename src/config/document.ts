@@ -126,7 +126,8 @@ export interface ConfigDocument {
 
 /** `${` and `%{` written so that the environment expansion leaves them as they are. */
 function literal(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // Function replacements: in a replacement string `$$` would itself mean one `$`.
+  if (typeof value === 'string') return value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
   if (Array.isArray(value)) return value.map(literal);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, literal(v)]));

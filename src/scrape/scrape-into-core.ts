@@ -10,7 +10,7 @@
 import type { Core } from '../core/core';
 import { ScrapewireError } from '../core/errors';
 import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core/types';
-import type { HttpScraper } from './http-scraper';
+import type { Fetcher } from './fetcher';
 import { countScrapedBytes } from '../runtime/gc-pacing';
 
 /** A scrape's timestamp, timestamp policy, signal and new-series resolver. */
@@ -29,7 +29,7 @@ export interface CoreScrape {
 }
 
 /** One scrape of a target (HttpScraper or LocalScraper) into a core; rejects with a ScrapewireError naming the target, or the signal's reason. */
-export async function scrapeIntoCore(http: HttpScraper, core: Core, options: ScrapeIntoCoreOptions): Promise<CoreScrape> {
+export async function scrapeIntoCore(http: Fetcher, core: Core, options: ScrapeIntoCoreOptions): Promise<CoreScrape> {
   let begun = false;
   try {
     const response = await http.scrape(options.signal);

@@ -29,7 +29,7 @@ function scraperOf(source: LocalSource, options: { url?: string; timeoutMs?: num
 async function scrapeOnce(source: LocalSource, timeoutMs = 1000): Promise<{ values?: Record<string, number>; format?: string; error?: ScrapewireError }> {
   const core = Core.create();
   try {
-    const { format } = await scrapeIntoCore(scraperOf(source, { timeoutMs }) as never, core, { timestampMs: 1000, honorTimestamps: true });
+    const { format } = await scrapeIntoCore(scraperOf(source, { timeoutMs }), core, { timestampMs: 1000, honorTimestamps: true });
     const values: Record<string, number> = {};
     const snapshot = core.snapshot();
     snapshot.refs.forEach((ref, i) => { values[core.labelsOf(ref).map(([n, v]) => `${n}=${v}`).join(',')] = snapshot.values[i]; });
