@@ -12,6 +12,7 @@ import type { RemoteWriteProtocol } from '../remote-write-protocol';
 
 export type { RelabelConfig };
 
+/** A validated configuration, every default filled in (durations in ms, sizes in bytes); made by parseConfig. */
 export interface Config {
   global: GlobalConfig;
   scrape_configs: ScrapeConfig[];
@@ -44,6 +45,7 @@ export interface DiscoveryLimits {
   max_targets_per_discovery: number;
 }
 
+/** The `global` section: default interval, timeout and limits of every job, external labels. */
 export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   /** Inherited by jobs that do not set their own (see ScrapeConfig.keep_dropped_targets). */
   keep_dropped_targets?: number;
@@ -54,12 +56,14 @@ export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   external_labels: Record<string, string>;
 }
 
+/** `basic_auth` of an HTTP client section. */
 export interface BasicAuth {
   username: string;
   password?: string;
   password_file?: string;
 }
 
+/** `authorization` of an HTTP client section (type and credentials). */
 export interface Authorization {
   /** Default 'Bearer'. */
   type: string;
@@ -67,6 +71,7 @@ export interface Authorization {
   credentials_file?: string;
 }
 
+/** `tls_config` of an HTTP client section. */
 export interface TlsConfig {
   ca_file?: string;
   cert_file?: string;
@@ -87,19 +92,23 @@ export interface HttpClientConfig {
   follow_redirects?: boolean;
 }
 
+/** A `static_configs` group: addresses and the labels they share. */
 export interface StaticConfig {
   targets: string[];
   labels: Record<string, string>;
 }
 
+/** A `file_sd_configs` entry. */
 export interface FileSdConfig {
   /** Paths or globs (a `*` only in the last path element), relative paths resolved against the config file's directory. */
   files: string[];
   refresh_interval: number;
 }
 
+/** The kind of Kubernetes objects a kubernetes_sd_configs entry turns into targets. */
 export type KubernetesRole = 'node' | 'pod' | 'service' | 'endpoints' | 'endpointslice' | 'ingress';
 
+/** A label or field selector of a kubernetes_sd_configs entry, for one role. */
 export interface KubernetesSelector {
   role: KubernetesRole;
   /** A label selector, sent to the API server as `labelSelector`. */
@@ -142,8 +151,10 @@ export interface HttpSdConfig extends HttpClientConfig {
   refresh_interval: number;
 }
 
+/** What a bad line of a page does: fail the scrape (Prometheus) or skip the line (vmagent). */
 export type OnParseError = 'fail' | 'skip';
 
+/** A validated `scrape_configs` job: how its targets are found, scraped, relabeled and limited. */
 export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   job_name: string;
   scrape_interval: number;
@@ -173,6 +184,7 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   max_targets_per_discovery?: number;
 }
 
+/** `queue_config` of a remote_write entry: shards, batch size and deadline, backoff. */
 export interface QueueConfig {
   capacity: number;
   max_shards: number;
@@ -184,12 +196,14 @@ export interface QueueConfig {
   retry_on_http_429: boolean;
 }
 
+/** `metadata_config` of a remote_write entry: whether and how often 1.0 metadata is sent. */
 export interface MetadataConfig {
   send: boolean;
   send_interval: number;
   max_samples_per_send: number;
 }
 
+/** A validated `remote_write` entry: the receiver, its auth and TLS, queue, budgets and protocol. */
 export interface RemoteWriteConfig extends HttpClientConfig {
   url: string;
   /** Defaults to the first 6 hex digits of a hash of the url, like Prometheus's queue names. */
@@ -206,6 +220,7 @@ export interface RemoteWriteConfig extends HttpClientConfig {
   memory_budget: number;
 }
 
+/** The `plugins` section: which plugins run, and their settings. */
 export interface PluginsConfig {
   /** A regex (anchored) over plugin names; '' enables none. */
   enabled: string;

@@ -28,6 +28,7 @@ const RESOLVE_BATCH = 4096;
 /** The core's protocol ids (assembly/remotewrite.ts PROTOCOL_RW1/RW2): the one place they are mapped. */
 const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, number>> = { [RW1]: 1, [RW2]: 2 };
 
+/** How Core.encode and Core.encodeRequests split and compress requests. */
 export interface EncodeOptions {
   /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
   maxSamplesPerRequest?: number;
@@ -51,6 +52,7 @@ export interface SnapshotView {
   staleRefs: Uint32Array;
 }
 
+/** What a core's memory holds (Core.memoryStats). */
 export interface CoreMemoryStats {
   /** Size of the instance's linear memory. */
   wasmBytes: number;
@@ -70,6 +72,7 @@ export interface CoreMemoryStats {
   symbols: number;
 }
 
+/** The WebAssembly core of one scrape source: exposition text in (streamed), remote-write requests out. */
 export class Core {
   private exports: CoreExports;
   private bytes: Uint8Array;
@@ -436,6 +439,7 @@ export class Core {
     return this.format;
   }
 
+  /** The core's memory and the live series it holds. */
   memoryStats(): CoreMemoryStats {
     const e = this.exports;
     return {

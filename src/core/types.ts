@@ -21,6 +21,7 @@ export interface EncodedRequest {
 /** A label pair. Label sets handed out by the core are sorted by name and include `__name__`. */
 export type Label = readonly [name: string, value: string];
 
+/** A metric family's TYPE, as the exposition formats name it. */
 export type MetricType =
   | 'unknown'
   | 'counter'
@@ -31,6 +32,7 @@ export type MetricType =
   | 'info'
   | 'stateset';
 
+/** Limits and parsing choices of a core (Core.create). */
 export interface CoreOptions {
   /** Longest accepted exposition line in bytes; a longer line is an error, never an allocation. Default 1 MiB. */
   maxLineBytes?: number;
@@ -77,6 +79,7 @@ export interface CoreOptions {
  */
 export type CompiledCoreModule = object;
 
+/** One scrape's format, timestamp and timestamp policy (Core.begin, Core.scrape). */
 export interface ScrapeOptions {
   format: ExpositionFormat;
   /** The scrape's timestamp in ms, used for samples that carry none. */
@@ -108,6 +111,7 @@ export type SeriesDecision =
  */
 export type NewSeriesResolver = (batch: readonly NewSeries[]) => readonly SeriesDecision[] | void;
 
+/** What one scrape held: samples, series new and kept, lines skipped (Core.finish). */
 export interface ScrapeSummary {
   /** Metric families (distinct metric names with metadata, or bare names) seen. */
   families: number;

@@ -39,8 +39,10 @@ import { TargetSeriesCache } from './series-cache';
 import { PluginTargetSnapshot } from './target-snapshot';
 import type { PluginLogger, PluginSnapshot, TargetSnapshot } from './types';
 
+/** A plugin's state after its last round. */
 export type PluginStatus = 'ok' | 'failed' | 'skipped';
 
+/** One plugin round: how long it took, what it emitted, its error if it failed. */
 export interface PluginOutcome {
   plugin: string;
   /** The fetch the round read (src/scrape/fetch-key.ts). */
@@ -61,6 +63,7 @@ export interface PluginOutcome {
   core?: Core;
 }
 
+/** The plugins to run and where their output goes. */
 export interface PluginHostOptions {
   /** The enabled plugins, as PluginRegistry.enabled() returns them. */
   plugins: readonly RegisteredPlugin[];
@@ -108,6 +111,7 @@ interface TargetReading {
 
 const silent: PluginLogger = { debug: () => {}, warn: () => {}, error: () => {} };
 
+/** Runs the enabled plugins over the targets they read, after each fetch, and sends what they emit. */
 export class PluginHost implements TargetReaders {
   private readonly states: PluginState[];
   /** By the target's spec object: a target replaced on reload is a new spec, with a cache of its own. */

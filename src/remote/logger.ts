@@ -7,6 +7,7 @@ export interface LogFn {
   (obj: object, msg?: string): void;
 }
 
+/** The logger scrapewire writes to: a pino logger (or a child of one) fits. */
 export interface Logger {
   debug: LogFn;
   info: LogFn;
@@ -15,4 +16,5 @@ export interface Logger {
 }
 
 const noop: LogFn = () => {};
+/** A Logger that drops everything (the default). */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };

@@ -7,15 +7,18 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** What the unpersisted-requests gauge reads when /metrics is collected. */
 export interface UnpersistedSource {
   readonly name: string;
+  /** Its requests held in memory only. */
   stats(): { unpersistedRequests: number };
 }
 
+/** The scrapewire_remote_write_* metrics of a registry, shared by its writers. */
 export interface RemoteWriteMetrics {
   /**
    * Requests held in memory only (not yet on disk, not yet acknowledged): what a SIGKILL would
    * lose. Computed when collected, from the queues registered with `watch`.
    */
   unpersistedRequests: Gauge<'endpoint'>;
+  /** Reports `queue`'s requests held in memory only when the metrics are collected. */
   watch(queue: UnpersistedSource): void;
   samplesSent: Counter<'endpoint'>;
   requestsSent: Counter<'endpoint'>;
@@ -49,6 +52,7 @@ export interface RemoteWriteMetrics {
 
 const byRegistry = new WeakMap<Registry, RemoteWriteMetrics>();
 
+/** The remote-write metrics of `registry`, registered on first use. */
 export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;

@@ -52,6 +52,7 @@ import { ScrapeDeadline } from './scrape-deadline';
 import { httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
 import { MAX_REDIRECTS, TargetDispatcher } from './target-dispatcher';
 
+/** A scrape's response once its headers are in: the body to read, its format. */
 export interface ScrapeResponse {
   /** HTTP status, always 2xx (anything else rejects `scrape()`). */
   status: number;
@@ -72,6 +73,7 @@ export interface ScrapeResponse {
   discard(): void;
 }
 
+/** One HTTP(S) target: one streamed request per scrape(), decompressed, with its limits and credentials. */
 export class HttpScraper {
   private readonly resolved: ResolvedHttpTarget;
   private readonly authorization: Authorization;
@@ -191,10 +193,12 @@ export class HttpScraper {
     return describeHttpTarget(this.resolved);
   }
 
+  /** The settings with every secret shown as `<secret>` (JSON.stringify). */
   toJSON(): HttpTargetDescription {
     return this.describe();
   }
 
+  /** The settings with every secret shown as `<secret>` (util.inspect, console.log). */
   [inspect.custom](): string {
     return `HttpScraper ${inspect(this.describe(), { depth: 4 })}`;
   }

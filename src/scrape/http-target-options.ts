@@ -10,6 +10,7 @@
 
 import { ScrapewireError } from '../core/errors';
 
+/** TLS settings of a target. */
 export interface HttpTlsOptions {
   /** PEM file of the CA(s) that sign the server's certificate (replaces the system roots). */
   caFile?: string;
@@ -23,6 +24,7 @@ export interface HttpTlsOptions {
   insecureSkipVerify?: boolean;
 }
 
+/** Basic authentication of a target. */
 export interface HttpBasicAuth {
   username: string;
   /** Inline password: a secret. At most one of password and passwordFile. */
@@ -31,6 +33,7 @@ export interface HttpBasicAuth {
   passwordFile?: string;
 }
 
+/** The settings of one HTTP(S) target, Prometheus's scrape_config fields in camelCase. */
 export interface HttpTargetOptions {
   /** http:// or https:// URL of the metrics page. User info in it is used as basic auth. */
   url: string;

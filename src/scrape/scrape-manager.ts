@@ -33,11 +33,14 @@ import { silentLogger, type Logger } from '../remote/logger';
 import { ScrapeLoop, targetKey, type LoopClock, type TargetReaders } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
 import { jobFingerprint } from './target-labels';
+import type { LocalSources } from './local-source';
 
+/** What a ScrapeManager runs: a configuration, a sink, and its options. */
 export interface ScrapeManagerOptions {
   config: Config;
   sink: SampleSink;
   registry?: Registry;
+  /** @internal The loop's clock (tests drive it by hand). Default: Date.now and setTimeout. */
   clock?: LoopClock;
   /** Passed to FileSd; false relies on refresh_interval alone. */
   watchFiles?: boolean;
@@ -60,9 +63,12 @@ export interface ScrapeManagerOptions {
   onError?: (error: Error) => void;
   /** Scrape only the targets this returns true for (cluster sharding, src/cluster). Default: all. */
   ownsTarget?: (spec: TargetSpec) => boolean;
+  /** Called after every scrape of every target. */
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
   /** Readers of the targets' scrapes: the plugin host (src/plugins/plugin-host.ts). */
   readers?: TargetReaders;
+  /** The sources of in-process targets (`local://name` URLs, local-source.ts). */
+  localSources?: LocalSources;
 }
 
 export interface SendingLabels {
@@ -108,7 +114,9 @@ interface Job {
   specs: TargetSpec[];
 }
 
+/** A configuration's jobs as running targets: discovery, relabeling, the scrape loop, reloads. */
 export class ScrapeManager {
+  /** @internal The scrape loop holding every target. */
   readonly loop: ScrapeLoop;
   private jobs: Job[] = [];
   private sending: SendingLabels;
@@ -133,6 +141,7 @@ export class ScrapeManager {
       metadataIntervalMs: options.metadataIntervalMs,
       onScrape: options.onScrape,
       readers: options.readers,
+      localSources: options.localSources,
     });
     const env = options.env ?? process.env;
     this.context = {

@@ -16,7 +16,7 @@ import { ScrapewireError } from '../../src/core/errors';
 import { HttpScraper, type ScrapeResponse } from '../../src/scrape';
 import { httpClientOptions } from '../../src/scrape/http-client-options';
 import type { HttpTargetOptions } from '../../src/scrape';
-import { version } from '../../package.json';
+import { version } from '../helpers/package-version';
 import { createTestPki, type TestPki } from './support/certificates';
 import { startHttpServer, startHttpsServer, type Handler, type LoopbackServer } from './support/loopback-server';
 
