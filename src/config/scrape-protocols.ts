@@ -44,7 +44,7 @@ export const DEFAULT_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
 /**
  * Protocols a scrapewire build cannot parse, with the reason: listing one is a config error,
  * never a protocol silently left out of the Accept header. The core's protobuf parser removes
- * PrometheusProto from here (issue 13, /work/notes/issue13-core.md).
+ * PrometheusProto from here (issue 13).
  */
 export const UNPARSEABLE_SCRAPE_PROTOCOLS: Readonly<Partial<Record<ScrapeProtocol, string>>> = {
   [PROMETHEUS_PROTO]: 'PrometheusProto (the protobuf exposition) cannot be parsed by scrapewire yet (issue 13): '

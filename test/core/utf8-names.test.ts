@@ -6,7 +6,7 @@
  * Every page is compared with the reference parser (src/reference, the text read as Prometheus
  * reads it), the names are checked to reach remote write 1.0 and 2.0 exactly as written, and
  * each page is fed split at every offset. What the core does not read yet is a `test.failing`
- * naming the gap (/work/notes/issue13-core.md): it starts failing the day the core reads it.
+ * naming the gap: it starts failing the day the core reads it.
  */
 import { Core, type ExpositionFormat } from '../../src/core';
 import { RW2 } from '../../src/remote-write-protocol';
