@@ -9,8 +9,9 @@
  */
 import type { RelabelConfig } from '../relabel/types';
 import type { RemoteWriteProtocol } from '../remote-write-protocol';
+import type { EscapingScheme, ScrapeProtocol } from './scrape-protocols';
 
-export type { RelabelConfig };
+export type { EscapingScheme, RelabelConfig, ScrapeProtocol };
 
 /** A validated configuration, every default filled in (durations in ms, sizes in bytes); made by parseConfig. */
 export interface Config {
@@ -54,6 +55,14 @@ export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   /** Accepted for compatibility with prometheus.yml; scrapewire evaluates no rules. */
   evaluation_interval: number;
   external_labels: Record<string, string>;
+  /** Absent: jobs that set none offer DEFAULT_SCRAPE_PROTOCOLS (config/scrape-protocols.ts). */
+  scrape_protocols?: ScrapeProtocol[];
+  /** Inherited by jobs that set none; the loader always sets it (default allow-utf-8). */
+  metric_name_escaping_scheme?: EscapingScheme;
+  /** Inherited by jobs that set none (see ScrapeConfig). */
+  always_scrape_classic_histograms?: boolean;
+  scrape_native_histograms?: false;
+  convert_classic_histograms_to_nhcb?: false;
 }
 
 /** `basic_auth` of an HTTP client section. */
@@ -182,6 +191,27 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   keep_dropped_targets?: number;
   max_targets_per_pod?: number;
   max_targets_per_discovery?: number;
+  /**
+   * The exposition formats offered in Accept, most wanted first (Prometheus's names); absent
+   * reads as DEFAULT_SCRAPE_PROTOCOLS. PrometheusProto is refused at load until the core parses
+   * protobuf.
+   */
+  scrape_protocols?: ScrapeProtocol[];
+  /** The parser for a response whose Content-Type is blank, malformed or unknown; absent: such a scrape fails. */
+  fallback_scrape_protocol?: ScrapeProtocol;
+  /** The `escaping` parameter asked for with the 1.0.0 text formats; absent reads as allow-utf-8. */
+  metric_name_escaping_scheme?: EscapingScheme;
+  /**
+   * Prometheus's "also ingest the classic buckets of a histogram exposed as native too". Every
+   * histogram scrapewire reads is classic only (no protobuf, no conversion), so its classic
+   * series are ingested whatever the value, which is what Prometheus does for such histograms.
+   * `scrape_classic_histograms` (Prometheus 2's name) is read into this field.
+   */
+  always_scrape_classic_histograms?: boolean;
+  /** Only false is accepted until the core stores native histograms (issue 13). */
+  scrape_native_histograms?: false;
+  /** Only false is accepted until the core converts classic histograms (issue 13). */
+  convert_classic_histograms_to_nhcb?: false;
 }
 
 /** `queue_config` of a remote_write entry: shards, batch size and deadline, backoff. */

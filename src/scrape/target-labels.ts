@@ -20,6 +20,7 @@ import type { Label } from '../core/types';
 import { formatDuration, parseDuration } from '../config/units';
 import { httpClientOptions } from './http-client-options';
 import { LOCAL_SCHEME } from './local-source';
+import { negotiationOptions } from './negotiation';
 import type { ScrapeConfig, StaticConfig } from '../config/types';
 import type { DiscoveredGroup, LabelSet } from '../discovery/types';
 import type { Relabeler } from '../relabel/relabeler';
@@ -162,7 +163,9 @@ function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: Tar
     job: config.job_name,
     labels,
     intervalMs: intervalMs!,
-    http: { ...httpClientOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit },
+    http: {
+      ...httpClientOptions(config), ...negotiationOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit,
+    },
     honorLabels: config.honor_labels,
     honorTimestamps: config.honor_timestamps,
     onParseError: config.on_parse_error,
