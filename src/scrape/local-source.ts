@@ -175,10 +175,17 @@ export class LocalScraper {
       throw deadline.errorFor(err, (cause) => (cause instanceof ScrapewireError ? cause
         : localSourceError(target, `the in-process source failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause)));
     }
+    // A source of this process is read as text unless it says otherwise; a type it names that no
+    // parser reads (protobuf) fails the scrape, one that is merely unknown is read as text.
+    const choice = contentType === '' ? { format: 'text' as const, problem: undefined } : formatFromContentType(contentType, 'PrometheusText0.0.4');
+    if (choice.format === undefined) {
+      settle();
+      throw localSourceError(target, choice.problem ?? `unreadable content type ${JSON.stringify(contentType)}`);
+    }
     const body = new LocalBody(result, deadline, target, settle);
     return {
       status: 200,
-      format: formatFromContentType(contentType) satisfies ExpositionFormat,
+      format: choice.format satisfies ExpositionFormat,
       contentType,
       body,
       bytesRead: () => body.bytesRead,

@@ -66,6 +66,13 @@ describe('LocalScraper: what a source may return', () => {
     expect(result).toEqual({ values: { '__name__=jobs_total': 1 }, format: 'openmetrics' });
   });
 
+  test('a content type no parser reads (protobuf) fails the scrape; an unknown one is read as text', async () => {
+    const protobuf = await scrapeOnce(() => ({ body: PAGE, contentType: 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' }));
+    expect(protobuf.error?.code).toBe('ERR_LOCAL_SOURCE');
+    expect(protobuf.error?.message).toContain('protobuf');
+    expect(await scrapeOnce(() => ({ body: PAGE, contentType: 'application/x-whatever' }))).toEqual({ values: expected, format: 'text' });
+  });
+
   test('a body longer than a chunk is handed over in 64 KiB pieces, without a copy', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `big{i="${i}"} ${i}\n`).join('');
     const scraper = scraperOf(() => lines);
