@@ -62,6 +62,7 @@ export type {
   Authorization, BasicAuth, TlsConfig, FileSdConfig, HttpSdConfig, KubeletSdConfig, KubernetesSdConfig, OnParseError,
   HttpClientConfig, ScrapeLimits, DiscoveryLimits, KubernetesRole, KubernetesSelector,
 } from './config/types';
+export type { ScrapeProtocol, EscapingScheme } from './config/scrape-protocols';
 export { compileRelabelConfigs, Relabeler } from './relabel/relabeler';
 export type { CompileOptions } from './relabel/compile';
 export type { NameValidation } from './relabel/label-names';

@@ -24,12 +24,8 @@ export const PROMETHEUS_TEXT_1_0_0 = 'PrometheusText1.0.0';
 export const OPENMETRICS_TEXT_0_0_1 = 'OpenMetricsText0.0.1';
 export const OPENMETRICS_TEXT_1_0_0 = 'OpenMetricsText1.0.0';
 
-export type ScrapeProtocol =
-  | typeof PROMETHEUS_PROTO
-  | typeof PROMETHEUS_TEXT_0_0_4
-  | typeof PROMETHEUS_TEXT_1_0_0
-  | typeof OPENMETRICS_TEXT_0_0_1
-  | typeof OPENMETRICS_TEXT_1_0_0;
+/** A scrape protocol as Prometheus names it in `scrape_protocols` and `fallback_scrape_protocol`. */
+export type ScrapeProtocol = 'PrometheusProto' | 'PrometheusText0.0.4' | 'PrometheusText1.0.0' | 'OpenMetricsText0.0.1' | 'OpenMetricsText1.0.0';
 
 /** Every name Prometheus knows, sorted as its error message lists them. */
 export const SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
