@@ -35,3 +35,12 @@ function prune(dir) {
 }
 
 if (fs.existsSync(outDir)) prune(outDir);
+
+// A copy of package.json that tsc once emitted for a test importing it (tests read the file
+// now): beside dist/examples it would be their package scope, and the examples' own
+// `require('scrapewire')` (a package importing itself by name) would resolve inside dist/.
+const strayManifest = path.join(root, 'dist', 'package.json');
+if (fs.existsSync(strayManifest)) {
+  fs.rmSync(strayManifest);
+  process.stderr.write('prune-dist: removed dist/package.json (not a build output any more)\n');
+}

@@ -38,8 +38,11 @@ export type ErrorCode =
   /** Another process holds the storage path's lock: src/remote/storage-lock.ts. */
   | 'ERR_STORAGE_LOCKED'
   /** A SampleSink threw instead of counting what it could not keep: src/scrape/sample-sink.ts. */
-  | 'ERR_SINK';
+  | 'ERR_SINK'
+  /** An in-process target's source threw, or returned something that is not exposition text: src/scrape/local-source.ts. */
+  | 'ERR_LOCAL_SOURCE';
 
+/** What a ScrapewireError carries besides its code and reason. */
 export interface ScrapewireErrorOptions {
   target?: string;
   line?: number;
@@ -49,6 +52,7 @@ export interface ScrapewireErrorOptions {
   cause?: unknown;
 }
 
+/** An error scrapewire raises on purpose: a stable `code`, the target, and for parse errors the line and column. */
 export class ScrapewireError extends Error {
   readonly code: ErrorCode;
   /**

@@ -7,6 +7,7 @@ export interface LogFn {
   (obj: object, msg?: string): void;
 }
 
+/** The logger scrapewire writes to: a pino logger (or a child of one) fits. */
 export interface Logger {
   debug: LogFn;
   info: LogFn;

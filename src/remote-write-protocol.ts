@@ -9,6 +9,7 @@ export const RW1 = 'prometheus.WriteRequest';
 /** Remote write 2.0: io.prometheus.write.v2.Request (symbol table, metadata inline). */
 export const RW2 = 'io.prometheus.write.v2.Request';
 
+/** A remote-write protocol by its protobuf message name: 1.0 (RW1) or 2.0 (RW2). */
 export type RemoteWriteProtocol = typeof RW1 | typeof RW2;
 
 export const REMOTE_WRITE_PROTOCOLS: readonly RemoteWriteProtocol[] = [RW1, RW2];

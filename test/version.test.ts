@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { version as packageVersion } from '../package.json';
+import { version as packageVersion } from './helpers/package-version';
 import { version } from '../src/version';
 import { REPO_ROOT } from './helpers/paths';
 

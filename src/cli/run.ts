@@ -151,58 +151,79 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
   const flags = parseRunFlags(args);
   const logger = createLogger({ level: flags.logLevel });
   enableGcPacing({ everyBytes: flags.gcPaceBytes });
-  // Set below once the collector runs; /-/quit cannot come before the server is up.
-  let requestStop: (reason: string) => void = () => {};
-  const collector = await Collector.start({
-    configFile: flags.configFile,
-    listenAddress: flags.listenAddress,
-    storagePath: flags.storagePath,
-    enableDebug: flags.enableDebug,
-    enableLifecycle: flags.enableLifecycle,
-    webConfigFile: flags.webConfigFile,
-    enableSink: flags.enableSink,
-    webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
-    logger,
-    cluster: flags.cluster,
-    // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).
-    env: flags.rootPath === undefined ? process.env : { ...process.env, ROOT_PATH: flags.rootPath },
-    shutdownDeadlineMs: flags.shutdownDeadlineMs,
-    onQuit: () => requestStop('/-/quit'),
-  });
+  // Signals are handled from the start: a SIGTERM that comes while the collector starts (or
+  // right after it printed its address, before anything else ran) must stop it cleanly, not
+  // kill it with the default action. A stop asked for during start runs once start returns.
+  let collector: Collector | undefined;
+  let progress: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let resolveExit!: (code: number) => void;
+  const exit = new Promise<number>((resolve) => { resolveExit = resolve; });
+  const stopCollector = (running: Collector): void => {
+    if (progress) clearInterval(progress);
+    running.stop().then(
+      () => resolveExit(0),
+      (err: unknown) => {
+        logger.error({ err: (err as Error).message }, 'shutdown failed');
+        resolveExit(1);
+      },
+    );
+  };
+  const onHup = (): void => {
+    if (collector === undefined) return;
+    collector.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed'));
+  };
+  const onStop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    process.off('SIGHUP', onHup);
+    if (collector !== undefined) stopCollector(collector);
+  };
+  const onTerm = (): void => onStop('SIGTERM');
+  const onInt = (): void => onStop('SIGINT');
+  process.on('SIGHUP', onHup);
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  try {
+    collector = await Collector.start({
+      configFile: flags.configFile,
+      listenAddress: flags.listenAddress,
+      storagePath: flags.storagePath,
+      enableDebug: flags.enableDebug,
+      enableLifecycle: flags.enableLifecycle,
+      webConfigFile: flags.webConfigFile,
+      enableSink: flags.enableSink,
+      webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
+      logger,
+      cluster: flags.cluster,
+      // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).
+      env: flags.rootPath === undefined ? process.env : { ...process.env, ROOT_PATH: flags.rootPath },
+      shutdownDeadlineMs: flags.shutdownDeadlineMs,
+      onQuit: () => onStop('/-/quit'),
+    });
+  } catch (err) {
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    throw err;
+  }
   const base = `${collector.scheme}://${collector.address}`;
+  if (stopping) {
+    stopCollector(collector);
+    return exit;
+  }
+  const running = collector;
+  progress = flags.configFile === undefined
+    ? setInterval(() => {
+        const sink = running.sinkStats();
+        logger.info({ samples: sink.samples, requests: sink.requests, series: sink.series }, 'built-in sink received');
+      }, 10_000).unref()
+    : undefined;
   io.stderr.write(
     `scrapewire is running: ${base}/targets` +
       (flags.configFile === undefined ? `, delivering to its built-in sink: ${base}/sink` : '') +
       '\n',
   );
-  const progress = flags.configFile === undefined
-    ? setInterval(() => {
-        const sink = collector.sinkStats();
-        logger.info({ samples: sink.samples, requests: sink.requests, series: sink.series }, 'built-in sink received');
-      }, 10_000).unref()
-    : undefined;
-  return new Promise<number>((resolve) => {
-    const onHup = (): void => {
-      collector.reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'reload failed'));
-    };
-    let stopping = false;
-    const onStop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      process.off('SIGHUP', onHup);
-      if (progress) clearInterval(progress);
-      collector.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ err: (err as Error).message }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    requestStop = onStop;
-    process.on('SIGHUP', onHup);
-    process.once('SIGTERM', () => onStop('SIGTERM'));
-    process.once('SIGINT', () => onStop('SIGINT'));
-  });
+  return exit;
 }

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { ScrapewireError } from '../errors';
 
+/** How targets are split across collectors (vmagent's -promscrape.cluster.* flags). */
 export interface ClusterOptions {
   /** N, the number of members; 1 means no sharding. */
   membersCount: number;

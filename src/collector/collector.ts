@@ -11,10 +11,33 @@
  * await collector.reload();        // re-reads the file: unchanged targets keep their caches and shared fetches
  * await collector.stop(10_000);    // stop scraping, deliver or persist what is queued
  * ```
+ *
+ * Embedded in a service: no server of its own (`listen: false`), its pages mounted on the
+ * service's (`collector.handler()`), the service's prom-client registry as an in-process target
+ * (`localTargets`), events for every scrape and delivery:
+ *
+ * ```ts
+ * const collector = await Collector.start({
+ *   listen: false,
+ *   storagePath: 'data/scrapewire',
+ *   config: { remote_write: [{ url: 'http://victoria:8428/api/v1/write' }] },
+ *   localTargets: [{ job: 'orders', source: promClient.register }],
+ * });
+ * app.use('/scrapewire', collector.handler());     // /scrapewire/metrics, /scrapewire/targets...
+ * collector.on('scrape', ({ target, up, samples }) => ...);
+ * ```
  */
 import type { Registry } from 'prom-client';
+import { configFromDocument, isValidatedConfig, type ConfigDocument } from '../config/document';
 import { loadConfigFile, parseConfig } from '../config/load';
-import type { Config } from '../config/types';
+import type { Config, ScrapeConfig } from '../config/types';
+import { formatDuration } from '../config/units';
+import { DELIVERY_EVENTS, type CollectorEvents, TypedEmitter, type ScrapeEvent } from '../events';
+import { LOCAL_SCHEME, LocalSources, type LocalSource } from '../scrape/local-source';
+import type { ScrapeOutcome } from '../scrape/target';
+import type { MountOptions, RequestListener, WebHandler } from '../server/web-handler';
+import { createWebHandler } from '../server/web-handler';
+import type { WebHandlerOptions } from '../server/types';
 import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
 import { ScrapewireError } from '../errors';
 import { RemoteWriter } from '../remote/remote-writer';
@@ -38,13 +61,48 @@ import { RemoteWriteSink, type SinkLimits } from './sink';
 /** scrapewire's own default interval, where Prometheus' is 1m: this agent scrapes every second. */
 export const DEFAULT_SCRAPE_INTERVAL_MS = 1000;
 
+/**
+ * An in-process target: a source of this process (a prom-client registry, or a function
+ * returning exposition text) scraped on its job's interval like any target, with no HTTP.
+ */
+export interface LocalTarget {
+  /**
+   * The job it belongs to: a scrape_configs job of the configuration (its interval, timeout,
+   * relabeling, limits, honor_labels... apply), or a new job with the global defaults.
+   */
+  job: string;
+  source: LocalSource;
+  /**
+   * Its address: the `instance` label (unless relabeling sets one) and its URL,
+   * `local://<name><metrics_path>`. Letters, digits, `.`, `_`, `-`. Default: the job's name.
+   */
+  name?: string;
+  /** Labels of the target, as in static_configs (`__scrape_interval__: '15s'` works too). */
+  labels?: Record<string, string>;
+}
+
+/** What `Collector.start` takes: the configuration, the web endpoints, storage, in-process targets, plugins. */
 export interface CollectorOptions {
   /** A Prometheus-format file; absent: the bundled default configuration. */
   configFile?: string;
-  /** A configuration given as an object (embedding); takes precedence over configFile. */
-  config?: Config;
+  /**
+   * A configuration given in code (embedding); takes precedence over configFile. Either a
+   * validated `Config` (parseConfig) or the same document as a plain object
+   * (`{ remote_write: [{ url }] }`), which is validated the same way.
+   */
+  config?: Config | ConfigDocument;
+  /**
+   * false: no server of the collector's own; its endpoints are served only where
+   * `handler()` is mounted. Needs `config` or `configFile` (the bundled default configuration
+   * scrapes the collector's own port). Default true.
+   */
+  listen?: boolean;
   /** `host:port`; default 127.0.0.1:9090. */
   listenAddress?: string;
+  /** In-process targets: sources of this process scraped as targets, through the one pipeline. */
+  localTargets?: readonly LocalTarget[];
+  /** Aborts a start in progress: what was started is stopped and start() rejects with the reason. */
+  signal?: AbortSignal;
   /** Where the remote-write disk queues live; absent: memory only. */
   storagePath?: string;
   enableDebug?: boolean;
@@ -77,11 +135,21 @@ export interface CollectorOptions {
   plugins?: readonly Plugin[];
 }
 
-export class Collector {
+/** How `stop()` ends delivery: a deadline, and a signal that ends the wait early. */
+export interface StopOptions {
+  /** Time to deliver queued data before persisting the rest. Default: shutdownDeadlineMs (10 s). */
+  deadlineMs?: number;
+  /** Ends the delivery wait at once: what is queued is persisted (or dropped, counted, without a disk queue). */
+  signal?: AbortSignal;
+}
+
+export class Collector extends TypedEmitter<CollectorEvents> {
   private manager: ScrapeManager | undefined;
   private plugins: PluginHost | undefined;
   private writer: RemoteWriter | undefined;
   private server: RunningServer | undefined;
+  private web: WebHandler | undefined;
+  private readonly localSources = new LocalSources();
   /** Undefined unless the sink is enabled (see CollectorOptions.enableSink). */
   private readonly sink: RemoteWriteSink | undefined;
   private readonly demo: DemoSource | undefined;
@@ -93,23 +161,57 @@ export class Collector {
   readonly logger: Logger;
 
   private constructor(private readonly options: CollectorOptions) {
+    const logger = options.logger ?? silentLogger;
+    super((error, event) => logger.error({ event, err: error instanceof Error ? error.message : String(error) }, 'an event listener threw'));
     this.registry = options.registry ?? createSelfMetricsRegistry();
-    this.logger = options.logger ?? silentLogger;
+    this.logger = logger;
     const sinkEnabled = options.enableSink ?? (options.configFile === undefined && options.config === undefined);
     this.sink = sinkEnabled ? new RemoteWriteSink(this.registry, options.sinkLimits) : undefined;
     this.demo = sinkEnabled ? new DemoSource() : undefined;
   }
 
-  /** Starts the web server, loads the configuration, and starts scraping and delivering. */
+  /**
+   * Starts the web server (unless `listen: false`), loads the configuration, and starts scraping
+   * and delivering. Rejects with a ScrapewireError (ERR_CONFIG, ERR_USAGE, ERR_STORAGE_LOCKED...)
+   * or the abort reason of `options.signal`, after stopping what it had started.
+   */
   static async start(options: CollectorOptions = {}): Promise<Collector> {
+    options.signal?.throwIfAborted();
     const collector = new Collector(options);
+    const signal = options.signal;
+    let onAbort: (() => void) | undefined;
     try {
-      await collector.startAll();
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      aborted.catch(() => undefined);
+      await Promise.race([collector.startAll(), aborted]);
     } catch (err) {
       await collector.stop(0).catch(() => undefined);
       throw err;
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
     return collector;
+  }
+
+  /**
+   * A request listener for the service's own server, serving the collector's endpoints
+   * (/metrics, /targets, /api/v1/targets, /service-discovery, /-/healthy, /-/ready, and the
+   * sink, lifecycle and debug ones when enabled) under a path prefix, with Node's `(req, res)`
+   * signature plus Express's `next` for paths outside the prefix. Every request goes through the
+   * same guarded entry as the collector's own server: nothing leaves it as an exception.
+   *
+   * ```ts
+   * app.use('/scrapewire', collector.handler());                           // Express (prefix from the mount)
+   * http.createServer(collector.handler({ prefix: '/scrapewire' }));       // node:http
+   * fastify.all('/scrapewire/*', (req, reply) => { reply.hijack(); handle(req.raw, reply.raw); });   // Fastify, with { prefix }
+   * ```
+   */
+  handler(options: MountOptions = {}): RequestListener {
+    if (this.web === undefined) throw new ScrapewireError('ERR_USAGE', 'handler() of a collector that did not start');
+    return this.web.mount(options);
   }
 
   /** The web server's bound address (`host:port`). */
@@ -128,25 +230,37 @@ export class Collector {
   }
 
   private async startAll(): Promise<void> {
+    const listen = this.options.listen ?? true;
+    if (!listen && this.options.config === undefined && this.options.configFile === undefined) {
+      throw new ScrapewireError('ERR_USAGE', 'listen: false needs a config or a configFile: the bundled default configuration scrapes and writes to the collector\'s own server');
+    }
+    for (const target of this.options.localTargets ?? []) this.localSources.register(target.name ?? target.job, target.source);
     // The server first: the default config scrapes and writes to it, and its port may be 0.
     const { sink, demo } = this;
-    this.server = await startServer({
-      listenAddress: this.options.listenAddress ?? '127.0.0.1:9090',
+    const webOptions: WebHandlerOptions = {
       registry: this.registry,
       targets: { targets: () => [...this.targetStatuses(), ...this.droppedTargetStatuses()] },
       control: { ready: () => this.ready, reload: () => this.reload(), quit: () => this.quit() },
       enableDebug: this.options.enableDebug ?? false,
       enableLifecycle: this.options.enableLifecycle ?? false,
       webConfigFile: this.options.webConfigFile,
-      limits: this.options.webLimits,
       logger: this.logger,
       routes: sink === undefined || demo === undefined ? [] : [
         { path: '/api/v1/write', methods: ['POST'], handle: (req, res) => sink.handleWrite(req, res) },
         { path: '/sink', methods: ['GET', 'HEAD'], handle: (req, res) => sink.handlePage(req, res) },
         { path: '/demo/metrics', methods: ['GET', 'HEAD'], handle: (req, res) => demo.handle(req, res) },
       ],
-    });
-    if (this.server.scheme === 'https' && this.options.configFile === undefined && this.options.config === undefined) {
+    };
+    this.web = createWebHandler(webOptions, { mountedOnly: !listen });
+    if (listen) {
+      this.server = await startServer({
+        ...webOptions,
+        listenAddress: this.options.listenAddress ?? '127.0.0.1:9090',
+        limits: this.options.webLimits,
+        handler: this.web,
+      });
+    }
+    if (this.server?.scheme === 'https' && this.options.configFile === undefined && this.options.config === undefined) {
       this.logger.warn({}, 'the bundled default configuration scrapes and writes to this server over plain HTTP: with TLS in --web.config.file, give a --config.file of your own');
     }
     const config = await this.loadConfig();
@@ -157,6 +271,8 @@ export class Collector {
       logger: this.logger,
       storageDir: this.options.storagePath,
     });
+    const writer = this.writer;
+    for (const event of DELIVERY_EVENTS) writer.on(event, (payload) => this.emit(event, payload as never));
     this.plugins = this.createPluginHost(config, this.writer);
     this.manager = this.createManager(config, this.writer, this.plugins);
     await this.manager.start();
@@ -204,11 +320,13 @@ export class Collector {
       env: this.options.env,
       readers,
       onBodyBytes: countScrapedBytes,
+      localSources: this.localSources,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
         if (outcome.error !== undefined) {
           this.logger.warn({ target: target.target, job: target.spec.job, err: outcome.error.message }, 'scrape failed');
         }
+        if (this.listening('scrape')) this.emit('scrape', scrapeEvent(target, outcome));
       },
       ownsTarget: cluster === undefined || cluster.membersCount <= 1
         ? undefined
@@ -224,14 +342,15 @@ export class Collector {
   private async loadConfig(): Promise<Config> {
     const parseOptions = { defaultScrapeInterval: DEFAULT_SCRAPE_INTERVAL_MS, defaultScrapeTimeout: DEFAULT_SCRAPE_INTERVAL_MS };
     let config: Config;
-    if (this.options.config !== undefined) config = this.options.config;
+    const given = this.options.config;
+    if (given !== undefined) config = isValidatedConfig(given) ? given : configFromDocument(given, '<CollectorOptions.config>', parseOptions);
     else if (this.options.configFile !== undefined) config = await loadConfigFile(this.options.configFile, { ...parseOptions, env: this.options.env });
     else {
       const { host, port } = parseListenAddress(this.address);
       config = parseConfig(defaultConfigText({ host: host ?? '127.0.0.1', port }), DEFAULT_CONFIG_NAME, parseOptions);
     }
     for (const warning of config.warnings) this.logger.warn({ warning }, 'configuration');
-    return config;
+    return withLocalTargets(config, this.options.localTargets ?? []);
   }
 
   /**
@@ -275,6 +394,16 @@ export class Collector {
     });
   }
 
+  /**
+   * Sends what the remote writer holds in open batches and resolves once every endpoint has
+   * acknowledged (or dropped, counted) everything queued; rejects with `signal`'s reason if it
+   * aborts first (nothing is lost: the requests stay queued).
+   */
+  async flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.plugins?.idle();
+    await this.writer?.flush(options);
+  }
+
   /** Samples, requests and series that reached the built-in sink (zeros when it is not mounted). */
   sinkStats(): { samples: number; requests: number; series: number } {
     return this.sink?.stats() ?? { samples: 0, requests: 0, series: 0 };
@@ -291,21 +420,76 @@ export class Collector {
 
   /**
    * Graceful shutdown: scraping stops (every series gets its staleness marker), then queued
-   * requests are sent until the deadline and the rest is persisted to disk.
+   * requests are sent until the deadline (a number: the deadline in ms) or `signal`, and the rest
+   * is persisted to disk. Later calls return the same promise.
    */
-  stop(deadlineMs = this.options.shutdownDeadlineMs ?? 10_000): Promise<void> {
+  stop(options: number | StopOptions = {}): Promise<void> {
+    const { deadlineMs = this.options.shutdownDeadlineMs ?? 10_000, signal } = typeof options === 'number' ? { deadlineMs: options } : options;
     this.stopping ??= (async () => {
       this.ready = false;
       await this.reloading.catch(() => undefined);
       await this.manager?.stop();
       // The plugins' last outputs (staleness markers of the fetches that went away) first.
       await this.plugins?.idle();
-      await this.writer?.close(deadlineMs);
+      await this.writer?.close(deadlineMs, { signal });
       await this.server?.close();
+      this.web?.close();
       this.logger.info({ sink: this.sinkStats() }, 'scrapewire stopped');
     })();
     return this.stopping;
   }
+}
+
+function scrapeEvent(target: TargetScraper, outcome: ScrapeOutcome): ScrapeEvent {
+  return {
+    job: target.spec.job,
+    target: target.target,
+    labels: Object.fromEntries(target.spec.labels),
+    up: outcome.error === undefined,
+    samples: outcome.error === undefined ? outcome.summary?.samplesPostRelabel ?? 0 : 0,
+    samplesWritten: outcome.samplesWritten,
+    durationMs: outcome.durationMs,
+    timestampMs: outcome.timestampMs,
+    error: outcome.error,
+  };
+}
+
+/**
+ * The configuration with the in-process targets added: each one a static target of its job
+ * (created with the global defaults when the configuration has no such job) whose `__scheme__`
+ * is `local`, so discovery, relabeling and /service-discovery treat it like any other.
+ */
+export function withLocalTargets(config: Config, targets: readonly LocalTarget[]): Config {
+  if (targets.length === 0) return config;
+  const jobs = config.scrape_configs.map((job) => ({ ...job, static_configs: [...job.static_configs] }));
+  for (const target of targets) {
+    let job = jobs.find((candidate) => candidate.job_name === target.job);
+    if (job === undefined) {
+      job = defaultJob(config, target.job);
+      jobs.push(job);
+    }
+    job.static_configs.push({ targets: [target.name ?? target.job], labels: { ...target.labels, __scheme__: LOCAL_SCHEME } });
+  }
+  return { ...config, scrape_configs: jobs };
+}
+
+/** A job with nothing but a name, defaulted from `config`'s global section by the validator. */
+function defaultJob(config: Config, jobName: string): ScrapeConfig {
+  const { global } = config;
+  const document: ConfigDocument = {
+    global: {
+      scrape_interval: formatDuration(global.scrape_interval),
+      scrape_timeout: formatDuration(global.scrape_timeout),
+      body_size_limit: global.body_size_limit,
+      sample_limit: global.sample_limit,
+      label_limit: global.label_limit,
+      label_name_length_limit: global.label_name_length_limit,
+      label_value_length_limit: global.label_value_length_limit,
+      target_limit: global.target_limit,
+    },
+    scrape_configs: [{ job_name: jobName }],
+  };
+  return configFromDocument(document, `<local target of job ${JSON.stringify(jobName)}>`).scrape_configs[0];
 }
 
 function statusOf(target: TargetScraper, discoveredLabels: Record<string, string> | undefined): TargetStatus {

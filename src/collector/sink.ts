@@ -18,6 +18,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { seriesOfWriteRequest } from './remote-write-reader';
 import { RW2 } from '../remote-write-protocol';
 
+/** Limits of the built-in remote-write sink (requests at once, series kept). */
 export interface SinkLimits {
   /** Largest compressed request body; 413 beyond. */
   maxBodyBytes: number;

@@ -7,6 +7,7 @@ export function formatProblem(problem: ConfigProblem): string {
   return problem.line > 0 ? `${problem.file}:${problem.line}: ${problem.message}` : `${problem.file}: ${problem.message}`;
 }
 
+/** A configuration that fails validation: ERR_CONFIG with every problem, each naming its file, line and field. */
 export class ConfigError extends ScrapewireError {
   /** All problems, in file order; `message` lists them one per line. */
   readonly problems: readonly ConfigProblem[];

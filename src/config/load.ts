@@ -27,6 +27,7 @@ import { readPlugins } from './plugins';
 import type { Config, GlobalConfig } from './types';
 import { YamlReader, type ConfigProblem } from './yaml-reader';
 
+/** Defaults and environment for `parseConfig` and `loadConfigFile`. */
 export interface ParseOptions {
   /** Global scrape_interval when the file sets none, in ms. Default 60000 (Prometheus's). */
   defaultScrapeInterval?: number;
@@ -54,10 +55,12 @@ export const SOURCES_REMOVED = 'the sources section was removed: every target is
   + 'kubelet\'s /metrics and /metrics/cadvisor, kubelet_sd_configs for the pods of this node, see deploy/configmap.yaml); '
   + 'targets with the same URL and credentials share one request per interval on their own, and plugins name the jobs they read';
 
+/** An empty configuration with every default (no jobs, no remote_write). */
 export function defaultConfig(options: ParseOptions = {}): Config {
   return parseConfig('', '<default>', options);
 }
 
+/** Reads and validates a Prometheus-format configuration file; throws ConfigError. */
 export async function loadConfigFile(fileName: string, options: ParseOptions = {}): Promise<Config> {
   let text: string;
   try {

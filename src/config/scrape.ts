@@ -2,13 +2,18 @@
  * `global` and `scrape_configs[]`: Prometheus's fields and defaults, plus scrapewire's
  * `on_parse_error`. Interval/timeout inheritance follows Prometheus: a job without
  * scrape_timeout gets min(global timeout, its interval); an explicit timeout above the interval
- * is an error. A duration of 0 means "not set", as in Prometheus.
+ * is an error. A duration of 0 means "not set", as in Prometheus. Content negotiation
+ * (scrape_protocols, fallback_scrape_protocol, metric_name_escaping_scheme) is read by
+ * scrape-protocols.ts; the histogram switches by readHistogramSettings below.
  */
 import * as path from 'node:path';
 import { readHttpSdConfigs, readKubeletSdConfigs, readKubernetesSdConfigs } from './discovery';
 import { HTTP_CLIENT_FIELDS, HTTP_CLIENT_UNSUPPORTED, readHttpClient } from './http-client';
 import { isValidLabelName } from './labels';
 import { readRelabelConfigs } from './relabel';
+import {
+  DEFAULT_ESCAPING_SCHEME, DEFAULT_SCRAPE_PROTOCOLS, readEscapingScheme, readFallbackScrapeProtocol, readScrapeProtocols,
+} from './scrape-protocols';
 import type { DiscoveryLimits, FileSdConfig, GlobalConfig, OnParseError, ScrapeConfig, ScrapeLimits, StaticConfig } from './types';
 import type { Fields, ValueNode, YamlReader } from './yaml-reader';
 
@@ -66,9 +71,13 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
     body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
   };
   Object.assign(global, DEFAULT_DISCOVERY_LIMITS, { keep_dropped_targets: DEFAULT_KEEP_DROPPED_TARGETS });
+  global.metric_name_escaping_scheme = DEFAULT_ESCAPING_SCHEME;
+  global.always_scrape_classic_histograms = false;
+  global.scrape_native_histograms = false;
+  global.convert_classic_histograms_to_nhcb = false;
   const fields = reader.mapping(node, 'global', 'global',
     ['scrape_interval', 'scrape_timeout', 'evaluation_interval', 'external_labels', 'rule_query_offset', 'query_log_file',
-      'keep_dropped_targets', ...LIMIT_FIELDS, ...DISCOVERY_LIMIT_FIELDS]);
+      'keep_dropped_targets', ...LIMIT_FIELDS, ...DISCOVERY_LIMIT_FIELDS, ...PROTOCOL_FIELDS, ...HISTOGRAM_FIELDS]);
   if (fields === undefined) return global;
   const value = (name: string) => fields.get(name)?.value ?? null;
 
@@ -92,7 +101,59 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
     const limit = reader.uint(value(name), `global.${name}`);
     if (limit !== undefined) global[name] = limit;
   }
+  const protocols = readScrapeProtocols(reader, value('scrape_protocols'), 'global.scrape_protocols');
+  if (protocols !== undefined) global.scrape_protocols = protocols;
+  global.metric_name_escaping_scheme = readEscapingScheme(reader, value('metric_name_escaping_scheme'), 'global.metric_name_escaping_scheme')
+    ?? DEFAULT_ESCAPING_SCHEME;
+  Object.assign(global, readHistogramSettings(reader, fields, 'global', global));
   return global;
+}
+
+/** Content negotiation: the protocols offered and the escaping asked for (scrape-protocols.ts). */
+const PROTOCOL_FIELDS = ['scrape_protocols', 'metric_name_escaping_scheme'] as const;
+
+/**
+ * Histogram handling, accepted where scrapewire gives it its meaning today: every histogram it
+ * reads is a classic one (the text formats, no conversion), so always_scrape_classic_histograms
+ * holds whatever its value, and the two switches that need native histograms in the core are
+ * accepted only when false (their default). native_histogram_bucket_limit and
+ * native_histogram_min_bucket_factor stay refused (SCRAPE_UNSUPPORTED).
+ */
+const HISTOGRAM_FIELDS = ['always_scrape_classic_histograms', 'scrape_native_histograms', 'convert_classic_histograms_to_nhcb'] as const;
+
+const NATIVE_HISTOGRAMS_NOT_YET = 'native histograms are not scraped yet: scrapewire cannot parse the protobuf exposition '
+  + 'nor store native histograms until the core does (issue 13); only false (the default) is accepted';
+const NHCB_NOT_YET = 'classic histograms cannot be converted to native histograms with custom buckets yet (issue 13); '
+  + 'only false (the default) is accepted';
+
+interface HistogramSettings {
+  always_scrape_classic_histograms: boolean;
+  scrape_native_histograms: false;
+  convert_classic_histograms_to_nhcb: false;
+}
+
+function readHistogramSettings(reader: YamlReader, fields: Fields, path: string, inherited: Partial<HistogramSettings>): HistogramSettings {
+  const node = (name: string) => fields.get(name)?.value ?? null;
+  const falseOnly = (name: string, reason: string): void => {
+    if (reader.bool(node(name), `${path}.${name}`) === true) reader.error(node(name), `${path}.${name}`, reason);
+  };
+  falseOnly('scrape_native_histograms', NATIVE_HISTOGRAMS_NOT_YET);
+  falseOnly('convert_classic_histograms_to_nhcb', NHCB_NOT_YET);
+  let always = reader.bool(node('always_scrape_classic_histograms'), `${path}.always_scrape_classic_histograms`);
+  const legacy = fields.get('scrape_classic_histograms');
+  if (legacy !== undefined) {
+    if (fields.has('always_scrape_classic_histograms')) {
+      reader.error(legacy.key, `${path}.scrape_classic_histograms`,
+        'set always_scrape_classic_histograms only: scrape_classic_histograms is its Prometheus 2 name');
+    } else {
+      always = reader.bool(legacy.value, `${path}.scrape_classic_histograms`);
+    }
+  }
+  return {
+    always_scrape_classic_histograms: always ?? inherited.always_scrape_classic_histograms ?? false,
+    scrape_native_histograms: false,
+    convert_classic_histograms_to_nhcb: false,
+  };
 }
 
 /** A label set whose names must be valid label names. */
@@ -111,16 +172,14 @@ const SCRAPE_FIELDS = [
   'job_name', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'params', 'scheme', 'honor_labels', 'honor_timestamps',
   'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs', ...LIMIT_FIELDS, ...HTTP_CLIENT_FIELDS,
   'kubernetes_sd_configs', 'kubelet_sd_configs', 'http_sd_configs', 'keep_dropped_targets', ...DISCOVERY_LIMIT_FIELDS,
-  'on_parse_error', 'source',
+  'on_parse_error', 'source', ...PROTOCOL_FIELDS, 'fallback_scrape_protocol', ...HISTOGRAM_FIELDS, 'scrape_classic_histograms',
 ] as const;
 
 const SCRAPE_UNSUPPORTED = (key: string): boolean =>
   key.endsWith('_sd_configs') ||
   (HTTP_CLIENT_UNSUPPORTED as readonly string[]).includes(key) ||
-  ['scrape_protocols', 'scrape_classic_histograms', 'always_scrape_classic_histograms', 'native_histogram_bucket_limit',
-    'native_histogram_min_bucket_factor', 'convert_classic_histograms_to_nhcb', 'track_timestamps_staleness',
-    'enable_compression', 'scrape_failure_log_file', 'metric_name_validation_scheme',
-    'metric_name_escaping_scheme', 'scrape_fallback_protocol', 'scrape_native_histograms'].includes(key);
+  ['native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'track_timestamps_staleness',
+    'enable_compression', 'scrape_failure_log_file', 'metric_name_validation_scheme'].includes(key);
 
 /** Reads one job; `configDir` resolves relative file_sd paths, as Prometheus does. */
 export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: string, global: GlobalConfig, configDir: string): ScrapeConfig | undefined {
@@ -181,7 +240,14 @@ export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: s
       ?? global.max_targets_per_pod ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_pod,
     max_targets_per_discovery: reader.uint(value('max_targets_per_discovery'), p('max_targets_per_discovery'))
       ?? global.max_targets_per_discovery ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_discovery,
+    scrape_protocols: readScrapeProtocols(reader, value('scrape_protocols'), p('scrape_protocols'))
+      ?? [...(global.scrape_protocols ?? DEFAULT_SCRAPE_PROTOCOLS)],
+    metric_name_escaping_scheme: readEscapingScheme(reader, value('metric_name_escaping_scheme'), p('metric_name_escaping_scheme'))
+      ?? global.metric_name_escaping_scheme ?? DEFAULT_ESCAPING_SCHEME,
+    ...readHistogramSettings(reader, fields, jobPath, global),
   };
+  const fallback = readFallbackScrapeProtocol(reader, value('fallback_scrape_protocol'), p('fallback_scrape_protocol'));
+  if (fallback !== undefined) job.fallback_scrape_protocol = fallback;
   const source = fields.get('source');
   if (source !== undefined) {
     reader.error(source.key, p('source'), 'source was removed with the sources section: give the job its targets '

@@ -9,9 +9,11 @@
  */
 import type { RelabelConfig } from '../relabel/types';
 import type { RemoteWriteProtocol } from '../remote-write-protocol';
+import type { EscapingScheme, ScrapeProtocol } from './scrape-protocols';
 
-export type { RelabelConfig };
+export type { EscapingScheme, RelabelConfig, ScrapeProtocol };
 
+/** A validated configuration, every default filled in (durations in ms, sizes in bytes); made by parseConfig. */
 export interface Config {
   global: GlobalConfig;
   scrape_configs: ScrapeConfig[];
@@ -44,6 +46,7 @@ export interface DiscoveryLimits {
   max_targets_per_discovery: number;
 }
 
+/** The `global` section: default interval, timeout and limits of every job, external labels. */
 export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   /** Inherited by jobs that do not set their own (see ScrapeConfig.keep_dropped_targets). */
   keep_dropped_targets?: number;
@@ -52,14 +55,24 @@ export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   /** Accepted for compatibility with prometheus.yml; scrapewire evaluates no rules. */
   evaluation_interval: number;
   external_labels: Record<string, string>;
+  /** Absent: jobs that set none offer DEFAULT_SCRAPE_PROTOCOLS (config/scrape-protocols.ts). */
+  scrape_protocols?: ScrapeProtocol[];
+  /** Inherited by jobs that set none; the loader always sets it (default allow-utf-8). */
+  metric_name_escaping_scheme?: EscapingScheme;
+  /** Inherited by jobs that set none (see ScrapeConfig). */
+  always_scrape_classic_histograms?: boolean;
+  scrape_native_histograms?: false;
+  convert_classic_histograms_to_nhcb?: false;
 }
 
+/** `basic_auth` of an HTTP client section. */
 export interface BasicAuth {
   username: string;
   password?: string;
   password_file?: string;
 }
 
+/** `authorization` of an HTTP client section (type and credentials). */
 export interface Authorization {
   /** Default 'Bearer'. */
   type: string;
@@ -67,6 +80,7 @@ export interface Authorization {
   credentials_file?: string;
 }
 
+/** `tls_config` of an HTTP client section. */
 export interface TlsConfig {
   ca_file?: string;
   cert_file?: string;
@@ -87,19 +101,23 @@ export interface HttpClientConfig {
   follow_redirects?: boolean;
 }
 
+/** A `static_configs` group: addresses and the labels they share. */
 export interface StaticConfig {
   targets: string[];
   labels: Record<string, string>;
 }
 
+/** A `file_sd_configs` entry. */
 export interface FileSdConfig {
   /** Paths or globs (a `*` only in the last path element), relative paths resolved against the config file's directory. */
   files: string[];
   refresh_interval: number;
 }
 
+/** The kind of Kubernetes objects a kubernetes_sd_configs entry turns into targets. */
 export type KubernetesRole = 'node' | 'pod' | 'service' | 'endpoints' | 'endpointslice' | 'ingress';
 
+/** A label or field selector of a kubernetes_sd_configs entry, for one role. */
 export interface KubernetesSelector {
   role: KubernetesRole;
   /** A label selector, sent to the API server as `labelSelector`. */
@@ -142,8 +160,10 @@ export interface HttpSdConfig extends HttpClientConfig {
   refresh_interval: number;
 }
 
+/** What a bad line of a page does: fail the scrape (Prometheus) or skip the line (vmagent). */
 export type OnParseError = 'fail' | 'skip';
 
+/** A validated `scrape_configs` job: how its targets are found, scraped, relabeled and limited. */
 export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   job_name: string;
   scrape_interval: number;
@@ -171,8 +191,30 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   keep_dropped_targets?: number;
   max_targets_per_pod?: number;
   max_targets_per_discovery?: number;
+  /**
+   * The exposition formats offered in Accept, most wanted first (Prometheus's names); absent
+   * reads as DEFAULT_SCRAPE_PROTOCOLS. PrometheusProto is refused at load until the core parses
+   * protobuf.
+   */
+  scrape_protocols?: ScrapeProtocol[];
+  /** The parser for a response whose Content-Type is blank, malformed or unknown; absent: such a scrape fails. */
+  fallback_scrape_protocol?: ScrapeProtocol;
+  /** The `escaping` parameter asked for with the 1.0.0 text formats; absent reads as allow-utf-8. */
+  metric_name_escaping_scheme?: EscapingScheme;
+  /**
+   * Prometheus's "also ingest the classic buckets of a histogram exposed as native too". Every
+   * histogram scrapewire reads is classic only (no protobuf, no conversion), so its classic
+   * series are ingested whatever the value, which is what Prometheus does for such histograms.
+   * `scrape_classic_histograms` (Prometheus 2's name) is read into this field.
+   */
+  always_scrape_classic_histograms?: boolean;
+  /** Only false is accepted until the core stores native histograms (issue 13). */
+  scrape_native_histograms?: false;
+  /** Only false is accepted until the core converts classic histograms (issue 13). */
+  convert_classic_histograms_to_nhcb?: false;
 }
 
+/** `queue_config` of a remote_write entry: shards, batch size and deadline, backoff. */
 export interface QueueConfig {
   capacity: number;
   max_shards: number;
@@ -184,12 +226,14 @@ export interface QueueConfig {
   retry_on_http_429: boolean;
 }
 
+/** `metadata_config` of a remote_write entry: whether and how often 1.0 metadata is sent. */
 export interface MetadataConfig {
   send: boolean;
   send_interval: number;
   max_samples_per_send: number;
 }
 
+/** A validated `remote_write` entry: the receiver, its auth and TLS, queue, budgets and protocol. */
 export interface RemoteWriteConfig extends HttpClientConfig {
   url: string;
   /** Defaults to the first 6 hex digits of a hash of the url, like Prometheus's queue names. */
@@ -206,6 +250,7 @@ export interface RemoteWriteConfig extends HttpClientConfig {
   memory_budget: number;
 }
 
+/** The `plugins` section: which plugins run, and their settings. */
 export interface PluginsConfig {
   /** A regex (anchored) over plugin names; '' enables none. */
   enabled: string;

@@ -11,6 +11,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node,
 import { expandEnvironment, unsetMessage, type Environment } from './env';
 import { parseDuration, parseSize } from './units';
 
+/** One problem of a configuration: where it is and what is wrong. */
 export interface ConfigProblem {
   file: string;
   /** 1-based line of the offending node; 0 when the problem is the file as a whole. */

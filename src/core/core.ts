@@ -34,6 +34,7 @@ const RESOLVE_BATCH = 4096;
 /** The core's protocol ids (enums.ts): the one place they are mapped. */
 const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, Protocol>> = { [RW1]: Protocol.RW1, [RW2]: Protocol.RW2 };
 
+/** The WebAssembly core of one scrape source: exposition text in (streamed), remote-write requests out. */
 export class Core {
   private exports: CoreExports;
   private bytes: Uint8Array;
@@ -358,6 +359,7 @@ export class Core {
     return this.format;
   }
 
+  /** The core's memory and the live series it holds. */
   memoryStats(): CoreMemoryStats {
     const e = this.exports;
     return {

@@ -1,3 +1,10 @@
+/**
+ * `scrapewire/core`: the WebAssembly parser and remote-write encoder alone. Loads no dependency
+ * (only `node:` built-ins): importing it does not load the collector, undici or prom-client.
+ *
+ * @packageDocumentation
+ * @module scrapewire/core
+ */
 export { Core } from './core';
 export { ScrapewireError } from '../errors';
 export type { ErrorCode } from '../errors';

@@ -67,9 +67,27 @@ export const CORE_ERRORS = [
 
 /**
  * Why the core refused a scrape, as ScrapewireError.reason: its ErrorCode's name, such as
- * 'INVALID_LABEL_NAME' (code ERR_PARSE) or 'SAMPLE_LIMIT' (code ERR_SAMPLE_LIMIT).
+ * 'INVALID_LABEL_NAME' (code ERR_PARSE) or 'SAMPLE_LIMIT' (code ERR_SAMPLE_LIMIT). Spelled out
+ * for the API reference; the check below keeps it in step with CORE_ERRORS, which
+ * test/core/status.test.ts keeps in step with the core.
  */
-export type CoreErrorReason = Exclude<(typeof CORE_ERRORS)[number]['name'], 'NONE'>;
+export type CoreErrorReason =
+  | 'LINE_TOO_LONG' | 'INVALID_METRIC_NAME' | 'INVALID_LABEL_NAME' | 'EXPECTED_EQUAL'
+  | 'EXPECTED_LABEL_VALUE' | 'UNTERMINATED_LABEL_VALUE' | 'EXPECTED_COMMA_OR_BRACE'
+  | 'DUPLICATE_LABEL' | 'EXPECTED_VALUE' | 'INVALID_VALUE' | 'INVALID_TIMESTAMP'
+  | 'UNEXPECTED_TEXT' | 'INVALID_UTF8' | 'INVALID_COMMENT' | 'INVALID_TYPE' | 'INVALID_HELP'
+  | 'INVALID_UNIT' | 'DUPLICATE_METADATA' | 'METADATA_AFTER_SAMPLES' | 'CLASHING_FAMILY'
+  | 'FAMILY_NOT_CONTIGUOUS' | 'BLANK_LINE' | 'MISSING_EOF' | 'TEXT_AFTER_EOF' | 'INVALID_EXEMPLAR'
+  | 'EXEMPLAR_NOT_ALLOWED' | 'EXEMPLAR_TOO_LONG' | 'INVALID_SUFFIX' | 'INVALID_COUNTER_VALUE'
+  | 'INVALID_BUCKET' | 'MISSING_INF_BUCKET' | 'BUCKETS_NOT_SORTED' | 'INVALID_QUANTILE'
+  | 'MISSING_LABEL' | 'INVALID_STATESET_VALUE' | 'INVALID_INFO_VALUE' | 'TIMESTAMP_DECREASED'
+  | 'INVALID_COUNT' | 'BAD_STATE' | 'SAMPLE_LIMIT' | 'SERIES_LIMIT' | 'LABEL_LIMIT'
+  | 'LABEL_NAME_LENGTH_LIMIT' | 'LABEL_VALUE_LENGTH_LIMIT' | 'MEMORY_LIMIT';
+
+/** Compiles only while CoreErrorReason and CORE_ERRORS name the same errors. */
+const reasonsInStep: [CoreErrorReason, TableReason] extends [TableReason, CoreErrorReason] ? true : never = true;
+void reasonsInStep;
+type TableReason = Exclude<(typeof CORE_ERRORS)[number]['name'], 'NONE'>;
 
 /** The ScrapewireError code for a core error code. */
 export function scrapewireCodeFor(coreCode: number): ScrapewireErrorCode {

@@ -21,6 +21,7 @@ export interface EncodedRequest {
 
 export type { Label };
 
+/** A metric family's TYPE, as the exposition formats name it. */
 export type MetricType =
   | 'unknown'
   | 'counter'
@@ -31,6 +32,7 @@ export type MetricType =
   | 'info'
   | 'stateset';
 
+/** Limits and parsing choices of a core (Core.create). */
 export interface CoreOptions {
   /** Longest accepted exposition line in bytes; a longer line is an error, never an allocation. Default 1 MiB. */
   maxLineBytes?: number;
@@ -77,6 +79,7 @@ export interface CoreOptions {
  */
 export type CompiledCoreModule = object;
 
+/** One scrape's format, timestamp and timestamp policy (Core.begin, Core.scrape). */
 export interface ScrapeOptions {
   format: ExpositionFormat;
   /** The scrape's timestamp in ms, used for samples that carry none. */
@@ -108,6 +111,7 @@ export type SeriesDecision =
  */
 export type NewSeriesResolver = (batch: readonly NewSeries[]) => readonly SeriesDecision[] | void;
 
+/** What one scrape held: samples, series new and kept, lines skipped (Core.finish). */
 export interface ScrapeSummary {
   /** Metric families (distinct metric names with metadata, or bare names) seen. */
   families: number;
@@ -125,6 +129,7 @@ export interface ScrapeSummary {
   bytes: number;
 }
 
+/** How Core.encode and Core.encodeRequests split and compress requests. */
 export interface EncodeOptions {
   /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
   maxSamplesPerRequest?: number;
@@ -148,6 +153,7 @@ export interface SnapshotView {
   staleRefs: Uint32Array;
 }
 
+/** What a core's memory holds (Core.memoryStats). */
 export interface CoreMemoryStats {
   /** Size of the instance's linear memory. */
   wasmBytes: number;

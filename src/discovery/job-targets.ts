@@ -19,6 +19,7 @@ import type { TargetSpec } from '../scrape/target';
 import { buildGroupTargets, type BuiltGroup, type TargetRelabelers } from '../scrape/target-labels';
 import type { DiscoveredGroup, LabelSet } from './types';
 
+/** A job's configuration and compiled rules, and where its problems are reported. */
 export interface JobTargetsOptions {
   config: ScrapeConfig;
   relabelers: TargetRelabelers;
@@ -28,8 +29,10 @@ export interface JobTargetsOptions {
   onCapDrop?(provider: string, cap: CapName, dropped: number): void;
 }
 
+/** The discovery caps that keep targets out before relabeling. */
 export type CapName = 'max_targets_per_pod' | 'max_targets_per_discovery';
 
+/** A target of a job after relabeling, with its labels before it. */
 export interface ActiveTarget {
   spec: TargetSpec;
   discovered: LabelSet;
@@ -46,6 +49,7 @@ interface CachedGroup {
   built: BuiltGroup;
 }
 
+/** One job's discovered target groups turned into targets through its relabel_configs. */
 export class JobTargets {
   private readonly providers: ProviderGroups[] = [];
   private readonly cache = new Map<string, CachedGroup>();

@@ -30,6 +30,7 @@ class LazyProvider implements DiscoveryProvider {
   }
 }
 
+/** What every provider of a job shares. */
 export interface ProviderOptions {
   context: DiscoveryContext;
   /** FileSd: false relies on refresh_interval alone. */

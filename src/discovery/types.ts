@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 /** Label name to value. Target labels carry `__address__`; both carry `__meta_*` labels. */
 export type LabelSet = Record<string, string>;
 
+/** A group of targets as a provider found them, with its labels. */
 export interface DiscoveredGroup {
   /** Unique within its provider (`pod/<namespace>/<name>`, `<file>:<index>`, `<url>:<index>`). */
   source: string;
@@ -24,6 +25,7 @@ export interface DiscoveredGroup {
 /** Receives changed groups; a group with an empty `targets` list means "gone". */
 export type GroupsListener = (groups: DiscoveredGroup[]) => void;
 
+/** A source of target groups: static_configs, file_sd, http_sd, kubernetes_sd, kubelet_sd. */
 export interface DiscoveryProvider {
   /** Where the provider sits in the config, for logs and metrics (`kubernetes_sd_configs[0]`). */
   readonly name: string;

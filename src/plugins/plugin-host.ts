@@ -41,8 +41,10 @@ import { PluginTargetSnapshot } from './target-snapshot';
 import type { PluginSnapshot, TargetSnapshot } from './types';
 import { silentLogger, type Logger } from '../logger';
 
+/** A plugin's state after its last round. */
 export type PluginStatus = 'ok' | 'failed' | 'skipped';
 
+/** One plugin round: how long it took, what it emitted, its error if it failed. */
 export interface PluginOutcome {
   plugin: string;
   /** The fetch the round read (src/scrape/fetch-key.ts). */
@@ -63,6 +65,7 @@ export interface PluginOutcome {
   core?: Core;
 }
 
+/** The plugins to run and where their output goes. */
 export interface PluginHostOptions {
   /** The enabled plugins, as PluginRegistry.enabled() returns them. */
   plugins: readonly RegisteredPlugin[];
@@ -109,6 +112,7 @@ interface TargetReading {
 }
 
 
+/** Runs the enabled plugins over the targets they read, after each fetch, and sends what they emit. */
 export class PluginHost implements TargetReaders {
   private readonly states: PluginState[];
   /** By the target's spec object: a target replaced on reload is a new spec, with a cache of its own. */

@@ -39,6 +39,7 @@ export function compileEnabledPattern(pattern: string, field = 'plugins.enabled'
   }
 }
 
+/** Plugins by name: the built-in ones and the agent's own; `enabled` picks those a regex names. */
 export class PluginRegistry {
   private readonly plugins = new Map<string, RegisteredPlugin>();
 
@@ -79,10 +80,12 @@ export class PluginRegistry {
     return this;
   }
 
+  /** Whether a plugin of this name is registered. */
   has(name: string): boolean {
     return this.plugins.has(name);
   }
 
+  /** The plugin registered under `name`. */
   get(name: string): RegisteredPlugin | undefined {
     return this.plugins.get(name);
   }

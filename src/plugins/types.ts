@@ -38,6 +38,7 @@ import type { RelabelConfig } from '../relabel/types';
 
 export type { Label, RelabelConfig };
 
+/** A plugin: derives series of its own from the scrapes of the jobs it names. */
 export interface Plugin {
   /** Unique; matched by `plugins.enabled` (an anchored regex). Letters, digits, `_`, `-`, `.`. */
   readonly name: string;
@@ -139,6 +140,7 @@ export interface PluginSeries {
   state: unknown;
 }
 
+/** The TYPE of a family a plugin emits. */
 export type EmittedType = 'counter' | 'gauge' | 'untyped';
 
 /** How a plugin produces its series. Validation errors are ERR_PLUGIN and fail the plugin's round. */

@@ -20,6 +20,7 @@ import { isValidLabelName, isValidTargetTemplate, type NameValidation } from './
 import { parseTemplate, type Template } from './template';
 import type { RelabelAction, RelabelConfig } from './types';
 
+/** How relabel rules are compiled. */
 export interface CompileOptions {
   /** Which label names replace/labelmap/hashmod/... may write. Default 'utf8' (Prometheus 3). */
   nameValidation?: NameValidation;

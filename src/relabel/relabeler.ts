@@ -155,12 +155,14 @@ interface RunnableRule extends CompiledRule {
   readonly mappedNames: RegexResults<string>;
 }
 
+/** A list of relabel rules compiled once (compileRelabelConfigs); `process` applies them to a label set. */
 export class Relabeler {
   private readonly rules: readonly RunnableRule[];
   private readonly work = new WorkingSet();
   /** Scratch for labelmap: the (name, value) pairs to set after scanning the current labels. */
   private readonly pending: string[] = [];
 
+  /** @internal Made by compileRelabelConfigs. */
   constructor(rules: readonly CompiledRule[]) {
     this.rules = rules.map((rule) => ({
       ...rule,

@@ -15,6 +15,7 @@ export type RelabelAction =
   | 'lowercase'
   | 'uppercase';
 
+/** One Prometheus relabel rule, as written in YAML. */
 export interface RelabelConfig {
   source_labels?: string[];
   /** Default ';'. */

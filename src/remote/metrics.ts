@@ -7,21 +7,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** What the unpersisted-requests gauge reads when /metrics is collected. */
 export interface UnpersistedSource {
   readonly name: string;
+  /** Its requests held in memory only. */
   stats(): { unpersistedRequests: number };
 }
-
-const byRegistry = new WeakMap<Registry, RemoteWriteMetrics>();
-
-/** The metrics of every endpoint writing to `registry` (created on first use). */
-export function remoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
-  const existing = byRegistry.get(registry);
-  if (existing) return existing;
-  const metrics = createMetrics(registry);
-  byRegistry.set(registry, metrics);
-  return metrics;
-}
-
-export type RemoteWriteMetrics = ReturnType<typeof createMetrics>;
 
 function createMetrics(registry: Registry) {
   const registers = [registry];
@@ -31,6 +19,38 @@ function createMetrics(registry: Registry) {
   const endpoint = ['endpoint'] as const;
   const watched = new Set<UnpersistedSource>();
   return {
+    samplesSent: counter('samples_sent_total', 'Samples in requests the receiver acknowledged with a 2xx.', endpoint),
+    requestsSent: counter('requests_sent_total', 'Requests the receiver acknowledged with a 2xx.', endpoint),
+    /** Failed attempts (each one is retried or dropped), by reason: network, http_503... */
+    requestsFailed: counter('requests_failed_total', 'Send attempts that did not succeed, by reason.', ['endpoint', 'reason']),
+    requestsRetried: counter('requests_retried_total', 'Send attempts that were repeats of an earlier failed attempt.', endpoint),
+    /** 2.0 receivers' own count (X-Prometheus-Remote-Write-Samples-Written). */
+    samplesWrittenReported: counter('samples_written_reported_total', 'Samples a 2.0 receiver reported as written.', endpoint),
+    protocolFallbacks: counter('protocol_fallbacks_total', 'Switches from remote write 2.0 to 1.0 after a 415 or a 2xx without Written headers.', endpoint),
+    sendDuration: new Histogram({
+      name: `${p}send_duration_seconds`,
+      help: 'Duration of one send attempt, any outcome.',
+      labelNames: endpoint,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    /** Samples in each request sent: how full batches are. */
+    samplesPerRequest: new Histogram({
+      name: `${p}request_samples`,
+      help: 'Samples in each request acknowledged by the receiver.',
+      labelNames: endpoint,
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
+      registers,
+    }),
+    newestSentTimestamp: gauge('newest_sent_timestamp_seconds', 'Newest sample timestamp in an acknowledged request.', endpoint),
+    samplesDropped: counter('samples_dropped_total', 'Samples given up on purpose, by reason.', ['endpoint', 'reason']),
+    requestsDropped: counter('requests_dropped_total', 'Requests given up on purpose, by reason.', ['endpoint', 'reason']),
+    diskTornRecords: counter('disk_torn_records_total', 'Torn or corrupt records found at a segment tail and truncated.', endpoint),
+    diskTornBytes: counter('disk_torn_bytes_total', 'Bytes truncated from segment tails.', endpoint),
+    /** Disk-queue operations that failed (ENOSPC, EIO...), by operation: write, fsync, read... */
+    diskErrors: counter('disk_errors_total', 'Disk-queue operations that failed (ENOSPC, EIO...), by operation.', ['endpoint', 'operation']),
+    /** Segments moved aside unread on start (reason unknown_version: another build's format). */
+    diskSegmentsSetAside: counter('disk_segments_set_aside_total', 'Disk-queue segments moved aside unread (reason unknown_version: written by another scrapewire build), kept for it.', ['endpoint', 'reason']),
     /**
      * Requests held in memory only (not yet on disk, not yet acknowledged): what a SIGKILL would
      * lose. Computed when collected, from the queues registered with `watch`.
@@ -44,46 +64,29 @@ function createMetrics(registry: Registry) {
         for (const queue of watched) this.set({ endpoint: queue.name }, queue.stats().unpersistedRequests);
       },
     }),
+    /** Reports `queue`'s requests held in memory only when the metrics are collected. */
     watch: (queue: UnpersistedSource): void => { watched.add(queue); },
-    samplesSent: counter('samples_sent_total', 'Samples in requests the receiver acknowledged with a 2xx.', endpoint),
-    requestsSent: counter('requests_sent_total', 'Requests the receiver acknowledged with a 2xx.', endpoint),
-    /** Failed attempts (each one is retried or dropped), by reason: network, http_503... */
-    requestsFailed: counter('requests_failed_total', 'Send attempts that did not succeed, by reason.', ['endpoint', 'reason']),
-    requestsRetried: counter('requests_retried_total', 'Send attempts that were repeats of an earlier failed attempt.', endpoint),
-    samplesDropped: counter('samples_dropped_total', 'Samples given up on purpose, by reason.', ['endpoint', 'reason']),
-    requestsDropped: counter('requests_dropped_total', 'Requests given up on purpose, by reason.', ['endpoint', 'reason']),
-    /** 2.0 receivers' own count (X-Prometheus-Remote-Write-Samples-Written). */
-    samplesWrittenReported: counter('samples_written_reported_total', 'Samples a 2.0 receiver reported as written.', endpoint),
-    protocolFallbacks: counter('protocol_fallbacks_total', 'Switches from remote write 2.0 to 1.0 after a 415 or a 2xx without Written headers.', endpoint),
-    diskTornRecords: counter('disk_torn_records_total', 'Torn or corrupt records found at a segment tail and truncated.', endpoint),
-    diskTornBytes: counter('disk_torn_bytes_total', 'Bytes truncated from segment tails.', endpoint),
-    /** Disk-queue operations that failed (ENOSPC, EIO...), by operation: write, fsync, read... */
-    diskErrors: counter('disk_errors_total', 'Disk-queue operations that failed (ENOSPC, EIO...), by operation.', ['endpoint', 'operation']),
-    /** Segments moved aside unread on start (reason unknown_version: another build's format). */
-    diskSegmentsSetAside: counter('disk_segments_set_aside_total', 'Disk-queue segments moved aside unread (reason unknown_version: written by another scrapewire build), kept for it.', ['endpoint', 'reason']),
     /** Compressed bytes queued by storage (memory, disk), and uncompressed bytes in open batches (batch). */
     queueBytes: gauge('queue_bytes', 'Compressed bytes queued, by storage (memory, disk); uncompressed bytes in open batches (batch).', ['endpoint', 'storage']),
+    queueRequests: gauge('queue_requests', 'Requests queued and not yet acknowledged or dropped.', endpoint),
     /** Requests in flight at most, and open batches at most (shard-tuner.ts). */
     shards: gauge('shards', 'Shards: requests in flight at most, and open batches at most.', endpoint),
     /** What the last measurement asked for, before tolerance and clamping to min/max_shards. */
     shardsDesired: gauge('shards_desired', 'Shards the last measurement of throughput and backlog asked for, before tolerance and min/max_shards.', endpoint),
     reshards: counter('reshards_total', 'Changes of the number of shards.', endpoint),
-    /** Samples in each request sent: how full batches are. */
-    samplesPerRequest: new Histogram({
-      name: `${p}request_samples`,
-      help: 'Samples in each request acknowledged by the receiver.',
-      labelNames: endpoint,
-      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
-      registers,
-    }),
-    queueRequests: gauge('queue_requests', 'Requests queued and not yet acknowledged or dropped.', endpoint),
-    newestSentTimestamp: gauge('newest_sent_timestamp_seconds', 'Newest sample timestamp in an acknowledged request.', endpoint),
-    sendDuration: new Histogram({
-      name: `${p}send_duration_seconds`,
-      help: 'Duration of one send attempt, any outcome.',
-      labelNames: endpoint,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
   };
 }
+
+const byRegistry = new WeakMap<Registry, ReturnType<typeof createMetrics>>();
+
+/** The remote-write metrics of `registry`, registered on first use. */
+export function remoteWriteMetrics(registry: Registry) {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const metrics = createMetrics(registry);
+  byRegistry.set(registry, metrics);
+  return metrics;
+}
+
+/** The scrapewire_remote_write_* metrics of a registry, shared by its writers (remoteWriteMetrics). */
+export type RemoteWriteMetrics = ReturnType<typeof remoteWriteMetrics>;

@@ -15,6 +15,7 @@
  * `disk_error` too. disk-store.ts keeps the segments valid whatever fails.
  */
 import * as path from 'node:path';
+import type { DeliveryEventSink } from '../events';
 import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import { DiskStore, type DiskRef, type RecoveryResult } from './disk-store';
@@ -40,6 +41,8 @@ export interface QueueEntriesOptions {
   storageDir?: string;
   fsyncIntervalMs?: number;
   segmentBytes?: number;
+  /** Where drops are reported as `dropped` events (the remote writer). */
+  events?: DeliveryEventSink;
 }
 
 export interface EntriesStats {
@@ -73,7 +76,7 @@ export class QueueEntries {
   private unspilled = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(options: QueueEntriesOptions) {
+  constructor(private readonly options: QueueEntriesOptions) {
     this.name = options.name;
     this.metrics = options.metrics;
     this.logger = options.logger;
@@ -292,6 +295,8 @@ export class QueueEntries {
   countDrop(request: { samples: number }, reason: string): void {
     this.metrics.samplesDropped.inc({ endpoint: this.name, reason }, request.samples);
     this.metrics.requestsDropped.inc({ endpoint: this.name, reason });
+    const events = this.options.events;
+    if (events?.listening('dropped')) events.emit('dropped', { endpoint: this.name, reason, samples: request.samples, requests: 1 });
   }
 
   private onSegmentDropped(segment: number): void {

@@ -8,6 +8,10 @@
  * The endpoints come validated (src/config: `parseConfig(...).remote_write`); nothing here
  * re-reads YAML shapes or applies defaults of its own.
  *
+ * Events (`on('sent' | 'failed' | 'retried' | 'dropped' | 'queue', listener)`, src/events.ts):
+ * every acknowledged request, failed attempt, retry and drop, and each endpoint's backlog every
+ * second, built only while someone listens.
+ *
  * With a storage directory, the writer holds its exclusive lock (storage-lock.ts) from before
  * any queue reads its segments until close(): a second writer on the same directory, in this
  * process or another, is refused with ERR_STORAGE_LOCKED naming the path and the holder's PID.
@@ -20,8 +24,10 @@ import { silentLogger, type Logger } from '../logger';
 import { remoteWriteMetrics } from './metrics';
 import type { OutgoingRequest } from './outgoing-request';
 import { StorageLock } from './storage-lock';
-import { SendQueue, type EnqueueResult, type SendQueueStats } from './send-queue';
+import { SendQueue, untilAborted, type EnqueueResult, type SendQueueStats } from './send-queue';
+import { TypedEmitter, type DeliveryEventSink, type DeliveryEvents } from '../events';
 
+/** What a RemoteWriter takes: validated endpoints, a registry, a logger, a storage directory. */
 export interface RemoteWriterOptions {
   /** The validated remote_write entries (Config.remote_write). */
   endpoints: readonly RemoteWriteConfig[];
@@ -36,13 +42,25 @@ export interface RemoteWriterOptions {
   shardUpdateIntervalMs?: number;
 }
 
-export class RemoteWriter {
+export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
+  /** One queue per endpoint, in the order of `endpoints`. */
   readonly queues: SendQueue[];
   private readonly lock: StorageLock | undefined;
+  private closing: Promise<void> | undefined;
 
+  /**
+   * Opens every endpoint's queue and resumes what its disk queue holds. Throws
+   * ERR_STORAGE_LOCKED when another writer holds `storageDir`. For endpoints written as plain
+   * options rather than a validated config, see `createRemoteWriter`.
+   */
   constructor(options: RemoteWriterOptions) {
-    const metrics = remoteWriteMetrics(options.registry);
     const logger = options.logger ?? silentLogger;
+    super((error, event) => logger.error({ event, err: error instanceof Error ? error.message : String(error) }, 'remote write: an event listener threw'));
+    const metrics = remoteWriteMetrics(options.registry);
+    const events: DeliveryEventSink = {
+      listening: (event) => this.listening(event),
+      emit: (event, payload) => this.emit(event, payload),
+    };
     const codec = new BatchCodec();
     this.lock = options.storageDir === undefined ? undefined : StorageLock.acquire(options.storageDir, logger);
     try {
@@ -55,6 +73,7 @@ export class RemoteWriter {
         fsyncIntervalMs: options.fsyncIntervalMs,
         segmentBytes: options.segmentBytes,
         shardUpdateIntervalMs: options.shardUpdateIntervalMs,
+        events,
       }));
     } catch (err) {
       this.lock?.release();
@@ -79,20 +98,38 @@ export class RemoteWriter {
     return this.queues.map((queue) => (queue.protocol === request.protocol ? queue.enqueue(request) : 'skipped'));
   }
 
+  /** Each endpoint's backlog and shards, by its name. */
   stats(): Record<string, SendQueueStats> {
     return Object.fromEntries(this.queues.map((queue) => [queue.name, queue.stats()]));
   }
 
-  whenIdle(): Promise<void> {
-    return Promise.all(this.queues.map((queue) => queue.whenIdle())).then(() => undefined);
+  /**
+   * Closes the open batches and resolves once every endpoint has delivered (or dropped, counted)
+   * everything queued. With a receiver down this waits for it: pass a `signal` to stop waiting
+   * (the promise rejects with its reason; the requests stay queued, on disk where there is one).
+   */
+  whenIdle(signal?: AbortSignal): Promise<void> {
+    return untilAborted(Promise.all(this.queues.map((queue) => queue.whenIdle())).then(() => undefined), signal);
   }
 
-  /** Graceful shutdown of every endpoint in parallel, all within the same deadline. */
-  async close(deadlineMs: number): Promise<void> {
-    try {
-      await Promise.all(this.queues.map((queue) => queue.close(deadlineMs)));
-    } finally {
-      this.lock?.release();
-    }
+  /** `whenIdle`, by its usual name: send what is batched now and wait for the acknowledgements. */
+  flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.whenIdle(options.signal);
+  }
+
+  /**
+   * Graceful shutdown of every endpoint in parallel: stops accepting, sends what it can until
+   * `deadlineMs` from now (or until `signal` aborts), then persists the rest to the disk queue
+   * (dropping it, counted as `shutdown`, without one) and releases the storage lock.
+   */
+  close(deadlineMs: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await Promise.all(this.queues.map((queue) => queue.close(deadlineMs, options.signal)));
+      } finally {
+        this.lock?.release();
+      }
+    })();
+    return this.closing;
   }
 }

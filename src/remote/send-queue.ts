@@ -31,6 +31,7 @@ import type { RemoteWriteConfig } from '../config/types';
 import type { BatchCodec } from '../core/batch-codec';
 import { RW1, type RemoteWriteProtocol } from '../remote-write-protocol';
 import { HttpSender } from './http-sender';
+import type { DeliveryEventSink, QueueEvent } from '../events';
 import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import type { OutgoingRequest } from './outgoing-request';
@@ -42,14 +43,32 @@ import { ShardTuner } from './shard-tuner';
 
 export type { EnqueueResult } from './queue-entries';
 
+/** `promise`, or a rejection with the signal's reason if it aborts first. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+    );
+  });
+}
+
 /** How often the number of shards is reconsidered (shard-tuner.ts: up at once, down after 10 in a row). */
 export const SHARD_UPDATE_INTERVAL_MS = 1000;
 
+/** One endpoint's configuration and what its queue shares with the writer's other queues. */
 export interface SendQueueOptions {
   config: RemoteWriteConfig;
   metrics: RemoteWriteMetrics;
   logger: Logger;
-  /** Encodes batches; shared by a RemoteWriter's queues. */
+  /**
+   * Encodes batches; shared by a RemoteWriter's queues.
+   * @internal
+   */
   codec: BatchCodec;
   /** Root storage directory; this endpoint uses `<storageDir>/<name>`. No disk queue if absent or disk_budget 0. */
   storageDir?: string;
@@ -57,9 +76,13 @@ export interface SendQueueOptions {
   fsyncIntervalMs?: number;
   segmentBytes?: number;
   shardUpdateIntervalMs?: number;
+  /** Jitter of the retry backoff (tests make it fixed). Default Math.random. */
   random?: () => number;
+  /** Where sends, failures, retries, drops and the queue's state are reported as events. */
+  events?: DeliveryEventSink;
 }
 
+/** One endpoint's backlog, where it is kept, and its shards. */
 export interface SendQueueStats {
   /** The protocol the endpoint takes now. */
   protocol: RemoteWriteProtocol;
@@ -77,6 +100,7 @@ export interface SendQueueStats {
   unpersistedRequests: number;
 }
 
+/** One endpoint's queue: batches, memory and disk, senders with retries. */
 export class SendQueue {
   readonly name: string;
   private readonly codec: BatchCodec;
@@ -92,6 +116,7 @@ export class SendQueue {
   private readonly logger: Logger;
   private closeSoon: NodeJS.Immediate | undefined;
   private closing = false;
+  private readonly events: DeliveryEventSink | undefined;
 
   constructor(options: SendQueueOptions) {
     const { config, metrics } = options;
@@ -100,6 +125,7 @@ export class SendQueue {
     this.codec = options.codec;
     this.metrics = metrics;
     this.logger = options.logger;
+    this.events = options.events;
     metrics.watch(this);
     this.entries = new QueueEntries({
       name: config.name,
@@ -110,6 +136,7 @@ export class SendQueue {
       storageDir: options.storageDir,
       fsyncIntervalMs: options.fsyncIntervalMs,
       segmentBytes: options.segmentBytes,
+      events: options.events,
     });
     this.sender = new HttpSender(config);
     this.tuner = new ShardTuner({ minShards: queue.min_shards, maxShards: queue.max_shards });
@@ -124,6 +151,7 @@ export class SendQueue {
       shards: queue.min_shards,
       onSent: (samples, seconds) => this.tuner.recordSent(samples, seconds),
       onFailing: () => this.closeBatchesSoon(),
+      events: options.events,
     });
     this.batcher = new RequestBatcher({
       maxSamples: queue.max_samples_per_send,
@@ -139,7 +167,10 @@ export class SendQueue {
       onClose: (batch) => this.queueBatch({ ...batch, keys: new Uint32Array(0), samples: 0 }),
     });
     metrics.shards.set({ endpoint: this.name }, queue.min_shards);
-    this.tunerTimer = setInterval(() => this.reshard(), options.shardUpdateIntervalMs ?? SHARD_UPDATE_INTERVAL_MS);
+    this.tunerTimer = setInterval(() => {
+      this.reshard();
+      this.reportState();
+    }, options.shardUpdateIntervalMs ?? SHARD_UPDATE_INTERVAL_MS);
     this.tunerTimer.unref();
     this.lanes.pump();
   }
@@ -213,10 +244,29 @@ export class SendQueue {
     this.metrics.reshards.inc({ endpoint: this.name });
   }
 
+  /** The `queue` event: the backlog and where it is kept, every shard update and on close. */
+  private reportState(): void {
+    if (this.events?.listening('queue') !== true) return;
+    const stats = this.stats();
+    const state: QueueEvent['state'] = this.closing ? 'closed' : this.entries.isDegraded ? 'failing' : 'healthy';
+    this.events.emit('queue', {
+      endpoint: this.name,
+      state,
+      protocol: stats.protocol,
+      shards: stats.shards,
+      pendingRequests: stats.pendingRequests + stats.batchedRequests,
+      pendingSamples: stats.pendingSamples + stats.batchedSamples,
+      memoryBytes: stats.memoryBytes,
+      diskBytes: stats.diskBytes,
+      unpersistedRequests: stats.unpersistedRequests,
+    });
+  }
+
   private updateBatchGauge(): void {
     this.metrics.queueBytes.set({ endpoint: this.name, storage: 'batch' }, this.batcher.stats().bytes + this.metadataBatcher.stats().bytes);
   }
 
+  /** The endpoint's backlog, where it is kept, and its shards. */
   stats(): SendQueueStats {
     const entries = this.entries.stats();
     const open = this.batcher.stats();
@@ -235,30 +285,35 @@ export class SendQueue {
     };
   }
 
-  /** Closes the open batches and resolves when nothing is queued or in flight (tests, shutdown). */
-  whenIdle(): Promise<void> {
+  /**
+   * Closes the open batches and resolves when nothing is queued or in flight (tests, shutdown);
+   * rejects with the signal's reason if it aborts first (the requests stay queued).
+   */
+  whenIdle(signal?: AbortSignal): Promise<void> {
     this.closeBatches();
-    return this.entries.whenEmpty();
+    return untilAborted(this.entries.whenEmpty(), signal);
   }
 
   /**
    * Stops accepting, closes the open batches, sends what it can until `deadlineMs` from now,
    * then aborts what is in flight and writes everything still queued to disk (dropping it,
    * counted as `shutdown`, when there is no disk queue or it is full, or as `disk_error` when the
-   * disk fails).
+   * disk fails). `signal` ends the delivery wait early, as the deadline does.
    */
-  async close(deadlineMs: number): Promise<void> {
+  async close(deadlineMs: number, signal?: AbortSignal): Promise<void> {
     if (this.closing) return;
     this.closeBatches();
     this.closing = true;
     clearInterval(this.tunerTimer);
     if (this.closeSoon !== undefined) clearImmediate(this.closeSoon);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.entries.whenEmpty(), new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadlineMs)); })]);
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadlineMs)); });
+    await untilAborted(Promise.race([this.entries.whenEmpty(), deadline]), signal).catch(() => undefined);
     clearTimeout(timer);
     await this.lanes.stop();
     this.entries.close();
     await this.sender.close();
     this.updateBatchGauge();
+    this.reportState();
   }
 }

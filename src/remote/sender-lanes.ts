@@ -19,6 +19,7 @@ import type { BatchCodec } from '../core/batch-codec';
 import { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';
 import { retryDelay } from './backoff';
 import type { HttpSender, SendOutcome } from './http-sender';
+import type { DeliveryEventSink } from '../events';
 import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import type { Entry, QueueEntries } from './queue-entries';
@@ -43,6 +44,8 @@ export interface SenderLanesOptions {
   onSent?: (samples: number, seconds: number) => void;
   /** A send failed in a retryable way (the queue now keeps everything on disk). */
   onFailing?: () => void;
+  /** Where sends, failures and retries are reported as events (the remote writer). */
+  events?: DeliveryEventSink;
 }
 
 export class SenderLanes {
@@ -128,7 +131,11 @@ export class SenderLanes {
 
   /** Sends one request until it is acknowledged, dropped, or the queue is closed. */
   private async deliver(entry: Entry): Promise<void> {
-    const { entries, metrics, logger, config } = this.options;
+    const { entries, metrics, logger, config, events } = this.options;
+    const endpoint = this.name;
+    const failed = (reason: string, status: number | undefined, retrying: boolean): void => {
+      if (events?.listening('failed')) events.emit('failed', { endpoint, samples: entry.samples, reason, status, retrying });
+    };
     let attempt = 0;
     /** Retryable failures so far: the backoff step (1 = first retry, min_backoff). */
     let failures = 0;
@@ -145,7 +152,10 @@ export class SenderLanes {
         entries.finish(entry, 'dropped', 'unsupported_protocol');
         return;
       }
-      if (attempt > 0) metrics.requestsRetried.inc({ endpoint: this.name });
+      if (attempt > 0) {
+        metrics.requestsRetried.inc({ endpoint: this.name });
+        if (events?.listening('retried')) events.emit('retried', { endpoint, samples: entry.samples, attempt: attempt + 1 });
+      }
       const startedAt = performance.now();
       const stopTimer = metrics.sendDuration.startTimer({ endpoint: this.name });
       const outcome: SendOutcome = await this.options.sender.send(outgoing.protocol, outgoing.body, this.abort.signal);
@@ -159,14 +169,17 @@ export class SenderLanes {
           this.lastSuccessMs = Date.now();
           entries.finish(entry, 'sent');
           this.options.onSent?.(entry.samples, (performance.now() - startedAt) / 1000);
+          if (events?.listening('sent')) events.emit('sent', { endpoint, samples: entry.samples, attempts: attempt, durationMs: performance.now() - startedAt });
           return;
         case 'drop':
           metrics.requestsFailed.inc({ endpoint: this.name, reason: outcome.reason });
           logger.error({ endpoint: this.name, url: this.safeUrl, status: outcome.status, samples: entry.samples, receiverError: outcome.errorText }, 'remote write: receiver rejected the request; dropped, not retried');
+          failed(outcome.reason, outcome.status, false);
           entries.finish(entry, 'dropped', outcome.reason);
           return;
         case 'unsupported':
           metrics.requestsFailed.inc({ endpoint: this.name, reason: `http_${outcome.status}` });
+          failed(`http_${outcome.status}`, outcome.status, true);
           if (this.current === RW2) {
             this.current = RW1;
             metrics.protocolFallbacks.inc({ endpoint: this.name });
@@ -176,6 +189,7 @@ export class SenderLanes {
         case 'retry': {
           metrics.requestsFailed.inc({ endpoint: this.name, reason: outcome.reason });
           if (!failing) logger.warn({ endpoint: this.name, url: this.safeUrl, status: outcome.status, receiverError: outcome.errorText }, 'remote write: send failed; retrying with backoff');
+          failed(outcome.reason, outcome.status, true);
           failing = true;
           failures++;
           entries.degrade();

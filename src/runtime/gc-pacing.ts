@@ -57,6 +57,7 @@ export function enableGcPacing(options: { everyBytes?: number } = {}): void {
   pending = 0;
 }
 
+/** Turns GC pacing off (see enableGcPacing). */
 export function disableGcPacing(): void {
   everyBytes = 0;
   pending = 0;

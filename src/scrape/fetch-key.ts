@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { HttpTargetOptions } from './http-target-options';
+import { acceptHeaderFor } from './negotiation';
 
 export interface FetchKeySource {
   intervalMs: number;
@@ -35,7 +36,10 @@ export function fetchKeyOf(target: FetchKeySource): string {
       http.tls.caFile ?? null, http.tls.certFile ?? null, http.tls.keyFile ?? null, http.tls.serverName ?? null,
       http.tls.insecureSkipVerify === true,
     ],
-    acceptOpenMetrics: http.acceptOpenMetrics ?? true,
+    // Content negotiation: the Accept header sent, and the parser a response without a usable
+    // Content-Type gets (one response, one parser for every member).
+    accept: acceptHeaderFor(http),
+    fallbackScrapeProtocol: http.fallbackScrapeProtocol ?? null,
     followRedirects: http.followRedirects ?? true,
     scrapeTimeoutMs: http.scrapeTimeoutMs,
     intervalMs: target.intervalMs,

@@ -11,11 +11,13 @@
  * ```
  *
  * What a scrape does, as Prometheus does it:
- *   - sends Accept (OpenMetrics preferred unless acceptOpenMetrics is false), Accept-Encoding:
+ *   - sends Accept (built from scrapeProtocols as Prometheus 3 builds it), Accept-Encoding:
  *     gzip, User-Agent: scrapewire/<version>, X-Prometheus-Scrape-Timeout-Seconds, the target's
  *     custom headers and its Authorization (bearer token / basic auth; files re-checked with one
  *     stat per scrape, so a rotated Kubernetes token is used by the next scrape);
- *   - reads the format from Content-Type (`openmetrics` only for application/openmetrics-text);
+ *   - reads the format from Content-Type (negotiation.ts formatFromContentType): blank, malformed
+ *     or unknown types use fallbackScrapeProtocol, else the body fails the scrape (ERR_PARSE) once
+ *     it has a byte, and so does protobuf, which scrapewire cannot parse yet;
  *   - decodes gzip as a stream, counting body_size_limit after decompression;
  *   - applies scrape_timeout to the whole scrape, reading the body included;
  *   - follows up to 10 redirects (followRedirects, default true; undici drops Authorization on a
@@ -46,16 +48,20 @@ import {
   type HttpTargetOptions,
   type ResolvedHttpTarget,
 } from './http-target-options';
-import { acceptHeader, bodyEncoding, formatFromContentType, scrapeTimeoutSeconds, USER_AGENT } from './negotiation';
+import { bodyEncoding, formatFromContentType, refuseNonEmptyBody, scrapeTimeoutSeconds, USER_AGENT } from './negotiation';
 import { ScrapeBody } from './scrape-body';
 import { ScrapeDeadline } from './scrape-deadline';
-import { httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
+import { contentTypeError, httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
 import { MAX_REDIRECTS, TargetDispatcher } from './target-dispatcher';
 
+/** A scrape's response once its headers are in: the body to read, its format. */
 export interface ScrapeResponse {
   /** HTTP status, always 2xx (anything else rejects `scrape()`). */
   status: number;
-  /** Exposition format from Content-Type. */
+  /**
+   * Exposition format from Content-Type (or the fallback). When no parser fits, 'text' and a
+   * body that throws the reason at its first byte.
+   */
   format: ExpositionFormat;
   /** Content-Type as the server sent it ('' when absent). */
   contentType: string;
@@ -72,6 +78,7 @@ export interface ScrapeResponse {
   discard(): void;
 }
 
+/** One HTTP(S) target: one streamed request per scrape(), decompressed, with its limits and credentials. */
 export class HttpScraper {
   private readonly resolved: ResolvedHttpTarget;
   private readonly authorization: Authorization;
@@ -88,7 +95,7 @@ export class HttpScraper {
     this.dispatcher = new TargetDispatcher(this.resolved);
     this.staticHeaders = {
       ...(options.headers ?? {}),
-      accept: acceptHeader(this.resolved.acceptOpenMetrics),
+      accept: this.resolved.accept,
       'accept-encoding': 'gzip',
       'user-agent': USER_AGENT,
       'x-prometheus-scrape-timeout-seconds': scrapeTimeoutSeconds(options.scrapeTimeoutMs),
@@ -164,11 +171,12 @@ export class HttpScraper {
       target,
       onSettled: settle,
     });
+    const parser = formatFromContentType(contentType, this.resolved.options.fallbackScrapeProtocol);
     return {
       status: statusCode,
-      format: formatFromContentType(contentType),
+      format: parser.format ?? 'text',
       contentType,
-      body: scrapeBody,
+      body: parser.format === undefined ? refuseNonEmptyBody(scrapeBody, contentTypeError(target, parser.problem!)) : scrapeBody,
       bytesRead: () => scrapeBody.bytesRead,
       wireBytesRead: () => scrapeBody.wireBytesRead,
       discard: () => scrapeBody.discard(),
@@ -191,10 +199,12 @@ export class HttpScraper {
     return describeHttpTarget(this.resolved);
   }
 
+  /** The settings with every secret shown as `<secret>` (JSON.stringify). */
   toJSON(): HttpTargetDescription {
     return this.describe();
   }
 
+  /** The settings with every secret shown as `<secret>` (util.inspect, console.log). */
   [inspect.custom](): string {
     return `HttpScraper ${inspect(this.describe(), { depth: 4 })}`;
   }

@@ -5,11 +5,18 @@
  *
  * Field names follow Prometheus's scrape_config / http_config in camelCase:
  *   scrape_timeout -> scrapeTimeoutMs, body_size_limit -> bodySizeLimitBytes,
- *   params, bearer_token(_file), basic_auth, tls_config, follow_redirects, http_headers (plain).
+ *   params, bearer_token(_file), basic_auth, tls_config, follow_redirects, http_headers (plain),
+ *   scrape_protocols -> scrapeProtocols, fallback_scrape_protocol -> fallbackScrapeProtocol,
+ *   metric_name_escaping_scheme -> metricNameEscapingScheme.
  */
 
 import { ScrapewireError } from '../errors';
+import {
+  isEscapingScheme, scrapeProtocolProblem, scrapeProtocolsProblem, type EscapingScheme, type ScrapeProtocol,
+} from '../config/scrape-protocols';
+import { acceptHeaderFor, offeredProtocols } from './negotiation';
 
+/** TLS settings of a target. */
 export interface HttpTlsOptions {
   /** PEM file of the CA(s) that sign the server's certificate (replaces the system roots). */
   caFile?: string;
@@ -23,6 +30,7 @@ export interface HttpTlsOptions {
   insecureSkipVerify?: boolean;
 }
 
+/** Basic authentication of a target. */
 export interface HttpBasicAuth {
   username: string;
   /** Inline password: a secret. At most one of password and passwordFile. */
@@ -31,6 +39,7 @@ export interface HttpBasicAuth {
   passwordFile?: string;
 }
 
+/** The settings of one HTTP(S) target, Prometheus's scrape_config fields in camelCase. */
 export interface HttpTargetOptions {
   /** http:// or https:// URL of the metrics page. User info in it is used as basic auth. */
   url: string;
@@ -53,7 +62,17 @@ export interface HttpTargetOptions {
   bearerTokenFile?: string;
   basicAuth?: HttpBasicAuth;
   tls?: HttpTlsOptions;
-  /** Offer OpenMetrics in Accept. Default true. */
+  /**
+   * The formats offered in Accept, most wanted first (Prometheus's scrape_protocols names).
+   * Default: OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4.
+   * PrometheusProto is refused (ERR_CONFIG) until the core parses protobuf.
+   */
+  scrapeProtocols?: readonly ScrapeProtocol[];
+  /** The parser for a response whose Content-Type is blank, malformed or unknown. Default: none, the scrape fails. */
+  fallbackScrapeProtocol?: ScrapeProtocol;
+  /** The `escaping` asked for with the 1.0.0 text formats. Default allow-utf-8. */
+  metricNameEscapingScheme?: EscapingScheme;
+  /** @deprecated Use scrapeProtocols. false offers PrometheusText0.0.4 only; ignored when scrapeProtocols is set. */
   acceptOpenMetrics?: boolean;
   /** Follow 3xx redirects (at most 10, like Go's client). Default true, like Prometheus. */
   followRedirects?: boolean;
@@ -109,7 +128,10 @@ export interface ResolvedHttpTarget {
   target: string;
   /** User info of the configured URL, used as basic auth when basicAuth is not set. */
   urlBasicAuth?: HttpBasicAuth;
-  acceptOpenMetrics: boolean;
+  /** The protocols offered, defaults applied. */
+  scrapeProtocols: readonly ScrapeProtocol[];
+  /** The Accept header they make. */
+  accept: string;
   followRedirects: boolean;
   bodySizeLimitBytes: number;
 }
@@ -167,6 +189,17 @@ export function resolveHttpTarget(options: HttpTargetOptions): ResolvedHttpTarge
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
     throw fail('tls.certFile', 'certFile and keyFile must be set together');
   }
+  if (options.scrapeProtocols !== undefined) {
+    const problem = scrapeProtocolsProblem(options.scrapeProtocols);
+    if (problem !== undefined) throw fail(problem.index === undefined ? 'scrapeProtocols' : `scrapeProtocols[${problem.index}]`, problem.reason);
+  }
+  if (options.fallbackScrapeProtocol !== undefined) {
+    const problem = scrapeProtocolProblem(options.fallbackScrapeProtocol);
+    if (problem !== undefined) throw fail('fallbackScrapeProtocol', problem);
+  }
+  if (options.metricNameEscapingScheme !== undefined && !isEscapingScheme(options.metricNameEscapingScheme)) {
+    throw fail('metricNameEscapingScheme', `unknown name escaping method ${JSON.stringify(options.metricNameEscapingScheme)}`);
+  }
 
   const requestUrl = new URL(target);
   for (const [key, values] of Object.entries(options.params ?? {})) {
@@ -179,7 +212,8 @@ export function resolveHttpTarget(options: HttpTargetOptions): ResolvedHttpTarge
     requestUrl,
     target: requestUrl.href,
     urlBasicAuth,
-    acceptOpenMetrics: options.acceptOpenMetrics ?? true,
+    scrapeProtocols: offeredProtocols(options),
+    accept: acceptHeaderFor(options),
     followRedirects: options.followRedirects ?? true,
     bodySizeLimitBytes: limit,
   };
@@ -190,7 +224,9 @@ export interface HttpTargetDescription {
   url: string;
   scrapeTimeoutMs: number;
   bodySizeLimitBytes: number;
-  acceptOpenMetrics: boolean;
+  scrapeProtocols: readonly ScrapeProtocol[];
+  fallbackScrapeProtocol?: ScrapeProtocol;
+  metricNameEscapingScheme?: EscapingScheme;
   followRedirects: boolean;
   headers?: Record<string, string>;
   authorizationType?: string;
@@ -206,9 +242,11 @@ export function describeHttpTarget(resolved: ResolvedHttpTarget): HttpTargetDesc
     url: resolved.target,
     scrapeTimeoutMs: options.scrapeTimeoutMs,
     bodySizeLimitBytes: resolved.bodySizeLimitBytes,
-    acceptOpenMetrics: resolved.acceptOpenMetrics,
+    scrapeProtocols: resolved.scrapeProtocols,
     followRedirects: resolved.followRedirects,
   };
+  if (options.fallbackScrapeProtocol !== undefined) description.fallbackScrapeProtocol = options.fallbackScrapeProtocol;
+  if (options.metricNameEscapingScheme !== undefined) description.metricNameEscapingScheme = options.metricNameEscapingScheme;
   if (options.headers !== undefined) {
     description.headers = Object.fromEntries(
       Object.entries(options.headers).map(([name, value]) => [name, SENSITIVE_HEADER.test(name) ? REDACTED : value]),

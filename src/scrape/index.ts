@@ -8,7 +8,9 @@ export {
   type HttpTargetOptions,
   type HttpTlsOptions,
 } from './http-target-options';
-export { ACCEPT_OPENMETRICS, ACCEPT_TEXT_ONLY, USER_AGENT, formatFromContentType } from './negotiation';
+export {
+  ACCEPT_OPENMETRICS, ACCEPT_TEXT_ONLY, DEFAULT_ACCEPT, USER_AGENT, acceptHeader, formatFromContentType, type ParserChoice,
+} from './negotiation';
 
 /** The scrape loop: targets from scrape_configs, their schedule, limits, report series, staleness. */
 export { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager';

@@ -33,12 +33,14 @@ export class SinkError extends ScrapewireError {
 /** One request as a sink takes it; its `body` is valid only during `write`. */
 export type SinkRequest = OutgoingRequest;
 
+/** Where scrapes' requests go (the remote writer): it never waits and never throws. */
 export interface SampleSink {
   /**
    * The protocols `write` takes now (RemoteWriter: each endpoint's current one). A scrape is
    * encoded once per protocol listed. Default: 1.0 only.
    */
   readonly protocols?: readonly RemoteWriteProtocol[];
+  /** Takes one request (its body valid during the call only); never waits, never throws. */
   write(request: SinkRequest): unknown;
 }
 

@@ -9,6 +9,9 @@
  *                        the request from completing: refused connection, TLS failure, reset
  *                        socket, corrupt gzip
  *   ERR_CONFIG           a credential or TLS file that cannot be read, an invalid option
+ *   ERR_PARSE            (see CONTENT_TYPE_ERROR_CODE) a body no parser can read: its Content-Type
+ *                        is blank, malformed or unknown and there is no fallback_scrape_protocol,
+ *                        or it is protobuf
  */
 
 import { STATUS_CODES } from 'node:http';
@@ -41,6 +44,18 @@ export function bodySizeLimitError(target: string, limitBytes: number): Scrapewi
     `body size limit of ${limitBytes} bytes exceeded (counted after decompression)`,
     { target },
   );
+}
+
+/**
+ * errors.ts has no code for a body of a format scrapewire cannot read (Prometheus fails the
+ * scrape when it finds no parser). ERR_PARSE is the closest; change it here once a dedicated
+ * code exists (src/core is off limits while issue 11 refactors it).
+ */
+export const CONTENT_TYPE_ERROR_CODE: ErrorCode = 'ERR_PARSE';
+
+/** A response no parser can read (negotiation.ts formatFromContentType says why). */
+export function contentTypeError(target: string, reason: string): ScrapewireError {
+  return new ScrapewireError(CONTENT_TYPE_ERROR_CODE, reason, { target });
 }
 
 export function unsupportedEncodingError(target: string, encoding: string): ScrapewireError {

@@ -10,8 +10,9 @@
 import type { Core } from '../core/core';
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core/types';
-import type { HttpScraper } from './http-scraper';
+import type { Fetcher } from './fetcher';
 
+/** A scrape's timestamp, timestamp policy, signal and new-series resolver. */
 export interface ScrapeIntoCoreOptions {
   /** The scrape's timestamp (its start), in ms. */
   timestampMs: number;
@@ -22,12 +23,14 @@ export interface ScrapeIntoCoreOptions {
   onBodyBytes?: (bytes: number) => void;
 }
 
+/** A finished scrape into a core: its summary and format. */
 export interface CoreScrape {
   summary: ScrapeSummary;
   format: ExpositionFormat;
 }
 
-export async function scrapeIntoCore(http: HttpScraper, core: Core, options: ScrapeIntoCoreOptions): Promise<CoreScrape> {
+/** One scrape of a target (HttpScraper or LocalScraper) into a core; rejects with a ScrapewireError naming the target, or the signal's reason. */
+export async function scrapeIntoCore(http: Fetcher, core: Core, options: ScrapeIntoCoreOptions): Promise<CoreScrape> {
   let begun = false;
   try {
     const response = await http.scrape(options.signal);

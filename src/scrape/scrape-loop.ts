@@ -23,7 +23,8 @@ import { ScrapewireError } from '../errors';
 import type { SampleSink } from './sample-sink';
 import type { NewSeries } from '../core/types';
 import { fetchKeyOf } from './fetch-key';
-import { HttpScraper } from './http-scraper';
+import { createFetcher, type Fetcher } from './fetcher';
+import type { LocalSources } from './local-source';
 import { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
 import { fetchInto } from './shared-fetch';
 import { TargetScraper, targetIdentity, type ScrapeOutcome, type ScrapeRun, type TargetSpec } from './target';
@@ -63,6 +64,8 @@ export interface ScrapeLoopOptions {
   readers?: TargetReaders;
   /** See FetchOptions.onBodyBytes. */
   onBodyBytes?: (bytes: number) => void;
+  /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
+  localSources?: LocalSources;
 }
 
 /** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
@@ -78,6 +81,7 @@ export interface TargetReaders {
   groupClosed(fetchKey: string): void;
 }
 
+/** One target's part of a fetch: the target and its scrape's outcome. */
 export interface FetchResult {
   target: TargetScraper;
   outcome: ScrapeOutcome;
@@ -109,7 +113,7 @@ interface Scheduled {
 /** Targets with one fetch key: one request per tick feeds them all. */
 interface FetchGroup {
   key: string;
-  http: HttpScraper;
+  http: Fetcher;
   intervalMs: number;
   offsetMs: number;
   timer: unknown;
@@ -193,6 +197,7 @@ export class ScrapeLoop {
       metadataIntervalMs: this.options.metadataIntervalMs,
       observeNewSeries: this.options.readers?.observerFor(spec),
       onBodyBytes: this.options.onBodyBytes,
+      localSources: this.options.localSources,
     });
     const group = this.groupFor(spec);
     const entry: Scheduled = { scraper, group, stopping: false };
@@ -247,7 +252,7 @@ export class ScrapeLoop {
     if (existing !== undefined && !existing.closed) return existing;
     // The shared request reads the whole body: each member enforces its own body_size_limit on
     // it, and when all of them have stopped reading the request is given up.
-    const http = new HttpScraper({ ...spec.http, bodySizeLimitBytes: 0 });
+    const http = createFetcher({ ...spec.http, bodySizeLimitBytes: 0 }, this.options.localSources);
     const group: FetchGroup = {
       key,
       http,

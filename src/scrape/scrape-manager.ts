@@ -33,11 +33,14 @@ import { silentLogger, type Logger } from '../logger';
 import { ScrapeLoop, targetKey, type LoopClock, type TargetReaders } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
 import { jobFingerprint } from './target-labels';
+import type { LocalSources } from './local-source';
 
+/** What a ScrapeManager runs: a configuration, a sink, and its options. */
 export interface ScrapeManagerOptions {
   config: Config;
   sink: SampleSink;
   registry?: Registry;
+  /** @internal The loop's clock (tests drive it by hand). Default: Date.now and setTimeout. */
   clock?: LoopClock;
   /** Passed to FileSd; false relies on refresh_interval alone. */
   watchFiles?: boolean;
@@ -60,11 +63,14 @@ export interface ScrapeManagerOptions {
   onError?: (error: Error) => void;
   /** Scrape only the targets this returns true for (cluster sharding, src/cluster). Default: all. */
   ownsTarget?: (spec: TargetSpec) => boolean;
+  /** Called after every scrape of every target. */
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
   /** Readers of the targets' scrapes: the plugin host (src/plugins/plugin-host.ts). */
   readers?: TargetReaders;
   /** See FetchOptions.onBodyBytes. */
   onBodyBytes?: (bytes: number) => void;
+  /** The sources of in-process targets (`local://name` URLs, local-source.ts). */
+  localSources?: LocalSources;
 }
 
 export interface SendingLabels {
@@ -110,7 +116,9 @@ interface Job {
   specs: TargetSpec[];
 }
 
+/** A configuration's jobs as running targets: discovery, relabeling, the scrape loop, reloads. */
 export class ScrapeManager {
+  /** @internal The scrape loop holding every target. */
   readonly loop: ScrapeLoop;
   private jobs: Job[] = [];
   private sending: SendingLabels;
@@ -136,6 +144,7 @@ export class ScrapeManager {
       onScrape: options.onScrape,
       readers: options.readers,
       onBodyBytes: options.onBodyBytes,
+      localSources: options.localSources,
     });
     const env = options.env ?? process.env;
     this.context = {

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+/** The scrapewire_scrape_* metrics of a registry, shared by its scrape loops. */
 export interface ScrapeMetrics {
   /** Scrapes by outcome: `success` or the ScrapewireError code (ERR_HTTP_STATUS, ERR_SAMPLE_LIMIT...). */
   scrapes: Counter<'job' | 'result'>;
@@ -26,6 +27,7 @@ export interface ScrapeMetrics {
 
 const byRegistry = new WeakMap<Registry, ScrapeMetrics>();
 
+/** The scrape metrics of `registry`, registered on first use. */
 export function scrapeMetrics(registry: Registry): ScrapeMetrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;

@@ -15,7 +15,7 @@
  */
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
-import type { HttpScraper } from './http-scraper';
+import type { Fetcher } from './fetcher';
 import { asScrapeError } from './scrape-into-core';
 
 /**
@@ -45,11 +45,11 @@ export interface FetchOptions {
 }
 
 /** Performs one request for `consumers` and feeds its body to them; resolves when every one has settled. */
-export async function fetchInto(http: HttpScraper, consumers: readonly BodyConsumer[], options: FetchOptions = {}): Promise<void> {
+export async function fetchInto(http: Fetcher, consumers: readonly BodyConsumer[], options: FetchOptions = {}): Promise<void> {
   const reading = (): BodyConsumer[] => consumers.filter((consumer) => consumer.active);
   if (reading().length === 0) return;
   options.onRequest?.();
-  let response: Awaited<ReturnType<HttpScraper['scrape']>>;
+  let response: Awaited<ReturnType<Fetcher['scrape']>>;
   try {
     response = await http.scrape(options.signal);
   } catch (err) {

@@ -19,6 +19,8 @@ import { compareLabelNames } from '../labels';
 import type { Label } from '../labels';
 import { formatDuration, parseDuration } from '../config/units';
 import { httpClientOptions } from './http-client-options';
+import { LOCAL_SCHEME } from './local-source';
+import { negotiationOptions } from './negotiation';
 import type { ScrapeConfig, StaticConfig } from '../config/types';
 import type { DiscoveredGroup, LabelSet } from '../discovery/types';
 import type { Relabeler } from '../relabel/relabeler';
@@ -54,6 +56,7 @@ export interface BuiltGroup {
   errors: ScrapewireError[];
 }
 
+/** A job's compiled relabel_configs and metric_relabel_configs. */
 export interface TargetRelabelers {
   relabel: Relabeler;
   metricRelabel?: Relabeler;
@@ -151,7 +154,8 @@ function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: Tar
   if (!set.get('instance')) set.set('instance', addr);
 
   const scheme = set.get(SCHEME) ?? config.scheme;
-  if (scheme !== 'http' && scheme !== 'https') fail(`scheme must be http or https, not "${scheme}"`);
+  // `local`: an in-process source of the embedding service (local-source.ts), named by the address.
+  if (scheme !== 'http' && scheme !== 'https' && scheme !== LOCAL_SCHEME) fail(`scheme must be http or https, not "${scheme}"`);
   const url = targetUrl(scheme, addr, set.get(METRICS_PATH) ?? '', config.params, set);
 
   const labels: Label[] = sortLabels(new Map([...set].filter(([name]) => !name.startsWith(RESERVED_PREFIX))));
@@ -159,7 +163,9 @@ function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: Tar
     job: config.job_name,
     labels,
     intervalMs: intervalMs!,
-    http: { ...httpClientOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit },
+    http: {
+      ...httpClientOptions(config), ...negotiationOptions(config), url, scrapeTimeoutMs: timeoutMs!, bodySizeLimitBytes: config.body_size_limit,
+    },
     honorLabels: config.honor_labels,
     honorTimestamps: config.honor_timestamps,
     onParseError: config.on_parse_error,

@@ -23,7 +23,8 @@ import { ScrapewireError } from '../errors';
 import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
 import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
-import { HttpScraper } from './http-scraper';
+import { createFetcher, type Fetcher } from './fetcher';
+import { isLocalUrl, type LocalSources } from './local-source';
 import { resolveHttpTarget, type HttpTargetOptions } from './http-target-options';
 import { failedReport, ReportSeries, successReport } from './report-series';
 import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
@@ -63,6 +64,7 @@ export interface TargetSpec {
   forcedError?: ScrapewireError;
 }
 
+/** Where a target's scrapes go and how they are split and observed. */
 export interface TargetScraperOptions {
   sink: SampleSink;
   metrics: ScrapeMetrics;
@@ -82,6 +84,8 @@ export interface TargetScraperOptions {
   onRequest?: () => void;
   /** See FetchOptions.onBodyBytes. */
   onBodyBytes?: (bytes: number) => void;
+  /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
+  localSources?: LocalSources;
 }
 
 /** One scrape of a target in progress: what a fetch feeds, and the outcome once it settles. */
@@ -90,6 +94,7 @@ export interface ScrapeRun {
   readonly outcome: Promise<ScrapeOutcome>;
 }
 
+/** One scrape of a target, settled: when, how long, what it wrote, and its error if it failed. */
 export interface ScrapeOutcome {
   timestampMs: number;
   durationMs: number;
@@ -100,6 +105,7 @@ export interface ScrapeOutcome {
   samplesWritten: number;
 }
 
+/** A target's health after its last scrape (`unknown` before the first). */
 export type TargetHealth = 'unknown' | 'up' | 'down';
 
 /** job + URL: the shard key that keeps a target's requests in order (and, on its own, its phase). */
@@ -107,6 +113,7 @@ export function targetIdentity(spec: Pick<TargetSpec, 'job' | 'http'>): string {
   return `${spec.job}\u0000${spec.http.url}`;
 }
 
+/** One target: its core, report series and rules; one scrape from fetch to sink. */
 export class TargetScraper {
   readonly identity: string;
   /** The URL without credentials: the name errors carry. */
@@ -117,7 +124,7 @@ export class TargetScraper {
   private readonly now: () => number;
   private readonly abortController = new AbortController();
   /** The request of standalone scrape()s, made on first use; the loop's shared fetches have their own. */
-  private ownHttp: HttpScraper | undefined;
+  private ownHttp: Fetcher | undefined;
   private stopped = false;
   private running: { consumer: BodyConsumer; outcome: Promise<ScrapeOutcome> } | undefined;
   /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
@@ -137,7 +144,7 @@ export class TargetScraper {
   /** Validates the HTTP settings (throws ERR_CONFIG naming the field); opens no connection. */
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
-    this.target = resolveHttpTarget(spec.http).target;
+    this.target = isLocalUrl(spec.http.url) ? spec.http.url : resolveHttpTarget(spec.http).target;
     this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
     this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
@@ -178,8 +185,11 @@ export class TargetScraper {
     return this.core;
   }
 
-  /** One scrape on its own, start to sink: a request for this target alone. Rejects only when misused. */
-  scrape(): Promise<ScrapeOutcome> {
+  /**
+   * One scrape on its own, start to sink: a request for this target alone. Rejects only when
+   * misused; a `signal` that aborts fails the scrape in flight (the outcome carries its reason).
+   */
+  scrape(options: { signal?: AbortSignal } = {}): Promise<ScrapeOutcome> {
     let run: ScrapeRun;
     try {
       run = this.startScrape();
@@ -187,8 +197,9 @@ export class TargetScraper {
       return Promise.reject(err);
     }
     if (run.consumer.active) {
-      this.ownHttp ??= new HttpScraper(this.spec.http);
-      void fetchInto(this.ownHttp, [run.consumer], { signal: this.abortController.signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes });
+      this.ownHttp ??= createFetcher(this.spec.http, this.options.localSources);
+      const signal = options.signal === undefined ? this.abortController.signal : AbortSignal.any([this.abortController.signal, options.signal]);
+      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes });
     }
     return run.outcome;
   }
@@ -197,6 +208,7 @@ export class TargetScraper {
    * Starts a scrape whose body a fetch will feed to `consumer` (the scrape loop's shared fetch);
    * all consumers of one fetch share its `timestampMs`. The outcome settles when the consumer
    * does: finished, failed, or failed by stop(). Throws ERR_USAGE during another scrape or after stop().
+   * @internal
    */
   startScrape(timestampMs = Math.floor(this.now())): ScrapeRun {
     if (this.stopped) throw new ScrapewireError('ERR_USAGE', 'scrape() after stop()', { target: this.target });

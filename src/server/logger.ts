@@ -42,16 +42,19 @@ export function secretPaths(): string[] {
   return paths;
 }
 
+/** A pino level, or silent. */
 export type LogLevel = Level | 'silent';
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
+/** The level and destination of createLogger's logger. */
 export interface LoggerOptions {
   level: LogLevel;
   /** A file path, a file descriptor or a stream; standard output when absent. */
   destination?: string | number | DestinationStream;
 }
 
+/** The collector's JSON logger (pino), with secrets redacted. */
 export function createLogger({ level, destination }: LoggerOptions): PinoLogger {
   if (!LEVELS.includes(level)) {
     throw new ScrapewireError('ERR_USAGE', `log level "${level}" is not one of ${LEVELS.join(', ')}`);

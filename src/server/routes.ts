@@ -9,7 +9,7 @@ import { renderTargetsPage } from './targets-page';
 import { TARGETS_PAGE_CSP } from './targets-page-assets';
 import { renderServiceDiscoveryPage } from './service-discovery-page';
 import { SERVICE_DISCOVERY_PAGE_CSP } from './service-discovery-page-assets';
-import type { Logger, ServerOptions } from './types';
+import type { Logger, WebHandlerOptions } from './types';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -17,6 +17,8 @@ export interface RequestContext {
   query: URLSearchParams;
   /** Aborted when the client disconnects or the server closes. */
   signal: AbortSignal;
+  /** The prefix the routes are served under on a host's server; '' on the collector's own. */
+  base: string;
 }
 
 export interface Route {
@@ -31,7 +33,7 @@ const READ = ['GET', 'HEAD'] as const;
 /** Prometheus accepts both for /-/reload and /-/quit. */
 const LIFECYCLE = ['POST', 'PUT'] as const;
 
-export function buildRoutes(options: ServerOptions, logger: Logger): Map<string, Route> {
+export function buildRoutes(options: WebHandlerOptions, logger: Logger): Map<string, Route> {
   const { registry, targets, control } = options;
   const reload = new ReloadHandler(control, logger);
   const lifecycle = options.enableLifecycle === true;
@@ -40,8 +42,8 @@ export function buildRoutes(options: ServerOptions, logger: Logger): Map<string,
       '/',
       {
         methods: READ,
-        handle: ({ res }) => {
-          res.writeHead(302, { location: '/targets' });
+        handle: ({ res, base }) => {
+          res.writeHead(302, { location: `${base}/targets` });
           res.end();
         },
       },

@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { gcPacingStats } from '../runtime/gc-pacing';
 import { version as packageVersion } from '../version';
 
+/** What createSelfMetricsRegistry reports about the build. */
 export interface SelfMetricsOptions {
   /** Reported in scrapewire_build_info; defaults to package.json's version. */
   version?: string;

@@ -11,26 +11,21 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { ScrapewireError } from '../errors';
 import { silentLogger } from '../logger';
 import { resolveWebLimits, TIMEOUT_CHECK_INTERVAL_MS, type WebLimits } from './limits';
 import { formatListenAddress, parseListenAddress } from './listen-address';
-import { createRequestListener } from './request-handler';
-import { buildRoutes } from './routes';
-import { createServerMetrics, type ClientErrorReason, type ServerMetrics } from './server-metrics';
+import { isLoopbackAddress } from './loopback';
+import type { ClientErrorReason, ServerMetrics } from './server-metrics';
 import { clientCertificateProblem } from './tls-settings';
 import type { Logger, RunningServer, ServerOptions } from './types';
-import { WebSecurity } from './web-security';
+import { createWebHandler, type WebHandler } from './web-handler';
+import type { WebSecurity } from './web-security';
 
-/** True for 127.0.0.0/8 and ::1 (also as an IPv4-mapped address). */
-export function isLoopbackAddress(address: string): boolean {
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) return v4.startsWith('127.');
-  return address === '::1';
-}
+export { isLoopbackAddress };
 
 const CLIENT_ERRORS: Record<string, { status: number; reason: ClientErrorReason }> = {
   HPE_HEADER_OVERFLOW: { status: 431, reason: 'header_too_large' },
@@ -127,15 +122,17 @@ function createTlsServer(security: WebSecurity, httpOptions: http.ServerOptions,
   return server;
 }
 
-/** Starts listening on `listenAddress` only; resolves once bound. Throws ConfigError for a bad web configuration. */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+/**
+ * Starts listening on `listenAddress` only; resolves once bound. Throws ConfigError for a bad web
+ * configuration. `handler`: the endpoints to serve, when they are also mounted elsewhere (the
+ * collector builds them once); by default they are built from `options`.
+ */
+export async function startServer(options: ServerOptions & { handler?: WebHandler }): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger;
   const limits = resolveWebLimits(options.limits);
   const { host, port } = parseListenAddress(options.listenAddress);
-  const security = options.webConfigFile === undefined ? WebSecurity.none() : WebSecurity.load(options.webConfigFile, logger, options.registry);
-  const metrics = createServerMetrics(options.registry);
-  const routes = buildRoutes(options, logger);
-  const inFlight = new Set<AbortController>();
+  const web = options.handler ?? createWebHandler(options);
+  const { security, metrics } = web;
   let loopbackOnly = false;
 
   const httpOptions: http.ServerOptions = {
@@ -149,7 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server: http.Server = security.tlsEnabled ? createTlsServer(security, httpOptions, limits, metrics, logger) : http.createServer(httpOptions);
   server.keepAliveTimeout = limits.idleTimeoutMs;
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
-  server.on('request', createRequestListener({ routes, security, logger, metrics, loopbackOnly: () => loopbackOnly, inFlight }));
+  server.on('request', web.listener(() => loopbackOnly));
   const lingering = new WeakSet<Duplex>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, lingering, metrics, logger));
   server.on('drop', () => metrics.connectionsDropped.inc());
@@ -200,7 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheme,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve, reject) => {
-        for (const controller of inFlight) controller.abort();
+        web.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
         // Give answers already being written a moment, then end every connection, so a

@@ -9,7 +9,10 @@ import type { WebLimits } from './limits';
 
 export type { Logger };
 
-export type TargetHealth = 'up' | 'down' | 'unknown';
+/** A target's health after its last scrape (`unknown` before the first). */
+import type { TargetHealth } from '../scrape/target';
+
+export type { TargetHealth };
 
 /** One scrape target as the scrape loop last saw it. */
 export interface TargetStatus {
@@ -41,9 +44,8 @@ export interface CollectorControl {
   quit?(): void;
 }
 
-export interface ServerOptions {
-  /** `host:port`, `[ipv6]:port`, or `:port` for every interface. Port 0 picks a free port. */
-  listenAddress: string;
+/** What the web server's endpoints serve, wherever they are served: its own port or a host's server. */
+export interface WebHandlerOptions {
   /** Exposed on /metrics; see createSelfMetricsRegistry(). */
   registry: Registry;
   targets: TargetProvider;
@@ -51,20 +53,30 @@ export interface ServerOptions {
   /**
    * Serves /debug/heap and /debug/profile; they are 404 otherwise. On an address that is not
    * loopback they need an authenticated request (basic_auth_users, or a client certificate
-   * verified against client_ca_file), and the server refuses to start when webConfigFile
-   * provides neither.
+   * verified against client_ca_file): the collector's own server refuses to start when
+   * webConfigFile provides neither; mounted on a host's server, a request that did not arrive on
+   * a loopback address is refused (403) unless it authenticated.
    */
   enableDebug: boolean;
   /** Serves POST/PUT /-/reload and /-/quit (Prometheus's --web.enable-lifecycle); 403 otherwise. */
   enableLifecycle?: boolean;
-  /** An exporter-toolkit web configuration (TLS, client certificates, basic auth, headers, rate limit); re-read on change. */
+  /**
+   * An exporter-toolkit web configuration (TLS, client certificates, basic auth, headers, rate
+   * limit); re-read on change. On a host's server (mounted), TLS is the host's: a
+   * tls_server_config is refused.
+   */
   webConfigFile?: string;
-  /** Timeouts, connection cap and head size; DEFAULT_WEB_LIMITS where absent. */
-  limits?: Partial<WebLimits>;
   /** More endpoints (the built-in sink and demo page); a path already served is an error. */
   routes?: ExtraRoute[];
   /** Defaults to a logger that drops everything. */
   logger?: Logger;
+}
+
+export interface ServerOptions extends WebHandlerOptions {
+  /** `host:port`, `[ipv6]:port`, or `:port` for every interface. Port 0 picks a free port. */
+  listenAddress: string;
+  /** Timeouts, connection cap and head size; DEFAULT_WEB_LIMITS where absent. */
+  limits?: Partial<WebLimits>;
 }
 
 export interface ExtraRoute {

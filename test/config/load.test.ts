@@ -112,6 +112,8 @@ describe('a real prometheus.yml', () => {
       external_labels: { cluster: 'prod-eu-1', replica: '0' },
       body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
       keep_dropped_targets: 1000, max_targets_per_pod: 64, max_targets_per_discovery: 50_000,
+      metric_name_escaping_scheme: 'allow-utf-8',
+      always_scrape_classic_histograms: false, scrape_native_histograms: false, convert_classic_histograms_to_nhcb: false,
     });
   });
 
@@ -136,6 +138,9 @@ describe('a real prometheus.yml', () => {
       body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
       tls_config: { insecure_skip_verify: false },
       on_parse_error: 'fail',
+      scrape_protocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
+      metric_name_escaping_scheme: 'allow-utf-8',
+      always_scrape_classic_histograms: false, scrape_native_histograms: false, convert_classic_histograms_to_nhcb: false,
     });
   });
 
@@ -239,6 +244,8 @@ describe('defaults', () => {
         scrape_interval: 60_000, scrape_timeout: 10_000, evaluation_interval: 60_000, external_labels: {},
         body_size_limit: 0, sample_limit: 0, label_limit: 0, label_name_length_limit: 0, label_value_length_limit: 0, target_limit: 0,
         keep_dropped_targets: 1000, max_targets_per_pod: 64, max_targets_per_discovery: 50_000,
+        metric_name_escaping_scheme: 'allow-utf-8',
+        always_scrape_classic_histograms: false, scrape_native_histograms: false, convert_classic_histograms_to_nhcb: false,
       },
       scrape_configs: [],
       remote_write: [],

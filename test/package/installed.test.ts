@@ -62,13 +62,20 @@ test('CommonJS: one library behind four entry points; the core encodes and the r
   ]);
 });
 
-test('ES modules: named imports equal to require()\'s objects; a Collector scrapes and delivers to VictoriaMetrics', async () => {
+test('ES modules: named imports equal to require()\'s objects; a Collector scrapes and delivers to VictoriaMetrics, and one embedded in a service ships its registry', async () => {
   const { stdout } = await project.exec(process.execPath, ['library.mjs', vm.baseUrl], 180_000);
-  const result = json<{ exportNames: Record<string, number>; found: Array<Record<string, string>>; agentServesMetrics: boolean }>(stdout);
+  const result = json<{
+    exportNames: Record<string, number>; found: Array<Record<string, string>>; agentServesMetrics: boolean;
+    embeddedFound: Array<Record<string, string>>; mountedTargets: string[]; scrapesUp: boolean;
+  }>(stdout);
   expect(Object.keys(result.exportNames)).toEqual(['scrapewire', 'scrapewire/core', 'scrapewire/remote', 'scrapewire/collector']);
   for (const count of Object.values(result.exportNames)) expect(count).toBeGreaterThan(3);
   expect(result.found).toEqual([expect.objectContaining({ __name__: 'consumer_jobs_total', consumer: 'esm', job: 'package-test', queue: 'mail' })]);
   expect(result.agentServesMetrics).toBe(true);
+  // The embedded collector: the service's registry as an in-process target, its pages on the service's server.
+  expect(result.embeddedFound).toEqual([{ __name__: 'consumer_orders_total', consumer: 'esm-embedded', instance: 'service', job: 'service' }]);
+  expect(result.mountedTargets).toEqual(['local://service/metrics']);
+  expect(result.scrapesUp).toBe(true);
 });
 
 /**

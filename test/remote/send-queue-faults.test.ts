@@ -61,7 +61,7 @@ describe('remote write framing', () => {
     expect(h['content-encoding']).toBe('snappy');
     expect(h['x-prometheus-remote-write-version']).toBe('2.0.0');
     expect(h['user-agent']).toBe(USER_AGENT);
-    expect(USER_AGENT).toBe(`scrapewire/${require('../../package.json').version}`);
+    expect(USER_AGENT).toBe(`scrapewire/${require('../helpers/package-version').version}`);
     expect(h.authorization).toBe('Bearer sekret');
     expect(h['x-scope-orgid']).toBe('tenant-1');
     const decoded = decodeRw2(r.requests[0].body);

@@ -16,7 +16,7 @@ import { ScrapewireError } from '../../src/errors';
 import { HttpScraper, type ScrapeResponse } from '../../src/scrape';
 import { httpClientOptions } from '../../src/scrape/http-client-options';
 import type { HttpTargetOptions } from '../../src/scrape';
-import { version } from '../../package.json';
+import { version } from '../helpers/package-version';
 import { createTestPki, type TestPki } from './support/certificates';
 import { startHttpServer, startHttpsServer, type Handler, type LoopbackServer } from './support/loopback-server';
 
@@ -105,7 +105,8 @@ describe('request headers and content negotiation', () => {
     expect((await readAll(res)).toString()).toBe(SAMPLE);
     const seen = server.requests[0];
     expect(seen.headers.accept).toBe(
-      'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,'
+      + 'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
     );
     expect(seen.headers['accept-encoding']).toBe('gzip');
     expect(seen.headers['user-agent']).toBe(`scrapewire/${version}`);
@@ -123,7 +124,7 @@ describe('request headers and content negotiation', () => {
     const server = await serve(answer(SAMPLE));
     const s = scraper({ url: `${server.origin}/metrics`, scrapeTimeoutMs: 10_000, acceptOpenMetrics: false });
     await readAll(await s.scrape());
-    expect(server.requests[0].headers.accept).toBe('text/plain;version=0.0.4;q=0.5,*/*;q=0.4');
+    expect(server.requests[0].headers.accept).toBe('text/plain;version=0.0.4;q=0.6,*/*;q=0.5');
     expect(server.requests[0].headers['x-prometheus-scrape-timeout-seconds']).toBe('10');
   });
 
@@ -131,8 +132,7 @@ describe('request headers and content negotiation', () => {
     ['application/openmetrics-text; version=1.0.0; charset=utf-8', 'openmetrics'],
     ['Application/OpenMetrics-Text;version=0.0.1', 'openmetrics'],
     ['text/plain; version=0.0.4; charset=utf-8', 'text'],
-    ['text/html', 'text'],
-    ['', 'text'],
+    ['text/plain; version=1.0.0; escaping=allow-utf-8', 'text'],
   ])('reads Content-Type %j as %s', async (contentType, format) => {
     const server = await serve((_req, res) => {
       if (contentType !== '') res.setHeader('content-type', contentType);
@@ -214,7 +214,7 @@ describe('status and transport errors', () => {
   it('reports a corrupt gzip body while reading it', async () => {
     const good = gzipSync(Buffer.from(SAMPLE.repeat(100)));
     const server = await serve((_req, res) => {
-      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain; version=0.0.4' });
       res.end(good.subarray(0, good.length - 12)); // truncated: no trailer
     });
     const res = await scraper({ url: `${server.origin}/metrics`, scrapeTimeoutMs: 5000 }).scrape();
@@ -330,7 +330,7 @@ describe('streaming', () => {
 
   it('lets the consumer stop early and scrape again', async () => {
     const server = await serve((_req, res) => {
-      res.writeHead(200);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       writeStreamed(res, 20 * MiB, 64 * 1024, { written: 0 });
     });
     const s = scraper({ url: `${server.origin}/m`, scrapeTimeoutMs: 10_000 });
@@ -480,7 +480,7 @@ describe('secrets stay out of errors and descriptions', () => {
         res.writeHead(500);
         res.end(`echo ${req.headers.authorization}`);
       } else if (req.url === '/endless') {
-        res.writeHead(200);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.write(`echo ${req.headers.authorization}\n`);
       }
     });
@@ -536,7 +536,7 @@ describe('secrets stay out of errors and descriptions', () => {
       url: 'https://kubelet.example:10250/metrics/cadvisor',
       scrapeTimeoutMs: 10_000,
       bodySizeLimitBytes: 0,
-      acceptOpenMetrics: true,
+      scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       followRedirects: true,
       headers: { 'X-Api-Key': '<secret>', 'X-Scope-OrgID': 'tenant-a' },
       bearerToken: '<secret>',

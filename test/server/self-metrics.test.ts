@@ -1,4 +1,4 @@
-import { version } from '../../package.json';
+import { version } from '../helpers/package-version';
 import { createSelfMetricsRegistry } from '../../src/server/self-metrics';
 
 describe('createSelfMetricsRegistry', () => {

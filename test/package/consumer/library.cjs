@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { Registry } = require('prom-client');
 const scrapewire = require('scrapewire');
 const { Core, ScrapewireError, RW1 } = require('scrapewire/core');
-const { RemoteWriter } = require('scrapewire/remote');
+const { RemoteWriter, createRemoteWriter } = require('scrapewire/remote');
 const { Collector, ConfigError, parseConfig } = require('scrapewire/collector');
 
 async function main() {
@@ -24,17 +24,20 @@ async function main() {
   const summary = await core.scrape([Buffer.from(text)], { format: 'text', timestampMs: Date.now() }, () => undefined);
 
   const registry = new Registry();
-  // The remote writer takes validated remote_write entries: the config loader makes them.
-  const { remote_write: endpoints } = parseConfig(`remote_write:\n  - url: ${writeUrl}\n    name: receiver\n`, 'inline.yml');
-  const writer = new RemoteWriter({ registry, endpoints });
+  // The remote writer from plain endpoint options, validated as a configuration's remote_write.
+  const writer = createRemoteWriter({ registry, endpoints: [{ url: writeUrl, name: 'receiver' }] });
+  assert.ok(writer instanceof RemoteWriter);
+  let sentEvents = 0;
+  writer.on('sent', (event) => { sentEvents += event.samples; });
   let requests = 0;
   core.encodeRequests(RW1, {}, (request) => {
     requests++;
     writer.write({ ...request, shardKey: 'consumer', newestTimestampMs: Date.now() });
   });
-  await writer.whenIdle();
+  await writer.flush({ signal: AbortSignal.timeout(60_000) });
   await writer.close(5000);
   const sent = (await registry.getSingleMetric('scrapewire_remote_write_samples_sent_total')?.get())?.values ?? [];
+  assert.equal(sentEvents, 2);
 
   let configError;
   try {
