@@ -15,13 +15,9 @@
 
 import { ByteBuffer } from "./buffer";
 import { StringIndex } from "./strings";
-import { varintSize, writeVarint, TAG_LEN_1, TAG_LEN_4, TAG_LEN_5, TAG_VARINT_1, TAG_VARINT_3, TAG_VARINT_4 } from "./protobuf";
+import { WireType, bytesFieldSize, varintFieldSize, writeVarint, writeBytesField, writeVarintField } from "./protobuf";
+import { RequestTag, SeriesV2Tag, ExemplarTag, MetadataV2Tag } from "./rwschema";
 import { initSnappy, snappyCompress, compressed } from "./snappy";
-
-const WIRE_VARINT: u32 = 0;
-const WIRE_I64: u32 = 1;
-const WIRE_LEN: u32 = 2;
-const WIRE_I32: u32 = 5;
 
 /** A symbol of the merged table: the bytes stay in the input, which does not move during a merge. */
 const SYMBOL_RECORD: u32 = 8; // { ptr: u32, len: u32 } (wasm32)
@@ -99,13 +95,13 @@ function readField(p: usize, end: usize): usize {
   fieldNumber = <u32>(tag >> 3);
   wireType = <u32>(tag & 7);
   p = after;
-  if (wireType == WIRE_VARINT) {
+  if (wireType == WireType.VARINT) {
     fieldValue = readVarint64(p, end);
     return after;
   }
-  if (wireType == WIRE_I64) return p + 8 <= end ? p + 8 : 0;
-  if (wireType == WIRE_I32) return p + 4 <= end ? p + 4 : 0;
-  if (wireType != WIRE_LEN) return 0;
+  if (wireType == WireType.I64) return p + 8 <= end ? p + 8 : 0;
+  if (wireType == WireType.I32) return p + 4 <= end ? p + 4 : 0;
+  if (wireType != WireType.LEN) return 0;
   const len = readVarint64(p, end);
   if (after == 0 || len > <u64>(end - after)) return 0;
   payload = after;
@@ -135,27 +131,20 @@ function internSymbol(p: usize, len: u32): u32 {
   return load<u32>(localToGlobal.data + (<usize>local << 2));
 }
 
-/** Appends tag + varint(len) + bytes to `out`. */
+/** Appends a length-delimited field to `out`. */
 function appendField(out: ByteBuffer, tag: u8, src: usize, len: u32): void {
-  let w = out.reserve(1 + varintSize(len) + len);
-  const start = w;
-  store<u8>(w++, tag);
-  w = writeVarint(w, len);
-  memory.copy(w, src, <usize>len);
-  out.length += <u32>(w + <usize>len - start);
+  const at = out.reserve(bytesFieldSize(len));
+  out.length += <u32>(writeBytesField(at, tag, src, len) - at);
 }
 
-/** Appends tag + varint to `out`. */
+/** Appends a varint field to `out`. */
 function appendVarintField(out: ByteBuffer, tag: u8, v: u64): void {
-  let w = out.reserve(1 + varintSize(v));
-  const start = w;
-  store<u8>(w++, tag);
-  w = writeVarint(w, v);
-  out.length += <u32>(w - start);
+  const at = out.reserve(varintFieldSize(v));
+  out.length += <u32>(writeVarintField(at, tag, v) - at);
 }
 
-/** Appends the refs packed at [p, p+len) re-mapped, as field 1 (packed), to `out`; false if malformed. */
-function appendPackedRefs(out: ByteBuffer, p: usize, len: u32): bool {
+/** Appends the refs packed at [p, p+len) re-mapped, as the packed field `tag`, to `out`; false if malformed. */
+function appendPackedRefs(out: ByteBuffer, tag: u8, p: usize, len: u32): bool {
   packed.clear();
   const end = p + <usize>len;
   while (p < end) {
@@ -165,7 +154,15 @@ function appendPackedRefs(out: ByteBuffer, p: usize, len: u32): bool {
     const w = packed.reserve(5);
     packed.length += <u32>(writeVarint(w, ref) - w);
   }
-  appendField(out, TAG_LEN_1, packed.data, packed.length);
+  appendField(out, tag, packed.data, packed.length);
+  return true;
+}
+
+/** Appends the VARINT field just read (a symbol ref) re-mapped, with `tag`, to `out`; false if no such symbol. */
+function appendRef(out: ByteBuffer, tag: u8): bool {
+  const ref = globalRef(fieldValue);
+  if (ref == 0xFFFFFFFF) return false;
+  appendVarintField(out, tag, ref);
   return true;
 }
 
@@ -175,71 +172,46 @@ function appendPackedRefs(out: ByteBuffer, p: usize, len: u32): bool {
   out.pushBytes(start, <u32>(end - start));
 }
 
-/** Exemplar (TimeSeries.exemplars = 4): labels_refs (1) re-mapped, the rest copied. */
-function rewriteExemplar(p: usize, len: u32): bool {
-  nestedBody.clear();
-  const end = p + <usize>len;
-  while (p < end) {
-    const next = readField(p, end);
-    if (next == 0) return false;
-    if (fieldNumber == 1 && wireType == WIRE_LEN) {
-      if (!appendPackedRefs(nestedBody, payload, payloadLen)) return false;
-    } else if (fieldNumber == 1 && wireType == WIRE_VARINT) {
-      const ref = globalRef(fieldValue);
-      if (ref == 0xFFFFFFFF) return false;
-      appendVarintField(nestedBody, TAG_VARINT_1, ref);
-    } else {
-      copyField(nestedBody, p, next);
-    }
-    p = next;
-  }
-  appendField(seriesBody, TAG_LEN_4, nestedBody.data, nestedBody.length);
-  return true;
+/** The 2.0 messages whose fields hold symbol refs. */
+const enum Message { SERIES, EXEMPLAR, METADATA }
+
+/** Whether `tag` is a field of `message` holding refs packed: labels_refs. */
+// @ts-ignore: decorator
+@inline function holdsPackedRefs(message: Message, tag: u32): bool {
+  return (message == Message.SERIES && tag == SeriesV2Tag.LABELS_REFS) || (message == Message.EXEMPLAR && tag == ExemplarTag.LABELS_REFS);
 }
 
-/** Metadata (TimeSeries.metadata = 5): help_ref (3) and unit_ref (4) re-mapped, the rest copied. */
-function rewriteMetadata(p: usize, len: u32): bool {
-  nestedBody.clear();
-  const end = p + <usize>len;
-  while (p < end) {
-    const next = readField(p, end);
-    if (next == 0) return false;
-    if ((fieldNumber == 3 || fieldNumber == 4) && wireType == WIRE_VARINT) {
-      const ref = globalRef(fieldValue);
-      if (ref == 0xFFFFFFFF) return false;
-      appendVarintField(nestedBody, fieldNumber == 3 ? TAG_VARINT_3 : TAG_VARINT_4, ref);
-    } else {
-      copyField(nestedBody, p, next);
-    }
-    p = next;
-  }
-  appendField(seriesBody, TAG_LEN_5, nestedBody.data, nestedBody.length);
-  return true;
+/** Whether `tag` is a field of `message` holding one ref: labels_refs unpacked, help_ref, unit_ref. */
+// @ts-ignore: decorator
+@inline function holdsRef(message: Message, tag: u32): bool {
+  if (message == Message.SERIES) return tag == SeriesV2Tag.LABELS_REFS_UNPACKED;
+  if (message == Message.EXEMPLAR) return tag == ExemplarTag.LABELS_REFS_UNPACKED;
+  return tag == MetadataV2Tag.HELP_REF || tag == MetadataV2Tag.UNIT_REF;
 }
 
-/** One TimeSeries at [p, p+len) with its refs re-mapped, appended to seriesOut as Request.timeseries (5). */
-function rewriteSeries(p: usize, len: u32): bool {
-  seriesBody.clear();
+/**
+ * Appends the `message` at [p, p+len) to `out` as the field `tag`, its symbol refs re-mapped
+ * (a TimeSeries' exemplars and metadata too) and every other field copied as it is.
+ */
+function rewriteMessage(out: ByteBuffer, tag: u8, p: usize, len: u32, message: Message): bool {
+  // A TimeSeries is built in seriesBody, the messages nested in it in nestedBody.
+  const body = message == Message.SERIES ? seriesBody : nestedBody;
+  body.clear();
   const end = p + <usize>len;
   while (p < end) {
     const next = readField(p, end);
     if (next == 0) return false;
-    if (fieldNumber == 1 && wireType == WIRE_LEN) {
-      if (!appendPackedRefs(seriesBody, payload, payloadLen)) return false;
-    } else if (fieldNumber == 1 && wireType == WIRE_VARINT) {
-      const ref = globalRef(fieldValue);
-      if (ref == 0xFFFFFFFF) return false;
-      appendVarintField(seriesBody, TAG_VARINT_1, ref);
-    } else if (fieldNumber == 4 && wireType == WIRE_LEN) {
-      if (!rewriteExemplar(payload, payloadLen)) return false;
-    } else if (fieldNumber == 5 && wireType == WIRE_LEN) {
-      if (!rewriteMetadata(payload, payloadLen)) return false;
-    } else {
-      copyField(seriesBody, p, next);
-    }
+    const fieldTag = fieldNumber << 3 | wireType;
+    let ok = true;
+    if (holdsPackedRefs(message, fieldTag)) ok = appendPackedRefs(body, <u8>fieldTag, payload, payloadLen);
+    else if (holdsRef(message, fieldTag)) ok = appendRef(body, <u8>fieldTag);
+    else if (message == Message.SERIES && fieldTag == SeriesV2Tag.EXEMPLARS) ok = rewriteMessage(body, <u8>fieldTag, payload, payloadLen, Message.EXEMPLAR);
+    else if (message == Message.SERIES && fieldTag == SeriesV2Tag.METADATA) ok = rewriteMessage(body, <u8>fieldTag, payload, payloadLen, Message.METADATA);
+    else copyField(body, p, next);
+    if (!ok) return false;
     p = next;
   }
-  appendField(seriesOut, TAG_LEN_5, seriesBody.data, seriesBody.length);
+  appendField(out, tag, body.data, body.length);
   return true;
 }
 
@@ -250,13 +222,13 @@ function mergePart(p: usize, end: usize): bool {
   for (let q = p; q < end;) {
     const next = readField(q, end);
     if (next == 0) return false;
-    if (fieldNumber == 4 && wireType == WIRE_LEN) localToGlobal.pushU32(internSymbol(payload, payloadLen));
+    if ((fieldNumber << 3 | wireType) == RequestTag.SYMBOLS) localToGlobal.pushU32(internSymbol(payload, payloadLen));
     q = next;
   }
   for (let q = p; q < end;) {
     const next = readField(q, end);
     if (next == 0) return false;
-    if (fieldNumber == 5 && wireType == WIRE_LEN && !rewriteSeries(payload, payloadLen)) return false;
+    if ((fieldNumber << 3 | wireType) == RequestTag.TIMESERIES && !rewriteMessage(seriesOut, <u8>RequestTag.TIMESERIES, payload, payloadLen, Message.SERIES)) return false;
     q = next;
   }
   return true;
@@ -307,7 +279,7 @@ export function batchCompressRw2(count: u32, length: u32): u32 {
   const records = symbols.length / SYMBOL_RECORD;
   for (let id: u32 = 1; id < records; id++) {
     const at = symbols.data + <usize>id * SYMBOL_RECORD;
-    appendField(merged, TAG_LEN_4, <usize>load<u32>(at), load<u32>(at, 4));
+    appendField(merged, <u8>RequestTag.SYMBOLS, <usize>load<u32>(at), load<u32>(at, 4));
   }
   merged.pushBytes(seriesOut.data, seriesOut.length);
   return snappyCompress(merged.data, merged.length);

@@ -30,15 +30,6 @@ export class ByteBuffer {
     this.capacity = cap;
   }
 
-  /** Gives back memory above `keep` bytes of capacity (after a spike). */
-  shrinkTo(keep: u32): void {
-    const cap = max<u32>(max<u32>(keep, this.length), 16);
-    if (cap < this.capacity) {
-      this.data = heap.realloc(this.data, <usize>cap);
-      this.capacity = cap;
-    }
-  }
-
   @inline clear(): void { this.length = 0; }
 
   @inline pushU8(v: u8): void {
@@ -51,12 +42,6 @@ export class ByteBuffer {
     const at = this.reserve(4);
     store<u32>(at, v);
     this.length += 4;
-  }
-
-  @inline pushU64(v: u64): void {
-    const at = this.reserve(8);
-    store<u64>(at, v);
-    this.length += 8;
   }
 
   @inline pushF64(v: f64): void {

@@ -8,6 +8,8 @@
 //
 // The digits of [p, end) must already be a valid decimal number (number.ts checked the syntax).
 
+import { Char, CASE_BIT } from "./chars";
+
 const MAX_DIGITS: i32 = 800;
 // Digits (0-9, not characters) at `digits`; the value is 0.d1d2d3... * 10^point.
 const digits: usize = memory.data(MAX_DIGITS + 32);
@@ -29,26 +31,26 @@ function readDecimal(p: usize, end: usize): void {
   let sawPoint = false;
   let sawNonZero = false;
   let c: u32 = 0;
-  if (p < end && (load<u8>(p) == 0x2B || load<u8>(p) == 0x2D)) p++;
+  if (p < end && (load<u8>(p) == Char.PLUS || load<u8>(p) == Char.MINUS)) p++;
   for (; p < end; p++) {
     c = <u32>load<u8>(p);
-    if (c == 0x2E) { sawPoint = true; continue; }
-    if (c - 0x30 >= 10) break;
-    if (c == 0x30 && !sawNonZero) {
+    if (c == Char.DOT) { sawPoint = true; continue; }
+    if (c - Char.DIGIT_0 >= 10) break;
+    if (c == Char.DIGIT_0 && !sawNonZero) {
       if (sawPoint) point--;
       continue;
     }
     sawNonZero = true;
     if (!sawPoint) point++;
-    if (count < MAX_DIGITS) store<u8>(digits + <usize>(count++), <u8>(c - 0x30));
-    else if (c != 0x30) truncated = true;
+    if (count < MAX_DIGITS) store<u8>(digits + <usize>(count++), <u8>(c - Char.DIGIT_0));
+    else if (c != Char.DIGIT_0) truncated = true;
   }
-  if (p < end && (c | 0x20) == 0x65) {
+  if (p < end && (c | CASE_BIT) == Char.LOWER_E) {
     p++;
     let negative = false;
-    if (p < end && (load<u8>(p) == 0x2B || load<u8>(p) == 0x2D)) negative = load<u8>(p++) == 0x2D;
+    if (p < end && (load<u8>(p) == Char.PLUS || load<u8>(p) == Char.MINUS)) negative = load<u8>(p++) == Char.MINUS;
     let e: i32 = 0;
-    for (; p < end; p++) if (e < 100000) e = e * 10 + <i32>(load<u8>(p) - 0x30);
+    for (; p < end; p++) if (e < 100000) e = e * 10 + <i32>(load<u8>(p) - Char.DIGIT_0);
     point += negative ? -e : e;
   }
   trim();
@@ -136,7 +138,7 @@ function roundedInteger(): u64 {
 
 /** The double nearest to the decimal number [p, end) (half to even); ±Infinity when it is too large for one. */
 export function decimalToDouble(p: usize, end: usize): f64 {
-  const negative = p < end && load<u8>(p) == 0x2D;
+  const negative = p < end && load<u8>(p) == Char.MINUS;
   readDecimal(p, end);
   const sign: u64 = negative ? <u64>1 << 63 : 0;
   if (count == 0 || point < -330) return reinterpret<f64>(sign);     // zero, or below the smallest denormal

@@ -1,17 +1,29 @@
 // A 128-bit hash of a byte range, as two independent 64-bit lanes (multiply-xor-rotate over
-// 8-byte words, murmur3's fmix64 to finish). The series table trusts the full 128 bits instead
-// of comparing label bytes: with a million series the chance of any collision is about 1e-27,
-// and not storing a second copy of every key halves the table's memory.
+// 8-byte words, murmur3's fmix64 to finish). The series table trusts 96 of its bits instead of
+// comparing label bytes: with a million series the chance of any collision is about 1e-17, and
+// not storing a second copy of every key halves the table's memory.
+//
+// The result is a v128 value (low lane 0, high lane 1) passed and returned like any number: no
+// state is left behind between a hash and its use.
 
 const P1: u64 = 0x9E3779B185EBCA87;
 const P2: u64 = 0xC2B2AE3D27D4EB4F;
 const P3: u64 = 0x165667B19E3779F9;
 const P4: u64 = 0xD6E8FEB86659FD93;
 
-/** Low lane of the last hash128() result. */
-export let hashLow: u64 = 0;
-/** High lane of the last hash128() result. */
-export let hashHigh: u64 = 0;
+/** The seeds, one per kind of key, so equal bytes of two kinds never meet in one table. */
+export const enum Seed {
+  /** Raw series keys; the format is XORed in (a key valid in one format may not be in the other). */
+  RAW = 0x52415721,
+  /** Metric and family names. */
+  NAME = 0x4E414D45,
+  /** A series' labels without __name__, le and quantile (OpenMetrics groups). */
+  GROUP = 0x47525550,
+  /** Label pairs (pairs.ts). */
+  PAIR = 0x50414952,
+  /** Remote-write 2.0 symbols (symbols.ts). */
+  SYMBOL = 0x5EED5EED,
+}
 
 // @ts-ignore: decorator
 @inline function fmix64(k: u64): u64 {
@@ -23,14 +35,8 @@ export let hashHigh: u64 = 0;
   return k;
 }
 
-/** Sets hashLow/hashHigh back to a saved result. */
-export function setHash(low: u64, high: u64): void {
-  hashLow = low;
-  hashHigh = high;
-}
-
-/** Hashes [ptr, ptr+len) with `seed`; the result is in hashLow/hashHigh. */
-export function hash128(ptr: usize, len: usize, seed: u64): void {
+/** Hashes [ptr, ptr+len) with `seed`. */
+export function hash128(ptr: usize, len: usize, seed: u64): v128 {
   let a: u64 = seed ^ P3;
   let b: u64 = (seed * P4) ^ P1;
   const end = ptr + len;
@@ -61,6 +67,18 @@ export function hash128(ptr: usize, len: usize, seed: u64): void {
   b ^= <u64>len * P2;
   a = fmix64(a + b);
   b = fmix64(b + a);
-  hashLow = a;
-  hashHigh = b;
+  return i64x2.replace_lane(i64x2.splat(a), 1, b);
+}
+
+/** The low lane of a hash128 result. */
+// @ts-ignore: decorator
+@inline export function lowLane(h: v128): u64 { return <u64>i64x2.extract_lane(h, 0); }
+/** The high lane of a hash128 result. */
+// @ts-ignore: decorator
+@inline export function highLane(h: v128): u64 { return <u64>i64x2.extract_lane(h, 1); }
+
+/** The low 64 bits of hash128: for tables that compare bytes on a match or need no more. */
+// @ts-ignore: decorator
+@inline export function hash64(ptr: usize, len: usize, seed: u64): u64 {
+  return lowLane(hash128(ptr, len, seed));
 }

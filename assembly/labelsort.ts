@@ -1,17 +1,18 @@
-// Sorting labels by name: a new series' (below) and an exemplar's (sortEncodedLabels). Label sets are small (a cAdvisor series has ~17), and an
-// insertion sort is the fastest there; but a page may hold one line of tens of thousands of
+// Sorting labels by name: a new series' (below) and an exemplar's (sortEncodedLabels). Label
+// sets are small (a cAdvisor series has ~17), and an insertion sort is the fastest there; but a page may hold one line of tens of thousands of
 // labels, and insertion sort is quadratic: 16,000 labels in reverse order took ~1.2 s, blocking
 // the host's event loop (issue 10). Runs of up to INSERTION_RUN labels are insertion-sorted, then
 // merged bottom-up: O(n log n) for any input, the same work as before for a normal series.
 //
-// Entries are parseLabels' (lexer.ts): 16 bytes { nameOffset u32, nameLen u32, valueOffset u32,
+// Entries are parseLabels' (labels.ts): 16 bytes { nameOffset u32, nameLen u32, valueOffset u32,
 // valueLen u32 }, names at `text + nameOffset`, except nameOffset 0xFFFFFFFF: `__name__`.
 
 import { ByteBuffer } from "./buffer";
-import { readVarint, varintEnd } from "./protobuf";
+import { compareLabelNamesAt, skipLabel } from "./label";
 
 const INSERTION_RUN: u32 = 16;
-const METRIC_NAME_ENTRY: u32 = 0xFFFFFFFF;
+/** An entry's nameOffset when it is the metric name: its name is `__name__`. */
+export const METRIC_NAME_ENTRY: u32 = 0xFFFFFFFF;
 
 let entries: usize = 0;
 let text: usize = 0;
@@ -103,17 +104,6 @@ function merge(from: usize, to: usize, left: u32, middle: u32, right: u32): void
 let labelStarts: ByteBuffer = changetype<ByteBuffer>(0);
 let labelCopy: ByteBuffer = changetype<ByteBuffer>(0);
 
-/** Byte order of the names of the `Label` messages at a and b. */
-function compareLabelMessages(a: usize, b: usize): i32 {
-  readVarint(a + 1);
-  const la = readVarint(varintEnd + 1);
-  const na = varintEnd;
-  readVarint(b + 1);
-  const lb = readVarint(varintEnd + 1);
-  const c = memory.compare(na, varintEnd, <usize>min<u32>(la, lb));
-  return c != 0 ? c : <i32>la - <i32>lb;
-}
-
 /**
  * Sorts the remote-write `repeated Label` bytes [p, p+len) by name, in place (exemplar labels:
  * a few, so an insertion sort). Returns false when two labels have the same name.
@@ -128,8 +118,7 @@ export function sortEncodedLabels(p: usize, len: u32): bool {
   let at = p;
   while (at < end) {
     labelStarts.pushU32(<u32>(at - p));
-    const size = readVarint(at + 1);
-    at = varintEnd + size;
+    at = skipLabel(at);
   }
   const n = labelStarts.length >> 2;
   const starts = labelStarts.data;
@@ -138,7 +127,7 @@ export function sortEncodedLabels(p: usize, len: u32): bool {
     let j = i;
     while (j > 0) {
       const prev = load<u32>(starts + (<usize>(j - 1) << 2));
-      const c = compareLabelMessages(p + prev, p + e);
+      const c = compareLabelNamesAt(p + prev, p + e);
       if (c == 0) return false;
       if (c < 0) break;
       store<u32>(starts + (<usize>j << 2), prev);
@@ -149,8 +138,7 @@ export function sortEncodedLabels(p: usize, len: u32): bool {
   labelCopy.clear();
   for (let i: u32 = 0; i < n; i++) {
     const label = p + load<u32>(starts + (<usize>i << 2));
-    const inner = readVarint(label + 1);
-    labelCopy.pushBytes(label, <u32>(varintEnd + inner - label));
+    labelCopy.pushBytes(label, <u32>(skipLabel(label) - label));
   }
   memory.copy(p, labelCopy.data, len);
   return true;

@@ -54,8 +54,6 @@ export function resetScrapeLimits(batch: u32): void {
   pauseRequested = false;
 }
 
-/** Samples of this scrape counted against the sample limit. */
-export function countedSampleTotal(): u32 { return countedSamples; }
 export function undecidedSeries(): u32 { return undecided; }
 
 /** A new series was created (undecided). */

@@ -2,6 +2,7 @@
 // spellings, as Prometheus accepts them) and timestamps (integer ms, or OpenMetrics float s).
 
 import { decimalToDouble } from "./decimal";
+import { Char, CASE_BIT, isDigit } from "./chars";
 
 /** The value parsed by the last successful parseFloatBytes/parseIntBytes call. */
 export let parsedNumber: f64 = 0;
@@ -12,15 +13,12 @@ const POW10: StaticArray<f64> = [
   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-// @ts-ignore: decorator
-@inline function isDigit(c: u32): bool { return c - 0x30 < 10; }
-
 /** Case-insensitive comparison of [p, end) with an ASCII lowercase word. */
 function equalsIgnoreCase(p: usize, end: usize, word: string): bool {
   const n = word.length;
   if (<i32>(end - p) != n) return false;
   for (let i = 0; i < n; i++) {
-    if ((<u32>load<u8>(p + i) | 0x20) != <u32>word.charCodeAt(i)) return false;
+    if ((<u32>load<u8>(p + i) | CASE_BIT) != <u32>word.charCodeAt(i)) return false;
   }
   return true;
 }
@@ -35,12 +33,12 @@ export function parseFloatBytes(p: usize, end: usize, allowSpecial: bool): bool 
   const start = p;
   let negative = false;
   let c = <u32>load<u8>(p);
-  if (c == 0x2B || c == 0x2D) {
-    negative = c == 0x2D;
+  if (c == Char.PLUS || c == Char.MINUS) {
+    negative = c == Char.MINUS;
     if (++p >= end) return false;
     c = <u32>load<u8>(p);
   }
-  if (!isDigit(c) && c != 0x2E) {
+  if (!isDigit(c) && c != Char.DOT) {
     if (!allowSpecial) return false;
     if (equalsIgnoreCase(p, end, "inf") || equalsIgnoreCase(p, end, "infinity")) {
       parsedNumber = negative ? -Infinity : Infinity;
@@ -59,23 +57,23 @@ export function parseFloatBytes(p: usize, end: usize, allowSpecial: bool): bool 
   let digits = 0;
   while (p < end && isDigit(c = <u32>load<u8>(p))) {
     if (significant < 19) {
-      mantissa = mantissa * 10 + (c - 0x30);
+      mantissa = mantissa * 10 + (c - Char.DIGIT_0);
       if (mantissa != 0) significant++;
     } else {
       exponent++;
-      if (c != 0x30) truncated = true;
+      if (c != Char.DIGIT_0) truncated = true;
     }
     digits++;
     p++;
   }
-  if (p < end && c == 0x2E) {
+  if (p < end && c == Char.DOT) {
     p++;
     while (p < end && isDigit(c = <u32>load<u8>(p))) {
       if (significant < 19) {
-        mantissa = mantissa * 10 + (c - 0x30);
+        mantissa = mantissa * 10 + (c - Char.DIGIT_0);
         if (mantissa != 0) significant++;
         exponent--;
-      } else if (c != 0x30) {
+      } else if (c != Char.DIGIT_0) {
         truncated = true;
       }
       digits++;
@@ -83,19 +81,19 @@ export function parseFloatBytes(p: usize, end: usize, allowSpecial: bool): bool 
     }
   }
   if (digits == 0) return false;
-  if (p < end && (c | 0x20) == 0x65) {
+  if (p < end && (c | CASE_BIT) == Char.LOWER_E) {
     p++;
     if (p >= end) return false;
     let expNegative = false;
     c = <u32>load<u8>(p);
-    if (c == 0x2B || c == 0x2D) {
-      expNegative = c == 0x2D;
+    if (c == Char.PLUS || c == Char.MINUS) {
+      expNegative = c == Char.MINUS;
       if (++p >= end) return false;
     }
     let e: i32 = 0;
     let expDigits = 0;
     while (p < end && isDigit(c = <u32>load<u8>(p))) {
-      if (e < 100000) e = e * 10 + <i32>(c - 0x30);
+      if (e < 100000) e = e * 10 + <i32>(c - Char.DIGIT_0);
       expDigits++;
       p++;
     }
@@ -128,11 +126,11 @@ export function parseIntBytes(p: usize, end: usize): bool {
   if (p >= end) return false;
   let negative = false;
   let c = <u32>load<u8>(p);
-  if (c == 0x2B || c == 0x2D) {
-    negative = c == 0x2D;
+  if (c == Char.PLUS || c == Char.MINUS) {
+    negative = c == Char.MINUS;
     if (++p >= end) return false;
   }
-  while (p + 1 < end && load<u8>(p) == 0x30) p++; // leading zeros
+  while (p + 1 < end && load<u8>(p) == Char.DIGIT_0) p++; // leading zeros
   let v: u64 = 0;
   let n = 0;
   while (p < end) {
@@ -140,7 +138,7 @@ export function parseIntBytes(p: usize, end: usize): bool {
     if (!isDigit(c)) return false;
     // 19 digits always fit in a u64 (< 1.9e19); int64's range is checked after.
     if (++n > 19) return false;
-    v = v * 10 + (c - 0x30);
+    v = v * 10 + (c - Char.DIGIT_0);
     p++;
   }
   if (v > (negative ? <u64>0x8000000000000000 : <u64>0x7FFFFFFFFFFFFFFF)) return false;

@@ -4,13 +4,15 @@
 // +Inf with cumulative counts; info is 1, stateset 0 or 1; exemplars only where allowed.
 
 import { ErrorCode, setError } from "./status";
-import { Series, seriesBound } from "./series";
+import { Series, SeriesFlag, seriesBound } from "./series";
 import { pairAt } from "./pairs";
 import { MetricType, Suffix, NO_FAMILY, F_CLOSED, F_TYPE, Family, familyAt, findFamily, scrapeArena, suffixAllowed, suffixLength, suffixOf } from "./families";
 import { ByteBuffer } from "./buffer";
-import { hash128, hashLow } from "./hash";
+import { hash64, Seed } from "./hash";
 import { readVarint, varintEnd } from "./protobuf";
-import { fail, currentFamily, NAME_SEED, setLineStart, groupHashOf, lineNumber } from "./lexer";
+import { readLabel, labelName, labelNameLen } from "./label";
+import { fail, failCame, currentFamily, setLineStart, lineNumber, lineEnd } from "./scrape-state";
+import { groupHashOf } from "./seriesinfo";
 
 // State of the current family's current group.
 let groupHash: u64 = 0;
@@ -143,52 +145,56 @@ export function omExemplarAllowed(s: Series): bool {
   return false;
 }
 
-/** Checks one sample against its family's rules. */
-export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, timestamp: f64, at: usize): bool {
+/**
+ * Checks one sample against its family's rules: errors are reported at `at` (the series key, which
+ * ends at the space before the value [valueAt, valueEnd)); what came is the key, the value when
+ * the value breaks a rule, the line when timestamps do.
+ */
+export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, timestamp: f64, at: usize, valueAt: usize, valueEnd: usize): bool {
   const fam = familyAt(s.family);
   const type = <i32>fam.type;
   const exact = fam.nameHash == s.nameHash;
   // Which suffixes a type's samples carry (the bare family name is a different family otherwise).
   switch (type) {
     case MetricType.COUNTER:
-      if (exact || (s.suffix != Suffix.TOTAL && s.suffix != Suffix.CREATED)) return fail(ErrorCode.INVALID_SUFFIX, at);
-      if (s.suffix == Suffix.TOTAL && (isNaN(value) || value < 0)) return fail(ErrorCode.INVALID_COUNTER_VALUE, at);
+      if (exact || (s.suffix != Suffix.TOTAL && s.suffix != Suffix.CREATED)) return failCame(ErrorCode.INVALID_SUFFIX, at, at, valueAt - 1);
+      if (s.suffix == Suffix.TOTAL && (isNaN(value) || value < 0)) return failCame(ErrorCode.INVALID_COUNTER_VALUE, at, valueAt, valueEnd);
       break;
     case MetricType.HISTOGRAM:
     case MetricType.GAUGEHISTOGRAM:
-      if (exact) return fail(ErrorCode.INVALID_SUFFIX, at);
+      if (exact) return failCame(ErrorCode.INVALID_SUFFIX, at, at, valueAt - 1);
       // Bucket values and counts are counts: integers, not negative (NaN and Inf are neither).
-      if (s.suffix == Suffix.BUCKET && !isCount(value)) return fail(ErrorCode.INVALID_BUCKET, at);
-      if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) && !isCount(value)) return fail(ErrorCode.INVALID_COUNT, at);
+      if (s.suffix == Suffix.BUCKET && !isCount(value)) return failCame(ErrorCode.INVALID_BUCKET, at, valueAt, valueEnd);
+      if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) && !isCount(value)) return failCame(ErrorCode.INVALID_COUNT, at, valueAt, valueEnd);
       break;
     case MetricType.SUMMARY:
-      if (exact && (s.flags & 2) == 0) return fail(ErrorCode.MISSING_LABEL, at);
+      if (exact && (s.flags & SeriesFlag.HAS_QUANTILE) == 0) return failCame(ErrorCode.MISSING_LABEL, at, at, valueAt - 1);
       if (exact) {
         const q = seriesBound(s);
-        if (isNaN(q) || q < 0 || q > 1) return fail(ErrorCode.INVALID_QUANTILE, at);
+        if (isNaN(q) || q < 0 || q > 1) return failCame(ErrorCode.INVALID_QUANTILE, at, at, valueAt - 1);
       }
-      if (exact && !isNaN(value) && value < 0) return fail(ErrorCode.INVALID_VALUE, at);
+      if (exact && !isNaN(value) && value < 0) return failCame(ErrorCode.INVALID_VALUE, at, valueAt, valueEnd);
       if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.SUM) && !exact && (isNaN(value) || value < 0)) {
-        return fail(ErrorCode.INVALID_VALUE, at);
+        return failCame(ErrorCode.INVALID_VALUE, at, valueAt, valueEnd);
       }
       break;
     case MetricType.INFO:
-      if (exact || s.suffix != Suffix.INFO) return fail(ErrorCode.INVALID_SUFFIX, at);
-      if (value != 1) return fail(ErrorCode.INVALID_INFO_VALUE, at);
+      if (exact || s.suffix != Suffix.INFO) return failCame(ErrorCode.INVALID_SUFFIX, at, at, valueAt - 1);
+      if (value != 1) return failCame(ErrorCode.INVALID_INFO_VALUE, at, valueAt, valueEnd);
       break;
     case MetricType.STATESET:
-      if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
-      if (value != 0 && value != 1) return fail(ErrorCode.INVALID_STATESET_VALUE, at);
-      if (!hasLabelNamed(s, fam)) return fail(ErrorCode.MISSING_LABEL, at);
+      if (!exact) return failCame(ErrorCode.INVALID_SUFFIX, at, at, valueAt - 1);
+      if (value != 0 && value != 1) return failCame(ErrorCode.INVALID_STATESET_VALUE, at, valueAt, valueEnd);
+      if (!hasLabelNamed(s, fam)) return failCame(ErrorCode.MISSING_LABEL, at, at, valueAt - 1);
       break;
     default:
-      if (!exact) return fail(ErrorCode.INVALID_SUFFIX, at);
+      if (!exact) return failCame(ErrorCode.INVALID_SUFFIX, at, at, valueAt - 1);
   }
   // Group contiguity.
   const group = groupHashOf(ref);
   if (!groupOpen || group != groupHash) {
     if (!closeGroup(at)) return false;
-    if (groupClosed(group)) return fail(ErrorCode.FAMILY_NOT_CONTIGUOUS, at);
+    if (groupClosed(group)) return failCame(ErrorCode.FAMILY_NOT_CONTIGUOUS, at, at, valueAt - 1);
     groupOpen = true;
     groupHash = group;
     lastBound = -Infinity;
@@ -204,11 +210,11 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
     pointChecks = true;
   } else {
     // Within a group, timestamps are on every sample or on none, and never go back.
-    if (hasTimestamp != groupHasTimestamp) return fail(ErrorCode.INVALID_TIMESTAMP, at);
+    if (hasTimestamp != groupHasTimestamp) return failCame(ErrorCode.INVALID_TIMESTAMP, at, at, lineEnd);
     if (hasTimestamp && timestamp != groupTimestamp) {
       // Several points of one group (promtool dumps interleave them): the same series must not
       // go back in time; per-point histogram checks are off for the rest of the group.
-      if (ref == lastRef && timestamp < groupTimestamp) return fail(ErrorCode.TIMESTAMP_DECREASED, at);
+      if (ref == lastRef && timestamp < groupTimestamp) return failCame(ErrorCode.TIMESTAMP_DECREASED, at, at, lineEnd);
       pointChecks = false;
     }
     groupTimestamp = timestamp;
@@ -217,10 +223,10 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
   groupLastLine = lineNumber;
   if (pointChecks && (type == MetricType.HISTOGRAM || type == MetricType.GAUGEHISTOGRAM)) {
     if (s.suffix == Suffix.BUCKET) {
-      if ((s.flags & 1) == 0) return fail(ErrorCode.MISSING_LABEL, at);
+      if ((s.flags & SeriesFlag.HAS_LE) == 0) return failCame(ErrorCode.MISSING_LABEL, at, at, valueAt - 1);
       const bound = seriesBound(s);
-      if (isNaN(bound) || bound <= lastBound && sawBucket) return fail(ErrorCode.BUCKETS_NOT_SORTED, at);
-      if (sawBucket && value < lastBucketValue) return fail(ErrorCode.INVALID_BUCKET, at);
+      if (isNaN(bound) || bound <= lastBound && sawBucket) return failCame(ErrorCode.BUCKETS_NOT_SORTED, at, at, valueAt - 1);
+      if (sawBucket && value < lastBucketValue) return failCame(ErrorCode.INVALID_BUCKET, at, valueAt, valueEnd);
       if (bound < 0) sawNegativeBucket = true;
       sawBucket = true;
       lastBound = bound;
@@ -243,11 +249,10 @@ function hasLabelNamed(s: Series, fam: Family): bool {
   let ids = s.labels;
   const idsEnd = ids + s.idsLen;
   while (ids < idsEnd) {
-    const p = pairAt(readVarint(ids)).ptr;
+    const pair = pairAt(readVarint(ids));
     ids = varintEnd;
-    readVarint(p + 1);
-    const len = readVarint(varintEnd + 1);
-    if (len == nameLen && memory.compare(varintEnd, name, nameLen) == 0) return true;
+    readLabel(pair.ptr);
+    if (labelNameLen == nameLen && memory.compare(labelName, name, nameLen) == 0) return true;
   }
   return false;
 }
@@ -264,14 +269,12 @@ export function omTypeClashes(f: u32, name: usize, nameLen: u32): bool {
     const buf = clashBuffer.reserve(n);
     memory.copy(buf, name, nameLen);
     writeSuffix(buf + nameLen, suffix);
-    hash128(buf, n, NAME_SEED);
-    const g = findFamily(hashLow);
+    const g = findFamily(hash64(buf, n, Seed.NAME));
     if (g != NO_FAMILY && g != f) return true;
   }
   const own = suffixOf(name, nameLen);
   if (own != Suffix.NONE) {
-    hash128(name, nameLen - suffixLength(own), NAME_SEED);
-    const g = findFamily(hashLow);
+    const g = findFamily(hash64(name, nameLen - suffixLength(own), Seed.NAME));
     if (g != NO_FAMILY && g != f && (suffixAllowed(<i32>familyAt(g).type, own) || (familyAt(g).flags & F_TYPE) == 0)) return true;
   }
   return false;

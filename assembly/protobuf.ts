@@ -1,6 +1,15 @@
 // Protobuf wire-format writers on raw pointers. Callers compute sizes first (a size pass) and
 // write into space they reserved (a write pass), as VictoriaMetrics' prompb does: no resizing
-// inside a message.
+// inside a message. Tags are one byte (field numbers up to 15): the named tags of the messages
+// written are in rwschema.ts.
+
+/** The wire types a tag carries in its low three bits. */
+export const enum WireType {
+  VARINT = 0,
+  I64 = 1,
+  LEN = 2,
+  I32 = 5,
+}
 
 // @ts-ignore: decorator
 @inline export function varintSize(v: u64): u32 {
@@ -26,13 +35,31 @@
   return p + 1;
 }
 
+/** Writes the tag and length of a length-delimited field whose `len` bytes the caller writes next. */
+// @ts-ignore: decorator
+@inline export function writeLenPrefix(p: usize, tag: u8, len: u32): usize {
+  return writeVarint(writeTag(p, tag), len);
+}
+
 /** Writes a length-delimited field: tag, length, bytes. */
 // @ts-ignore: decorator
 @inline export function writeBytesField(p: usize, tag: u8, src: usize, len: u32): usize {
-  store<u8>(p, tag);
-  p = writeVarint(p + 1, len);
+  p = writeLenPrefix(p, tag, len);
   memory.copy(p, src, <usize>len);
   return p + <usize>len;
+}
+
+/** Writes a varint field: tag, value. */
+// @ts-ignore: decorator
+@inline export function writeVarintField(p: usize, tag: u8, v: u64): usize {
+  return writeVarint(writeTag(p, tag), v);
+}
+
+/** Writes a 64-bit field (a double): tag, 8 bytes little-endian. */
+// @ts-ignore: decorator
+@inline export function writeDoubleField(p: usize, tag: u8, v: f64): usize {
+  store<f64>(writeTag(p, tag), v);
+  return p + 9;
 }
 
 /** Size of a length-delimited field with a one-byte tag and a payload of `len` bytes. */
@@ -41,9 +68,21 @@
   return 1 + varintSize(len) + len;
 }
 
-/** Reads a varint at `p` (known to be well formed: it is our own encoding). */
+/** Size of a varint field with a one-byte tag. */
+// @ts-ignore: decorator
+@inline export function varintFieldSize(v: u64): u32 {
+  return 1 + varintSize(v);
+}
+
+/** Size of a 64-bit field with a one-byte tag. */
+export const DOUBLE_FIELD_SIZE: u32 = 9;
+
+/** Where the varint read by the last readVarint() ends. */
 export let varintEnd: usize = 0;
-export function readVarint(p: usize): u32 {
+
+/** Reads a varint at `p` (known to be well formed: it is our own encoding); sets varintEnd. */
+// @ts-ignore: decorator
+@inline export function readVarint(p: usize): u32 {
   let v: u32 = 0;
   let shift: u32 = 0;
   while (true) {
@@ -55,16 +94,3 @@ export function readVarint(p: usize): u32 {
   varintEnd = p;
   return v;
 }
-
-// Wire tags used by the encoders (field number << 3 | wire type).
-export const TAG_LEN_1: u8 = 0x0A;   // field 1, length-delimited
-export const TAG_LEN_2: u8 = 0x12;   // field 2, length-delimited
-export const TAG_LEN_3: u8 = 0x1A;   // field 3, length-delimited
-export const TAG_LEN_4: u8 = 0x22;   // field 4, length-delimited
-export const TAG_LEN_5: u8 = 0x2A;   // field 5, length-delimited
-export const TAG_F64_1: u8 = 0x09;   // field 1, 64-bit
-export const TAG_F64_2: u8 = 0x11;   // field 2, 64-bit
-export const TAG_VARINT_1: u8 = 0x08;
-export const TAG_VARINT_2: u8 = 0x10;
-export const TAG_VARINT_3: u8 = 0x18;
-export const TAG_VARINT_4: u8 = 0x20;

@@ -6,24 +6,15 @@
 //
 // A series is reached by the hash of its raw key text (`name{a="1",b="2"}` exactly as the target
 // wrote it, so a known series costs one hash and one probe, without parsing labels), and by the
-// hash of its canonical key text (sorted, escaped, without empty values: lexer.ts
-// renderCanonical), so the same series spelled differently is still one series. Most clients
+// hash of its canonical key text (sorted, escaped, without empty values: canonical.ts), so the same series spelled differently is still one series. Most clients
 // write the canonical text: then both are one key and the series takes one slot. Refs start at
 // 1; 0 means none.
 
 import { ByteBuffer } from "./buffer";
-import { hashLow, hashHigh, setHash } from "./hash";
+import { lowLane, highLane } from "./hash";
 import { pairAt, internPairs, releasePair, writePairs, pairBytes } from "./pairs";
 import { readVarint, varintEnd } from "./protobuf";
-
-export const enum SeriesState {
-  FREE = 0,
-  /** Seen for the first time in this scrape; the host has not decided yet. */
-  PENDING = 1,
-  KEPT = 2,
-  /** Dropped by the host's decision (relabeling); remembered so the decision is made once. */
-  DROPPED = 3,
-}
+import { SeriesState } from "./enums";
 
 @unmanaged
 export class Series {
@@ -44,13 +35,23 @@ export class Series {
    */
   boundPair: u32;
   state: u8;
-  /** Suffix kind of the metric name (see Suffix in lexer.ts). */
+  /** Suffix kind of the metric name (Suffix in families.ts). */
   suffix: u8;
-  /** Bit 0: has le; bit 1: has quantile; bit 7: being marked stale (index.ts finish). */
+  /** SeriesFlag bits. */
   flags: u8;
   /** 64-bit hash of the metric name, and of the name without its type suffix. */
   nameHash: u64;
   baseHash: u64;
+}
+
+/** Series.flags bits. */
+export const enum SeriesFlag {
+  /** It has an le label (seriesinfo.ts). */
+  HAS_LE = 1,
+  /** It has a quantile label. */
+  HAS_QUANTILE = 2,
+  /** A staleness marker of this scrape's, between finish()'s marking and its eviction pass (scrape.ts). */
+  STALE_NOW = 0x80,
 }
 
 /** Value of the series' le or quantile label (NaN when absent or not a number). */
@@ -202,10 +203,10 @@ export function labelArenaBytes(): u64 { return pairBytes() + idBytes; }
 export function labelTextBytes(): u64 { return textBytes; }
 export function indexBytes(): u64 { return (<u64>slotMask + 1) * SLOT_SIZE; }
 
-/** Looks up the key whose hash is in hashLow/hashHigh; returns its ref or 0. */
-export function lookup(): u32 {
-  const low = hashLow;
-  const high = <u32>hashHigh;
+/** Looks up a key (its hash128: 96 of its bits are compared); returns its ref or 0. */
+export function lookup(key: v128): u32 {
+  const low = lowLane(key);
+  const high = <u32>highLane(key);
   let i = <u32>low & slotMask;
   while (true) {
     const slot = slots + <usize>i * SLOT_SIZE;
@@ -217,13 +218,13 @@ export function lookup(): u32 {
 }
 
 /**
- * Adds the key in hashLow/hashHigh for `ref` (the key must not be present). The index grows at
- * 3/4 load: at 1/2 a 281k-series page needed 32 MiB of slots instead of 16
- * (bench/scrape-memory.bench.ts, 2026-11-24), for slightly longer probes on a miss.
+ * Adds `key` for `ref` (the key must not be present). The index grows at 3/4 load: at 1/2 a
+ * 281k-series page needed 32 MiB of slots instead of 16 (bench/scrape-memory.bench.ts,
+ * 2026-11-24), for slightly longer probes on a miss.
  */
-export function insertKey(ref: u32): void {
+export function insertKey(ref: u32, key: v128): void {
   if ((slotCount + 1) * 4 > (slotMask + 1) * 3) rebuildIndex((slotMask + 1) << 1);
-  putSlot(hashLow, <u32>hashHigh, ref);
+  putSlot(lowLane(key), <u32>highLane(key), ref);
 }
 
 function putSlot(low: u64, high: u32, ref: u32): void {
@@ -245,7 +246,7 @@ function putSlot(low: u64, high: u32, ref: u32): void {
  * Rebuilds the index at `capacity` slots, keeping only keys of live series: the way evicted
  * series' keys (including aliases) leave the index, and the way it shrinks after a spike.
  */
-export function rebuildIndex(capacity: u32): void {
+function rebuildIndex(capacity: u32): void {
   const oldSlots = slots;
   const oldCapacity = slotMask + 1;
   allocSlots(capacity);
@@ -307,10 +308,7 @@ export function labelsBytes(ref: u32): usize {
   return at;
 }
 
-/**
- * Creates a series whose canonical label bytes are [labels, labels+len); returns its ref. The
- * key hash in hashLow/hashHigh is left as it was.
- */
+/** Creates a series whose canonical label bytes are [labels, labels+len); returns its ref (not in the index yet). */
 export function createSeries(labels: usize, len: u32): u32 {
   let ref: u32;
   if (freeRefs.length > 0) {
@@ -322,11 +320,7 @@ export function createSeries(labels: usize, len: u32): u32 {
   const s = seriesAt(ref);
   memory.fill(changetype<usize>(s), 0, SERIES_SIZE);
   if (recordedGroupHash(ref) != 0) setGroupHash(ref, 0);
-  // Interning the pairs hashes them: the caller's key hash (for insertKey) is kept.
-  const low = hashLow;
-  const high = hashHigh;
   setLabels(s, labels, len);
-  setHash(low, high);
   s.state = <u8>SeriesState.PENDING;
   liveSeries++;
   return ref;

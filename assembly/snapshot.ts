@@ -32,11 +32,19 @@ export function initSnapshot(): void {
 }
 
 /**
- * Starts a scrape: this scrape's refs become the previous ones, unless the last scrape was
- * aborted (`keepPrevious`): then the previous refs stay the staleness reference.
+ * After an aborted scrape the refs of the last good one stay the reference for staleness: the
+ * next begin() keeps previousRefs instead of rotating (a rebuild carries them over).
  */
-export function rotateSnapshot(keepPrevious: bool): void {
-  if (!keepPrevious) {
+export let keepPrevious: bool = false;
+// @ts-ignore: decorator
+@inline export function setKeepPrevious(keep: bool): void { keepPrevious = keep; }
+
+/**
+ * Starts a scrape: this scrape's refs become the previous ones, unless the last scrape was
+ * aborted (`keep`): then the previous refs stay the staleness reference.
+ */
+export function rotateSnapshot(keep: bool): void {
+  if (!keep) {
     const swap = previousRefs;
     previousRefs = refs;
     refs = swap;
@@ -50,6 +58,15 @@ export function rotateSnapshot(keepPrevious: bool): void {
   exemplars.clear();
 }
 
+/** Empties this scrape's samples, staleness markers and exemplars (an aborted scrape). */
+export function clearSamples(): void {
+  refs.clear();
+  values.clear();
+  timestamps.clear();
+  staleRefs.clear();
+  exemplars.clear();
+}
+
 export function sampleCount(): u32 { return refs.length >> 2; }
 
 // @ts-ignore: decorator
@@ -59,11 +76,10 @@ export function sampleCount(): u32 { return refs.length >> 2; }
   timestamps.pushF64(timestamp);
 }
 
-/** Gives back column memory above what the current scrape uses (after a spike). */
-export function shrinkSnapshot(): void {
-  const keep = refs.length + (refs.length >> 2);
-  refs.shrinkTo(keep);
-  previousRefs.shrinkTo(keep);
-  values.shrinkTo(keep << 1);
-  timestamps.shrinkTo(keep << 1);
-}
+// The columns as the host reads them (valid until the next call into the core).
+export function snapshotLength(): u32 { return refs.length >> 2; }
+export function snapshotRefs(): usize { return refs.data; }
+export function snapshotValues(): usize { return values.data; }
+export function snapshotTimestamps(): usize { return timestamps.data; }
+export function staleCount(): u32 { return staleRefs.length >> 2; }
+export function staleRefsPtr(): usize { return staleRefs.data; }

@@ -71,23 +71,44 @@ export function isFatal(code: ErrorCode): bool {
 let errCode: ErrorCode = ErrorCode.NONE;
 let errLine: u32 = 0;
 let errColumn: u32 = 0;
+// What came where the error is: a copy of up to ERROR_TEXT_MAX + 1 bytes (one more than shown,
+// so the host can tell that it was cut), or nothing at the end of a line (errTextLen 0). No text
+// at all (errTextSet false) for errors without a position on a line (limits, the end of input).
+const ERROR_TEXT_MAX: u32 = 40;
+let errText: usize = 0;
+let errTextLen: u32 = 0;
+let errTextSet: bool = false;
 
-export function setError(code: ErrorCode, line: u32, column: u32): void {
-  if (errCode != ErrorCode.NONE) return;
+/** Records the scrape's first error; returns whether this one was it (later ones are ignored). */
+export function setError(code: ErrorCode, line: u32, column: u32): bool {
+  if (errCode != ErrorCode.NONE) return false;
   errCode = code;
   errLine = line;
   errColumn = column;
+  return true;
+}
+
+/** What came at the first error's position: the `len` bytes at `p` (0: the end of the line). */
+export function setErrorText(p: usize, len: u32): void {
+  if (errText == 0) errText = heap.alloc(<usize>ERROR_TEXT_MAX + 1);
+  errTextLen = min<u32>(len, ERROR_TEXT_MAX + 1);
+  memory.copy(errText, p, <usize>errTextLen);
+  errTextSet = true;
 }
 
 export function clearError(): void {
   errCode = ErrorCode.NONE;
   errLine = 0;
   errColumn = 0;
+  errTextSet = false;
+  errTextLen = 0;
 }
 
 export function errorCode(): ErrorCode { return errCode; }
 export function errorLine(): u32 { return errLine; }
 export function errorColumn(): u32 { return errColumn; }
+export function errorTextPtr(): usize { return errTextSet ? errText : 0; }
+export function errorTextLen(): u32 { return errTextLen; }
 
 /** `abort` is for bugs only: bad input never reaches it. It traps, and the host rebuilds the instance. */
 export function abortHandler(message: string | null, fileName: string | null, line: u32, column: u32): void {

@@ -8,7 +8,7 @@
 // All three lists are remote-write 1.0 `repeated Label` bytes sorted by name.
 
 import { ByteBuffer } from "./buffer";
-import { readVarint, varintEnd } from "./protobuf";
+import { skipLabel, compareLabelNamesAt } from "./label";
 
 let targetLabels: ByteBuffer = changetype<ByteBuffer>(0);
 let externalStart: u32 = 0;
@@ -31,33 +31,11 @@ export function hasTargetLabels(): bool {
   return changetype<usize>(targetLabels) != 0 && targetLabels.length != 0;
 }
 
-// A label at p: its end and name (set by readLabel).
-let labelEnd: usize = 0;
-let labelName: usize = 0;
-let labelNameLen: u32 = 0;
-
-function readLabel(p: usize): void {
-  const len = readVarint(p + 1);
-  labelEnd = varintEnd + len;
-  labelNameLen = readVarint(varintEnd + 1);
-  labelName = varintEnd;
-}
-
-/** Byte order of the names of the labels at a and b. */
-function compareLabels(a: usize, b: usize): i32 {
-  readLabel(a);
-  const an = labelName;
-  const al = labelNameLen;
-  readLabel(b);
-  const c = memory.compare(an, labelName, <usize>min<u32>(al, labelNameLen));
-  return c != 0 ? c : <i32>al - <i32>labelNameLen;
-}
-
 /** Appends the label at p to `merged` (no list holds empty values: the core drops them, the host refuses them). */
 function emit(p: usize): usize {
-  readLabel(p);
-  merged.pushBytes(p, <u32>(labelEnd - p));
-  return labelEnd;
+  const end = skipLabel(p);
+  merged.pushBytes(p, <u32>(end - p));
+  return end;
 }
 
 /**
@@ -81,11 +59,10 @@ export function mergeTargetLabels(s: usize, len: u32): bool {
     if (t < tEnd) {
       if (pick == 0) { pick = 2; best = t; }
       else {
-        const c = compareLabels(t, best);
+        const c = compareLabelNamesAt(t, best);
         if (c == 0) {
           if (!honorLabels) return false;
-          readLabel(t);
-          t = labelEnd;           // the scraped label wins
+          t = skipLabel(t);       // the scraped label wins
           continue;
         }
         if (c < 0) { pick = 2; best = t; }
@@ -94,10 +71,9 @@ export function mergeTargetLabels(s: usize, len: u32): bool {
     if (x < xEnd) {
       if (pick == 0) { pick = 3; best = x; }
       else {
-        const c = compareLabels(x, best);
+        const c = compareLabelNamesAt(x, best);
         if (c == 0) {
-          readLabel(x);
-          x = labelEnd;           // an external label only where the name is not taken
+          x = skipLabel(x);       // an external label only where the name is not taken
           continue;
         }
         if (c < 0) { pick = 3; best = x; }

@@ -5,7 +5,7 @@
  *
  * - core cold: a fresh Core per iteration (created outside the timed window), all series new.
  * - core steady: one Core primed with the same page; every series is known, only values move.
- * - reference: src/reference's parseReference on the joined body + protobufjs WriteRequest.
+ * - reference: test/reference's parseReference on the joined body + protobufjs WriteRequest.
  * - obvious: body as one string (as `await res.text()` gives it) + parse-prometheus-text-format
  *   + protobufjs WriteRequest + snappyjs, the way a Node service would do it without scrapewire.
  *   Compare it with "core steady: scrape + rw1 + snappyjs", which does the same work.

@@ -13,7 +13,7 @@
  * the regex engine itself on a new series, which the per-rule result caches cannot hide. Both
  * paths' outputs are compared before timing.
  */
-import type { Label } from '../src/core/types';
+import type { Label } from '../src/labels';
 import { compileRelabelConfigs, type Relabeler, type RelabelConfig } from '../src/relabel';
 import { formatCount, iterationsFromEnv, markdownTable, measureTasks } from './lib/measure';
 

@@ -24,7 +24,7 @@ import { scrapeIntoCore } from '../src/scrape/scrape-into-core';
 import { describeRun, payloadSizeFromEnv } from './lib/context';
 import { iterationsFromEnv } from './lib/measure';
 import { parseSize } from './payload/generate';
-import { enableGcPacing, gcPacingStats } from '../src/runtime/gc-pacing';
+import { countScrapedBytes, enableGcPacing, gcPacingStats } from '../src/runtime/gc-pacing';
 import { RW1 } from '../src/remote-write-protocol';
 
 const MAX_SAMPLES_PER_REQUEST = 2000;
@@ -80,7 +80,7 @@ interface PathResult {
 
 async function scrapewirePath(scraper: HttpScraper, core: Core, timestampMs: number): Promise<PathResult> {
   const started = performance.now();
-  const { summary } = await scrapeIntoCore(scraper, core, { timestampMs, honorTimestamps: true });
+  const { summary } = await scrapeIntoCore(scraper, core, { timestampMs, honorTimestamps: true, onBodyBytes: countScrapedBytes });
   let requests = 0;
   let requestBytes = 0;
   core.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST, compress: true }, (bytes) => {

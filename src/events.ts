@@ -8,7 +8,7 @@
  * still run. Payloads are plain objects built only when someone listens.
  */
 import { EventEmitter } from 'node:events';
-import type { ScrapewireError } from './core/errors';
+import type { ScrapewireError } from './errors';
 
 /** `on`/`once`/`off` of a typed event source (the part its users see). */
 export class TypedEmitter<Events extends Record<keyof Events, object>> {

@@ -21,7 +21,7 @@
  * @module scrapewire
  */
 export { Core, ScrapewireError, decodeLabels, encodeLabels, DEFAULT_MAX_MEMORY_BYTES } from './core';
-export type { ScrapewireErrorOptions } from './core/errors';
+export type { ScrapewireErrorOptions } from './errors';
 export type {
   CoreOptions, CoreMemoryStats, EncodeOptions, ErrorCode, ExpositionFormat, Label, MetricType, NewSeries,
   NewSeriesResolver, RemoteWriteProtocol, EncodedRequest, ScrapeOptions, ScrapeSummary, SeriesDecision, SnapshotView,
@@ -34,8 +34,8 @@ export {
 } from './collector/collector';
 export type { MountOptions, RequestListener } from './server/web-handler';
 export type { TargetStatus, TargetHealth, Logger } from './server/types';
-export type { LogFn } from './remote/logger';
-export { silentLogger } from './remote/logger';
+export type { LogFn } from './logger';
+export { silentLogger } from './logger';
 export type { ClusterOptions } from './cluster/sharding';
 export type { WebLimits } from './server/limits';
 export type { SinkLimits } from './collector/sink';
@@ -103,9 +103,7 @@ export type { DiscoveryProvider, DiscoveredGroup, DiscoveryContext, GroupsListen
 export { PluginRegistry, type RegisteredPlugin } from './plugins/registry';
 export { PluginHost, type PluginHostOptions, type PluginOutcome, type PluginStatus } from './plugins/plugin-host';
 export { BUILTIN_PLUGINS } from './plugins/builtin';
-export type {
-  Plugin, PluginSnapshot, TargetSnapshot, PluginSeries, Emitter, EmittedType, PluginFactory, NameFilter, PluginLogger,
-} from './plugins/types';
+export type { Plugin, PluginSnapshot, TargetSnapshot, PluginSeries, Emitter, EmittedType, PluginFactory, NameFilter } from './plugins/types';
 
 // Process-wide GC pacing.
 export { enableGcPacing, disableGcPacing, gcPacingStats } from './runtime/gc-pacing';

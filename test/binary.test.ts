@@ -56,7 +56,7 @@ test('check FILE works from an empty directory', () => {
 test('check reads stdin and reports a parse error with its position, exit 1', () => {
   const r = runBinary(['check'], { input: 'ok 1\nbad{x="1" 2\n' });
   expect(r.status).toBe(1);
-  expect(r.stdout.toString()).toBe('line 2, column 11: expected "," or "}" after label value\n');
+  expect(r.stdout.toString()).toBe('line 2, column 11: expected "," or "}" after label value, got "2"\n');
 });
 
 test('encode writes a snappy-compressed remote-write request that decodes', () => {

@@ -62,7 +62,7 @@ test('check prints families, series and samples and exits 0', async () => {
 test('check reads stdin and reports the first error with its position, exit 1', async () => {
   const r = await run(['check'], 'ok 1\nbad{x="1" 2\n');
   expect(r.code).toBe(1);
-  expect(r.stdout.toString()).toBe('line 2, column 11: expected "," or "}" after label value\n');
+  expect(r.stdout.toString()).toBe('line 2, column 11: expected "," or "}" after label value, got "2"\n');
 });
 
 test('check --format openmetrics applies OpenMetrics rules', async () => {

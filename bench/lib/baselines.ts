@@ -2,7 +2,7 @@
  * The baselines the core is measured against, each turning exposition chunks into remote-write
  * 1.0 requests of at most `maxSamplesPerRequest` series:
  *
- * - reference: the whole body joined, src/reference's parseReference, then protobufjs.
+ * - reference: the whole body joined, test/reference's parseReference, then protobufjs.
  *
  * Both drop empty-valued labels as Prometheus (and the core) do, so all paths send the same
  * series; the request sizes in the tables are a cross-check of that.
@@ -14,7 +14,7 @@
  * core) are loaded by path at run time, so the benchmarks compile and run without them.
  */
 import { benchRemoteWriteTypes } from './remote-write';
-import type { RefParse } from '../../src/reference/types';
+import type { RefParse } from '../../test/reference/types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappy: { compress(input: Uint8Array): Uint8Array } = require('snappyjs');
@@ -39,16 +39,16 @@ const parsePrometheusTextFormat: (text: string) => PptFamily[] = require('parse-
 
 type ParseReference = (input: string | Uint8Array, format: 'text' | 'openmetrics') => RefParse;
 
-/** src/reference/parser.ts's parseReference, or undefined (with the reason) while it is missing. */
+/** test/reference/parser.ts's parseReference, or undefined (with the reason) while it is missing. */
 export function loadReferenceParser(): { parseReference?: ParseReference; reason?: string } {
-  const modulePath = '../../src/reference/parser';
+  const modulePath = '../../test/reference/parser';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(modulePath) as { parseReference?: ParseReference };
-    if (typeof loaded.parseReference !== 'function') return { reason: 'src/reference/parser has no parseReference export' };
+    if (typeof loaded.parseReference !== 'function') return { reason: 'test/reference/parser has no parseReference export' };
     return { parseReference: loaded.parseReference };
   } catch (error) {
-    return { reason: `src/reference/parser not loadable: ${(error as Error).message.split('\n')[0]}` };
+    return { reason: `test/reference/parser not loadable: ${(error as Error).message.split('\n')[0]}` };
   }
 }
 

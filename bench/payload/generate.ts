@@ -24,7 +24,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { applicationModel } from './application';
 import { cadvisorModel } from './cadvisor';
 import { kubeStateMetricsModel } from './kube-state-metrics';

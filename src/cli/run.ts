@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { memberNumFrom, checkClusterOptions, type ClusterOptions } from '../cluster/sharding';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { Collector } from '../collector/collector';
 import { createLogger, type LogLevel } from '../server/logger';
 import type { CommandIo } from './check';

@@ -15,7 +15,7 @@
  * is decided once per target when discovery changes, never per scrape, so its cost is irrelevant.
  */
 import { createHash } from 'node:crypto';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 /** How targets are split across collectors (vmagent's -promscrape.cluster.* flags). */
 export interface ClusterOptions {

@@ -39,12 +39,13 @@ import type { MountOptions, RequestListener, WebHandler } from '../server/web-ha
 import { createWebHandler } from '../server/web-handler';
 import type { WebHandlerOptions } from '../server/types';
 import { ownsTarget, type ClusterOptions } from '../cluster/sharding';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { RemoteWriter } from '../remote/remote-writer';
 import { RW1 } from '../remote-write-protocol';
-import type { Logger } from '../remote/logger';
+import { silentLogger, type Logger } from '../logger';
 import { ScrapeManager, sendingLabelsOf } from '../scrape/scrape-manager';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
+import { countScrapedBytes } from '../runtime/gc-pacing';
 import { PluginHost } from '../plugins/plugin-host';
 import { checkPluginJobs, PluginRegistry } from '../plugins/registry';
 import type { Plugin } from '../plugins/types';
@@ -134,8 +135,6 @@ export interface CollectorOptions {
   plugins?: readonly Plugin[];
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-
 /** How `stop()` ends delivery: a deadline, and a signal that ends the wait early. */
 export interface StopOptions {
   /** Time to deliver queued data before persisting the rest. Default: shutdownDeadlineMs (10 s). */
@@ -162,7 +161,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
   readonly logger: Logger;
 
   private constructor(private readonly options: CollectorOptions) {
-    const logger = options.logger ?? silent;
+    const logger = options.logger ?? silentLogger;
     super((error, event) => logger.error({ event, err: error instanceof Error ? error.message : String(error) }, 'an event listener threw'));
     this.registry = options.registry ?? createSelfMetricsRegistry();
     this.logger = logger;
@@ -320,6 +319,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
       logger: this.logger,
       env: this.options.env,
       readers,
+      onBodyBytes: countScrapedBytes,
       localSources: this.localSources,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {

@@ -14,7 +14,7 @@ export { configFromDocument } from '../config/document';
 export type { ConfigDocument, ScrapeConfigOptions, RemoteWriteOptions } from '../config/document';
 export { ConfigError } from '../config/errors';
 export type { Config, ScrapeConfig, RemoteWriteConfig, GlobalConfig } from '../config/types';
-export { ScrapewireError, type ErrorCode } from '../core/errors';
+export { ScrapewireError, type ErrorCode } from '../errors';
 export type { MountOptions, RequestListener } from '../server/web-handler';
 export type { TargetStatus, TargetHealth, Logger } from '../server/types';
 export type { LocalSource, MetricsRegistry, ExpositionFunction, ExpositionBody, ExpositionResponse, LocalScrapeContext } from '../scrape/local-source';

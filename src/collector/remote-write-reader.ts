@@ -10,7 +10,7 @@
  * histograms, exemplars) are skipped.
  */
 import { Reader } from 'protobufjs';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 export interface ReadSeries {
   labels: Array<[string, string]>;

@@ -1,5 +1,5 @@
 /** The error a configuration that fails validation raises: every problem found, first one first. */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ConfigProblem } from './yaml-reader';
 
 export function formatProblem(problem: ConfigProblem): string {

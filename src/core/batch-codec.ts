@@ -11,7 +11,7 @@
  * uncompressed size: parts, merged request, series scratch, compressed); it is rebuilt smaller
  * when a batch left it past REBUILD_ABOVE_BYTES.
  */
-import { ScrapewireError } from './errors';
+import { ScrapewireError } from '../errors';
 import { instantiateCore } from './wasm';
 import { RW2, type RemoteWriteProtocol } from '../remote-write-protocol';
 

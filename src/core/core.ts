@@ -1,76 +1,38 @@
 /**
  * The host side of the WASM core: one instance per scrape source (its own series table and
  * snapshot). Chunks are copied into the instance's input window; the core parses complete lines
- * and keeps a partial last line for the next chunk. New series are resolved in one batch per
- * scrape; requests are encoded into the instance's output buffer and lent to a callback.
+ * and keeps a partial last line for the next chunk. New series go to the resolver in batches
+ * while the body streams (new-series.ts); requests are encoded into the instance's output buffer
+ * and lent to a callback. A trap replaces the instance, and rebuild() makes a smaller one
+ * (rebuild.ts); errors are built in core-error.ts.
  *
  * Views handed out (requests, snapshot columns, label bytes) point into WASM memory: they are
  * valid only until the next call on the same Core, since any call may grow (and so detach) the
  * memory or overwrite the buffer.
  */
 import { Readable } from 'node:stream';
-import { ScrapewireError } from './errors';
-import { CoreStatus, scrapewireCodeFor } from './status';
+import { ScrapewireError } from '../errors';
+import { CoreStatus } from './status';
+import { Format, Protocol, SeriesState } from './enums';
 import { instantiateCore, type CoreExports } from './wasm';
-import { coreErrorReason, coreLimits, memoryLimitPages, overMemoryLimit, sampleLimitError, type CoreLimits } from './limits';
-import { decodeLabels, encodeLabels } from './labels';
+import { coreLimits, memoryLimitPages, overMemoryLimit, type CoreLimits } from './limits';
+import { coreError, sampleLimitError } from './core-error';
+import { encodeLabels } from './label-codec';
+import { resolveNewSeries, seriesLabels, setTargetLabelBytes, type TargetLabelBytes } from './new-series';
+import { copyLiveState } from './rebuild';
 import type {
-  CompiledCoreModule,
-  CoreOptions, EncodedRequest, ExpositionFormat, Label, NewSeries, NewSeriesResolver, RemoteWriteProtocol,
-  ScrapeOptions, ScrapeSummary,
+  CompiledCoreModule, CoreMemoryStats, CoreOptions, EncodedRequest, EncodeOptions, ExpositionFormat, NewSeriesResolver,
+  RemoteWriteProtocol, ScrapeOptions, ScrapeSummary, SnapshotView,
 } from './types';
+import type { Label } from '../labels';
 import { RW1, RW2 } from '../remote-write-protocol';
 
 const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_EVICT_AFTER_SCRAPES = 5;
 const RESOLVE_BATCH = 4096;
 
-/** The core's protocol ids (assembly/remotewrite.ts PROTOCOL_RW1/RW2): the one place they are mapped. */
-const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, number>> = { [RW1]: 1, [RW2]: 2 };
-
-/** How Core.encode and Core.encodeRequests split and compress requests. */
-export interface EncodeOptions {
-  /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
-  maxSamplesPerRequest?: number;
-  /** Add staleness markers for series that vanished in this scrape. Default true. */
-  includeStale?: boolean;
-  /**
-   * Hand out requests snappy-compressed (block format, as remote write sends them), compressed
-   * inside the core. Default false.
-   */
-  compress?: boolean;
-}
-
-/** The current scrape's columns. Valid until the next call on the Core (see module comment). */
-export interface SnapshotView {
-  /** Series refs, one per sample. */
-  refs: Uint32Array;
-  values: Float64Array;
-  /** Milliseconds since the epoch (exact integers in a double). */
-  timestamps: Float64Array;
-  /** Series present in the previous scrape and missing from this one. */
-  staleRefs: Uint32Array;
-}
-
-/** What a core's memory holds (Core.memoryStats). */
-export interface CoreMemoryStats {
-  /** Size of the instance's linear memory. */
-  wasmBytes: number;
-  /** Live series in the series table. */
-  series: number;
-  /**
-   * Bytes the core holds for labels (the label arena): each distinct label pair once, encoded
-   * as remote write sends it, plus 4 bytes per label of each series for its pair ids.
-   */
-  labelArenaBytes: number;
-  /** Bytes of the live series' label names and values, counted per series (as text would hold them). */
-  labelTextBytes: number;
-  /** Distinct label pairs (name and value) held. */
-  labelPairs: number;
-  indexBytes: number;
-  symbolBytes: number;
-  symbols: number;
-}
+/** The core's protocol ids (enums.ts): the one place they are mapped. */
+const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, Protocol>> = { [RW1]: Protocol.RW1, [RW2]: Protocol.RW2 };
 
 /** The WebAssembly core of one scrape source: exposition text in (streamed), remote-write requests out. */
 export class Core {
@@ -81,7 +43,7 @@ export class Core {
   private readonly module: CompiledCoreModule | undefined;
   private scraping = false;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
-  private targetLabelBytes: { target: Uint8Array; external: Uint8Array; honorLabels: boolean } | undefined;
+  private targetLabelBytes: TargetLabelBytes | undefined;
   /** The current scrape's resolver (begin()), and how many of its new series it has decided. */
   private resolver: NewSeriesResolver | undefined;
   private resolved = 0;
@@ -112,14 +74,7 @@ export class Core {
     const { limits } = this;
     exports.setLimits(limits.sampleLimit, limits.seriesLimit, limits.labelLimit, limits.labelNameLengthLimit,
       limits.labelValueLengthLimit, memoryLimitPages(limits));
-    const labels = this.targetLabelBytes;
-    if (labels !== undefined) {
-      const at = exports.rewriteBufferPtr(labels.target.length + labels.external.length);
-      const view = new Uint8Array(exports.memory.buffer);
-      view.set(labels.target, at);
-      view.set(labels.external, at + labels.target.length);
-      exports.targetLabels(labels.target.length, labels.external.length, labels.honorLabels ? 1 : 0);
-    }
+    if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
     return exports;
   }
 
@@ -138,18 +93,7 @@ export class Core {
     }
     this.targetLabelBytes = target.length + external.length === 0 ? undefined
       : { target: encodeLabels(target), external: encodeLabels(external), honorLabels };
-    const labels = this.targetLabelBytes;
-    const e = this.exports;
-    this.guarded(() => {
-      if (labels === undefined) {
-        e.targetLabels(0, 0, 0);
-        return;
-      }
-      const at = e.rewriteBufferPtr(labels.target.length + labels.external.length);
-      this.view.set(labels.target, at);
-      this.view.set(labels.external, at + labels.target.length);
-      e.targetLabels(labels.target.length, labels.external.length, labels.honorLabels ? 1 : 0);
-    });
+    this.guarded(() => setTargetLabelBytes(this.exports, this.targetLabelBytes));
   }
 
   /** The memory as bytes, rebuilt when a grow detached the previous buffer. */
@@ -196,7 +140,7 @@ export class Core {
     const skip = this.options.onParseError === 'skip' ? 1 : 0;
     this.guarded(() =>
       this.exports.begin(
-        options.format === 'openmetrics' ? 1 : 0,
+        options.format === 'openmetrics' ? Format.OPENMETRICS : Format.TEXT,
         options.timestampMs,
         options.honorTimestamps === false ? 0 : 1,
         skip,
@@ -209,7 +153,7 @@ export class Core {
 
   /** Parses a chunk of any size. Throws a ScrapewireError (with line and column) on bad input. */
   feed(chunk: Uint8Array): void {
-    if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'feed() before begin() or after an error');
+    if (!this.scraping) throw new ScrapewireError('ERR_USAGE', 'feed() before begin() or after an error');
     const e = this.exports;
     let offset = 0;
     this.guarded(() => {
@@ -233,8 +177,13 @@ export class Core {
   private raise(): never {
     this.scraping = false;
     const e = this.exports;
-    const code = e.errorCode();
-    throw new ScrapewireError(scrapewireCodeFor(code), coreErrorReason(code, this.limits), { line: e.errorLine(), column: e.errorColumn() });
+    const text = e.errorTextPtr();
+    throw coreError({
+      code: e.errorCode(),
+      line: e.errorLine(),
+      column: e.errorColumn(),
+      came: text === 0 ? undefined : this.view.slice(text, text + e.errorTextLen()),
+    }, this.limits);
   }
 
   /**
@@ -243,7 +192,7 @@ export class Core {
    * decisions) and returns the summary.
    */
   finish(resolve?: NewSeriesResolver): ScrapeSummary {
-    if (!this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'finish() before begin() or after an error');
+    if (!this.scraping) throw new ScrapewireError('ERR_USAGE', 'finish() before begin() or after an error');
     const e = this.exports;
     const resolver = resolve ?? this.resolver;
     this.resolver = undefined;
@@ -276,37 +225,11 @@ export class Core {
    */
   private resolveRange(resolve: NewSeriesResolver, end: number): void {
     for (let start = this.resolved; start < end; start += RESOLVE_BATCH) {
-      this.resolveBatch(resolve, start, Math.min(end, start + RESOLVE_BATCH));
+      // Target labels merged in the core first (setTargetLabels); the resolver gets the rest.
+      const autoResolve = this.targetLabelBytes !== undefined;
+      resolveNewSeries(this.exports, resolve, start, Math.min(end, start + RESOLVE_BATCH), autoResolve, (ref) => this.labelsOf(ref));
     }
     this.resolved = end;
-  }
-
-  private resolveBatch(resolve: NewSeriesResolver, start: number, end: number): void {
-    const e = this.exports;
-    // Target labels merged in the core first (setTargetLabels); the resolver gets the rest.
-    const pending = this.targetLabelBytes === undefined ? end - start : e.autoResolve(start, end);
-    if (pending === 0) return;
-    const batch: NewSeries[] = new Array(pending);
-    let n = 0;
-    for (let i = start; i < end; i++) {
-      const ref = e.newSeriesRef(i);
-      if (pending !== end - start && e.seriesState(ref) !== 1) continue;
-      batch[n++] = { ref, labels: this.labelsOf(ref) };
-    }
-    const decisions = resolve(batch);
-    if (!decisions) return;
-    for (let i = 0; i < batch.length; i++) {
-      const decision = decisions[i];
-      const ref = batch[i].ref;
-      if (decision === undefined || decision.action === 'keep') e.keep(ref);
-      else if (decision.action === 'drop') e.drop(ref);
-      else {
-        const bytes = encodeLabels(decision.labels);
-        const at = e.rewriteBufferPtr(bytes.length);
-        this.view.set(bytes, at);
-        e.rewrite(ref, bytes.length);
-      }
-    }
   }
 
   /** Gives up on the current scrape (timeout, limit, transport error): nothing of it is encoded. */
@@ -339,10 +262,7 @@ export class Core {
 
   /** A series' labels (sorted, `__name__` included). Decodes bytes: for new series, not per sample. */
   labelsOf(ref: number): Label[] {
-    const e = this.exports;
-    const ptr = e.labelsPtr(ref);
-    if (ptr === 0) return [];
-    return decodeLabels(this.view.subarray(ptr, ptr + e.labelsLen(ref)));
+    return seriesLabels(this.exports, ref);
   }
 
   /** Evicts a series now, so the next scrape treats it as new (used when it broke a limit). */
@@ -361,7 +281,7 @@ export class Core {
     onRequest: (request: Uint8Array, samples: number) => void,
   ): number {
     const e = this.exports;
-    if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'encode() during a scrape: call finish() first');
+    if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'encode() during a scrape: call finish() first');
     return this.guarded(() => {
       e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
@@ -431,7 +351,7 @@ export class Core {
 
   /** Whether a series is kept (encoded), by ref. */
   isKept(ref: number): boolean {
-    return this.exports.seriesState(ref) === 2;
+    return this.exports.seriesState(ref) === SeriesState.KEPT;
   }
 
   /** The format of the current or last scrape. */
@@ -463,36 +383,13 @@ export class Core {
    * Call it between scrapes. Returns the bytes of WASM memory given back.
    */
   rebuild(): number {
-    if (this.scraping) throw new ScrapewireError('ERR_CORE_STATE', 'rebuild() during a scrape');
+    if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'rebuild() during a scrape');
     const old = this.exports;
     const before = old.memory.buffer.byteLength;
     const next = this.instantiate();
     this.exports = next;
     this.bytes = new Uint8Array(next.memory.buffer);
-    next.restore(old.currentEpoch(), old.lastTimestamp());
-    const limit = old.seriesRefLimit();
-    const mapped = new Uint32Array(limit);
-    for (let ref = 1; ref < limit; ref++) {
-      if (old.seriesState(ref) !== 2) continue; // kept series only
-      // labelsPtr() writes the labels to a scratch buffer, which may grow the old memory.
-      const ptr = old.labelsPtr(ref);
-      const len = old.labelsLen(ref);
-      const at = next.rewriteBufferPtr(len);
-      this.view.set(new Uint8Array(old.memory.buffer, ptr, len), at);
-      mapped[ref] = next.importSeries(len, 2, old.seriesLastSeen(ref));
-    }
-    const n = old.snapshotLength();
-    const refs = new Uint32Array(old.memory.buffer, old.snapshotRefs(), n);
-    const values = new Float64Array(old.memory.buffer, old.snapshotValues(), n);
-    const timestamps = new Float64Array(old.memory.buffer, old.snapshotTimestamps(), n);
-    for (let i = 0; i < n; i++) if (mapped[refs[i]] !== 0) next.importSample(mapped[refs[i]], values[i], timestamps[i]);
-    const stale = new Uint32Array(old.memory.buffer, old.staleRefsPtr(), old.staleCount());
-    for (const ref of stale) if (mapped[ref] !== 0) next.importStale(mapped[ref]);
-    // After an aborted scrape the last good one stays the reference for staleness.
-    if (old.keepsPrevious()) {
-      const previous = new Uint32Array(old.memory.buffer, old.previousRefsPtr(), old.previousCount());
-      for (const ref of previous) if (mapped[ref] !== 0) next.importPrevious(mapped[ref]);
-    }
+    copyLiveState(old, next);
     return before - next.memory.buffer.byteLength;
   }
 

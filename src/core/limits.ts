@@ -3,8 +3,7 @@
  * parses (assembly/limits.ts), so that a hostile or broken target fails its own scrape with a
  * typed error instead of growing the process. 0 turns a limit off.
  */
-import { ScrapewireError } from './errors';
-import { CORE_ERRORS } from './status';
+import { ScrapewireError } from '../errors';
 import type { CoreOptions } from './types';
 
 /**
@@ -56,26 +55,4 @@ export function memoryLimitPages(limits: CoreLimits): number {
 /** Whether a core whose memory is `bytes` has passed its limit (then it is rebuilt before the next scrape). */
 export function overMemoryLimit(limits: CoreLimits, bytes: number): boolean {
   return limits.maxMemoryBytes !== 0 && bytes > memoryLimitPages(limits) * WASM_PAGE;
-}
-
-/**
- * The reason of a core error, with the limit it passed when it is a limit (Prometheus words them
- * "sample_limit exceeded" and so on; the limit and what was counted are added).
- */
-export function coreErrorReason(coreCode: number, limits: CoreLimits): string {
-  const reason = CORE_ERRORS[coreCode]?.reason ?? `error ${coreCode}`;
-  switch (CORE_ERRORS[coreCode]?.name) {
-    case 'SAMPLE_LIMIT': return `${reason} (more than ${limits.sampleLimit} samples after relabeling, limit: ${limits.sampleLimit})`;
-    case 'SERIES_LIMIT': return `${reason} (the target's series cache holds ${limits.seriesLimit} series, limit: ${limits.seriesLimit})`;
-    case 'LABEL_LIMIT': return `${reason} (more than ${limits.labelLimit} labels, limit: ${limits.labelLimit})`;
-    case 'LABEL_NAME_LENGTH_LIMIT': return `${reason} (a label name longer than ${limits.labelNameLengthLimit} bytes, limit: ${limits.labelNameLengthLimit})`;
-    case 'LABEL_VALUE_LENGTH_LIMIT': return `${reason} (a label value longer than ${limits.labelValueLengthLimit} bytes, limit: ${limits.labelValueLengthLimit})`;
-    case 'MEMORY_LIMIT': return `${reason} (${limits.maxMemoryBytes / 2 ** 20} MiB); it is rebuilt with its live series`;
-    default: return reason;
-  }
-}
-
-/** The error of a scrape whose samples kept after relabeling were more than the limit. */
-export function sampleLimitError(kept: number, limits: CoreLimits): ScrapewireError {
-  return new ScrapewireError('ERR_SAMPLE_LIMIT', `${CORE_ERRORS.find((e) => e.name === 'SAMPLE_LIMIT')!.reason} (samples: ${kept}, limit: ${limits.sampleLimit})`);
 }

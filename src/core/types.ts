@@ -3,6 +3,7 @@
  * encodes remote-write requests; these are the shapes the host sees.
  */
 import type { RemoteWriteProtocol } from '../remote-write-protocol';
+import type { Label } from '../labels';
 
 /** `text` is the Prometheus text format 0.0.4; `openmetrics` is OpenMetrics 1.0 text. */
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -18,8 +19,7 @@ export interface EncodedRequest {
   samples: number;
 }
 
-/** A label pair. Label sets handed out by the core are sorted by name and include `__name__`. */
-export type Label = readonly [name: string, value: string];
+export type { Label };
 
 /** A metric family's TYPE, as the exposition formats name it. */
 export type MetricType =
@@ -127,4 +127,48 @@ export interface ScrapeSummary {
   skippedLines: number;
   /** Bytes of exposition text consumed. */
   bytes: number;
+}
+
+/** How Core.encode and Core.encodeRequests split and compress requests. */
+export interface EncodeOptions {
+  /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
+  maxSamplesPerRequest?: number;
+  /** Add staleness markers for series that vanished in this scrape. Default true. */
+  includeStale?: boolean;
+  /**
+   * Hand out requests snappy-compressed (block format, as remote write sends them), compressed
+   * inside the core. Default false.
+   */
+  compress?: boolean;
+}
+
+/** The current scrape's columns. Valid until the next call on the Core (src/core/core.ts). */
+export interface SnapshotView {
+  /** Series refs, one per sample. */
+  refs: Uint32Array;
+  values: Float64Array;
+  /** Milliseconds since the epoch (exact integers in a double). */
+  timestamps: Float64Array;
+  /** Series present in the previous scrape and missing from this one. */
+  staleRefs: Uint32Array;
+}
+
+/** What a core's memory holds (Core.memoryStats). */
+export interface CoreMemoryStats {
+  /** Size of the instance's linear memory. */
+  wasmBytes: number;
+  /** Live series in the series table. */
+  series: number;
+  /**
+   * Bytes the core holds for labels (the label arena): each distinct label pair once, encoded
+   * as remote write sends it, plus 4 bytes per label of each series for its pair ids.
+   */
+  labelArenaBytes: number;
+  /** Bytes of the live series' label names and values, counted per series (as text would hold them). */
+  labelTextBytes: number;
+  /** Distinct label pairs (name and value) held. */
+  labelPairs: number;
+  indexBytes: number;
+  symbolBytes: number;
+  symbols: number;
 }

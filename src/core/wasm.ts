@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ScrapewireError } from './errors';
+import { ScrapewireError } from '../errors';
 import type { CompiledCoreModule } from './types';
 
 /** The core's exports (assembly/index.ts). Pointers and lengths are byte offsets in `memory`. */
@@ -45,7 +45,6 @@ export interface CoreExports {
   staleCount(): number;
   staleRefsPtr(): number;
   seriesState(ref: number): number;
-  seriesFamily(ref: number): number;
   statFamilies(): number;
   statSkippedLines(): number;
   statBytes(): number;
@@ -58,11 +57,11 @@ export interface CoreExports {
   statIndexBytes(): number;
   statSymbolBytes(): number;
   statSymbols(): number;
-  exemplarCount(): number;
   errorCode(): number;
   errorLine(): number;
   errorColumn(): number;
-  compact(): void;
+  errorTextPtr(): number;
+  errorTextLen(): number;
   seriesLastSeen(ref: number): number;
   seriesRefLimit(): number;
   currentEpoch(): number;
@@ -75,7 +74,6 @@ export interface CoreExports {
   previousCount(): number;
   previousRefsPtr(): number;
   importPrevious(ref: number): void;
-  statCountedSamples(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

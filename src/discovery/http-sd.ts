@@ -12,7 +12,7 @@
  */
 import type { HttpSdConfig } from '../config/types';
 import { isValidLabelName } from '../config/labels';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { JsonFetcher } from './json-fetch';
 import { PollingProvider } from './polling';
 import type { DiscoveredGroup, LabelSet } from './types';

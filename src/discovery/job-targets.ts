@@ -13,7 +13,7 @@
  * - Dropped targets: every one counted, the first keep_dropped_targets kept (0: all).
  */
 import type { ScrapeConfig } from '../config/types';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { targetKey } from '../scrape/scrape-loop';
 import type { TargetSpec } from '../scrape/target';
 import { buildGroupTargets, type BuiltGroup, type TargetRelabelers } from '../scrape/target-labels';

@@ -10,7 +10,7 @@
  */
 import { request } from 'undici';
 import type { HttpClientConfig } from '../config/types';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { Authorization } from '../scrape/authorization';
 import { httpClientOptions } from '../scrape/http-client-options';
 import { resolveHttpTarget, type ResolvedHttpTarget } from '../scrape/http-target-options';

@@ -5,7 +5,7 @@
  * targets removes it. Every kind of discovery (static_configs, file_sd, http_sd, kubernetes_sd,
  * kubelet_sd) is a provider, and the ScrapeManager consumes them all the same way.
  */
-import type { Logger } from '../remote/logger';
+import type { Logger } from '../logger';
 
 /** Label name to value. Target labels carry `__address__`; both carry `__meta_*` labels. */
 export type LabelSet = Record<string, string>;

@@ -8,7 +8,7 @@
  * the order families were first mentioned. Names are checked here, so a bad name fails the
  * plugin with a message naming it instead of a parse error at some column of generated text.
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { EmittedType, Emitter } from './types';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;

@@ -1,6 +1,6 @@
 /** The plugin API (types.ts), its registry, the host that runs plugins over shared scrapes, and the built-in plugins. */
 export type {
-  EmittedType, Emitter, Label, NameFilter, Plugin, PluginFactory, PluginLogger, PluginSeries, PluginSnapshot,
+  EmittedType, Emitter, Label, NameFilter, Plugin, PluginFactory, PluginSeries, PluginSnapshot,
   RelabelConfig, TargetSnapshot,
 } from './types';
 export { PluginRegistry, checkPluginJobs, compileEnabledPattern, type RegisteredPlugin } from './registry';

@@ -26,8 +26,9 @@
 import { Counter, type Registry } from 'prom-client';
 
 import { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
-import type { CoreOptions, Label, NewSeries, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import { ScrapewireError } from '../errors';
+import type { CoreOptions, NewSeries, NewSeriesResolver, ScrapeSummary } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { writeScrape, type SampleSink } from '../scrape/sample-sink';
 import type { FetchResult, TargetReaders } from '../scrape/scrape-loop';
@@ -37,7 +38,8 @@ import { CollectingEmitter } from './emitter';
 import type { RegisteredPlugin } from './registry';
 import { TargetSeriesCache } from './series-cache';
 import { PluginTargetSnapshot } from './target-snapshot';
-import type { PluginLogger, PluginSnapshot, TargetSnapshot } from './types';
+import type { PluginSnapshot, TargetSnapshot } from './types';
+import { silentLogger, type Logger } from '../logger';
 
 /** A plugin's state after its last round. */
 export type PluginStatus = 'ok' | 'failed' | 'skipped';
@@ -71,7 +73,7 @@ export interface PluginHostOptions {
   registry: Registry;
   /** Where the plugins' output goes (the remote writer). */
   sink: SampleSink;
-  logger?: PluginLogger;
+  logger?: Logger;
   /** global.external_labels, added to every output series that lacks them. */
   externalLabels?: readonly Label[];
   /** remote_write write_relabel_configs, after the external labels. */
@@ -109,7 +111,6 @@ interface TargetReading {
   memos: Map<number, { state: unknown }>;
 }
 
-const silent: PluginLogger = { debug: () => {}, warn: () => {}, error: () => {} };
 
 /** Runs the enabled plugins over the targets they read, after each fetch, and sends what they emit. */
 export class PluginHost implements TargetReaders {
@@ -119,11 +120,11 @@ export class PluginHost implements TargetReaders {
   private readonly nameMemo = new WeakMap<RegExp | ((name: string) => boolean), Map<string, boolean>>();
   private readonly errors: Counter<'plugin'>;
   private readonly rounds: Counter<'plugin' | 'result'>;
-  private readonly logger: PluginLogger;
+  private readonly logger: Logger;
   private readonly outputResolver: NewSeriesResolver;
 
   constructor(private readonly options: PluginHostOptions) {
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.states = options.plugins.map((registered, slot) => ({ registered, slot, outputs: new Map(), chain: Promise.resolve() }));
     this.errors = counter(options.registry, 'scrapewire_plugin_errors_total',
       'Rounds in which a plugin threw or emitted something invalid; its output for the round was marked stale.', ['plugin']);
@@ -182,7 +183,7 @@ export class PluginHost implements TargetReaders {
       if (output.busy) {
         const name = state.registered.plugin.name;
         const error = new ScrapewireError('ERR_PLUGIN', 'skipped: its previous round for this fetch has not finished', { target: `plugin ${name}` });
-        this.logger.warn({ plugin: name }, error.reason);
+        this.logger.warn({ plugin: name }, error.detail);
         this.finishRound(state, { plugin: name, fetchKey, status: 'skipped', error, timestampMs, targets: 0, emitted: 0, summary: EMPTY_SUMMARY });
         continue;
       }
@@ -264,7 +265,7 @@ export class PluginHost implements TargetReaders {
     const base = { plugin: name, fetchKey, timestampMs, core: output.core };
     if (targets.length === 0) {
       const error = new ScrapewireError('ERR_PLUGIN', 'skipped: the scrapes of its targets failed', { target: `plugin ${name}` });
-      this.logger.debug({ plugin: name }, error.reason);
+      this.logger.debug({ plugin: name }, error.detail);
       const summary = emptyScrape(output.core, timestampMs);
       this.push(state, fetchKey, output.core, timestampMs);
       this.finishRound(state, { ...base, status: 'skipped', error, targets: 0, emitted: 0, summary });
@@ -344,7 +345,7 @@ function asPluginError(err: unknown, plugin: string): ScrapewireError {
   const target = `plugin ${plugin}`;
   if (err instanceof ScrapewireError) {
     return err.code === 'ERR_PLUGIN' ? (err.target === undefined ? err.withTarget(target) : err)
-      : new ScrapewireError('ERR_PLUGIN', err.reason, { target, line: err.line, column: err.column, cause: err });
+      : new ScrapewireError('ERR_PLUGIN', err.detail, { target, line: err.line, column: err.column, reason: err.reason, cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new ScrapewireError('ERR_PLUGIN', `collect() threw: ${reason}`, { target, cause: err });

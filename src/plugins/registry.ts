@@ -9,7 +9,7 @@
  * plugin fails at start-up, naming itself, rather than at its first round; `checkPluginJobs`
  * checks that the jobs the enabled plugins read are in the configuration.
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { compileRelabelConfigs } from '../relabel/relabeler';
 import type { Relabeler } from '../relabel/relabeler';
 import type { Plugin, PluginFactory } from './types';

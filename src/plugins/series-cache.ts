@@ -22,7 +22,8 @@
  * scrape would let `sync` delete them; the core already collects them in `evictedRefs`.)
  */
 import type { Core } from '../core/core';
-import type { Label, NewSeries, ScrapeSummary } from '../core/types';
+import type { NewSeries, ScrapeSummary } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import type { PluginSeries } from './types';
 

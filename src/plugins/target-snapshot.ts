@@ -8,7 +8,7 @@
  * per distinct metric name per filter object (names repeat across thousands of series).
  */
 import type { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { Relabeler } from '../relabel/relabeler';
 import type { PluginSeriesView, TargetSeriesCache } from './series-cache';
 import type { NameFilter, PluginSeries, TargetSnapshot } from './types';

@@ -33,7 +33,7 @@
  * into a per-plugin, per-fetch core, so they are interned, encoded and marked stale like any
  * scrape, and get the external labels and write_relabel_configs as every sent series does.
  */
-import type { Label } from '../core/types';
+import type { Label } from '../labels';
 import type { RelabelConfig } from '../relabel/types';
 
 export type { Label, RelabelConfig };
@@ -153,14 +153,4 @@ export interface Emitter {
    * counts duplicates).
    */
   sample(name: string, labels: Readonly<Record<string, string>>, value: number, timestampMs?: number): void;
-}
-
-/** The subset of pino's API the plugin host logs through; a pino logger or child fits. */
-export interface PluginLogger {
-  /** Details, for debugging. */
-  debug(obj: object, msg?: string): void;
-  /** Something went wrong and was handled. */
-  warn(obj: object, msg?: string): void;
-  /** Something failed. */
-  error(obj: object, msg?: string): void;
 }

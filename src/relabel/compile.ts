@@ -15,7 +15,7 @@
  * `.` matching a newline unless the regex says `(?-s)`.
  */
 import { RE2JS } from 're2js';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { isValidLabelName, isValidTargetTemplate, type NameValidation } from './label-names';
 import { parseTemplate, type Template } from './template';
 import type { RelabelAction, RelabelConfig } from './types';

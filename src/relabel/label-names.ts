@@ -2,7 +2,7 @@
  * Label-name rules the relabeler needs: validity under Prometheus's two name validation schemes,
  * and the byte (UTF-8) order label sets are sorted in.
  */
-import { compareLabelNames } from '../core/labels';
+import { compareLabelNames } from '../labels';
 
 /**
  * `utf8` (Prometheus 3 default): any non-empty, well-formed string is a label name.

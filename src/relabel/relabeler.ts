@@ -3,8 +3,8 @@
  * Relabeler then runs once per new series (DESIGN invariant 3), never per sample.
  */
 import { createHash } from 'node:crypto';
-import { ScrapewireError } from '../core/errors';
-import type { Label } from '../core/types';
+import { ScrapewireError } from '../errors';
+import type { Label } from '../labels';
 import { compileRule, type CompileOptions, type CompiledRule } from './compile';
 import { compareByteOrder, isValidLabelName } from './label-names';
 import { expandTemplate } from './template';

@@ -14,7 +14,7 @@
 import { Registry } from 'prom-client';
 import { configFromDocument, type RemoteWriteOptions } from '../config/document';
 import type { RemoteWriteConfig } from '../config/types';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import { RemoteWriter } from './remote-writer';
 
 /** What createRemoteWriter takes: endpoints as plain options, storage, registry, logger. */

@@ -8,7 +8,7 @@
  * queue's decision (send-queue.ts).
  */
 import type { DiskRef, DiskStore } from './disk-store';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import type { QueuedRequest } from './queued-request';
 import { DiskQueueError } from './segment-file';

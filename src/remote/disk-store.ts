@@ -1,11 +1,8 @@
 /**
  * The on-disk part of one endpoint's queue: append-only segment files in one directory.
  *
- * A segment starts with an 8-byte header naming its format version (segment-file.ts); records
- * follow, framed (little endian) as u32 payload length | u32 CRC-32 of the payload | payload
- * (queued-request.ts). A segment of a version this build does not know is moved to
- * `unknown-version/` and reported, never read, truncated or deleted: a rollback keeps the queue
- * of the newer build for it to resume.
+ * A segment starts with an 8-byte header naming its format version; records follow, framed as
+ * length, CRC-32 and payload (segment-file.ts, queued-request.ts).
  *
  * Write failures. A record is written with positional writes at the segment's end, looping over
  * short writes. If the disk fails partway (ENOSPC after a short write, EIO), the segment is
@@ -15,9 +12,8 @@
  * new segment. Either way `append` throws a DiskQueueError and the caller decides what becomes
  * of the request (send-queue.ts keeps it in memory or drops it, counted).
  *
- * Recovery stops at the first record whose length runs past the end of the file or whose CRC
- * does not match, truncates the segment there and counts it. Nothing past a bad record is trusted
- * (it could be the remains of a longer record).
+ * Recovery (disk-recovery.ts) reads the segments a previous process left, once, before the
+ * first append.
  *
  * Durability policy (fsync). Every record is handed to the kernel (write(2)) before `append`
  * returns, so a killed process (SIGKILL, OOM kill) loses nothing that `append` accepted: the page
@@ -36,49 +32,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from './crc32';
-import { decodeQueuedRequest, encodeQueuedRequest, type QueuedRequest } from './queued-request';
-import type { RemoteWriteProtocol } from '../remote-write-protocol';
-import { DiskQueueError, SEGMENT_HEADER_BYTES, UNKNOWN_VERSION_DIR, segmentHeader, segmentKind, type DiskOperation } from './segment-file';
+import type { QueuedRequest } from './queued-request';
+import {
+  DiskQueueError, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES, encodeRecord, readRecordAt, segmentFileName, segmentHeader,
+  type DiskOperation, type DiskRef,
+} from './segment-file';
+import { recoverSegments, type RecoveryResult } from './disk-recovery';
 
-export const RECORD_HEADER_BYTES = 8;
-/** Lengths above this are treated as corruption, not as a record to allocate for. */
-const MAX_RECORD_BYTES = 512 * 1024 * 1024;
-const SEGMENT_RE = /^(\d{8})\.seg$/;
-
-export interface DiskRef {
-  segment: number;
-  offset: number;
-  /** Whole record, header included. */
-  length: number;
-}
-
-/** What recovery knows about a record without keeping its bodies in memory. */
-export interface RecoveredRecord {
-  ref: DiskRef;
-  seq: number;
-  keys: Uint32Array;
-  samples: number;
-  newestTimestampMs: number;
-  protocol: RemoteWriteProtocol;
-}
-
-export interface SetAsideSegment {
-  file: string;
-  /** Where it was moved; undefined when the move failed (it was then left where it was). */
-  movedTo?: string;
-  version: number;
-}
-
-export interface RecoveryResult {
-  records: RecoveredRecord[];
-  tornRecords: number;
-  tornBytes: number;
-  /** Segments of another format version, moved to `unknown-version/`. */
-  setAside: SetAsideSegment[];
-  /** Segments that could not be read (left in place, skipped). */
-  unreadable: DiskQueueError[];
-}
+export type { DiskRef } from './segment-file';
+export type { RecoveredRecord, RecoveryResult, SetAsideSegment } from './disk-recovery';
 
 export interface DiskStoreOptions {
   dir: string;
@@ -122,7 +84,7 @@ export class DiskStore {
   }
 
   private file(id: number): string {
-    return path.join(this.options.dir, `${String(id).padStart(8, '0')}.seg`);
+    return path.join(this.options.dir, segmentFileName(id));
   }
 
   private report(operation: DiskOperation, file: string, cause: unknown): void {
@@ -135,91 +97,16 @@ export class DiskStore {
    * the first append.
    */
   recover(): RecoveryResult {
-    const result: RecoveryResult = { records: [], tornRecords: 0, tornBytes: 0, setAside: [], unreadable: [] };
-    const ids = fs.readdirSync(this.options.dir).map((f) => SEGMENT_RE.exec(f)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
-    for (const id of ids) {
-      this.nextSegmentId = Math.max(this.nextSegmentId, id + 1);
-      const file = this.file(id);
-      let data: Buffer;
-      try {
-        data = fs.readFileSync(file);
-      } catch (cause) {
-        result.unreadable.push(new DiskQueueError('scan', file, cause));
-        continue;
-      }
-      const kind = segmentKind(data);
-      if (kind.kind === 'unknown') {
-        result.setAside.push({ file, movedTo: this.setAside(file), version: kind.version });
-        continue;
-      }
-      if (kind.kind === 'empty') {
-        this.removeFile(file);
-        continue;
-      }
-      let offset = kind.recordsStart;
-      let live = 0;
-      while (offset < data.length) {
-        const valid = this.validRecordAt(data, offset);
-        if (valid === undefined) {
-          result.tornRecords += 1;
-          result.tornBytes += data.length - offset;
-          try {
-            fs.truncateSync(file, offset);
-          } catch (cause) {
-            // Left torn: nothing is ever appended to a recovered segment, and the next recovery stops at the same place.
-            this.report('truncate', file, cause);
-          }
-          break;
-        }
-        const length = RECORD_HEADER_BYTES + valid.payloadLength;
-        const request = valid.request;
-        result.records.push({
-          ref: { segment: id, offset, length }, seq: request.seq, keys: request.keys,
-          samples: request.samples, newestTimestampMs: request.newestTimestampMs, protocol: request.protocol,
-        });
-        live += 1;
-        offset += length;
-      }
-      if (live === 0) {
-        this.removeFile(file);
-      } else {
-        this.segments.set(id, { id, size: offset, live });
-        this.totalBytes += offset;
-      }
+    const { result, segments, highestId } = recoverSegments(this.options.dir, {
+      report: (operation, file, cause) => this.report(operation, file, cause),
+      removeFile: (file) => this.removeFile(file),
+    });
+    for (const segment of segments) {
+      this.segments.set(segment.id, segment);
+      this.totalBytes += segment.size;
     }
-    result.records.sort((a, b) => a.seq - b.seq);
+    this.nextSegmentId = Math.max(this.nextSegmentId, highestId + 1);
     return result;
-  }
-
-  /** Moves a segment of an unknown version into `unknown-version/` (never over an earlier one); returns where, or undefined if it could not. */
-  private setAside(file: string): string | undefined {
-    const dir = path.join(this.options.dir, UNKNOWN_VERSION_DIR);
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      let target = path.join(dir, path.basename(file));
-      for (let n = 1; fs.existsSync(target); n++) target = path.join(dir, `${path.basename(file)}.${n}`);
-      fs.renameSync(file, target);
-      return target;
-    } catch (cause) {
-      this.report('set_aside', file, cause);
-      return undefined;
-    }
-  }
-
-  private validRecordAt(data: Buffer, offset: number): { payloadLength: number; request: QueuedRequest } | undefined {
-    if (offset + RECORD_HEADER_BYTES > data.length) return undefined;
-    const payloadLength = data.readUInt32LE(offset);
-    const expected = data.readUInt32LE(offset + 4);
-    if (payloadLength === 0 || payloadLength > MAX_RECORD_BYTES) return undefined;
-    const end = offset + RECORD_HEADER_BYTES + payloadLength;
-    if (end > data.length) return undefined;
-    const payload = data.subarray(offset + RECORD_HEADER_BYTES, end);
-    if (crc32(payload) !== expected) return undefined;
-    try {
-      return { payloadLength, request: decodeQueuedRequest(payload) };
-    } catch {
-      return undefined;
-    }
   }
 
   /**
@@ -228,11 +115,7 @@ export class DiskStore {
    * when the disk refuses it (nothing of it is left in the segment).
    */
   append(request: QueuedRequest): DiskRef | undefined {
-    const payload = encodeQueuedRequest(request);
-    const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
-    record.writeUInt32LE(payload.length, 0);
-    record.writeUInt32LE(crc32(payload), 4);
-    payload.copy(record, RECORD_HEADER_BYTES);
+    const record = encodeRecord(request);
     if (record.length + SEGMENT_HEADER_BYTES > this.options.budgetBytes) return undefined;
 
     if (this.active && this.active.segment.size > SEGMENT_HEADER_BYTES && this.active.segment.size + record.length > this.segmentBytes) this.rotate();
@@ -293,7 +176,7 @@ export class DiskStore {
     } finally {
       if (fd !== undefined) closeQuietly(fd);
     }
-    const valid = this.validRecordAt(data, 0);
+    const valid = readRecordAt(data, 0);
     return valid && RECORD_HEADER_BYTES + valid.payloadLength === ref.length ? valid.request : undefined;
   }
 

@@ -11,11 +11,11 @@ export { createRemoteWriter, validateEndpoints, type CreateRemoteWriterOptions, 
 export type { RemoteWriteOptions, BasicAuthOptions, AuthorizationOptions, TlsOptions, RelabelRuleOptions, DurationText, SizeText } from '../config/document';
 export type { RemoteWriteConfig, QueueConfig, MetadataConfig } from '../config/types';
 export { TypedEmitter, DELIVERY_EVENTS, type DeliveryEvents, type SentEvent, type FailedEvent, type RetriedEvent, type DroppedEvent, type QueueEvent } from '../events';
-export { ScrapewireError, type ErrorCode } from '../core/errors';
+export { ScrapewireError, type ErrorCode } from '../errors';
 export type { EncodedRequest } from '../core/types';
 export { SendQueue, type EnqueueResult, type SendQueueStats, type SendQueueOptions } from './send-queue';
 export type { OutgoingRequest } from './outgoing-request';
 export { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics';
-export { silentLogger, type Logger } from './logger';
+export { silentLogger, type Logger } from '../logger';
 export { USER_AGENT } from './http-sender';
 export { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';

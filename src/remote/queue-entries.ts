@@ -16,7 +16,7 @@
  */
 import * as path from 'node:path';
 import type { DeliveryEventSink } from '../events';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import { DiskStore, type DiskRef, type RecoveryResult } from './disk-store';
 import { DiskQueueError } from './segment-file';

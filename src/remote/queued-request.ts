@@ -14,7 +14,7 @@
  * A format-1 record holding both bodies is read as its 2.0 one: the queue converts it to 1.0 if
  * the receiver turns out not to speak 2.0 (rw2-to-rw1.ts).
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';
 
 export interface QueuedRequest {

@@ -20,7 +20,7 @@ import type { Registry } from 'prom-client';
 import type { RemoteWriteConfig } from '../config/types';
 import { BatchCodec } from '../core/batch-codec';
 import type { RemoteWriteProtocol } from '../remote-write-protocol';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../logger';
 import { remoteWriteMetrics } from './metrics';
 import type { OutgoingRequest } from './outgoing-request';
 import { StorageLock } from './storage-lock';

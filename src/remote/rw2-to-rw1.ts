@@ -12,7 +12,7 @@
  * (1.0 sends metadata in its own requests).
  */
 import { Reader, Writer } from 'protobufjs';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 const WIRE_LEN = 2;
 

@@ -1,9 +1,9 @@
 /**
- * What a disk-queue segment file starts with, and the typed error every disk operation of the
- * queue raises.
+ * What a disk-queue segment file holds, and the typed error every disk operation of the queue
+ * raises.
  *
- * Segment header (8 bytes): the magic "SWRQ" | u32 LE format version. Records follow it
- * (disk-store.ts frames them). This build writes version 2 (records of payload format 2: one
+ * Segment header (8 bytes): the magic "SWRQ" | u32 LE format version. Records follow it, framed
+ * (little endian) as u32 payload length | u32 CRC-32 of the payload | payload (queued-request.ts). This build writes version 2 (records of payload format 2: one
  * body, ordering keys; queued-request.ts) and reads versions 1 and 2. A segment of any other
  * version came from another build (a rollback, or a newer one run briefly): it is moved aside,
  * never read as damage, never truncated or deleted. So a build that only knows version 1, rolled
@@ -14,7 +14,9 @@
  * may be (512 MiB), so such a "legacy" segment can never be mistaken for a versioned one. They
  * are read as records of version 1 (the same record format) so an upgrade keeps its queue.
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
+import { crc32 } from './crc32';
+import { decodeQueuedRequest, encodeQueuedRequest, type QueuedRequest } from './queued-request';
 
 export const SEGMENT_MAGIC = Buffer.from('SWRQ', 'latin1');
 /** The version this build writes. */
@@ -24,6 +26,57 @@ export const READABLE_SEGMENT_VERSIONS: readonly number[] = [1, 2];
 export const SEGMENT_HEADER_BYTES = 8;
 /** Where segments of a format version this build does not know are moved, inside the endpoint's directory. */
 export const UNKNOWN_VERSION_DIR = 'unknown-version';
+
+export const RECORD_HEADER_BYTES = 8;
+/** Lengths above this are treated as corruption, not as a record to allocate for. */
+const MAX_RECORD_BYTES = 512 * 1024 * 1024;
+const SEGMENT_FILE_RE = /^(\d{8})\.seg$/;
+
+/** Where a record is: its segment, its offset there and its length (header included). */
+export interface DiskRef {
+  segment: number;
+  offset: number;
+  /** Whole record, header included. */
+  length: number;
+}
+
+/** The file name of segment `id`. */
+export function segmentFileName(id: number): string {
+  return `${String(id).padStart(8, '0')}.seg`;
+}
+
+/** The segment id a file name names, or undefined for any other file. */
+export function segmentIdOf(fileName: string): number | undefined {
+  const match = SEGMENT_FILE_RE.exec(fileName);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** A request as a framed record. */
+export function encodeRecord(request: QueuedRequest): Buffer {
+  const payload = encodeQueuedRequest(request);
+  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
+  record.writeUInt32LE(payload.length, 0);
+  record.writeUInt32LE(crc32(payload), 4);
+  payload.copy(record, RECORD_HEADER_BYTES);
+  return record;
+}
+
+/** The record at `offset` of `data`, or undefined when it runs past the end or does not verify (CRC, payload). */
+export function readRecordAt(data: Buffer, offset: number): { payloadLength: number; request: QueuedRequest } | undefined {
+  if (offset + RECORD_HEADER_BYTES > data.length) return undefined;
+  const payloadLength = data.readUInt32LE(offset);
+  const expected = data.readUInt32LE(offset + 4);
+  if (payloadLength === 0 || payloadLength > MAX_RECORD_BYTES) return undefined;
+  const end = offset + RECORD_HEADER_BYTES + payloadLength;
+  if (end > data.length) return undefined;
+  const payload = data.subarray(offset + RECORD_HEADER_BYTES, end);
+  if (crc32(payload) !== expected) return undefined;
+  try {
+    return { payloadLength, request: decodeQueuedRequest(payload) };
+  } catch {
+    return undefined;
+  }
+}
 
 export function segmentHeader(): Buffer {
   const header = Buffer.alloc(SEGMENT_HEADER_BYTES);

@@ -32,7 +32,7 @@ import type { BatchCodec } from '../core/batch-codec';
 import { RW1, type RemoteWriteProtocol } from '../remote-write-protocol';
 import { HttpSender } from './http-sender';
 import type { DeliveryEventSink, QueueEvent } from '../events';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import type { OutgoingRequest } from './outgoing-request';
 import { QueueEntries, type EnqueueResult } from './queue-entries';

@@ -20,7 +20,7 @@ import { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';
 import { retryDelay } from './backoff';
 import type { HttpSender, SendOutcome } from './http-sender';
 import type { DeliveryEventSink } from '../events';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import type { RemoteWriteMetrics } from './metrics';
 import type { Entry, QueueEntries } from './queue-entries';
 import { rw2ToRw1 } from './rw2-to-rw1';

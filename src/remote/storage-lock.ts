@@ -30,9 +30,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ScrapewireError } from '../core/errors';
-import type { Logger } from './logger';
-import { silentLogger } from './logger';
+import { ScrapewireError } from '../errors';
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
 
 export const LOCK_FILE_NAME = 'scrapewire.lock';
 export const HEARTBEAT_MS = 5_000;

@@ -12,7 +12,9 @@
  *
  * It is process-wide and off by default in the library (an embedding agent may have its own GC
  * policy): `enableGcPacing()` turns it on. The collector (`scrapewire run`) turns it on, with
- * `--gc.pace-bytes` to change the step or 0 to turn it off.
+ * `--gc.pace-bytes` to change the step or 0 to turn it off. The scrape path does not call it:
+ * `countScrapedBytes` is the hook a Collector hands its scrape loop (`onBodyBytes`), and what
+ * scrapes outside a collector pass to `scrapeIntoCore` to be paced.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -61,7 +63,7 @@ export function disableGcPacing(): void {
   pending = 0;
 }
 
-/** Counts body bytes fed to a core; runs a minor GC when a step is reached (pacing on only). */
+/** The body-bytes hook: counts bytes fed to a core; runs a minor GC when a step is reached (pacing on only). */
 export function countScrapedBytes(bytes: number): void {
   if (everyBytes === 0) return;
   pending += bytes;

@@ -3,7 +3,7 @@
  * and sources write it, in HttpScraper's terms. Fields the config leaves out stay absent, so the
  * result can be spread over defaults (the kubelet's service-account token and CA).
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { HttpClientConfig } from '../config/types';
 import type { HttpTargetOptions } from './http-target-options';
 

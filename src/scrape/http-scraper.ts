@@ -38,7 +38,7 @@
 import { inspect } from 'node:util';
 import { request } from 'undici';
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import { Authorization } from './authorization';
 import {
@@ -226,7 +226,7 @@ function redirectNotFollowedError(target: string, status: number, location: stri
     to = ' to an invalid location';
   }
   const why = resolved.followRedirects ? `stopped after ${MAX_REDIRECTS} redirects` : 'follow_redirects is false';
-  return new ScrapewireError('ERR_HTTP_STATUS', `${httpStatusError(target, status).reason}: redirect${to} not followed (${why})`, { target });
+  return new ScrapewireError('ERR_HTTP_STATUS', `${httpStatusError(target, status).detail}: redirect${to} not followed (${why})`, { target });
 }
 
 function headerString(value: string | string[] | undefined): string | undefined {

@@ -10,7 +10,7 @@
  *   metric_name_escaping_scheme -> metricNameEscapingScheme.
  */
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import {
   isEscapingScheme, scrapeProtocolProblem, scrapeProtocolsProblem, type EscapingScheme, type ScrapeProtocol,
 } from '../config/scrape-protocols';

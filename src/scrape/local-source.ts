@@ -25,7 +25,7 @@
  * throws or rejects fails the scrape with ERR_LOCAL_SOURCE (up 0, staleness markers), never
  * the process.
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import type { ScrapeResponse } from './http-scraper';
 import type { HttpTargetOptions } from './http-target-options';

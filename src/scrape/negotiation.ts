@@ -19,7 +19,7 @@
  *   the fallback (a text parser fed protobuf bytes would only report garbage).
  */
 
-import type { ScrapewireError } from '../core/errors';
+import type { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import {
   DEFAULT_ESCAPING_SCHEME, DEFAULT_SCRAPE_PROTOCOLS, OPENMETRICS_TEXT_0_0_1, OPENMETRICS_TEXT_1_0_0, PROMETHEUS_PROTO,

@@ -10,7 +10,7 @@
  */
 import { Core } from '../core/core';
 import type { NewSeriesResolver, ScrapeSummary } from '../core/types';
-import type { Label } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { finishLabels, mergeTargetLabels } from './series-labels';
 

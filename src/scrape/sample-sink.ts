@@ -18,7 +18,7 @@
  * the scrape's error (logged, on /targets) instead of losing it.
  */
 import type { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { RW1, type RemoteWriteProtocol } from '../remote-write-protocol';
 import type { OutgoingRequest } from '../remote/outgoing-request';
 

@@ -21,7 +21,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ScrapeDeadline } from './scrape-deadline';
 import { bodySizeLimitError, transportError } from './scrape-errors';
 

@@ -16,12 +16,11 @@
 
 import { STATUS_CODES } from 'node:http';
 
-import { ScrapewireError, type ErrorCode } from '../core/errors';
+import { ScrapewireError, type ErrorCode } from '../errors';
 
 /**
- * errors.ts has no code for a failed request that got no status (Prometheus reports these as
- * plain scrape errors with up=0). ERR_HTTP_STATUS is the closest; change it here once a
- * dedicated code exists.
+ * A request that got no answer: ERR_HTTP_STATUS, which covers a target's answer and the lack of
+ * one (errors.ts). Prometheus reports these as plain scrape errors with up=0.
  */
 export const TRANSPORT_ERROR_CODE: ErrorCode = 'ERR_HTTP_STATUS';
 

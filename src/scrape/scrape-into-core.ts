@@ -8,10 +8,9 @@
  * ScrapewireError naming the target.
  */
 import type { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ExpositionFormat, NewSeriesResolver, ScrapeSummary } from '../core/types';
 import type { Fetcher } from './fetcher';
-import { countScrapedBytes } from '../runtime/gc-pacing';
 
 /** A scrape's timestamp, timestamp policy, signal and new-series resolver. */
 export interface ScrapeIntoCoreOptions {
@@ -20,6 +19,8 @@ export interface ScrapeIntoCoreOptions {
   honorTimestamps: boolean;
   signal?: AbortSignal;
   resolve?: NewSeriesResolver;
+  /** Called with the size of each body chunk fed (GC pacing: src/runtime/gc-pacing.ts countScrapedBytes). */
+  onBodyBytes?: (bytes: number) => void;
 }
 
 /** A finished scrape into a core: its summary and format. */
@@ -38,7 +39,7 @@ export async function scrapeIntoCore(http: Fetcher, core: Core, options: ScrapeI
       begun = true;
       for await (const chunk of response.body) {
         core.feed(chunk);
-        countScrapedBytes(chunk.length);
+        options.onBodyBytes?.(chunk.length);
       }
       return { summary: core.finish(), format: response.format };
     } finally {

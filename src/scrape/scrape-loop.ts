@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { SampleSink } from './sample-sink';
 import type { NewSeries } from '../core/types';
 import { fetchKeyOf } from './fetch-key';
@@ -62,6 +62,8 @@ export interface ScrapeLoopOptions {
    * returns is shown the target's new series as scraped (TargetScraperOptions.observeNewSeries).
    */
   readers?: TargetReaders;
+  /** See FetchOptions.onBodyBytes. */
+  onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
 }
@@ -194,6 +196,7 @@ export class ScrapeLoop {
       maxSamplesPerRequest: this.options.maxSamplesPerRequest,
       metadataIntervalMs: this.options.metadataIntervalMs,
       observeNewSeries: this.options.readers?.observerFor(spec),
+      onBodyBytes: this.options.onBodyBytes,
       localSources: this.options.localSources,
     });
     const group = this.groupFor(spec);
@@ -325,6 +328,7 @@ export class ScrapeLoop {
     const fetched = fetchInto(group.http, runs.map(({ run }) => run.consumer), {
       signal: group.abort.signal,
       onRequest: () => this.metrics.requests.inc(),
+      onBodyBytes: this.options.onBodyBytes,
     }).then(async () => {
       const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
       if (!group.closed) this.options.readers?.fetched(group.key, results);

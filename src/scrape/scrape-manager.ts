@@ -24,12 +24,12 @@ import type { Config, ScrapeConfig } from '../config/types';
 import { JobTargets } from '../discovery/job-targets';
 import { providersOf } from '../discovery/providers';
 import { SERVICE_ACCOUNT_DIR, type DiscoveryContext, type DiscoveryProvider, type LabelSet } from '../discovery/types';
-import { ScrapewireError } from '../core/errors';
-import { compareLabelNames } from '../core/labels';
-import type { Label } from '../core/types';
+import { ScrapewireError } from '../errors';
+import { compareLabelNames } from '../labels';
+import type { Label } from '../labels';
 import { compileRelabelConfigs, type Relabeler } from '../relabel/relabeler';
 import type { SampleSink } from './sample-sink';
-import { silentLogger, type Logger } from '../remote/logger';
+import { silentLogger, type Logger } from '../logger';
 import { ScrapeLoop, targetKey, type LoopClock, type TargetReaders } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
 import { jobFingerprint } from './target-labels';
@@ -67,6 +67,8 @@ export interface ScrapeManagerOptions {
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
   /** Readers of the targets' scrapes: the plugin host (src/plugins/plugin-host.ts). */
   readers?: TargetReaders;
+  /** See FetchOptions.onBodyBytes. */
+  onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs, local-source.ts). */
   localSources?: LocalSources;
 }
@@ -141,6 +143,7 @@ export class ScrapeManager {
       metadataIntervalMs: options.metadataIntervalMs,
       onScrape: options.onScrape,
       readers: options.readers,
+      onBodyBytes: options.onBodyBytes,
       localSources: options.localSources,
     });
     const env = options.env ?? process.env;

@@ -9,9 +9,10 @@
  *      over a limit fails the whole scrape; the scrape loop forgets it so the next scrape
  *      checks it again.
  */
-import { ScrapewireError } from '../core/errors';
-import { compareLabelNames } from '../core/labels';
-import type { Label, NewSeries, NewSeriesResolver, SeriesDecision } from '../core/types';
+import { ScrapewireError } from '../errors';
+import { compareLabelNames } from '../labels';
+import type { NewSeries, NewSeriesResolver, SeriesDecision } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 
 const EXPORTED_PREFIX = 'exported_';

@@ -13,9 +13,8 @@
  * reading, the body is given up (the request is aborted). A failure of the request itself (HTTP
  * status, transport, timeout) fails every consumer still reading, each with the same error.
  */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
-import { countScrapedBytes } from '../runtime/gc-pacing';
 import type { Fetcher } from './fetcher';
 import { asScrapeError } from './scrape-into-core';
 
@@ -41,6 +40,8 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Called once per HTTP request made (scrapewire_scrape_requests_total). */
   onRequest?: () => void;
+  /** Called with the size of each body chunk read (the collector's GC pacing, src/runtime/gc-pacing.ts). */
+  onBodyBytes?: (bytes: number) => void;
 }
 
 /** Performs one request for `consumers` and feeds its body to them; resolves when every one has settled. */
@@ -61,7 +62,7 @@ export async function fetchInto(http: Fetcher, consumers: readonly BodyConsumer[
     let active = reading();
     if (active.length > 0) {
       for await (const chunk of response.body) {
-        countScrapedBytes(chunk.length);
+        options.onBodyBytes?.(chunk.length);
         for (let i = 0; i < active.length; i++) active[i].feed(chunk);
         // Consumers settle while being fed (a limit) or from outside (stopped): read on for the rest.
         if (active.some((consumer) => !consumer.active)) {

@@ -10,7 +10,7 @@
 
 import { Agent, interceptors, type Dispatcher } from 'undici';
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import type { ResolvedHttpTarget } from './http-target-options';
 import { WatchedFile } from './watched-file';
 

@@ -14,9 +14,9 @@
  * Runs once per target per discovery update, never per scrape.
  */
 import { createHash } from 'node:crypto';
-import { ScrapewireError } from '../core/errors';
-import { compareLabelNames } from '../core/labels';
-import type { Label } from '../core/types';
+import { ScrapewireError } from '../errors';
+import { compareLabelNames } from '../labels';
+import type { Label } from '../labels';
 import { formatDuration, parseDuration } from '../config/units';
 import { httpClientOptions } from './http-client-options';
 import { LOCAL_SCHEME } from './local-source';
@@ -92,7 +92,7 @@ export function buildGroupTargets(config: ScrapeConfig, group: DiscoveredGroup, 
       const spec = buildTarget(config, discovered, relabelers);
       built.targets.push(spec === null ? { discovered } : { discovered, spec });
     } catch (err) {
-      const reason = err instanceof ScrapewireError ? err.reason : String(err);
+      const reason = err instanceof ScrapewireError ? err.detail : String(err);
       const name = targetLabels[ADDRESS] ?? `target in group ${group.source}`;
       built.errors.push(new ScrapewireError('ERR_CONFIG', `job ${JSON.stringify(config.job_name)}: ${reason}`, { target: name, cause: err }));
     }

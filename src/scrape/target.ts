@@ -19,8 +19,9 @@
  * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
  */
 import { Core } from '../core/core';
-import { ScrapewireError } from '../core/errors';
-import type { ExpositionFormat, Label, NewSeries, ScrapeSummary } from '../core/types';
+import { ScrapewireError } from '../errors';
+import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
+import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { createFetcher, type Fetcher } from './fetcher';
 import { isLocalUrl, type LocalSources } from './local-source';
@@ -81,6 +82,8 @@ export interface TargetScraperOptions {
   observeNewSeries?: (batch: readonly NewSeries[]) => void;
   /** Called once per HTTP request a standalone scrape() makes (the loop counts its shared fetches itself). */
   onRequest?: () => void;
+  /** See FetchOptions.onBodyBytes. */
+  onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
 }
@@ -196,7 +199,7 @@ export class TargetScraper {
     if (run.consumer.active) {
       this.ownHttp ??= createFetcher(this.spec.http, this.options.localSources);
       const signal = options.signal === undefined ? this.abortController.signal : AbortSignal.any([this.abortController.signal, options.signal]);
-      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest });
+      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes });
     }
     return run.outcome;
   }

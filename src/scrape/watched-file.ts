@@ -12,7 +12,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 export class WatchedFile {
   private stamp: string | undefined;

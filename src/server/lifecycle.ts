@@ -1,6 +1,6 @@
 /** /-/healthy, /-/ready, /-/reload and /-/quit, answering as Prometheus's lifecycle endpoints do. */
 import type { ServerResponse } from 'node:http';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { sendText } from './respond';
 import type { CollectorControl, Logger } from './types';
 

@@ -1,5 +1,5 @@
 /** Parses a Prometheus-style listen address (`--web.listen-address`). */
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 export interface ListenAddress {
   /** Undefined for `:port`, which listens on every interface as Go's net.Listen does. */

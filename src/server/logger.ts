@@ -4,7 +4,7 @@
  */
 import pino, { type DestinationStream, type Level, type Logger as PinoLogger } from 'pino';
 import { SECRET_PLACEHOLDER } from '../config/redact';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 
 /** Keys whose values are secrets: config fields (basic_auth.password, authorization.credentials,
  * bearer_token) and HTTP headers. An `authorization` object or header is censored whole. */

@@ -1,6 +1,6 @@
 /** The web server's endpoints, by exact path. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../errors';
 import { handleCpuProfile, handleHeapSnapshot } from './debug';
 import { ReloadHandler, handleHealthy, handleLifecycleDisabled, handleQuit, handleReady } from './lifecycle';
 import { sendJson, sendText } from './respond';

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../remote/logger';
+import type { Logger } from '../logger';
 import type { WebLimits } from './limits';
 
 export type { Logger };

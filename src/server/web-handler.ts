@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../config/errors';
-import { silentLogger } from '../remote/logger';
+import { silentLogger } from '../logger';
 import { createRequestListener, type MountOptions, type RequestListener } from './request-handler';
 import { buildRoutes } from './routes';
 import { createServerMetrics, type ServerMetrics } from './server-metrics';

@@ -16,7 +16,7 @@ type Parse = (text: string) => { samples: { labels: Label[] }[] };
 const parseSeries: Parse = (() => {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parseReference } = require('../../src/reference/parser');
+    const { parseReference } = require('../reference/parser');
     if (typeof parseReference === 'function') return (text: string) => parseReference(text, 'text');
   } catch {
     // fall through to the npm package

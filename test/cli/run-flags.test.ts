@@ -3,7 +3,7 @@
  * replaces them; --root-path (or ROOT_PATH) reaches discovery's in-cluster settings on its own.
  */
 import { parseRunFlags } from '../../src/cli/run';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 
 describe('parseRunFlags', () => {
   test.each([

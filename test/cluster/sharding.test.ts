@@ -2,7 +2,7 @@
  * Target sharding over a scale-out group (vmagent's -promscrape.cluster.* scheme): ownership by
  * hash of the sorted target labels, replication to the next members, member numbers from pod names.
  */
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { memberNumFrom, ownsTarget, targetKey, targetOwners, type ClusterOptions } from '../../src/cluster/sharding';
 
 /** 100 distinct targets shaped like the output of target relabeling. */

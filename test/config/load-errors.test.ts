@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/config/errors';
 import { parseConfig } from '../../src/config/load';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 
 /** Runs the loader on `yaml` and returns the thrown ConfigError. */
 function configError(yaml: string): ConfigError {

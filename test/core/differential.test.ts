@@ -4,7 +4,7 @@
  * and value by value (bit for bit, NaN included) with the TypeScript reference parser.
  */
 import { readFileSync } from 'node:fs';
-import { parseReference } from '../../src/reference/parser';
+import { parseReference } from '../reference/parser';
 import { openMetricsPayloads, textPayloads } from '../helpers/fixtures';
 import { comparable, expectedRows, rowsFromRw1, rowsFromRw2, runCore } from '../helpers/core-harness';
 

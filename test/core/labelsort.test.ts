@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { Core, ScrapewireError } from '../../src/core';
-import { compareLabelNames } from '../../src/core/labels';
+import { compareLabelNames } from '../../src/labels';
 
 function labelsOfLine(line: string, maxLineBytes = 1 << 20): [string, string][] {
   const core = Core.create({ maxLineBytes });
@@ -60,7 +60,7 @@ test('a repeated label name is an error wherever the two copies are among 5,000 
         error = err;
       }
       expect(error).toBeInstanceOf(ScrapewireError);
-      expect(error).toMatchObject({ reason: 'duplicate label name', line: 1 });
+      expect(error).toMatchObject({ code: 'ERR_PARSE', reason: 'DUPLICATE_LABEL', line: 1 });
     }),
     { seed: 11, numRuns: 40 },
   );

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { Core, ScrapewireError } from '../../src/core';
 import { bits } from '../helpers/core-harness';
 
-/** The value the core reads for `token`, as float bits, or the error's reason. */
+/** The value the core reads for `token`, as float bits, or the core's reason for refusing it. */
 function coreValue(core: Core, token: string): string {
   core.begin({ format: 'text', timestampMs: 1 });
   try {
@@ -16,7 +16,7 @@ function coreValue(core: Core, token: string): string {
     core.finish();
   } catch (err) {
     core.abort();
-    if (err instanceof ScrapewireError) return err.reason;
+    if (err instanceof ScrapewireError) return err.reason!;
     throw err;
   }
   return bits(core.snapshot().values[0]);
@@ -25,7 +25,7 @@ function coreValue(core: Core, token: string): string {
 /** What Go's ParseFloat gives: the nearest double, or a range error past the largest one. */
 function expected(token: string): string {
   const value = Number(token);
-  return Number.isFinite(value) ? bits(value) : 'invalid sample value';
+  return Number.isFinite(value) ? bits(value) : 'INVALID_VALUE';
 }
 
 const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
@@ -84,7 +84,7 @@ describe('text timestamps are int64 milliseconds', () => {
       core.finish();
     } catch (err) {
       core.abort();
-      return (err as ScrapewireError).reason;
+      return (err as ScrapewireError).reason!;
     }
     return core.snapshot().timestamps[0];
   };
@@ -93,9 +93,9 @@ describe('text timestamps are int64 milliseconds', () => {
     ['9223372036854775807', 9223372036854775807],
     ['-9223372036854775808', -9223372036854775808],
     ['00000000000000000000001', 1],
-    ['9223372036854775808', 'invalid timestamp'],
-    ['-9223372036854775809', 'invalid timestamp'],
-    ['99999999999999999999', 'invalid timestamp'],
+    ['9223372036854775808', 'INVALID_TIMESTAMP'],
+    ['-9223372036854775809', 'INVALID_TIMESTAMP'],
+    ['99999999999999999999', 'INVALID_TIMESTAMP'],
   ])('%s', (token, value) => {
     expect(timestampOf(token)).toBe(value);
   });

@@ -10,7 +10,7 @@
  */
 import { Core, type ExpositionFormat } from '../../src/core';
 import { RW2 } from '../../src/remote-write-protocol';
-import { parseReference } from '../../src/reference/parser';
+import { parseReference } from '../reference/parser';
 import { comparable, expectedRows, rowsFromRw1, rowsFromRw2, runCore, splitAt } from '../helpers/core-harness';
 import { decodeRw2, rw2Labels } from '../helpers/remote-write-proto';
 

@@ -7,7 +7,7 @@
  */
 import { parseConfig } from '../../src/config/load';
 import type { ScrapeConfig } from '../../src/config/types';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { JobTargets, type CapName } from '../../src/discovery/job-targets';
 import type { DiscoveredGroup } from '../../src/discovery/types';
 import { compileRelabelConfigs } from '../../src/relabel/relabeler';

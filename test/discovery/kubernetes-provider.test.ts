@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KubernetesSdConfig } from '../../src/config/types';
 import { KubernetesProvider } from '../../src/discovery/kubernetes/provider';
 import type { DiscoveredGroup, DiscoveryContext } from '../../src/discovery/types';
-import { silentLogger } from '../../src/remote/logger';
+import { silentLogger } from '../../src/logger';
 import { createTestPki, type TestPki } from '../scrape/support/certificates';
 import { exampleCluster } from '../support/kube-apiserver/cluster';
 import { pod } from '../support/kube-apiserver/objects';

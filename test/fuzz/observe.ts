@@ -113,7 +113,7 @@ export interface ScrapeRun {
 
 /**
  * One scrape on `core` and everything it encodes. Errors that are not ScrapewireErrors, and
- * ERR_CORE_TRAP / ERR_CORE_STATE (a trap, or the core called out of order), are findings: thrown.
+ * ERR_CORE_TRAP / ERR_CORE_STATE / ERR_USAGE (a trap, the core called out of order), are findings: thrown.
  */
 export function observe(core: Core, run: ScrapeRun): Observation {
   let summary: ScrapeSummary;
@@ -123,7 +123,7 @@ export function observe(core: Core, run: ScrapeRun): Observation {
     summary = core.finish();
   } catch (err) {
     core.abort();
-    if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE') throw err;
+    if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE' || err.code === 'ERR_USAGE') throw err;
     return { error: { code: err.code, line: err.line, column: err.column, message: err.message }, rw1: [], rw2: [], families: [] };
   }
   return { summary, ...encoded(core, run) };

@@ -1,5 +1,5 @@
 /**
- * What a Core should produce for a page, derived from the reference parser (src/reference), the
+ * What a Core should produce for a page, derived from the reference parser (test/reference), the
  * fuzz properties' oracle: the error line, or the rows of both protocols with their metadata and
  * exemplars, and the metadata request. The rules the core adds to a parse:
  * - an empty label value is an absent label;
@@ -10,9 +10,9 @@
  * - the resolver's decision on a series (keep, drop, rewrite) applies to all its samples.
  */
 import type { ExpositionFormat, Label, SeriesDecision } from '../../src/core';
-import { compareLabelNames } from '../../src/core/labels';
-import { ScrapewireError } from '../../src/core/errors';
-import { parseReference, type RefFamily, type RefParse } from '../../src/reference/parser';
+import { compareLabelNames } from '../../src/labels';
+import { ScrapewireError } from '../../src/errors';
+import { parseReference, type RefFamily, type RefParse } from '../reference/parser';
 import { bits } from '../helpers/core-harness';
 import type { ObservedExemplar, ObservedFamily, ObservedMetadata, ObservedRow, ObservedRw2Row } from './observe';
 

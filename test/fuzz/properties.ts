@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import type { Core, ExpositionFormat, Label, SeriesDecision } from '../../src/core';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { debugCore } from './debug-core';
 import { decided, expect_, keepAll, referenceParse, type Decide, type Expectation } from './oracle';
 import { encoded, observe, type ObservedFamily, type ObservedRow, type Observation } from './observe';
@@ -167,7 +167,7 @@ function sequence(): fc.IPropertyWithHooks<[Step[], Decide]> {
         try {
           for (const chunk of chunks.slice(0, s.abortAfter)) core.feed(chunk);
         } catch (err) {
-          if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE') throw err;
+          if (!(err instanceof ScrapewireError) || err.code === 'ERR_CORE_TRAP' || err.code === 'ERR_CORE_STATE' || err.code === 'ERR_USAGE') throw err;
         }
         core.abort();
         same(`scrape ${i} (aborted) sends`, encoded(core, { includeStale: true }).rw1, []);

@@ -4,7 +4,7 @@
  * .proto files into plain, comparable rows.
  */
 import { Core, type CoreOptions, type ExpositionFormat, type Label, type ScrapeSummary } from '../../src/core';
-import type { RefSample } from '../../src/reference/parser';
+import type { RefSample } from '../reference/parser';
 import { decodeRw1, decodeRw2 } from './remote-write-proto';
 import { RW1, RW2 } from '../../src/remote-write-protocol';
 

@@ -99,10 +99,11 @@ async function loadedBy(probe: 'probe.cjs' | 'probe.mjs', specifier: string): Pr
 const packagesIn = (files: string[]): Set<string> => new Set(files.map((f) => /^((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? f));
 
 /**
- * What `scrapewire/core` may load: its own folder and the one protocol vocabulary, nothing of the
- * collector, the remote writer or the scraper, and no other package.
+ * What `scrapewire/core` may load: its own folder and the shared words at the root of src/ (the
+ * protocol vocabulary, errors, labels), nothing of the collector, the remote writer or the
+ * scraper, and no other package.
  */
-const CORE_FILE = /^scrapewire\/dist\/(src\/core\/[a-z-]+\.js|src\/remote-write-protocol\.js|esm\/core\.mjs)$/;
+const CORE_FILE = /^scrapewire\/dist\/(src\/core\/[a-z-]+\.js|src\/(remote-write-protocol|errors|labels)\.js|esm\/core\.mjs)$/;
 
 function expectOnlyCoreFiles(files: string[]): void {
   expect(files.filter((file) => !CORE_FILE.test(file))).toEqual([]);

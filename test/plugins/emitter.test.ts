@@ -1,7 +1,7 @@
 /** The emitter's exposition text goes through the core unchanged in meaning: escapes, specials, grouping. */
 import { Core } from '../../src/core/core';
 import { CollectingEmitter } from '../../src/plugins/emitter';
-import { parseReference } from '../../src/reference/parser';
+import { parseReference } from '../reference/parser';
 
 describe('CollectingEmitter', () => {
   test('renders families grouped, escaped and parseable, with special values', async () => {

@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 
 import { parseConfig } from '../../src/config/load';
-import { ScrapewireError } from '../../src/core/errors';
-import type { Label, ScrapeSummary } from '../../src/core/types';
+import { ScrapewireError } from '../../src/errors';
+import type { ScrapeSummary } from '../../src/core/types';
+import type { Label } from '../../src/labels';
 import { WORKLOAD_CPU_METRIC, workloadCpuPlugin } from '../../src/plugins/builtin/workload-cpu';
 import { PluginHost, type PluginOutcome } from '../../src/plugins/plugin-host';
 import { PluginRegistry } from '../../src/plugins/registry';
 import type { Plugin } from '../../src/plugins/types';
-import { parseReference } from '../../src/reference/parser';
+import { parseReference } from '../reference/parser';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import { CADVISOR_FIXTURE, NodeKubelet } from '../collector/support/node-kubelet';
 import { DecodingSink } from '../scrape/support/decoding-sink';
@@ -95,6 +96,7 @@ describe('PluginHost', () => {
   const warnings: { obj: Record<string, unknown>; msg?: string }[] = [];
   const logger = {
     debug: () => undefined,
+    info: () => undefined,
     warn: (obj: object, msg?: string) => void warnings.push({ obj: obj as Record<string, unknown>, msg }),
     error: () => undefined,
   };

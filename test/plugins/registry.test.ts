@@ -1,5 +1,5 @@
 /** PluginRegistry: validation at registration and the anchored enabled regex. */
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { BUILTIN_PLUGINS } from '../../src/plugins/builtin';
 import { PluginRegistry, checkPluginJobs, compileEnabledPattern } from '../../src/plugins/registry';
 import type { Plugin } from '../../src/plugins/types';

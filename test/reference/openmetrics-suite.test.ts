@@ -4,8 +4,8 @@
  * ScrapewireError ERR_PARSE with a position.
  */
 
-import { ScrapewireError } from '../../src/core/errors';
-import { parseReference } from '../../src/reference/parser';
+import { ScrapewireError } from '../../src/errors';
+import { parseReference } from './parser';
 import { openMetricsCases, readOpenMetricsCase } from '../helpers/fixtures';
 
 const cases = openMetricsCases();

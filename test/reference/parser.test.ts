@@ -4,9 +4,9 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import type { ExpositionFormat } from '../../src/core/types';
-import { parseReference, type RefFamily, type RefSample } from '../../src/reference/parser';
+import { parseReference, type RefFamily, type RefSample } from './parser';
 import {
   expositionFixtures,
   invalidTextPayloads,
@@ -327,11 +327,11 @@ function expectParseError(input: string | Uint8Array, format: ExpositionFormat, 
   }
   expect(error).toBeInstanceOf(ScrapewireError);
   const parseError = error as ScrapewireError;
-  expect({ code: parseError.code, line: parseError.line, column: parseError.column, reason: parseError.reason }).toEqual({
+  expect({ code: parseError.code, line: parseError.line, column: parseError.column, detail: parseError.detail }).toEqual({
     code: 'ERR_PARSE',
     line,
     column,
-    reason,
+    detail: reason,
   });
   expect(parseError.message).toBe(`line ${line}, column ${column}: ${reason}`);
 }

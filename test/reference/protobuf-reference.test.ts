@@ -9,9 +9,9 @@
 import { gunzipSync } from 'node:zlib';
 import * as protobuf from 'protobufjs';
 import { request } from 'undici';
-import { ScrapewireError } from '../../src/core/errors';
-import { parseReference } from '../../src/reference/parser';
-import type { RefFamily, RefSample } from '../../src/reference/types';
+import { ScrapewireError } from '../../src/errors';
+import { parseReference } from './parser';
+import type { RefFamily, RefSample } from './types';
 import { HttpScraper } from '../../src/scrape/http-scraper';
 import {
   PROTOBUF_CONTENT_TYPE, encodeMetricFamily, encodePage, metricFamilyType, startProtobufTarget, type MetricFamilyInput,
@@ -31,7 +31,7 @@ function parseError(run: () => unknown): string {
     run();
   } catch (err) {
     expect(err).toBeInstanceOf(ScrapewireError);
-    return (err as ScrapewireError).reason;
+    return (err as ScrapewireError).detail;
   }
   throw new Error('expected the page to be refused');
 }

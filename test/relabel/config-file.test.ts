@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
-import type { Label } from '../../src/core/types';
+import type { Label } from '../../src/labels';
 import { compileRelabelConfigs } from '../../src/relabel';
 import { tempDir } from '../e2e/support/config';
 

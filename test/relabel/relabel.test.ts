@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ScrapewireError } from '../../src/core/errors';
-import type { Label } from '../../src/core/types';
+import { ScrapewireError } from '../../src/errors';
+import type { Label } from '../../src/labels';
 import { compileRelabelConfigs, type RelabelConfig } from '../../src/relabel';
 import { RelabelRuleError } from '../../src/relabel/compile';
 

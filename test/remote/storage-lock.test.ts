@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
 import { FOREIGN_STALE_MS, LOCK_FILE_NAME, StorageLock, type LockHolder } from '../../src/remote/storage-lock';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { REPO_ROOT } from '../helpers/paths';
 import { captureLogger, endpoints } from './producer';
 

@@ -54,7 +54,7 @@ describe('scraping', () => {
     const before = gcPacingStats().collections;
     const scraper = new HttpScraper({ url: `${server.origin}/metrics`, scrapeTimeoutMs: 10_000 });
     try {
-      await scrapeIntoCore(scraper, Core.create(), { timestampMs: 1, honorTimestamps: true });
+      await scrapeIntoCore(scraper, Core.create(), { timestampMs: 1, honorTimestamps: true, onBodyBytes: countScrapedBytes });
     } finally {
       await scraper.close();
     }

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper } from '../../src/scrape/http-scraper';
 import type { HttpTargetOptions } from '../../src/scrape/http-target-options';
 import { buildTargets } from '../../src/scrape/target-labels';
@@ -83,7 +83,7 @@ describe('follow_redirects true (the default)', () => {
     const server = await serve(redirecting(() => `/hop${++hops}`));
     const err = await failure(scraper({ url: `${server.origin}/hop0`, scrapeTimeoutMs: 5000 }));
     expect(err.code).toBe('ERR_HTTP_STATUS');
-    expect(err.reason).toBe(`server returned HTTP status 302 Found: redirect to ${server.origin}/hop11 not followed (stopped after 10 redirects)`);
+    expect(err.detail).toBe(`server returned HTTP status 302 Found: redirect to ${server.origin}/hop11 not followed (stopped after 10 redirects)`);
     expect(server.requests).toHaveLength(11);
   });
 });
@@ -94,7 +94,7 @@ describe('follow_redirects false', () => {
     const err = await failure(scraper({ url: `${server.origin}/old`, scrapeTimeoutMs: 5000, followRedirects: false }));
     expect(err.code).toBe('ERR_HTTP_STATUS');
     expect(err.target).toBe(`${server.origin}/old`);
-    expect(err.reason).toBe(`server returned HTTP status 302 Found: redirect to ${server.origin}/metrics not followed (follow_redirects is false)`);
+    expect(err.detail).toBe(`server returned HTTP status 302 Found: redirect to ${server.origin}/metrics not followed (follow_redirects is false)`);
     expect(err.message).not.toContain('abc');
     expect(server.requests.map((r) => r.url)).toEqual(['/old']);
   });
@@ -132,7 +132,7 @@ describe('follow_redirects from a configuration file', () => {
       try {
         outcomes[job.job_name] = await body(s);
       } catch (err) {
-        outcomes[job.job_name] = (err as ScrapewireError).reason;
+        outcomes[job.job_name] = (err as ScrapewireError).detail;
       }
     }
     expect(outcomes).toEqual({

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper } from '../../src/scrape/http-scraper';
 import { createTestPki, type TestPki } from './support/certificates';
 import { startHttpsServer, type LoopbackServer } from './support/loopback-server';
@@ -155,7 +155,7 @@ describe('rotated TLS files are used by the next scrape', () => {
     volume.rotate({ 'other.crt': pki.read(pki.caFile) }); // ..data no longer holds ca.crt
     const err = await scrapeError(s);
     expect(err.code).toBe('ERR_CONFIG');
-    expect(err.reason).toBe(`unable to read tls.caFile ${JSON.stringify(volume.path('ca.crt'))}: ENOENT`);
+    expect(err.detail).toBe(`unable to read tls.caFile ${JSON.stringify(volume.path('ca.crt'))}: ENOENT`);
     volume.rotate({ 'ca.crt': pki.read(pki.caFile) });
     expect(await scrapeBody(s)).toBe(SAMPLE);
   });

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { createGzip, gzipSync } from 'node:zlib';
 
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper, type ScrapeResponse } from '../../src/scrape';
 import { httpClientOptions } from '../../src/scrape/http-client-options';
 import type { HttpTargetOptions } from '../../src/scrape';
@@ -176,7 +176,7 @@ describe('status and transport errors', () => {
     });
     const err = await rejection(scraper({ url: `${server.origin}/metrics`, scrapeTimeoutMs: 5000 }).scrape());
     expect(err.code).toBe('ERR_HTTP_STATUS');
-    expect(err.reason).toBe(reason);
+    expect(err.detail).toBe(reason);
     expect(err.message).toBe(`${server.origin}/metrics: ${reason}`);
   });
 
@@ -187,7 +187,7 @@ describe('status and transport errors', () => {
     });
     const s = new HttpScraper({ url: `${server.origin}/m`, scrapeTimeoutMs: 30_000 });
     const err = await rejection(s.scrape());
-    expect(err.reason).toBe('server returned HTTP status 503 Service Unavailable');
+    expect(err.detail).toBe('server returned HTTP status 503 Service Unavailable');
     await s.close(); // would wait for the 30 s deadline if the drained body were not aborted
     expect(server.requests).toHaveLength(1);
   }, 10_000);
@@ -208,7 +208,7 @@ describe('status and transport errors', () => {
       res.end('xx');
     });
     const err = await rejection(scraper({ url: `${server.origin}/metrics`, scrapeTimeoutMs: 5000 }).scrape());
-    expect(err.reason).toBe('unsupported Content-Encoding "br"');
+    expect(err.detail).toBe('unsupported Content-Encoding "br"');
   });
 
   it('reports a corrupt gzip body while reading it', async () => {
@@ -220,7 +220,7 @@ describe('status and transport errors', () => {
     const res = await scraper({ url: `${server.origin}/metrics`, scrapeTimeoutMs: 5000 }).scrape();
     const err = await rejection(readAll(res));
     expect(err.target).toBe(`${server.origin}/metrics`);
-    expect(err.reason).toMatch(/^reading body failed: /);
+    expect(err.detail).toMatch(/^reading body failed: /);
   });
 });
 
@@ -610,7 +610,7 @@ describe('TLS', () => {
     for (const tls of [undefined, { caFile: pki.otherCaFile }]) {
       const err = await rejection(scraper({ url, scrapeTimeoutMs: 5000, tls }).scrape());
       expect(err.target).toBe(url);
-      expect(err.reason).toMatch(/^request failed: /);
+      expect(err.detail).toMatch(/^request failed: /);
       expect((err.cause as NodeJS.ErrnoException).code).toMatch(/SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)/);
     }
   });

@@ -10,7 +10,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { withLocalTargets } from '../../src/collector/collector';
 import { parseConfig } from '../../src/config/load';
 import { Core } from '../../src/core/core';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { LocalScraper, LocalSources, type LocalSource } from '../../src/scrape/local-source';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import { TargetScraper } from '../../src/scrape/target';
@@ -93,7 +93,7 @@ describe('LocalScraper: what a source may return', () => {
       scrapeOnce((() => [PAGE, 7]) as unknown as LocalSource),
       scrapeOnce(async function* () { yield PAGE; throw new Error('stream broke'); }),
     ]);
-    expect(failures.map(({ error }) => [error?.code, error?.target, error?.reason])).toEqual([
+    expect(failures.map(({ error }) => [error?.code, error?.target, error?.detail])).toEqual([
       ['ERR_LOCAL_SOURCE', 'local://app/metrics', 'the in-process source failed: registry broken'],
       ['ERR_LOCAL_SOURCE', 'local://app/metrics', 'the in-process source failed: async broken'],
       ['ERR_LOCAL_SOURCE', 'local://app/metrics', 'the in-process source returned a number, not exposition text'],
@@ -101,7 +101,7 @@ describe('LocalScraper: what a source may return', () => {
       ['ERR_LOCAL_SOURCE', 'local://app/metrics', 'reading the in-process source failed: stream broke'],
     ]);
     const missing = new LocalScraper({ url: 'local://nobody/metrics', scrapeTimeoutMs: 1000 }, new LocalSources());
-    await expect(missing.scrape()).rejects.toMatchObject({ code: 'ERR_LOCAL_SOURCE', reason: 'no in-process source is registered as "nobody"' });
+    await expect(missing.scrape()).rejects.toMatchObject({ code: 'ERR_LOCAL_SOURCE', detail: 'no in-process source is registered as "nobody"' });
   });
 
   test('the scrape timeout covers the call and the body; the source is told through its signal', async () => {

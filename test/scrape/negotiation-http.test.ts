@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { parseConfig } from '../../src/config/load';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { HttpScraper } from '../../src/scrape/http-scraper';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import type { TargetScraper } from '../../src/scrape/target';
@@ -117,19 +117,19 @@ test('each job offers its protocols, the Content-Type picks the parser, the fall
       expect(target.health).toBe('down');
       expect(samplesOf(name)).toEqual([]);
       expect(sink.samples.find((s) => s.labels.job === name && s.labels.__name__ === 'up')?.value).toBe(0);
-      return { code: target.lastError?.code, target: target.lastError?.target, reason: target.lastError?.reason };
+      return { code: target.lastError?.code, target: target.lastError?.target, detail: target.lastError?.detail };
     };
     expect(failure('blank')).toEqual({
       code: 'ERR_PARSE', target: `${server.origin}/blank`,
-      reason: 'non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target',
+      detail: 'non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target',
     });
     expect(failure('broken')).toEqual({
       code: 'ERR_PARSE', target: `${server.origin}/broken`,
-      reason: 'cannot parse Content-Type "text/plain; version" and no fallback_scrape_protocol for target: mime: invalid media parameter',
+      detail: 'cannot parse Content-Type "text/plain; version" and no fallback_scrape_protocol for target: mime: invalid media parameter',
     });
     expect(failure('protobuf')).toEqual({
       code: 'ERR_PARSE', target: `${server.origin}/protobuf`,
-      reason: `received Content-Type ${JSON.stringify(PROTOBUF)}: the protobuf exposition (PrometheusProto) cannot be parsed by `
+      detail: `received Content-Type ${JSON.stringify(PROTOBUF)}: the protobuf exposition (PrometheusProto) cannot be parsed by `
         + 'scrapewire yet (issue 13) and was not offered in Accept; the target should answer with a text format',
     });
     // An empty body is an empty scrape, whatever its Content-Type (Prometheus checks the type only when there is a body).
@@ -176,7 +176,7 @@ test('HttpScraper validates the negotiation options it is given', () => {
     try {
       new HttpScraper({ url: 'http://127.0.0.1:9/m', scrapeTimeoutMs: 1000, ...options });
     } catch (err) {
-      return (err as ScrapewireError).reason;
+      return (err as ScrapewireError).detail;
     }
     return 'accepted';
   };

@@ -1,4 +1,4 @@
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { formatListenAddress, parseListenAddress } from '../../src/server/listen-address';
 
 describe('parseListenAddress', () => {

@@ -1,4 +1,4 @@
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { createLogger, type LogLevel } from '../../src/server/logger';
 
 function capture(level: LogLevel = 'info') {

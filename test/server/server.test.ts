@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { Counter, Registry } from 'prom-client';
-import { ScrapewireError } from '../../src/core/errors';
+import { ScrapewireError } from '../../src/errors';
 import { createSelfMetricsRegistry, startServer, type CollectorControl, type RunningServer, type ServerOptions } from '../../src/server';
 import type { Logger } from '../../src/server/types';
 import { FakeTargets, target } from './fake-targets';

@@ -37,10 +37,11 @@
  * the same canonical form, so comparing canonical forms compares histograms, not encodings.
  */
 import * as protobuf from 'protobufjs';
-import { ScrapewireError } from '../../src/core/errors';
-import type { Label, MetricType } from '../../src/core/types';
-import { compareUtf8 } from '../../src/reference/cursor';
-import type { RefExemplar, RefFamily, RefSample } from '../../src/reference/types';
+import { ScrapewireError } from '../../src/errors';
+import type { MetricType } from '../../src/core/types';
+import type { Label } from '../../src/labels';
+import { compareUtf8 } from '../reference/cursor';
+import type { RefExemplar, RefFamily, RefSample } from '../reference/types';
 import { formatGoFloat } from '../../bench/payload/go-float';
 import { metricFamilyType } from './client-model';
 

@@ -19,7 +19,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { discardBody } from '../discard-body';
-import { ScrapewireError } from '../../core/errors';
+import { ScrapewireError } from '../../errors';
 import { USER_AGENT } from '../../scrape/negotiation';
 import { WatchedFile } from '../../scrape/watched-file';
 import type { ApiConnection, Pem } from './kubeconfig';

@@ -16,7 +16,7 @@
  *
  * Objects are stored slimmed (objects.ts): only what discovery reads.
  */
-import { ScrapewireError } from '../../core/errors';
+import { ScrapewireError } from '../../errors';
 import { KubeApiError, type KubeApiClient, type WatchEvent } from './api-client';
 import { objectKey, type KubeObject } from './objects';
 

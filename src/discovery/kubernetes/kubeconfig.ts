@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { HttpClientConfig, KubernetesSdConfig } from '../../config/types';
-import { ScrapewireError } from '../../core/errors';
+import { ScrapewireError } from '../../errors';
 
 /** A TLS file or inline PEM (kubeconfig's *-data fields). */
 export type Pem = { file: string } | { data: Buffer };

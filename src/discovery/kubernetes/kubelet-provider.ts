@@ -14,7 +14,7 @@
  * pods); namespaces filters it.
  */
 import type { KubeletSdConfig } from '../../config/types';
-import { ScrapewireError } from '../../core/errors';
+import { ScrapewireError } from '../../errors';
 import { JsonFetcher } from '../json-fetch';
 import { PollingProvider } from '../polling';
 import type { DiscoveredGroup } from '../types';

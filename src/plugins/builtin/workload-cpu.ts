@@ -26,7 +26,7 @@
  *   nodeName: this node's name (the downward API's spec.nodeName), to recognise static pods;
  *             default: the target's `node` label, if it has one.
  */
-import { ScrapewireError } from '../../core/errors';
+import { ScrapewireError } from '../../errors';
 import type { Plugin, PluginSeries } from '../types';
 import { workloadOf } from './workload-name';
 

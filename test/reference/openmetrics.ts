@@ -4,7 +4,7 @@
  * where it is enforced; the whole list is in docs of parseOpenMetrics below.
  */
 
-import type { MetricType } from '../core/types';
+import type { MetricType } from '../../src/core/types';
 import { HASH, assertLineUtf8, endOfInput, forEachLine, parseError, type LineCursor } from './cursor';
 import { findLabel, sortedLabels, type ParsedLabel, type ParsedSeries } from './labels';
 import { parseOpenMetricsBound, secondsToMilliseconds } from './numbers';

@@ -19,7 +19,7 @@
  *   `x_sum`, `x_count`; otherwise a new untyped family with the sample's name.
  */
 
-import type { MetricType } from '../core/types';
+import type { MetricType } from '../../src/core/types';
 import {
   CLOSE_BRACE,
   COMMA,

@@ -1,7 +1,7 @@
 /**
- * The logger the delivery layer writes to: the subset of pino's API it uses, so a pino logger
- * (or a child of one) can be passed as is. Log objects never contain credentials or headers;
- * URLs are logged without userinfo or query.
+ * The one logger type every part writes to (delivery, discovery, scraping, plugins, the server):
+ * the subset of pino's API scrapewire uses, so a pino logger (or a child of one) can be passed as
+ * is. Log objects never contain credentials or headers; URLs are logged without userinfo or query.
  */
 export interface LogFn {
   (obj: object, msg?: string): void;
@@ -16,5 +16,5 @@ export interface Logger {
 }
 
 const noop: LogFn = () => {};
-/** A Logger that drops everything (the default). */
+/** Writes nothing: the default where no logger is given. */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };

@@ -6,7 +6,7 @@
  * WASM core reports. Clarity comes before speed here: strings are decoded per token.
  */
 
-import { ScrapewireError } from '../core/errors';
+import { ScrapewireError } from '../../src/errors';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

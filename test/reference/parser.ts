@@ -8,7 +8,7 @@
  * listed in text.ts and openmetrics.ts.
  */
 
-import type { ExpositionFormat } from '../core/types';
+import type { ExpositionFormat } from '../../src/core/types';
 import { assertUtf8 } from './cursor';
 import { parseOpenMetrics } from './openmetrics';
 import { parseText } from './text';

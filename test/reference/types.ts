@@ -1,6 +1,7 @@
 /** The reference parsers' output: plain objects, one per sample, for tests and benchmarks. */
 
-import type { Label, MetricType } from '../core/types';
+import type { MetricType } from '../../src/core/types';
+import type { Label } from '../../src/labels';
 
 export interface RefExemplar {
   /** Sorted by name (byte order); no `__name__`. */

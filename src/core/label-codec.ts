@@ -3,7 +3,7 @@
  * (`0x0A len { 0x0A len name 0x12 len value }` per label, sorted by name). The host decodes them
  * only for new series (once per series) and encodes them only for rewritten ones.
  */
-import type { Label } from './types';
+import { compareLabelNames, type Label } from '../labels';
 
 
 function readVarint(bytes: Uint8Array, at: number): [value: number, next: number] {
@@ -51,28 +51,6 @@ function writeVarint(out: Uint8Array, at: number, v: number): number {
   }
   out[at++] = v;
   return at;
-}
-
-/**
- * Compares two strings in UTF-8 byte order (= code point order), what the core sorts labels by,
- * without encoding them: plain `<` compares UTF-16 code units, which disagrees only when a
- * surrogate pair meets a code unit in U+E000..U+FFFF. (Encoding both to compare them made this
- * a visible part of a first scrape's profile: 2 Buffers per comparison.)
- */
-export function compareLabelNames(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x !== y) {
-      // Move surrogates above U+E000..U+FFFF, where their code points belong.
-      if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-      return x - y;
-    }
-  }
-  return a.length - b.length;
 }
 
 /**

@@ -1,6 +1,17 @@
 /**
  * Typed errors. Every error scrapewire raises on purpose is a ScrapewireError with a stable
- * `code`; parse errors also carry the 1-based line and column of the offending byte.
+ * `code`; parse errors also carry the 1-based line and column of the offending byte, and errors
+ * from the core its own `reason` ('INVALID_LABEL_NAME', 'SAMPLE_LIMIT', ...).
+ *
+ * Three codes are wide on purpose, each for one kind of thing:
+ *   ERR_USAGE        a caller broke an API contract: a bad argument, a call out of order, a call
+ *                    after close() or stop() (also the abort reason of what a stop cancels)
+ *   ERR_HTTP_STATUS  a target's or discovery endpoint's answer was not a success: a non-2xx
+ *                    status, or no answer at all (refused, reset, TLS, corrupt gzip)
+ *   ERR_CORE_STATE   the catch-all: a failure scrapewire did not expect and cannot classify (an
+ *                    exception of unknown kind during a scrape, the core's module missing, the
+ *                    core called out of order by its own wrapper). It means a bug or a broken
+ *                    installation; nothing else falls back to it.
  */
 
 export type ErrorCode =
@@ -36,26 +47,34 @@ export interface ScrapewireErrorOptions {
   target?: string;
   line?: number;
   column?: number;
+  /** A stable name for why, within the code (the core's errors: src/core/status.ts CoreErrorReason). */
+  reason?: string;
   cause?: unknown;
 }
 
 /** An error scrapewire raises on purpose: a stable `code`, the target, and for parse errors the line and column. */
 export class ScrapewireError extends Error {
   readonly code: ErrorCode;
+  /**
+   * Why, as a stable name within the code, where there is one: for errors from the core, its
+   * own error (CoreErrorReason), e.g. code 'ERR_PARSE' with reason 'INVALID_LABEL_NAME'.
+   */
+  readonly reason?: string;
   /** The scrape target (URL or source name) the error belongs to, when there is one. */
   target?: string;
   /** 1-based line of the exposition text, for parse errors. */
   readonly line?: number;
   /** 1-based column (in bytes) of the exposition text, for parse errors. */
   readonly column?: number;
-  /** The reason alone, without target or position: what `message` is built from. */
-  readonly reason: string;
+  /** What went wrong, in words, without target or position: what `message` is built from. */
+  readonly detail: string;
 
-  constructor(code: ErrorCode, reason: string, options: ScrapewireErrorOptions = {}) {
-    super(formatMessage(reason, options), options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, detail: string, options: ScrapewireErrorOptions = {}) {
+    super(formatMessage(detail, options), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ScrapewireError';
     this.code = code;
-    this.reason = reason;
+    this.detail = detail;
+    if (options.reason !== undefined) this.reason = options.reason;
     this.target = options.target;
     this.line = options.line;
     this.column = options.column;
@@ -63,17 +82,18 @@ export class ScrapewireError extends Error {
 
   /** Returns a copy of this error attributed to `target` (the message names it). */
   withTarget(target: string): ScrapewireError {
-    return new ScrapewireError(this.code, this.reason, {
+    return new ScrapewireError(this.code, this.detail, {
       target,
       line: this.line,
       column: this.column,
+      reason: this.reason,
       cause: this.cause,
     });
   }
 }
 
-function formatMessage(reason: string, { target, line, column }: ScrapewireErrorOptions): string {
+function formatMessage(detail: string, { target, line, column }: ScrapewireErrorOptions): string {
   let where = '';
   if (line !== undefined) where = column !== undefined ? `line ${line}, column ${column}: ` : `line ${line}: `;
-  return `${target !== undefined ? `${target}: ` : ''}${where}${reason}`;
+  return `${target !== undefined ? `${target}: ` : ''}${where}${detail}`;
 }

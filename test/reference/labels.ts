@@ -1,6 +1,6 @@
 /** Label pairs as parsed (with their positions, for messages) and the sorted form handed out. */
 
-import type { Label } from '../core/types';
+import type { Label } from '../../src/labels';
 import { compareUtf8, type LineCursor } from './cursor';
 
 export interface ParsedLabel {

@@ -1,0 +1,80 @@
+// Requests out of the last scrape (plus its staleness markers): remote-write 1.0 WriteRequests
+// (rw1.ts) or 2.0 Requests (rw2.ts), written straight into the output buffer, one request per
+// call, at most `maxSamples` samples each. Each series' labels were encoded once when it was
+// created, as interned pairs; here the pairs' bytes are copied (1.0) or their symbols mapped
+// to the request's (2.0). The host may then have the request snappy-compressed in the core.
+
+import { ByteBuffer } from "./buffer";
+import { Protocol, SeriesState } from "./enums";
+import { seriesAt } from "./series";
+import { refs, values, timestamps, staleRefs } from "./snapshot";
+import { scrapeTimestamp } from "./scrape-state";
+import { writeSeriesRw1, writeMetadataRw1 } from "./rw1";
+import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, NO_SAMPLE } from "./rw2";
+import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
+
+/** Prometheus' staleness marker: a NaN no computation produces. */
+const STALE_NAN: u64 = 0x7FF0000000000002;
+
+let output: ByteBuffer = changetype<ByteBuffer>(0);
+let protocol: Protocol = Protocol.RW1;
+let maxSamples: u32 = 0;
+/** The next sample index: the scrape's samples first, then its staleness markers. */
+let cursor: u32 = 0;
+let includeStale: bool = true;
+let encodedSamples: u32 = 0;
+
+export function initEncode(): void {
+  output = ByteBuffer.create(64 * 1024);
+  initRw2();
+  initSnappy();
+}
+
+export function encodeBegin(proto: u8, max: u32, stale: bool): void {
+  protocol = <Protocol>proto;
+  maxSamples = max == 0 ? 0xFFFFFFFF : max;
+  cursor = 0;
+  includeStale = stale;
+  beginRw2();
+}
+
+export function encodeNext(): u32 {
+  output.clear();
+  const sampleTotal = refs.length >> 2;
+  const total = sampleTotal + (includeStale ? staleRefs.length >> 2 : 0);
+  let n: u32 = 0;
+  if (protocol == Protocol.RW2) startRequestRw2();
+  while (cursor < total && n < maxSamples) {
+    const i = cursor++;
+    let ref: u32;
+    let value: f64;
+    let ts: f64;
+    if (i < sampleTotal) {
+      ref = load<u32>(refs.data + (<usize>i << 2));
+      value = load<f64>(values.data + (<usize>i << 3));
+      ts = load<f64>(timestamps.data + (<usize>i << 3));
+    } else {
+      ref = load<u32>(staleRefs.data + (<usize>(i - sampleTotal) << 2));
+      value = reinterpret<f64>(STALE_NAN);
+      ts = scrapeTimestamp;
+    }
+    const s = seriesAt(ref);
+    if (s.state != SeriesState.KEPT) continue;
+    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts);
+    else writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
+    n++;
+  }
+  encodedSamples = n;
+  if (n == 0) return 0;
+  if (protocol == Protocol.RW2) finishRw2(output);
+  // Room for compressing it, reserved now: compressOutput() then never grows memory, so views
+  // the host already holds stay valid.
+  reserveCompressed(output.length);
+  return output.length;
+}
+
+export function encodeMetadata(): u32 { return writeMetadataRw1(output); }
+export function outputPtr(): usize { return output.data; }
+export function compressOutput(): u32 { return snappyCompress(output.data, output.length); }
+export function compressedPtr(): usize { return compressed.data; }
+export function requestSamples(): u32 { return encodedSamples; }
