@@ -122,7 +122,21 @@ function parseMetadata(kind: u32, p: usize, end: usize): bool {
   return parseUnit(fam, text, end, nameStart, nameLen);
 }
 
+/**
+ * A metadata line that fails leaves its family as it was: with onParseError skip the line is
+ * skipped, and what it said must not reach the metadata sent (a HELP that is not UTF-8 would
+ * make the receiver refuse the whole request).
+ */
 function parseType(fam: Family, p: usize, end: usize, name: usize, nameLen: u32): bool {
+  const type = fam.type;
+  const flags = fam.flags;
+  if (parseTypeText(fam, p, end, name, nameLen)) return true;
+  fam.type = type;
+  fam.flags = flags;
+  return false;
+}
+
+function parseTypeText(fam: Family, p: usize, end: usize, name: usize, nameLen: u32): bool {
   let t: i32 = -1;
   if (wordIs(p, end, "counter")) t = MetricType.COUNTER;
   else if (wordIs(p, end, "gauge")) t = MetricType.GAUGE;
@@ -145,6 +159,7 @@ function parseType(fam: Family, p: usize, end: usize, name: usize, nameLen: u32)
 }
 
 function parseHelp(fam: Family, p: usize, end: usize): bool {
+  const previousOffset = fam.helpOffset;
   fam.helpOffset = scrapeArena.length;
   while (p < end) {
     const c = load<u8>(p);
@@ -157,20 +172,30 @@ function parseHelp(fam: Family, p: usize, end: usize): bool {
     scrapeArena.pushU8(c);
     p++;
   }
-  fam.helpLen = scrapeArena.length - fam.helpOffset;
+  const helpLen = scrapeArena.length - fam.helpOffset;
   const help = scrapeArena.data + fam.helpOffset;
-  if (!validUtf8(help, fam.helpLen)) return failCame(ErrorCode.INVALID_UTF8, lineStart, help, help + fam.helpLen);
+  if (!validUtf8(help, helpLen)) {
+    fam.helpOffset = previousOffset;
+    return failCame(ErrorCode.INVALID_UTF8, lineStart, help, help + helpLen);
+  }
+  fam.helpLen = helpLen;
   fam.flags |= F_HELP;
   return true;
 }
 
 function parseUnit(fam: Family, p: usize, end: usize, name: usize, nameLen: u32): bool {
+  const offset = fam.unitOffset;
+  const len = fam.unitLen;
+  const flags = fam.flags;
   fam.unitOffset = scrapeArena.length;
   fam.unitLen = <u32>(end - p);
   scrapeArena.pushBytes(p, fam.unitLen);
   fam.flags |= F_UNIT;
-  if (!unitFits(fam, name, nameLen)) return failCame(ErrorCode.INVALID_UNIT, p, p, end);
-  return true;
+  if (unitFits(fam, name, nameLen)) return true;
+  fam.unitOffset = offset;
+  fam.unitLen = len;
+  fam.flags = flags;
+  return failCame(ErrorCode.INVALID_UNIT, p, p, end);
 }
 
 /** OpenMetrics: a family with a unit must be named ..._<unit>; units are not allowed on info/stateset. */

@@ -166,6 +166,11 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       // Bucket values and counts are counts: integers, not negative (NaN and Inf are neither).
       if (s.suffix == Suffix.BUCKET && !isCount(value)) return failCame(ErrorCode.INVALID_BUCKET, at, valueAt, valueEnd);
       if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.GCOUNT) && !isCount(value)) return failCame(ErrorCode.INVALID_COUNT, at, valueAt, valueEnd);
+      // A histogram's _sum is a counter: never NaN or negative (refused at its line, as the
+      // reference does; a sum beside negative buckets is refused when the group closes). A
+      // gauge histogram's _gsum may be negative, never NaN.
+      if (type == MetricType.HISTOGRAM && s.suffix == Suffix.SUM && (isNaN(value) || value < 0)) return failCame(ErrorCode.INVALID_VALUE, at, valueAt, valueEnd);
+      if (s.suffix == Suffix.GSUM && isNaN(value)) return failCame(ErrorCode.INVALID_VALUE, at, valueAt, valueEnd);
       break;
     case MetricType.SUMMARY:
       if (exact && (s.flags & SeriesFlag.HAS_QUANTILE) == 0) return failCame(ErrorCode.MISSING_LABEL, at, at, valueAt - 1);
@@ -177,6 +182,8 @@ export function omSample(s: Series, ref: u32, value: f64, hasTimestamp: bool, ti
       if ((s.suffix == Suffix.COUNT || s.suffix == Suffix.SUM) && !exact && (isNaN(value) || value < 0)) {
         return failCame(ErrorCode.INVALID_VALUE, at, valueAt, valueEnd);
       }
+      // OpenMetrics: "Count MUST be an integer" (Inf is not one).
+      if (s.suffix == Suffix.COUNT && !exact && !isCount(value)) return failCame(ErrorCode.INVALID_COUNT, at, valueAt, valueEnd);
       break;
     case MetricType.INFO:
       if (exact || s.suffix != Suffix.INFO) return failCame(ErrorCode.INVALID_SUFFIX, at, at, valueAt - 1);

@@ -139,6 +139,32 @@ describe.each(builds)('%s build', (_build, create) => {
     expect(errorLine(run(create(), page, 'openmetrics'))).toBe(3);
     expect(referenceLine(page, 'openmetrics')).toBe(3);
   });
+
+  // Found by `npm run fuzz -- --runs 1000000 --seed 20261202` (2026-12-02).
+  test('OpenMetrics: a summary\'s _count must be an integer (2.5 and Inf were accepted)', () => {
+    for (const count of ['2.5', 'Inf']) {
+      const page = `# TYPE h summary\nh{quantile="0.5"} 0\nh_count ${count}\nh_sum 0\n# EOF\n`;
+      expect(run(create(), page, 'openmetrics').error).toMatchObject({ code: 'ERR_PARSE', line: 3, message: expect.stringContaining('invalid _count') });
+      expect(referenceLine(page, 'openmetrics')).toBe(3);
+    }
+  });
+
+  test('OpenMetrics: a histogram\'s negative _sum is refused at its line (was found only when the group closed, so a later error came first)', () => {
+    const page = '# TYPE c histogram\nc_bucket{le="+Inf"} 2 1\nc_count 2 1\nc_sum -1 1\nc_bucket{le="+Inf"} x\n# EOF\n';
+    expect(errorLine(run(create(), page, 'openmetrics'))).toBe(4);
+    expect(referenceLine(page, 'openmetrics')).toBe(4);
+  });
+
+  test('onParseError "skip": a skipped HELP, TYPE or UNIT line leaves its family\'s metadata as it was (an invalid UTF-8 HELP was sent)', () => {
+    const page = Buffer.concat([
+      Buffer.from('# HELP m '), Buffer.from([0xe3, 0xbc]), Buffer.from(' x\n# TYPE m gauge\nm 1\n'),
+      Buffer.from('# TYPE n_seconds gauge\n# UNIT n_seconds bytes\nn_seconds 1\n# EOF\n'),
+    ]);
+    const observed = observe(create({ onParseError: 'skip' }), { chunks: [page], format: 'openmetrics', timestampMs: TS });
+    expect(observed.error).toBeUndefined();
+    expect(observed.summary?.skippedLines).toBe(2);
+    expect(observed.families.map((f) => [f.name, f.help, f.unit])).toEqual([['m', '', ''], ['n_seconds', '', '']]);
+  });
 });
 
 test('the debug build traps on none of them', () => {
