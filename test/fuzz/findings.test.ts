@@ -165,6 +165,12 @@ describe.each(builds)('%s build', (_build, create) => {
     expect(observed.summary?.skippedLines).toBe(2);
     expect(observed.families.map((f) => [f.name, f.help, f.unit])).toEqual([['m', '', ''], ['n_seconds', '', '']]);
   });
+
+  test('OpenMetrics: a{x=""} and a are one series, so its second point going back in time is refused (the reference took them for two)', () => {
+    const page = '# TYPE c unknown\nc{x=""} 0 1700000000.5\nc 0 1700000000\n# EOF\n';
+    expect(errorLine(run(create(), page, 'openmetrics'))).toBe(3);
+    expect(referenceLine(page, 'openmetrics')).toBe(3);
+  });
 });
 
 test('the debug build traps on none of them', () => {

@@ -327,7 +327,9 @@ function groupKey(sample: OmSample): string {
  */
 function checkGrouping(line: LineCursor, state: FamilyState, sample: OmSample): void {
   const key = groupKey(sample);
-  const series = JSON.stringify([sample.series.name, sortedLabels(sample.series.labels)]);
+  // A series is its labels with a value: `a{x=""}` and `a` are one series (OpenMetrics: an empty
+  // value is as if the label were absent), as the core keys them.
+  const series = JSON.stringify([sample.series.name, sortedLabels(sample.series.labels.filter((label) => label.value !== ''))]);
   const timestamp = sample.timestampSeconds;
   const at = sample.timestampAt ?? sample.series.nameAt;
   if (key === state.group) {
