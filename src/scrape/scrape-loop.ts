@@ -13,7 +13,10 @@
  *   skipped and counted for each member (scrapewire_scrape_skipped_ticks_total). Groups never
  *   wait for each other: every tick only starts a fetch; a slow target delays nobody.
  * - Ticks are re-aligned to the phase each time (the next slot after now), so event-loop lag does
- *   not accumulate into drift; slots missed by lag count as skipped too.
+ *   not accumulate into drift; slots missed by lag count as skipped too. How late each tick
+ *   starts is recorded (scrapewire_scrape_tick_delay_seconds).
+ * - The groups' connections come from one ConnectionPools: targets on one host:port share a
+ *   keep-alive pool of sockets (connection-pools.ts).
  *
  * The clock is injectable (tests drive it by hand); the default is Date.now and setTimeout.
  */
@@ -22,6 +25,7 @@ import { Registry } from 'prom-client';
 import { ScrapewireError } from '../core/errors';
 import type { SampleSink } from './sample-sink';
 import type { NewSeries } from '../core/types';
+import { ConnectionPools } from './connection-pools';
 import { fetchKeyOf } from './fetch-key';
 import { HttpScraper } from './http-scraper';
 import { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
@@ -124,6 +128,8 @@ export class ScrapeLoop {
   private readonly clock: LoopClock;
   private readonly scheduled = new Map<string, Scheduled>();
   private readonly groups = new Map<string, FetchGroup>();
+  /** Keep-alive connections shared by the groups: one pool per host:port and connection settings. */
+  private readonly pools = new ConnectionPools();
   private closed = false;
 
   constructor(private readonly options: ScrapeLoopOptions) {
@@ -244,7 +250,7 @@ export class ScrapeLoop {
     if (existing !== undefined && !existing.closed) return existing;
     // The shared request reads the whole body: each member enforces its own body_size_limit on
     // it, and when all of them have stopped reading the request is given up.
-    const http = new HttpScraper({ ...spec.http, bodySizeLimitBytes: 0 });
+    const http = new HttpScraper({ ...spec.http, bodySizeLimitBytes: 0 }, this.pools);
     const group: FetchGroup = {
       key,
       http,
@@ -284,6 +290,8 @@ export class ScrapeLoop {
   private tick(group: FetchGroup): void {
     if (group.closed) return;
     const interval = group.intervalMs;
+    // Early timers (see below) count as on time.
+    this.metrics.tickDelay.observe(Math.max(0, this.clock.now() - group.nextMs) / 1000);
     // Slots the event loop was too late for are skipped, not caught up in a burst. Counting from
     // the slot being served, not from now: a timer can fire a millisecond or two before Date.now()
     // reaches its slot (timers run on the monotonic clock), and nextSlot(now) would then be this
