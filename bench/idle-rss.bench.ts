@@ -118,6 +118,15 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Collectors running now: killed if this process is interrupted, so none outlives the benchmark. */
+const running = new Set<import('node:child_process').ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 /** One run of one variant: samples every 250 ms for SECONDS, then SIGTERM. */
 async function measure(variant: Variant, workDir: string): Promise<Sample> {
   fs.rmSync(path.join(workDir, 'data'), { recursive: true, force: true });
@@ -126,6 +135,8 @@ async function measure(variant: Variant, workDir: string): Promise<Sample> {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '', ...variant.env },
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
   const samples: Array<Sample & { atMs: number }> = [];

@@ -91,7 +91,7 @@ function shareAbove(metrics: Map<string, number>, name: string, le: number): str
 
 async function main(): Promise<void> {
   const start = startCommand(ROOT);
-  const cli = process.env.BENCH_CLI?.split(' ') ?? [process.execPath, ...start.nodeFlags, start.script];
+  const cli = process.env.BENCH_CLI ? process.env.BENCH_CLI.split(' ') : [process.execPath, ...start.nodeFlags, start.script];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-ticks-'));
   const server = await new TargetServer({ kind: 'cadvisor', sizeBytes: PAGE_KB * 1000, targets: TARGETS }).start();
   const receiver = await discardingReceiver();
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   }));
   console.log(`${TARGETS} targets x ${PAGE_KB} KB every ${INTERVAL_S} s for ${SECONDS} s; collector: ${cli.join(' ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const child = spawn(cli[0], [...cli.slice(1), 'run', `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.path=${path.join(work, 'data')}`, '--log.level=error'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: work });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { child.kill('SIGKILL'); process.exit(130); });
   const sampler = new ProcessSampler(child.pid!, { intervalMs: 250 }).start();
   try {
     while (server.totals().requests === 0) {

@@ -85,6 +85,13 @@ export interface FetchResult {
   outcome: ScrapeOutcome;
 }
 
+/** sync() starts targets for at most this long before letting the event loop run (timers, sockets). */
+const SYNC_SLICE_MS = 10;
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The phase of a target within its interval, in ms: [0, intervalMs). */
 export function scrapeOffset(identity: string, intervalMs: number, seed = ''): number {
   const digest = createHash('sha256').update(seed).update('\u0000').update(identity).digest();
@@ -156,10 +163,13 @@ export class ScrapeLoop {
   /**
    * Makes the running set equal to `specs`: starts new targets, stops the ones not listed (their
    * series get staleness markers), leaves the others and their schedules alone. Returns the
-   * targets that could not be started (bad HTTP settings), the others start regardless.
+   * targets that could not be started (bad HTTP settings), the others start regardless. Many
+   * new targets are started in slices of SYNC_SLICE_MS, the event loop running in between, so
+   * that a burst of discovery does not make the running targets late.
    */
   async sync(specs: readonly TargetSpec[]): Promise<ScrapewireError[]> {
     const wanted = new Map(specs.map((spec) => [targetKey(spec), spec]));
+    let sliceStart = performance.now();
     const removals: Promise<void>[] = [];
     const errors: ScrapewireError[] = [];
     for (const key of this.scheduled.keys()) if (!wanted.has(key)) removals.push(this.remove(key));
@@ -172,6 +182,14 @@ export class ScrapeLoop {
         continue;
       }
       if (running !== undefined) continue;
+      // Starting a target builds its cores (WebAssembly instances, ~1-5 ms each): hundreds of
+      // new targets at once would hold the event loop for seconds (4.4 s for 500 on a loaded
+      // 2-core machine, bench/tick-delay.bench.ts) while the running ones wait for their ticks.
+      if (performance.now() - sliceStart > SYNC_SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+        if (this.closed) break;
+      }
       try {
         this.add(spec);
       } catch (err) {

@@ -390,6 +390,22 @@ describe('schedule', () => {
     expect(delay.find((v) => v.labels.le === 0.25)!.value).toBe(3);
   });
 
+  test('sync() of hundreds of new targets lets the event loop run between slices of them', async () => {
+    const loop = new ScrapeLoop({ sink: new DecodingSink(), clock: new ManualClock() });
+    const specs = Array.from({ length: 400 }, (_, i) => targetSpec(`http://127.0.0.1:1/t${i}`, { intervalMs: 10_000 }));
+    // Each starting target builds WebAssembly instances; the loop yields every few ms of that.
+    const seenBetween: number[] = [];
+    const watch = setInterval(() => seenBetween.push(loop.targets().length), 0);
+    try {
+      await loop.sync(specs);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(loop.targets()).toHaveLength(400);
+    expect(seenBetween.some((started) => started > 0 && started < 400)).toBe(true);
+    await loop.stop();
+  });
+
   test('sync() starts new targets, stops vanished ones with staleness markers, leaves the rest', async () => {
     const server = await startHttpServer(text('x 1\n'));
     const sink = new DecodingSink();
