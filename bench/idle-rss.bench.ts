@@ -15,7 +15,8 @@
  *   start      the bundle as `npm start` runs it (package.json's start script: its node flags)
  *   binary     dist/sea/scrapewire run (npm run build:binary), with deploy/Dockerfile's NODE_OPTIONS
  * BENCH_IDLE_FLAGS adds one variant per `;`-separated set of node flags (and NAME=VALUE
- * environment variables), on the bundle.
+ * environment variables), on the bundle. BENCH_IDLE_COMMANDS adds other builds, `;`-separated
+ * `id=command` (`before=node /tmp/before/dist/src/cli.js`).
  *
  * Figures per variant, medians over rounds: RSS at the end of the window (median of its last
  * 5 s of samples every 250 ms), VmHWM (peak, start-up included), and the end RSS split into
@@ -85,6 +86,13 @@ function variants(dataDir: string): Variant[] {
       available: () => fs.existsSync(binary),
     },
   ];
+  // Other builds, e.g. main's before a change: `id=command words` (run arguments are appended).
+  for (const entry of (process.env.BENCH_IDLE_COMMANDS ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '')) {
+    const id = entry.slice(0, entry.indexOf('='));
+    const words = entry.slice(entry.indexOf('=') + 1).trim().split(/\s+/);
+    const command = words[0] === 'node' ? process.execPath : words[0];
+    list.push({ id, describe: `${words.join(' ')} run`, command, args: [...words.slice(1), ...runArgs(dataDir)], available: () => true });
+  }
   const extra = (process.env.BENCH_IDLE_FLAGS ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '');
   for (const flags of extra) {
     // NAME=VALUE words are environment variables (MALLOC_ARENA_MAX=2), the others node flags.
@@ -94,7 +102,8 @@ function variants(dataDir: string): Variant[] {
     list.push({ id: `bundle ${flags}`, describe: `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ')} dist/bundle/scrapewire.cjs run`, command: process.execPath, args: [...args, bundle, ...runArgs(dataDir)], env, available: () => fs.existsSync(bundle) });
   }
   const wanted = process.env.BENCH_IDLE_VARIANTS?.split(',').map((s) => s.trim());
-  return list.filter((v) => v.available() && (wanted === undefined || wanted.includes(v.id) || v.id.startsWith('bundle ')));
+  const extraIds = new Set(list.slice(5).map((v) => v.id));
+  return list.filter((v) => v.available() && (wanted === undefined || wanted.includes(v.id) || extraIds.has(v.id)));
 }
 
 function readSample(pid: number): Sample | undefined {
