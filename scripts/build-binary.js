@@ -7,8 +7,8 @@
  *   npm run build:binary        (= build:wasm, build:lib, then node scripts/build-binary.js)
  *
  * Steps, each of which works offline:
- *   1. esbuild bundles src/cli.ts and its dependencies into dist/sea/cli.cjs (CommonJS, node20),
- *      with the published build's compiler options (tsconfig.build.json).
+ *   1. scripts/build-bundle.js bundles src/cli.ts and its dependencies into
+ *      dist/bundle/scrapewire.cjs (minified CommonJS, node20), the same file `npm start` runs.
  *   2. `node --experimental-sea-config dist/sea/sea-config.json` writes the preparation blob;
  *      build/release.wasm travels in it as the asset "scrapewire.wasm", which src/core/wasm.ts
  *      reads with require('node:sea').getAsset() when running as a SEA.
@@ -19,11 +19,11 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { buildBundle } = require('./build-bundle');
 
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(root, 'dist', 'sea');
 const wasmPath = path.join(root, 'build', 'release.wasm');
-const bundlePath = path.join(outDir, 'cli.cjs');
 const blobPath = path.join(outDir, 'sea-prep.blob');
 const seaConfigPath = path.join(outDir, 'sea-config.json');
 const binaryPath = path.join(outDir, process.platform === 'win32' ? 'scrapewire.exe' : 'scrapewire');
@@ -49,22 +49,8 @@ async function main() {
   if (!fs.existsSync(wasmPath)) fail(`${path.relative(root, wasmPath)} is missing; run "npm run build:wasm" first`);
   fs.mkdirSync(outDir, { recursive: true });
 
-  step('bundling src/cli.ts -> dist/sea/cli.cjs');
-  const esbuild = require('esbuild');
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: ['src/cli.ts'],
-    tsconfig: 'tsconfig.build.json',
-    outfile: bundlePath,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // A SEA's main script can require only built-in modules: everything else must be inside.
-    packages: 'bundle',
-    logLevel: 'warning',
-  });
-  if (result.errors.length > 0) fail('esbuild failed');
+  step('bundling src/cli.ts -> dist/bundle/scrapewire.cjs (scripts/build-bundle.js)');
+  const bundlePath = await buildBundle({ log: step });
 
   step('writing the SEA preparation blob');
   const seaConfig = {

@@ -78,6 +78,7 @@ export type { OutgoingRequest } from './remote/outgoing-request';
 
 // Scraping.
 export { HttpScraper, type ScrapeResponse } from './scrape/http-scraper';
+export { ConnectionPools, type ConnectionLease, type ConnectionSettings } from './scrape/connection-pools';
 export type { HttpTargetOptions, HttpTlsOptions, HttpBasicAuth } from './scrape/http-target-options';
 export {
   LocalScraper, LocalSources, LOCAL_SCHEME,

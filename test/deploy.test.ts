@@ -414,3 +414,13 @@ test('the Dockerfile builds the binary on node:20-bookworm-slim and ships only i
   expect(stages[1]).toMatch(/^USER (?!0\b|root\b)\S+$/m);
   expect(stages[1]).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/scrapewire"\]$/m);
 });
+
+test('the image runs the binary with the node flags npm start passes (NODE_OPTIONS: a single executable takes no others)', () => {
+  const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
+  const runtime = text.split(/^FROM /m)[2];
+  const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(runtime)?.[1];
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  const startFlags = /^node((?: --\S+)*) dist\/bundle\/scrapewire\.cjs run$/.exec(start)?.[1].trim();
+  expect(startFlags).toBeDefined();
+  expect(nodeOptions).toBe(startFlags);
+});

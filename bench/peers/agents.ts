@@ -2,11 +2,12 @@
  * The agents compared by bench/peers/run.ts, each a command line around the same scrape config.
  *
  * scrapewire is switched by BENCH_PEERS_SCRAPEWIRE (or --scrapewire): `auto` (default) runs it
- * when `node dist/src/cli.js help` lists a `run` command, `on` always, `off` never.
+ * when the bundle's `help` lists a `run` command, `on` always, `off` never. It runs as `npm start`
+ * runs it (bench/lib/start-command.ts: the bundle with the start script's node flags).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { startCommand } from '../lib/start-command';
 
 export interface AgentContext {
   configFile: string;
@@ -92,8 +93,9 @@ const prometheusAgent: AgentSpec = {
 /** BENCH_PEERS_SCRAPEWIRE / --scrapewire: auto, on or off. */
 export type ScrapewireSwitch = 'auto' | 'on' | 'off';
 
+/** The bundle `npm start` runs (package.json's start script), the one measured. */
 export function scrapewireCli(root: string): string {
-  return path.join(root, 'dist', 'src', 'cli.js');
+  return startCommand(root).script;
 }
 
 /** True when the built CLI lists a `run` command in its help. */
@@ -110,21 +112,22 @@ function scrapewire(mode: ScrapewireSwitch): AgentSpec {
     name: 'scrapewire run',
     unavailable: (root) => {
       if (mode === 'off') return 'switched off (--scrapewire off)';
-      if (!fs.existsSync(scrapewireCli(root))) return 'not available (dist/src/cli.js not built)';
+      if (!fs.existsSync(scrapewireCli(root))) return 'not available (dist/bundle/scrapewire.cjs not built: npm run build:bundle)';
       if (mode === 'auto' && !scrapewireHasRun(root)) return 'not available (no run command yet)';
       return undefined;
     },
     readyPath: '/-/ready',
     command: (c) => ({
       bin: process.execPath,
-      args: [scrapewireCli(c.root), 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`],
+      args: [...startCommand(c.root).nodeFlags, scrapewireCli(c.root), 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`],
     }),
     version: (root) => {
       const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
       // dist/ is built from the working tree, which other engineers may be changing.
       const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: root, encoding: 'utf8' });
       const changes = dirty.status === 0 && dirty.stdout.trim() !== '' ? ' + uncommitted changes in src/ or assembly/' : '';
-      return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/ as built before the run (node ${process.version})`;
+      const { nodeFlags } = startCommand(root);
+      return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/bundle as built before the run, as npm start runs it: node ${process.version}${nodeFlags.length > 0 ? ` ${nodeFlags.join(' ')}` : ''}`;
     },
     notes: 'none',
   };

@@ -137,6 +137,11 @@ export class TargetServer {
   }
 
   /** host:port as a scrape config's target. */
+  /** Connections open right now (agents keep theirs alive between scrapes). */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   get address(): string {
     return `127.0.0.1:${this.port}`;
   }

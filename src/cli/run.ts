@@ -14,6 +14,7 @@ import type { CommandIo } from './check';
 import { parseDuration, parseSize } from '../config/units';
 import { DEFAULT_WEB_LIMITS } from '../server/limits';
 import { DEFAULT_GC_PACE_BYTES, enableGcPacing } from '../runtime/gc-pacing';
+import { applyCompileFlags } from './v8-flags';
 
 export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
   --config.file=FILE             Prometheus-format configuration (default: the bundled demo config)
@@ -149,6 +150,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
 /** Runs the collector until SIGTERM/SIGINT or POST /-/quit; SIGHUP reloads. Resolves with the exit code. */
 export async function runCollector(args: string[], io: CommandIo): Promise<number> {
   const flags = parseRunFlags(args);
+  applyCompileFlags();
   const logger = createLogger({ level: flags.logLevel });
   enableGcPacing({ everyBytes: flags.gcPaceBytes });
   // Signals are handled from the start: a SIGTERM that comes while the collector starts (or

@@ -41,6 +41,7 @@ import { request } from 'undici';
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import { Authorization } from './authorization';
+import type { ConnectionPools } from './connection-pools';
 import {
   describeHttpTarget,
   resolveHttpTarget,
@@ -88,11 +89,15 @@ export class HttpScraper {
   /** Scrapes whose body is still open, aborted by close(). */
   private readonly inFlight = new Set<ScrapeDeadline>();
 
-  /** Validates the options (throws ERR_CONFIG naming the field); opens no connection yet. */
-  constructor(options: HttpTargetOptions) {
+  /**
+   * Validates the options (throws ERR_CONFIG naming the field); opens no connection yet. With
+   * `pools` (the scrape loop's), connections are shared with the other targets on the same
+   * host:port and connection settings; without, the target keeps one connection of its own.
+   */
+  constructor(options: HttpTargetOptions, pools?: ConnectionPools) {
     this.resolved = resolveHttpTarget(options);
     this.authorization = new Authorization(this.resolved);
-    this.dispatcher = new TargetDispatcher(this.resolved);
+    this.dispatcher = new TargetDispatcher(this.resolved, pools);
     this.staticHeaders = {
       ...(options.headers ?? {}),
       accept: this.resolved.accept,

@@ -13,7 +13,10 @@
  *   skipped and counted for each member (scrapewire_scrape_skipped_ticks_total). Groups never
  *   wait for each other: every tick only starts a fetch; a slow target delays nobody.
  * - Ticks are re-aligned to the phase each time (the next slot after now), so event-loop lag does
- *   not accumulate into drift; slots missed by lag count as skipped too.
+ *   not accumulate into drift; slots missed by lag count as skipped too. How late each tick
+ *   starts is recorded (scrapewire_scrape_tick_delay_seconds).
+ * - The groups' connections come from one ConnectionPools: targets on one host:port share a
+ *   keep-alive pool of sockets (connection-pools.ts).
  *
  * The clock is injectable (tests drive it by hand); the default is Date.now and setTimeout.
  */
@@ -22,9 +25,11 @@ import { Registry } from 'prom-client';
 import { ScrapewireError } from '../errors';
 import type { SampleSink } from './sample-sink';
 import type { NewSeries } from '../core/types';
+import { ConnectionPools } from './connection-pools';
 import { fetchKeyOf } from './fetch-key';
 import { createFetcher, type Fetcher } from './fetcher';
-import type { LocalSources } from './local-source';
+import { isLocalUrl, type LocalSources } from './local-source';
+import { HttpScraper } from './http-scraper';
 import { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
 import { fetchInto } from './shared-fetch';
 import { TargetScraper, targetIdentity, type ScrapeOutcome, type ScrapeRun, type TargetSpec } from './target';
@@ -87,6 +92,13 @@ export interface FetchResult {
   outcome: ScrapeOutcome;
 }
 
+/** sync() starts targets for at most this long before letting the event loop run (timers, sockets). */
+const SYNC_SLICE_MS = 10;
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The phase of a target within its interval, in ms: [0, intervalMs). */
 export function scrapeOffset(identity: string, intervalMs: number, seed = ''): number {
   const digest = createHash('sha256').update(seed).update('\u0000').update(identity).digest();
@@ -130,6 +142,8 @@ export class ScrapeLoop {
   private readonly clock: LoopClock;
   private readonly scheduled = new Map<string, Scheduled>();
   private readonly groups = new Map<string, FetchGroup>();
+  /** Keep-alive connections shared by the groups: one pool per host:port and connection settings. */
+  private readonly pools = new ConnectionPools();
   private closed = false;
 
   constructor(private readonly options: ScrapeLoopOptions) {
@@ -156,10 +170,13 @@ export class ScrapeLoop {
   /**
    * Makes the running set equal to `specs`: starts new targets, stops the ones not listed (their
    * series get staleness markers), leaves the others and their schedules alone. Returns the
-   * targets that could not be started (bad HTTP settings), the others start regardless.
+   * targets that could not be started (bad HTTP settings), the others start regardless. Many
+   * new targets are started in slices of SYNC_SLICE_MS, the event loop running in between, so
+   * that a burst of discovery does not make the running targets late.
    */
   async sync(specs: readonly TargetSpec[]): Promise<ScrapewireError[]> {
     const wanted = new Map(specs.map((spec) => [targetKey(spec), spec]));
+    let sliceStart = performance.now();
     const removals: Promise<void>[] = [];
     const errors: ScrapewireError[] = [];
     for (const key of this.scheduled.keys()) if (!wanted.has(key)) removals.push(this.remove(key));
@@ -172,6 +189,14 @@ export class ScrapeLoop {
         continue;
       }
       if (running !== undefined) continue;
+      // Starting a target builds its cores (WebAssembly instances, ~1-5 ms each): hundreds of
+      // new targets at once would hold the event loop for seconds (4.4 s for 500 on a loaded
+      // 2-core machine, bench/tick-delay.bench.ts) while the running ones wait for their ticks.
+      if (performance.now() - sliceStart > SYNC_SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+        if (this.closed) break;
+      }
       try {
         this.add(spec);
       } catch (err) {
@@ -252,7 +277,9 @@ export class ScrapeLoop {
     if (existing !== undefined && !existing.closed) return existing;
     // The shared request reads the whole body: each member enforces its own body_size_limit on
     // it, and when all of them have stopped reading the request is given up.
-    const http = createFetcher({ ...spec.http, bodySizeLimitBytes: 0 }, this.options.localSources);
+    const options = { ...spec.http, bodySizeLimitBytes: 0 };
+    // HTTP(S) fetches lease sockets from the loop's keep-alive pools; in-process sources have none.
+    const http = isLocalUrl(options.url) ? createFetcher(options, this.options.localSources) : new HttpScraper(options, this.pools);
     const group: FetchGroup = {
       key,
       http,
@@ -292,6 +319,8 @@ export class ScrapeLoop {
   private tick(group: FetchGroup): void {
     if (group.closed) return;
     const interval = group.intervalMs;
+    // Early timers (see below) count as on time.
+    this.metrics.tickDelay.observe(Math.max(0, this.clock.now() - group.nextMs) / 1000);
     // Slots the event loop was too late for are skipped, not caught up in a burst. Counting from
     // the slot being served, not from now: a timer can fire a millisecond or two before Date.now()
     // reaches its slot (timers run on the monotonic clock), and nextSlot(now) would then be this

@@ -2,7 +2,7 @@
  * Self-metrics of the scrape loop, registered once per prom-client Registry (never the global
  * one) and labelled by job, so every target of every loop shares one set.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The scrapewire_scrape_* metrics of a registry, shared by its scrape loops. */
 export interface ScrapeMetrics {
@@ -23,7 +23,15 @@ export interface ScrapeMetrics {
   requests: Counter;
   /** Distinct fetches scheduled (groups of targets sharing one request per interval). */
   fetchGroups: Gauge;
+  /**
+   * How late each tick started after its slot: the event loop's lag as the schedule feels it
+   * (a busy loop delays the timer). Past one interval the tick is skipped (skippedTicks).
+   */
+  tickDelay: Histogram;
 }
+
+/** Seconds; a healthy loop stays in the first buckets, 1 s is a whole interval at scrapewire's default. */
+export const TICK_DELAY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const byRegistry = new WeakMap<Registry, ScrapeMetrics>();
 
@@ -41,6 +49,7 @@ export function scrapeMetrics(registry: Registry): ScrapeMetrics {
     targets: new Gauge({ name: `${p}targets`, help: 'Targets being scraped.', labelNames: ['job'], registers }),
     requests: new Counter({ name: `${p}requests_total`, help: 'HTTP requests made for scrapes; targets with the same URL, credentials, TLS settings, timeout and interval share one per interval.', registers }),
     fetchGroups: new Gauge({ name: `${p}fetch_groups`, help: 'Distinct fetches scheduled: groups of targets that share one request per interval.', registers }),
+    tickDelay: new Histogram({ name: `${p}tick_delay_seconds`, help: 'How late scheduled fetches started after their slot (event-loop lag as the scrape schedule sees it).', buckets: TICK_DELAY_BUCKETS, registers }),
   };
   byRegistry.set(registry, metrics);
   return metrics;

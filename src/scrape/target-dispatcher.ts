@@ -1,30 +1,34 @@
 /**
- * The one undici dispatcher of a target: a keep-alive Agent carrying the target's TLS settings
+ * The undici dispatcher of a target: a keep-alive Agent carrying the target's TLS settings
  * (ca_file, cert_file/key_file, server_name, insecure_skip_verify), plus the redirect
  * interceptor when redirects are followed.
  *
- * The TLS files are checked (one stat each) at every scrape; when one changed, a new Agent is
- * built with the new material and the old one is closed gracefully (requests in flight on it
- * finish). Without TLS files the same Agent lives until close().
+ * Given the scrape loop's ConnectionPools, the Agent is shared with every target whose connection
+ * settings are equal (connection-pools.ts: one pool of sockets per host:port); without, the
+ * target has an Agent of its own with one connection per origin.
+ *
+ * The TLS files are checked (one stat each) at every scrape; when one changed, the dispatcher
+ * moves to the Agent for the new material and releases the old one, which closes gracefully
+ * (requests in flight on it finish) once nobody holds it. Without TLS files the same Agent lives
+ * until close().
  */
 
-import { Agent, interceptors, type Dispatcher } from 'undici';
+import { interceptors, type Dispatcher } from 'undici';
 
 import { ScrapewireError } from '../errors';
+import { ConnectionPools, type ConnectionLease } from './connection-pools';
 import type { ResolvedHttpTarget } from './http-target-options';
 import { WatchedFile } from './watched-file';
 
 /** Go's http.Client gives up after 10 redirects; so does Prometheus. */
 export const MAX_REDIRECTS = 10;
 
-/** Idle keep-alive sockets are kept this long; targets are scraped every few seconds. */
-const KEEP_ALIVE_TIMEOUT_MS = 60_000;
-
 /**
- * One connection per origin. Without a cap, undici opens a second socket when a scrape starts
- * in the instant between the previous body's end and its socket being marked idle (seen on
- * loopback: 3 back-to-back scrapes used 2 connections). Scrapes of one target do not overlap
- * (single-flight per source), and one that does waits for the socket under its own deadline.
+ * One connection per origin for a target with an Agent of its own. Without a cap, undici opens a
+ * second socket when a scrape starts in the instant between the previous body's end and its
+ * socket being marked idle (seen on loopback: 3 back-to-back scrapes used 2 connections). Scrapes
+ * of one target do not overlap (single-flight per source), and one that does waits for the socket
+ * under its own deadline. Shared pools have no cap (connection-pools.ts).
  */
 const CONNECTIONS_PER_ORIGIN = 1;
 
@@ -32,13 +36,18 @@ export class TargetDispatcher {
   private readonly caFile?: WatchedFile;
   private readonly certFile?: WatchedFile;
   private readonly keyFile?: WatchedFile;
-  private agent: Agent | undefined;
+  private readonly pools: ConnectionPools;
+  private readonly shared: boolean;
+  private lease: ConnectionLease | undefined;
   private dispatcher: Dispatcher | undefined;
-  /** Generations of the TLS files the current agent was built from. */
+  /** Generations of the TLS files the current lease was taken for. */
   private builtFrom = '';
   private closed = false;
 
-  constructor(private readonly resolved: ResolvedHttpTarget) {
+  /** `pools`: the scrape loop's shared connections; absent, the target has an Agent of its own. */
+  constructor(private readonly resolved: ResolvedHttpTarget, pools?: ConnectionPools) {
+    this.shared = pools !== undefined;
+    this.pools = pools ?? new ConnectionPools();
     const tls = resolved.options.tls ?? {};
     // TLS material matters only for https; an http target never reads the files.
     if (resolved.requestUrl.protocol === 'https:') {
@@ -48,7 +57,7 @@ export class TargetDispatcher {
     }
   }
 
-  /** The dispatcher for this scrape, rebuilt first if a TLS file changed since the last one. */
+  /** The dispatcher for this scrape, moved to another Agent first if a TLS file changed since the last one. */
   async current(): Promise<Dispatcher> {
     if (this.closed) {
       throw new ScrapewireError('ERR_USAGE', 'scrape after close()', { target: this.resolved.target });
@@ -61,40 +70,35 @@ export class TargetDispatcher {
     ]);
     const generations = [this.caFile, this.certFile, this.keyFile].map((file) => file?.generation ?? 0).join(':');
     if (this.dispatcher !== undefined && generations === this.builtFrom) return this.dispatcher;
+    if (this.closed) throw new ScrapewireError('ERR_USAGE', 'scrape after close()', { target });
 
     const tls = this.resolved.options.tls ?? {};
-    const agent = new Agent({
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      connections: CONNECTIONS_PER_ORIGIN,
-      // The scrape's own deadline covers headers and body; undici's timers would only race it.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: {
-        ca,
-        cert,
-        key,
-        servername: tls.serverName,
-        rejectUnauthorized: tls.insecureSkipVerify !== true,
-        timeout: this.resolved.options.scrapeTimeoutMs,
-      },
+    const lease = this.pools.acquire({
+      ca,
+      cert,
+      key,
+      serverName: tls.serverName,
+      rejectUnauthorized: tls.insecureSkipVerify !== true,
+      connectTimeoutMs: this.resolved.options.scrapeTimeoutMs,
+      connectionsPerOrigin: this.shared ? undefined : CONNECTIONS_PER_ORIGIN,
     });
-    const previous = this.agent;
-    this.agent = agent;
+    const previous = this.lease;
+    this.lease = lease;
     this.dispatcher = this.resolved.followRedirects
-      ? agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
-      : agent;
+      ? lease.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
+      : lease.agent;
     this.builtFrom = generations;
-    // Requests in flight on the old agent finish; it takes no new ones.
-    if (previous !== undefined) previous.close().catch(() => undefined);
+    // Requests in flight on the old Agent finish; it takes no new ones of this target.
+    if (previous !== undefined) previous.release().catch(() => undefined);
     return this.dispatcher;
   }
 
-  /** Closes the agent: waits for requests in flight, then closes keep-alive sockets. */
+  /** Releases the Agent: the last user closes it (requests in flight finish, then keep-alive sockets close). */
   async close(): Promise<void> {
     this.closed = true;
-    const agent = this.agent;
-    this.agent = undefined;
+    const lease = this.lease;
+    this.lease = undefined;
     this.dispatcher = undefined;
-    if (agent !== undefined) await agent.close();
+    if (lease !== undefined) await lease.release();
   }
 }

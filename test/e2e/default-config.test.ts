@@ -1,13 +1,26 @@
 /**
- * End to end: what the README promises for `npm start` (= node dist/src/cli.js run). With no
+ * End to end: what the README promises for `npm start` (package.json's start script: the bundle,
+ * dist/bundle/scrapewire.cjs, with the script's node flags; `npm run build` bundles it). With no
  * config file the collector runs its bundled configuration: it scrapes its own /metrics (job
  * scrapewire) and its demo page (job demo) every second and delivers to its built-in sink. Run
  * from an empty directory with --web.listen-address=127.0.0.1:0 (the bundled configuration
  * scrapes and writes to whatever port the server got) and the default --storage.path.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/paths';
 import { CollectorProcess, killAllCollectors, withCollectorOutput } from './support/collector-process';
 import { tempDir } from './support/config';
 import { pollUntil } from './support/wait';
+
+/** `node [flags] dist/bundle/scrapewire.cjs` as package.json's start script has it (without `run`). */
+function npmStartCommand(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  const words = start.split(/\s+/);
+  expect(words[0]).toBe('node');
+  expect(words.at(-1)).toBe('run');
+  return [process.execPath, ...words.slice(1, -2), join(REPO_ROOT, words.at(-2)!)];
+}
 
 /** The sink page's lines `{labels} value timestamp` as label maps with their value. */
 function sinkSeries(page: string): Array<{ labels: Record<string, string>; value: number }> {
@@ -29,7 +42,7 @@ describe('no config file: the bundled default configuration', () => {
   });
 
   it('scrapes itself and the demo page into the built-in sink, shows both targets up, exits 0 on SIGTERM', () => withCollectorOutput(() => [collector], async () => {
-    collector = await CollectorProcess.start({ cwd: dir.path });
+    collector = await CollectorProcess.start({ cwd: dir.path, command: npmStartCommand() });
     expect(collector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(collector.url).not.toBe('http://127.0.0.1:0');
 

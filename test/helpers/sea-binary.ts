@@ -1,7 +1,7 @@
 /**
  * The single executable (dist/sea/scrapewire) for tests, built by scripts/build-binary.js (the one
  * place that knows how) only when it is older than what it is made from: build/release.wasm, src/,
- * package.json and the script. Jest runs test files in parallel workers, so the build takes a lock
+ * package.json and scripts/. Jest runs test files in parallel workers, so the build takes a lock
  * (an atomic mkdir): a second worker waits for the first build instead of racing it.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,7 +11,8 @@ import { REPO_ROOT } from './paths';
 
 export const BUILT_BINARY = join(REPO_ROOT, 'dist', 'sea', process.platform === 'win32' ? 'scrapewire.exe' : 'scrapewire');
 const WASM = join(REPO_ROOT, 'build', 'release.wasm');
-const INPUTS = [WASM, join(REPO_ROOT, 'src'), join(REPO_ROOT, 'package.json'), join(REPO_ROOT, 'scripts', 'build-binary.js')];
+// scripts/: build-binary.js and the bundle it carries (build-bundle.js, bundle/).
+const INPUTS = [WASM, join(REPO_ROOT, 'src'), join(REPO_ROOT, 'package.json'), join(REPO_ROOT, 'scripts')];
 const LOCK = join(REPO_ROOT, 'dist', '.sea-build-lock');
 
 /** The newest modification time among `paths` (directories walked recursively). */

@@ -12,6 +12,7 @@ import { mergeTargetLabels } from '../../src/scrape/series-labels';
 import { TargetScraper, type TargetSpec } from '../../src/scrape/target';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 import { DecodingSink, targetSpec, testMetrics } from './support/decoding-sink';
+import { ManualClock, waitFor } from './support/manual-clock';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -355,6 +356,54 @@ describe('schedule', () => {
     // About 10 slots in a second; scraping each slot twice made it about 20, with skipped ticks.
     expect(requests).toBeLessThanOrEqual(12);
     expect((await scrapeMetrics(registry).skippedTicks.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+  });
+
+  test('how late each tick starts after its slot is recorded (scrapewire_scrape_tick_delay_seconds)', async () => {
+    const server = await startHttpServer(text('x 1\n'));
+    const registry = new Registry();
+    // Every timer fires 250 ms after it was due, as on an event loop busy for 250 ms.
+    class LateClock extends ManualClock {
+      override setTimeout(callback: () => void, delayMs: number): unknown {
+        return super.setTimeout(callback, delayMs + 250);
+      }
+    }
+    const clock = new LateClock();
+    const loop = new ScrapeLoop({ sink: new DecodingSink(), registry, clock });
+    await loop.sync([targetSpec(`${server.origin}/m`, { intervalMs: 1000, http: { url: `${server.origin}/m`, scrapeTimeoutMs: 1000 } })]);
+    try {
+      for (let tick = 1; tick <= 3; tick++) {
+        // The first slot is within an interval of now, whatever the target's phase; 250 ms later it fires.
+        clock.advance(tick === 1 ? 1250 : 1000);
+        await waitFor(async () => (await scrapeMetrics(registry).scrapes.get()).values.reduce((sum, v) => sum + v.value, 0) === tick, `tick ${tick}`);
+      }
+    } finally {
+      await loop.stop();
+      await server.close();
+    }
+    const delay = (await scrapeMetrics(registry).tickDelay.get()).values;
+    const count = delay.find((v) => v.metricName === 'scrapewire_scrape_tick_delay_seconds_count')!.value;
+    const sum = delay.find((v) => v.metricName === 'scrapewire_scrape_tick_delay_seconds_sum')!.value;
+    expect(count).toBe(3);
+    expect(sum / count).toBeCloseTo(0.25, 3);
+    // Nothing within 100 ms, everything within 250 ms.
+    expect(delay.find((v) => v.labels.le === 0.1)!.value).toBe(0);
+    expect(delay.find((v) => v.labels.le === 0.25)!.value).toBe(3);
+  });
+
+  test('sync() of hundreds of new targets lets the event loop run between slices of them', async () => {
+    const loop = new ScrapeLoop({ sink: new DecodingSink(), clock: new ManualClock() });
+    const specs = Array.from({ length: 400 }, (_, i) => targetSpec(`http://127.0.0.1:1/t${i}`, { intervalMs: 10_000 }));
+    // Each starting target builds WebAssembly instances; the loop yields every few ms of that.
+    const seenBetween: number[] = [];
+    const watch = setInterval(() => seenBetween.push(loop.targets().length), 0);
+    try {
+      await loop.sync(specs);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(loop.targets()).toHaveLength(400);
+    expect(seenBetween.some((started) => started > 0 && started < 400)).toBe(true);
+    await loop.stop();
   });
 
   test('sync() starts new targets, stops vanished ones with staleness markers, leaves the rest', async () => {
