@@ -24,7 +24,8 @@ import { silentLogger, type Logger } from '../logger';
 import { remoteWriteMetrics } from './metrics';
 import type { OutgoingRequest } from './outgoing-request';
 import { StorageLock } from './storage-lock';
-import { SendQueue, untilAborted, type EnqueueResult, type SendQueueStats } from './send-queue';
+import { untilAborted } from '../abort';
+import { SendQueue, type EnqueueResult, type SendQueueStats } from './send-queue';
 import { TypedEmitter, type DeliveryEventSink, type DeliveryEvents } from '../events';
 
 /** What a RemoteWriter takes: validated endpoints, a registry, a logger, a storage directory. */

@@ -40,22 +40,9 @@ import { shardKeyHash } from './queued-request';
 import { RequestBatcher, type ClosedBatch } from './request-batcher';
 import { SenderLanes } from './sender-lanes';
 import { ShardTuner } from './shard-tuner';
+import { untilAborted } from '../abort';
 
 export type { EnqueueResult } from './queue-entries';
-
-/** `promise`, or a rejection with the signal's reason if it aborts first. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
-}
 
 /** How often the number of shards is reconsidered (shard-tuner.ts: up at once, down after 10 in a row). */
 export const SHARD_UPDATE_INTERVAL_MS = 1000;

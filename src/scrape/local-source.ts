@@ -31,6 +31,7 @@ import type { ScrapeResponse } from './http-scraper';
 import type { HttpTargetOptions } from './http-target-options';
 import { formatFromContentType } from './negotiation';
 import { ScrapeDeadline } from './scrape-deadline';
+import { untilAborted } from '../abort';
 
 /** The URL scheme of in-process targets: `local://<name>/<path>`. */
 export const LOCAL_SCHEME = 'local';
@@ -208,18 +209,6 @@ function isResponse(value: unknown): value is ExpositionResponse {
     && !(Symbol.asyncIterator in value) && !(Symbol.iterator in value);
 }
 
-/** `promise`, or the signal's reason if it aborts first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
-}
 
 const encoder = new TextEncoder();
 
