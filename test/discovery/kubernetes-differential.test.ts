@@ -231,7 +231,16 @@ function describeDifference(ours: Normalized, theirs: Normalized & { duplicates:
   const theirDropped = new Set(theirs.dropped);
   const ourDropped = new Set(ours.dropped);
   for (const d of theirs.dropped) if (!ourDropped.has(d) && !isStale(d, touched)) problems.push(`dropped only by vmagent: ${d}`);
-  for (const d of ours.dropped) if (!theirDropped.has(d)) problems.push(`dropped only by scrapewire: ${d}`);
+  // An endpoints address whose pod the test deleted: Prometheus rebuilds the endpoints group on the
+  // pod's event (its pod handler enqueues the endpoints that reference it), so scrapewire lists the
+  // address without pod labels (kubernetes-provider.test.ts, "endpoints follow their pods");
+  // vmagent 1.79 rebuilds endpoints on their own events only and keeps listing the address with
+  // the deleted pod's labels until then. The same job, address and target name is the same target.
+  const parse = (d: string) => JSON.parse(d) as Record<string, string>;
+  const sameTarget = (a: Record<string, string>, b: Record<string, string>) => a.job === b.job && a.__address__ === b.__address__
+    && a.__meta_kubernetes_endpoint_address_target_name === b.__meta_kubernetes_endpoint_address_target_name;
+  const staleInVmagent = (d: string) => isStale(d, touched) && theirs.dropped.some((t) => sameTarget(parse(t), parse(d)));
+  for (const d of ours.dropped) if (!theirDropped.has(d) && !staleInVmagent(d)) problems.push(`dropped only by scrapewire: ${d}`);
   return problems;
 }
 
