@@ -176,9 +176,9 @@ export class LocalScraper {
       throw deadline.errorFor(err, (cause) => (cause instanceof ScrapewireError ? cause
         : localSourceError(target, `the in-process source failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause)));
     }
-    // A source of this process is read as text unless it says otherwise; a type it names that no
-    // parser reads (protobuf) fails the scrape, one that is merely unknown is read as text.
-    const choice = contentType === '' ? { format: 'text' as const, problem: undefined } : formatFromContentType(contentType, 'PrometheusText0.0.4');
+    // A source of this process is read as text unless it says otherwise (no type or an unknown one
+    // takes the text fallback); a type no parser reads (protobuf) fails the scrape.
+    const choice = formatFromContentType(contentType, 'PrometheusText0.0.4');
     if (choice.format === undefined) {
       settle();
       throw localSourceError(target, choice.problem ?? `unreadable content type ${JSON.stringify(contentType)}`);
