@@ -318,6 +318,13 @@ function emit(kind: Kind, bound: f64, value: f64, exemplarAt: usize, exemplarEnd
   return true;
 }
 
+/** Whether [p, p + len) is "le" (a bucket) or "quantile" (a quantile). */
+function isBoundName(p: usize, kind: Kind): bool {
+  const word = kind == Kind.BUCKET ? "le" : "quantile";
+  for (let i = 0; i < word.length; i++) if (<u32>load<u8>(p + <usize>i) != <u32>word.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Suffix text of a kind. */
 function pushSuffix(kind: Kind): void {
   if (kind == Kind.COUNT) { scratch.pushU8(95); pushAscii("count"); }
@@ -339,6 +346,10 @@ function newMetricSeries(key: v128, kind: Kind, bound: f64): u32 {
   pushSuffix(kind);
   setMetricNameEntry(0, scratch.length);
   let labelCount: u32 = 1;
+  // The bound label's name: a label of that name with an empty value is absent, and the bound
+  // takes its place (one with a value is a name twice: encodeLabelSet reports it).
+  const magic = kind == Kind.BUCKET ? 2 : kind == Kind.QUANTILE ? 8 : 0;
+  let magicSkipped = false;
   let p = metricStart;
   while (p < metricEnd) {
     const fieldAt = p;
@@ -370,6 +381,10 @@ function newMetricSeries(key: v128, kind: Kind, bound: f64): u32 {
     if (nameLen == 0) return <u32>failHere(ErrorCode.INVALID_LABEL_NAME, fieldAt);
     if (!validUtf8(name, nameLen)) return <u32>failCame(ErrorCode.INVALID_UTF8, fieldAt, name, name + nameLen);
     if (!validUtf8(value, valueLen)) return <u32>failCame(ErrorCode.INVALID_UTF8, fieldAt, value, value + valueLen);
+    if (valueLen == 0 && magic != 0 && !magicSkipped && nameLen == <u32>magic && isBoundName(name, kind)) {
+      magicSkipped = true;
+      continue;
+    }
     if (valueLen != 0) {
       if (!labelCountFits(++labelCount)) return <u32>failHere(ErrorCode.LABEL_LIMIT, fieldAt);
       const lengthError = labelLengthError(nameLen, valueLen);
