@@ -26,6 +26,7 @@ import {
 } from "./families";
 import { Wire, wireBad } from "./pbwire";
 import { parseMetric, metricFamilyStarts } from "./protobuf-metric";
+import { resetHistograms } from "./histograms";
 
 /** What protobufUnit() did with the bytes it was given. */
 export const enum Unit {
@@ -71,6 +72,7 @@ export function resetProtobuf(): void {
   familyLeft = 0;
   familyDone = 0;
   inFamily = false;
+  resetHistograms();
 }
 
 /** Whether the page may end here (not inside a family). */

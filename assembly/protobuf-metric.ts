@@ -37,7 +37,9 @@ import { sortEncodedLabels } from "./labelsort";
 import { formatOpenMetricsFloat } from "./floatformat";
 import { Wire, wireAt, wireBad, clearWire, readU64, readF64, readLen, skipValue, readTimestampMs } from "./pbwire";
 import { currentName, currentNameLen, currentNameHash, currentType, PbType } from "./protobuf-exposition";
-import { scrapeNativeHistograms, alwaysScrapeClassicHistograms, appendNativeHistogram } from "./histograms";
+import {
+  scrapeNativeHistograms, alwaysScrapeClassicHistograms, readNativeHistogram, recordHistogram, dropLastHistogram, HISTOGRAM_VALUE,
+} from "./histograms";
 
 /** What a series adds to the family's name, and which bound label it has. */
 export const enum Kind { PLAIN = 0, COUNT = 1, SUM = 2, BUCKET = 3, QUANTILE = 4 }
@@ -236,7 +238,7 @@ function histogram(at: usize, end: usize): bool {
   // isNativeHistogram: a span on either side, a zero threshold > 0 or an integer zero count > 0.
   const native = scrapeNativeHistograms && (spans || zeroThreshold > 0 || zeroCount > 0);
   if (native) {
-    if (!appendNativeHistogram(at, end, family, currentType == PbType.GAUGE_HISTOGRAM)) return false;
+    if (!readNativeHistogram(at, end, currentType == PbType.GAUGE_HISTOGRAM) || !emitHistogram()) return false;
     if (!alwaysScrapeClassicHistograms || !buckets) return true;
   }
   if (countFloat > 0) count = countFloat;
@@ -322,6 +324,27 @@ function emit(kind: Kind, bound: f64, value: f64, exemplarAt: usize, exemplarEnd
 function isBoundName(p: usize, kind: Kind): bool {
   const word = kind == Kind.BUCKET ? "le" : "quantile";
   for (let i = 0; i < word.length; i++) if (<u32>load<u8>(p + <usize>i) != <u32>word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Appends the native histogram just read (histograms.ts) as the sample of the series named after the family. */
+function emitHistogram(): bool {
+  const ref = metricSeries(Kind.PLAIN, 0);
+  if (ref == 0) return false;
+  const s = seriesAt(ref);
+  if (s.lastSeen == epoch) {
+    countDuplicate();
+    dropLastHistogram();
+    return true;
+  }
+  s.family = family;
+  s.lastSeen = epoch;
+  recordHistogram(sampleCount());
+  appendSample(ref, reinterpret<f64>(HISTOGRAM_VALUE), timestamp);
+  if (s.state != SeriesState.DROPPED) {
+    const limitError = sampleCounted();
+    if (limitError != ErrorCode.NONE) return failHere(limitError, metricStart);
+  }
   return true;
 }
 

@@ -17,6 +17,7 @@ import {
 import { RequestTag, SeriesV2Tag, ExemplarTag, MetadataV2Tag } from "./rwschema";
 import { readLabel, labelName, labelNameLen, labelValue, labelValueLen, countLabels } from "./label";
 import { sampleSize, writeSample } from "./rw1";
+import { histogramSize, writeHistogram } from "./rw-histograms";
 
 /** The sample index writeSeriesRw2 gets for a staleness marker. */
 export const NO_SAMPLE: u32 = 0xFFFFFFFF;
@@ -110,10 +111,11 @@ function familySymbols(f: Family): void {
 }
 
 /** Appends one Request.timeseries; `sampleIndex` is NO_SAMPLE for a staleness marker. */
-export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64): void {
+export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64, histogram: usize = 0, histogramLen: u32 = 0): void {
   const ts = <i64>timestamp;
   const refsSize = mapSeriesRefs(s);
-  const sampleLen = sampleSize(ts);
+  // A native histogram (histograms.ts): TimeSeries.histograms (3) instead of samples (2).
+  const sampleLen = histogram != 0 ? histogramSize(histogramLen, ts) : sampleSize(ts);
   let seriesLen = bytesFieldSize(refsSize) + bytesFieldSize(sampleLen);
   // Metadata (type, help_ref, unit_ref). Only a sample of this scrape has a family in this
   // scrape's table: a stale marker's series.family is an index into an earlier scrape's table,
@@ -159,8 +161,13 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
   const start = w;
   w = writeLenPrefix(w, <u8>RequestTag.TIMESERIES, seriesLen);
   w = writePackedRefs(w, <u8>SeriesV2Tag.LABELS_REFS, localIds, refsSize, true);
-  w = writeLenPrefix(w, <u8>SeriesV2Tag.SAMPLES, sampleLen);
-  w = writeSample(w, value, ts);
+  if (histogram != 0) {
+    w = writeLenPrefix(w, <u8>SeriesV2Tag.HISTOGRAMS, sampleLen);
+    w = writeHistogram(w, histogram, histogramLen, ts);
+  } else {
+    w = writeLenPrefix(w, <u8>SeriesV2Tag.SAMPLES, sampleLen);
+    w = writeSample(w, value, ts);
+  }
   if (exemplar != 0) {
     w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, exemplarLen);
     w = writePackedRefs(w, <u8>ExemplarTag.LABELS_REFS, exemplarIds, exemplarRefsSize, false);

@@ -150,6 +150,11 @@ export interface EncodeOptions {
   /** Add staleness markers for series that vanished in this scrape. Default true. */
   includeStale?: boolean;
   /**
+   * Write native histogram samples (scraped from protobuf pages with scrapeNativeHistograms).
+   * Default true; false leaves them out, as an endpoint without send_native_histograms wants.
+   */
+  nativeHistograms?: boolean;
+  /**
    * Hand out requests snappy-compressed (block format, as remote write sends them), compressed
    * inside the core. Default false.
    */

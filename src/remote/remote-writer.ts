@@ -46,6 +46,7 @@ export interface RemoteWriterOptions {
 export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
   /** One queue per endpoint, in the order of `endpoints`. */
   readonly queues: SendQueue[];
+  private readonly sendsHistograms: boolean;
   private readonly lock: StorageLock | undefined;
   private closing: Promise<void> | undefined;
 
@@ -63,6 +64,7 @@ export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
       emit: (event, payload) => this.emit(event, payload),
     };
     const codec = new BatchCodec();
+    this.sendsHistograms = options.endpoints.some((endpoint) => endpoint.send_native_histograms === true);
     this.lock = options.storageDir === undefined ? undefined : StorageLock.acquire(options.storageDir, logger);
     try {
       this.queues = options.endpoints.map((config) => new SendQueue({
@@ -89,6 +91,11 @@ export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
    */
   get protocols(): RemoteWriteProtocol[] {
     return [...new Set(this.queues.map((queue) => queue.protocol))];
+  }
+
+  /** Whether the endpoints take native histogram samples (send_native_histograms; the config makes them agree). */
+  get nativeHistograms(): boolean {
+    return this.sendsHistograms;
   }
 
   /**

@@ -19,6 +19,7 @@
  * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
  */
 import { Core } from '../core/core';
+import type { HistogramOptions } from '../core/histogram-options';
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
 import type { Label } from '../labels';
@@ -50,6 +51,8 @@ export interface TargetSpec {
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
+  /** scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits. */
+  histograms?: HistogramOptions;
   metricRelabeler?: Relabeler;
   /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
   fingerprint?: string;
@@ -145,7 +148,7 @@ export class TargetScraper {
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
     this.target = isLocalUrl(spec.http.url) ? spec.http.url : resolveHttpTarget(spec.http).target;
-    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
+    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec), ...spec.histograms });
     this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,
