@@ -27,6 +27,7 @@ import {
 import { Wire, wireBad } from "./pbwire";
 import { parseMetric, metricFamilyStarts } from "./protobuf-metric";
 import { resetHistograms } from "./histograms";
+import { resetStartTimestamps } from "./start-timestamps";
 
 /** What protobufUnit() did with the bytes it was given. */
 export const enum Unit {
@@ -73,6 +74,7 @@ export function resetProtobuf(): void {
   familyDone = 0;
   inFamily = false;
   resetHistograms();
+  resetStartTimestamps();
 }
 
 /** Whether the page may end here (not inside a family). */

@@ -35,6 +35,7 @@ import { scrapeArena } from "./families";
 import { labelSize, writeLabel } from "./label";
 import { sortEncodedLabels } from "./labelsort";
 import { formatOpenMetricsFloat } from "./floatformat";
+import { recordStartTimestamp } from "./start-timestamps";
 import { Wire, wireAt, wireBad, clearWire, readU64, readF64, readLen, skipValue, readTimestampMs } from "./pbwire";
 import { currentName, currentNameLen, currentNameHash, currentType, PbType } from "./protobuf-exposition";
 import {
@@ -50,6 +51,8 @@ let labelsHash: v128 = v128.splat<u64>(0);
 let metricStart: usize = 0;
 let metricEnd: usize = 0;
 let timestamp: f64 = 0;
+/** The Metric's created timestamp in ms (NaN: none). */
+let createdMs: f64 = NaN;
 /** The key of one series: labels hash (16), family name hash (8), kind (8), bound (8). */
 let keyBlock: usize = 0;
 let gathered: ByteBuffer = changetype<ByteBuffer>(0);
@@ -111,6 +114,7 @@ export function parseMetric(start: usize, end: usize): bool {
   }
   // timestamp_ms 0 means none (Prometheus cannot tell it from unset).
   timestamp = ts != 0 && honorTimestamps ? <f64>ts : scrapeTimestamp;
+  createdMs = NaN;
   if (labelsFrom == 0) {
     labelsHash = hash128(start, 0, <u64>Seed.RAW);
   } else if (contiguous) {
@@ -126,6 +130,15 @@ export function parseMetric(start: usize, end: usize): bool {
     case PbType.SUMMARY: return summary(valueAt, valueEnd);
     default: return histogram(valueAt, valueEnd);
   }
+}
+
+/** A created_timestamp field's Timestamp at p (its length first) into createdMs; returns where it ends. */
+function readCreated(p: usize, end: usize): usize {
+  const len = readLen(p, end);
+  if (wireBad) return end;
+  const from = wireAt;
+  createdMs = readTimestampMs(from, from + len);
+  return from + len;
 }
 
 /** The LabelPair fields of the Metric, in order, copied together (a writer that interleaved them). */
@@ -153,6 +166,7 @@ function simple(at: usize, end: usize, counter: bool): bool {
     const field = tag >> 3;
     const wt = <u32>tag & 7;
     if (field == 1 && wt == Wire.I64) { value = readF64(p, end); p = wireAt; }
+    else if (counter && field == 3 && wt == Wire.LEN) { p = readCreated(p, end); }
     else if (counter && field == 2 && wt == Wire.LEN) {
       const len = readLen(p, end);
       exemplarAt = wireAt;
@@ -177,6 +191,7 @@ function summary(at: usize, end: usize): bool {
     const wt = <u32>tag & 7;
     if (field == 1 && wt == Wire.VARINT) { count = <f64>readU64(p, end); p = wireAt; }
     else if (field == 2 && wt == Wire.I64) { sum = readF64(p, end); p = wireAt; }
+    else if (field == 4 && wt == Wire.LEN) { p = readCreated(p, end); }
     else p = skipValue(wt, p, end);
   }
   if (wireBad) return malformed(at);
@@ -228,6 +243,7 @@ function histogram(at: usize, end: usize): bool {
     else if (field == 4 && wt == Wire.I64) { countFloat = readF64(p, end); p = wireAt; }
     else if (field == 6 && wt == Wire.I64) { zeroThreshold = readF64(p, end); p = wireAt; }
     else if (field == 7 && wt == Wire.VARINT) { zeroCount = readU64(p, end); p = wireAt; }
+    else if (field == 15 && wt == Wire.LEN) { p = readCreated(p, end); }
     else {
       if (wt == Wire.LEN && (field == 9 || field == 12)) spans = true;
       if (wt == Wire.LEN && field == 3) buckets = true;
@@ -312,6 +328,7 @@ function emit(kind: Kind, bound: f64, value: f64, exemplarAt: usize, exemplarEnd
   s.family = family;
   s.lastSeen = epoch;
   if (exemplarAt != 0) addExemplar(exemplarAt, exemplarEnd, sampleCount());
+  if (!isNaN(createdMs)) recordStartTimestamp(sampleCount(), createdMs);
   appendSample(ref, value, timestamp);
   if (s.state != SeriesState.DROPPED) {
     const limitError = sampleCounted();
@@ -340,6 +357,7 @@ function emitHistogram(): bool {
   s.family = family;
   s.lastSeen = epoch;
   recordHistogram(sampleCount());
+  if (!isNaN(createdMs)) recordStartTimestamp(sampleCount(), createdMs);
   appendSample(ref, reinterpret<f64>(HISTOGRAM_VALUE), timestamp);
   if (s.state != SeriesState.DROPPED) {
     const limitError = sampleCounted();

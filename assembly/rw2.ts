@@ -18,6 +18,7 @@ import { RequestTag, SeriesV2Tag, ExemplarTag, MetadataV2Tag } from "./rwschema"
 import { readLabel, labelName, labelNameLen, labelValue, labelValueLen, countLabels } from "./label";
 import { sampleSize, writeSample } from "./rw1";
 import { histogramSize, writeHistogram } from "./rw-histograms";
+import { rewindStartTimestamps, startTimestampOf } from "./start-timestamps";
 
 /** The sample index writeSeriesRw2 gets for a staleness marker. */
 export const NO_SAMPLE: u32 = 0xFFFFFFFF;
@@ -41,7 +42,10 @@ export function initRw2(): void {
 }
 
 /** Encoding of the scrape starts over. */
-export function beginRw2(): void { exemplarCursor = 0; }
+export function beginRw2(): void {
+  exemplarCursor = 0;
+  rewindStartTimestamps();
+}
 
 /** A request starts: an empty symbol table ("" at 0) and no series. */
 export function startRequestRw2(): void {
@@ -114,8 +118,11 @@ function familySymbols(f: Family): void {
 export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64, histogram: usize = 0, histogramLen: u32 = 0): void {
   const ts = <i64>timestamp;
   const refsSize = mapSeriesRefs(s);
-  // A native histogram (histograms.ts): TimeSeries.histograms (3) instead of samples (2).
-  const sampleLen = histogram != 0 ? histogramSize(histogramLen, ts) : sampleSize(ts);
+  // A native histogram (histograms.ts): TimeSeries.histograms (3) instead of samples (2). A
+  // created timestamp: Sample.start_timestamp (3), Histogram.start_timestamp (17, a 2-byte tag).
+  const startMs = sampleIndex != NO_SAMPLE ? startTimestampOf(sampleIndex) : 0;
+  const startSize: u32 = startMs != 0 ? (histogram != 0 ? 1 : 0) + varintFieldSize(<u64>startMs) : 0;
+  const sampleLen = (histogram != 0 ? histogramSize(histogramLen, ts) : sampleSize(ts)) + startSize;
   let seriesLen = bytesFieldSize(refsSize) + bytesFieldSize(sampleLen);
   // Metadata (type, help_ref, unit_ref). Only a sample of this scrape has a family in this
   // scrape's table: a stale marker's series.family is an index into an earlier scrape's table,
@@ -164,9 +171,14 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
   if (histogram != 0) {
     w = writeLenPrefix(w, <u8>SeriesV2Tag.HISTOGRAMS, sampleLen);
     w = writeHistogram(w, histogram, histogramLen, ts);
+    if (startMs != 0) {
+      store<u8>(w++, 0x88);
+      w = writeVarintField(w, 0x01, <u64>startMs);
+    }
   } else {
     w = writeLenPrefix(w, <u8>SeriesV2Tag.SAMPLES, sampleLen);
     w = writeSample(w, value, ts);
+    if (startMs != 0) w = writeVarintField(w, 0x18, <u64>startMs);
   }
   if (exemplar != 0) {
     w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, exemplarLen);
