@@ -14,6 +14,7 @@ import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, NO_SAMPL
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
 import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, encodeHistograms } from "./histograms";
 import { writeHistogramSeriesRw1 } from "./rw-histograms";
+import { exemplarForRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
 
 /** Prometheus' staleness marker: a NaN no computation produces. */
 const STALE_NAN: u64 = 0x7FF0000000000002;
@@ -40,6 +41,7 @@ export function encodeBegin(proto: u8, max: u32, stale: bool): void {
   cursor = 0;
   includeStale = stale;
   histogramCursor = 0;
+  rewindExemplarsRw1();
   beginRw2();
 }
 
@@ -85,7 +87,7 @@ export function encodeNext(): u32 {
       n++;
       continue;
     }
-    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts);
+    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts, i < sampleTotal ? exemplarForRw1(i) : 0);
     else writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
     n++;
   }

@@ -249,6 +249,8 @@ export interface RemoteWriteConfig extends HttpClientConfig {
   protobuf_message: RemoteWriteProtocol;
   /** Native histogram samples are sent (remote write 1.0 and 2.0); false (the default, as Prometheus): left out. */
   send_native_histograms: boolean;
+  /** Exemplars are sent in remote write 1.0 (in their sample's TimeSeries); false (the default, as Prometheus): not. 2.0 always carries them. */
+  send_exemplars: boolean;
   queue_config: QueueConfig;
   metadata_config: MetadataConfig;
   /** scrapewire: bytes the on-disk queue may use for this endpoint; 0 = no disk queue. */

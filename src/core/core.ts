@@ -288,6 +288,7 @@ export class Core {
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'encode() during a scrape: call finish() first');
     return this.guarded(() => {
       e.setEncodeHistograms(options.nativeHistograms === false ? 0 : 1);
+      e.setEncodeExemplars(options.exemplars === true ? 1 : 0);
       e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
       for (;;) {
@@ -321,7 +322,7 @@ export class Core {
    */
   encodeRequests(
     protocol: RemoteWriteProtocol,
-    options: Pick<EncodeOptions, 'maxSamplesPerRequest' | 'includeStale' | 'nativeHistograms'>,
+    options: Pick<EncodeOptions, 'maxSamplesPerRequest' | 'includeStale' | 'nativeHistograms' | 'exemplars'>,
     onRequest: (request: EncodedRequest) => void,
   ): number {
     return this.encode(protocol, { ...options, compress: false }, (body, samples) => onRequest({ protocol, body, samples }));

@@ -155,6 +155,11 @@ export interface EncodeOptions {
    */
   nativeHistograms?: boolean;
   /**
+   * Remote write 1.0 requests carry the scrape's exemplars (OpenMetrics and protobuf), each in its
+   * sample's TimeSeries (send_exemplars). Default false. 2.0 requests always carry them.
+   */
+  exemplars?: boolean;
+  /**
    * Hand out requests snappy-compressed (block format, as remote write sends them), compressed
    * inside the core. Default false.
    */

@@ -14,6 +14,7 @@ export interface CoreExports {
   setLimits(samples: number, series: number, labels: number, nameLength: number, valueLength: number, memoryPages: number): void;
   setHistogramOptions(scrapeNative: number, alwaysClassic: number, bucketLimit: number, maxSchema: number): void;
   setEncodeHistograms(on: number): void;
+  setEncodeExemplars(on: number): void;
   histogramCount(): number;
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;
