@@ -98,7 +98,7 @@ describe('report series in the target core', () => {
       const samples: Array<[string, number]> = [];
       core.encode('prometheus.WriteRequest', {}, (body) => {
         for (const series of decodeRw1(body).timeseries) {
-          const name = series.labels.find((l) => l.name === '__name__')!.value;
+          const name = series.labels.find((l: { name: string }) => l.name === '__name__')!.value;
           for (const sample of series.samples) samples.push([name, sample.value]);
         }
       });
