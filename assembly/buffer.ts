@@ -1,6 +1,13 @@
 // Growable raw byte buffers in linear memory (TLSF blocks from `heap`, never managed objects).
 // A buffer's data pointer moves when it grows: never keep a pointer into it across a push.
 
+/**
+ * Where an instance's buffers start: small, so a target with a small page pays for what it uses
+ * (they grow by doubling). At 64 KiB and 4-8 KiB an idle target's instance touched pages spread
+ * over ~2 MiB of memory (bench/target-cost.bench.ts, bench/RESULTS.md 2026-12-02).
+ */
+export const INITIAL_BUFFER_BYTES: u32 = 1024;
+
 /** A growable byte buffer: `data` is the start, `length` the bytes used. */
 @unmanaged
 export class ByteBuffer {

@@ -4,7 +4,7 @@
 // created, as interned pairs; here the pairs' bytes are copied (1.0) or their symbols mapped
 // to the request's (2.0). The host may then have the request snappy-compressed in the core.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { Protocol, SeriesState } from "./enums";
 import { seriesAt } from "./series";
 import { refs, values, timestamps, staleRefs } from "./snapshot";
@@ -30,7 +30,7 @@ let encodedSamples: u32 = 0;
 let histogramCursor: u32 = 0;
 
 export function initEncode(): void {
-  output = ByteBuffer.create(64 * 1024);
+  output = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   initRw2();
   initSnappy();
 }

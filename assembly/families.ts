@@ -2,7 +2,7 @@
 // sample belongs to, and (OpenMetrics) the family-level ordering rules. Strings are copied into
 // the scrape arena, which lives until the next scrape begins.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { releaseSymbol } from "./symbols";
 
 export const enum MetricType {
@@ -50,9 +50,9 @@ let indexMask: u32 = 0;
 let familyCount: u32 = 0;
 
 export function initFamilies(): void {
-  families = ByteBuffer.create(FAMILY_SIZE * 64);
-  scrapeArena = ByteBuffer.create(4096);
-  indexMask = 127;
+  families = ByteBuffer.create(FAMILY_SIZE * 8);
+  scrapeArena = ByteBuffer.create(INITIAL_BUFFER_BYTES);
+  indexMask = 15;
   index = heap.alloc(<usize>(indexMask + 1) * 16);
   memory.fill(index, 0, <usize>(indexMask + 1) * 16);
 }

@@ -100,3 +100,7 @@ export {
 // batchInput(length), batchCompressRw1(length), batchCompressRw2(count, length), batchOutput: a
 // dedicated instance's merge of several requests into one, compressed once (batch.ts).
 export { batchInput, batchCompressRw1, batchCompressRw2, batchOutput } from "./batch";
+// A target's report series in the same instance as its page (report.ts): reportSeries(length)
+// makes one from final labels at rewriteBufferPtr (not indexed) and returns its ref; per scrape
+// reportTouch() before finish, reportSample(ref, value) after it; reportClear() lets them go stale.
+export { reportSeries, reportTouch, reportSample, reportClear } from "./report";

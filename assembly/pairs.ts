@@ -51,7 +51,7 @@ const MINUS_INF_WORD: u32 = 0x666E492D;
 let table: InternTable = changetype<InternTable>(0);
 
 export function initPairs(): void {
-  table = InternTable.create(PAIR_SIZE, 256); // id 0: none
+  table = InternTable.create(PAIR_SIZE, 32); // id 0: none
 }
 
 // @ts-ignore: decorator

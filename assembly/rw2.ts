@@ -2,7 +2,7 @@
 // request's own symbol table (its pairs' cached symbol ids mapped to the request's), one sample,
 // its exemplar and its family's metadata; then the request: the symbol table, then the series.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { Series } from "./series";
 import { pairAt, ensurePairSymbols } from "./pairs";
 import { familyAt, countFamilies, scrapeArena, F_TYPE, F_HELP, F_UNIT, Family } from "./families";
@@ -35,7 +35,7 @@ let releaseAfterRequest: ByteBuffer = changetype<ByteBuffer>(0);
 let exemplarCursor: u32 = 0;
 
 export function initRw2(): void {
-  body = ByteBuffer.create(64 * 1024);
+  body = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   localIds = ByteBuffer.create(256);
   exemplarIds = ByteBuffer.create(64);
   releaseAfterRequest = ByteBuffer.create(64);

@@ -85,6 +85,8 @@ const SERIES_SIZE: u32 = <u32>offsetof<Series>();
 
 // Index slot: 16 bytes { low: u64, high: u32, ref: u32 }; ref 0 = empty.
 const SLOT_SIZE: usize = 16;
+/** The index's smallest size: 1 KiB, so a target of a few series does not hold 16 KiB of zeros. */
+const MIN_SLOTS: u32 = 64;
 
 // Records live in segments of 1024: growing adds a segment and never copies. (A doubling buffer
 // leaves its old copies behind, touched, in a memory that never shrinks: 16 + 8 + 4... MiB for
@@ -166,7 +168,7 @@ export function initSeries(): void {
   memory.fill(listFree, 0, classes);
   slabNext = 0;
   slabEnd = 0;
-  allocSlots(1024);
+  allocSlots(MIN_SLOTS);
 }
 
 function allocSlots(capacity: u32): void {
@@ -359,9 +361,9 @@ export function evictSeries(ref: u32): void {
 /** After evictions: drop dead keys from the index, then let the evicted refs be reused. */
 export function reclaimEvicted(evicted: ByteBuffer): void {
   let capacity = slotMask + 1;
-  // Shrink the index when it is mostly empty (a spike passed); never below 1024 slots. Up to two
+  // Shrink the index when it is mostly empty (a spike passed); never below MIN_SLOTS. Up to two
   // keys per series (raw text and canonical) stay under 1/2 load after shrinking.
-  while (capacity > 1024 && liveSeries * 8 < capacity) capacity >>= 1;
+  while (capacity > MIN_SLOTS && liveSeries * 8 < capacity) capacity >>= 1;
   rebuildIndex(capacity);
   freeRefs.pushBytes(evicted.data, evicted.length);
 }

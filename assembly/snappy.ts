@@ -4,7 +4,7 @@
 // 2026-11-24, parse-encode); this is the same algorithm as the reference implementation: 64 KiB
 // blocks, a 16 Ki-entry table of 4-byte hashes, literals and copies with 1- or 2-byte offsets.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { writeVarint, varintSize } from "./protobuf";
 
 const BLOCK: u32 = 1 << 16;
@@ -17,7 +17,7 @@ export let compressed: ByteBuffer = changetype<ByteBuffer>(0);
 let table: usize = 0;
 
 export function initSnappy(): void {
-  compressed = ByteBuffer.create(64 * 1024);
+  compressed = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   table = heap.alloc(<usize>TABLE_SIZE << 1);
 }
 

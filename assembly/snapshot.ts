@@ -3,7 +3,7 @@
 // scrape begins. Also the series that went stale, the new series awaiting the host's decision,
 // and exemplars (kept for remote-write 2.0).
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 
 export let refs: ByteBuffer = changetype<ByteBuffer>(0);
 export let values: ByteBuffer = changetype<ByteBuffer>(0);
@@ -21,10 +21,10 @@ export let exemplars: ByteBuffer = changetype<ByteBuffer>(0);
 export const EXEMPLAR_SIZE: u32 = 32;
 
 export function initSnapshot(): void {
-  refs = ByteBuffer.create(4096);
-  values = ByteBuffer.create(8192);
-  timestamps = ByteBuffer.create(8192);
-  previousRefs = ByteBuffer.create(4096);
+  refs = ByteBuffer.create(INITIAL_BUFFER_BYTES >> 1);
+  values = ByteBuffer.create(INITIAL_BUFFER_BYTES);
+  timestamps = ByteBuffer.create(INITIAL_BUFFER_BYTES);
+  previousRefs = ByteBuffer.create(INITIAL_BUFFER_BYTES >> 1);
   staleRefs = ByteBuffer.create(256);
   newRefs = ByteBuffer.create(256);
   evictedRefs = ByteBuffer.create(256);

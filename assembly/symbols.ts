@@ -29,7 +29,7 @@ export let requestSymbols: ByteBuffer = changetype<ByteBuffer>(0);
 }
 
 export function initSymbols(): void {
-  table = InternTable.create(SYMBOL_SIZE, 256);
+  table = InternTable.create(SYMBOL_SIZE, 32);
   requestSymbols = ByteBuffer.create(1024);
 }
 

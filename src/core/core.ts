@@ -21,6 +21,7 @@ import { coreError, sampleLimitError } from './core-error';
 import { encodeLabels } from './label-codec';
 import { resolveNewSeries, seriesLabels, setTargetLabelBytes, type TargetLabelBytes } from './new-series';
 import { copyLiveState } from './rebuild';
+import { createReportSeries, reportSeriesState, type ReportSeriesState } from './report-series';
 import type {
   CompiledCoreModule, CoreMemoryStats, CoreOptions, EncodedRequest, EncodeOptions, ExpositionFormat, NewSeriesResolver,
   RemoteWriteProtocol, ScrapeOptions, ScrapeSummary, SnapshotView,
@@ -51,6 +52,8 @@ export class Core {
   private resolved = 0;
   private format: ExpositionFormat = 'text';
   private traps = 0;
+  /** setReportSeries(): the labels, kept to make them again on a new instance, and their refs now. */
+  private report: ReportSeriesState | undefined;
 
   private constructor(options: CoreOptions) {
     this.options = {
@@ -79,6 +82,7 @@ export class Core {
       limits.labelValueLengthLimit, memoryLimitPages(limits));
     exports.setHistogramOptions(...histogramOptions(this.histograms));
     if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
+    if (this.report !== undefined && !this.report.retired) this.report.refs = createReportSeries(exports, this.report);
     return exports;
   }
 
@@ -98,6 +102,48 @@ export class Core {
     this.targetLabelBytes = target.length + external.length === 0 ? undefined
       : { target: encodeLabels(target), external: encodeLabels(external), honorLabels };
     this.guarded(() => setTargetLabelBytes(this.exports, this.targetLabelBytes));
+  }
+
+  /**
+   * Series written with every scrape after the page's samples, whatever became of the page: a
+   * scrape target's `up`, `scrape_duration_seconds`... (src/scrape/report-series.ts), so they
+   * take no second core and travel in the page's requests. `labelSets` are final (sorted or not,
+   * `__name__` included; null: not written); no resolver sees them and no page line reaches them.
+   * Their values are given after each finish() (appendReport); a finished scrape never marks them
+   * stale, until retireReport(). Call once, before the first scrape.
+   */
+  setReportSeries(labelSets: readonly (readonly Label[] | null)[]): void {
+    if (this.report !== undefined) throw new ScrapewireError('ERR_USAGE', 'setReportSeries() called twice');
+    const report = reportSeriesState(labelSets);
+    this.report = report;
+    this.guarded(() => { report.refs = createReportSeries(this.exports, report); });
+  }
+
+  /**
+   * Appends the report series' samples to the last scrape (after finish(), or after a failed
+   * scrape's abort() and an empty scrape), at its timestamp, in setReportSeries() order; they are
+   * encoded with it. Not part of snapshot(). Returns the samples appended.
+   */
+  appendReport(values: readonly number[]): number {
+    const report = this.report;
+    if (report === undefined || report.retired) return 0;
+    if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'appendReport() during a scrape: call finish() first');
+    if (report.appended !== 0) throw new ScrapewireError('ERR_USAGE', 'appendReport() twice for one scrape');
+    this.guarded(() => {
+      for (let i = 0; i < report.refs.length; i++) {
+        if (report.refs[i] === 0) continue;
+        this.exports.reportSample(report.refs[i], values[i]);
+        report.appended++;
+      }
+    });
+    return report.appended;
+  }
+
+  /** The report series go away (the target did): the next finish() gives each one a staleness marker. */
+  retireReport(): void {
+    if (this.report === undefined || this.report.retired) return;
+    this.report.retired = true;
+    this.guarded(() => this.exports.reportClear());
   }
 
   /** The memory as bytes, rebuilt when a grow detached the previous buffer. */
@@ -141,6 +187,7 @@ export class Core {
     this.resolver = resolve;
     this.resolved = 0;
     this.format = options.format;
+    if (this.report !== undefined) this.report.appended = 0;
     const skip = this.options.onParseError === 'skip' ? 1 : 0;
     this.guarded(() =>
       this.exports.begin(
@@ -201,6 +248,8 @@ export class Core {
     const resolver = resolve ?? this.resolver;
     this.resolver = undefined;
     return this.guarded(() => {
+      // Report series are written with every scrape: never stale while they are set.
+      if (this.report !== undefined && !this.report.retired) e.reportTouch();
       if (e.finish() !== CoreStatus.OK) this.raise();
       this.scraping = false;
       const newSeries = e.newSeriesCount();
@@ -239,6 +288,7 @@ export class Core {
   /** Gives up on the current scrape (timeout, limit, transport error): nothing of it is encoded. */
   abort(): void {
     this.resolver = undefined;
+    if (this.report !== undefined) this.report.appended = 0;
     if (!this.scraping) {
       // Also valid after a parse error: the snapshot must not keep the failed scrape's samples.
       this.guarded(() => this.exports.abortScrape());
@@ -341,10 +391,11 @@ export class Core {
     });
   }
 
-  /** The last scrape's columns (see SnapshotView for how long they stay valid). */
+  /** The last scrape's columns, the page's samples only (see SnapshotView for how long they stay valid). */
   snapshot(): SnapshotView {
     const e = this.exports;
-    const n = e.snapshotLength();
+    // Report samples (appendReport) come last, and are not the page's.
+    const n = e.snapshotLength() - (this.report?.appended ?? 0);
     const buffer = this.exports.memory.buffer;
     const stale = e.staleCount();
     return {
@@ -392,10 +443,14 @@ export class Core {
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'rebuild() during a scrape');
     const old = this.exports;
     const before = old.memory.buffer.byteLength;
+    const oldReportRefs = this.report?.refs ?? [];
     const next = this.instantiate();
     this.exports = next;
     this.bytes = new Uint8Array(next.memory.buffer);
-    copyLiveState(old, next);
+    // Report series are made anew by instantiate(): the old ones map to them, not copied as page series.
+    const reportRefs = new Map<number, number>();
+    if (this.report !== undefined && !this.report.retired) oldReportRefs.forEach((ref, i) => { if (ref !== 0) reportRefs.set(ref, this.report!.refs[i]); });
+    copyLiveState(old, next, reportRefs);
     return before - next.memory.buffer.byteLength;
   }
 

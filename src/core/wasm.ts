@@ -78,6 +78,10 @@ export interface CoreExports {
   previousCount(): number;
   previousRefsPtr(): number;
   importPrevious(ref: number): void;
+  reportSeries(length: number): number;
+  reportTouch(): void;
+  reportSample(ref: number, value: number): void;
+  reportClear(): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -4,7 +4,7 @@
  *
  *   request + streamed body -> core (limits checked line by line: sample_limit, the series cap,
  *   label limits, memory; new series: target labels, metric relabeling, label limits)
- *   -> encode the scrape -> sink; report series (up=1...) -> sink
+ *   -> report series (up=1...) appended by the same core -> encode the scrape -> sink
  *
  * A scrape that fails (HTTP error, timeout, body limit, parse error with on_parse_error: fail,
  * a limit) pushes nothing of itself: the core drops it (abort), then an empty scrape at the same
@@ -27,7 +27,7 @@ import type { Relabeler } from '../relabel/relabeler';
 import { createFetcher, type Fetcher } from './fetcher';
 import { isLocalUrl, type LocalSources } from './local-source';
 import { resolveHttpTarget, type HttpTargetOptions } from './http-target-options';
-import { failedReport, ReportSeries, successReport } from './report-series';
+import { failedReport, reportSeriesLabels, reportValues, successReport } from './report-series';
 import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
 import { asScrapeError } from './scrape-into-core';
 import { bodySizeLimitError } from './scrape-errors';
@@ -116,13 +116,13 @@ export function targetIdentity(spec: Pick<TargetSpec, 'job' | 'http'>): string {
   return `${spec.job}\u0000${spec.http.url}`;
 }
 
-/** One target: its core, report series and rules; one scrape from fetch to sink. */
+/** One target: its core (page and report series) and rules; one scrape from fetch to sink. */
 export class TargetScraper {
   readonly identity: string;
   /** The URL without credentials: the name errors carry. */
   readonly target: string;
+  /** The target's one core: its page's series, and its report series (up, scrape_*) after them. */
   private readonly core: Core;
-  private readonly report: ReportSeries;
   private readonly labeler: SeriesLabeler;
   private readonly now: () => number;
   private readonly abortController = new AbortController();
@@ -149,7 +149,7 @@ export class TargetScraper {
     this.identity = targetIdentity(spec);
     this.target = isLocalUrl(spec.http.url) ? spec.http.url : resolveHttpTarget(spec.http).target;
     this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec), ...spec.histograms });
-    this.report = new ReportSeries(spec.labels, spec.externalLabels, spec.writeRelabeler);
+    this.core.setReportSeries(reportSeriesLabels(spec.labels, spec.externalLabels, spec.writeRelabeler));
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,
       honorLabels: spec.honorLabels,
@@ -306,7 +306,11 @@ export class TargetScraper {
       report.samplesScraped = summary.samples;
       report.samplesPostMetricRelabeling = summary.samplesPostRelabel;
     }
-    let samplesWritten = this.push(this.core, error === undefined ? newestTimestamp(this.core, timestampMs) : timestampMs);
+    // The report goes after the page's samples (or after the staleness markers of a failed
+    // scrape), in the same requests.
+    const newest = error === undefined ? newestTimestamp(this.core, timestampMs) : timestampMs;
+    this.core.appendReport(reportValues(report));
+    let samplesWritten = this.push(this.core, newest);
     const metadataEvery = this.options.metadataIntervalMs ?? 0;
     if (error === undefined && metadataEvery > 0 && timestampMs - this.lastMetadataMs >= metadataEvery) {
       try {
@@ -315,8 +319,6 @@ export class TargetScraper {
         this.keepSinkError(err);
       }
     }
-    this.report.record(report, timestampMs);
-    samplesWritten += this.push(this.report.core, timestampMs);
     metrics.samplesWritten.inc({ job }, samplesWritten);
     if (this.sinkError !== undefined) {
       error ??= this.sinkError.withTarget(this.target);
@@ -404,10 +406,10 @@ export class TargetScraper {
     const timestampMs = Math.floor(this.now());
     let written = 0;
     try {
+      // The report series go stale with the page's.
+      this.core.retireReport();
       this.emptyScrape(timestampMs);
       written += this.push(this.core, timestampMs);
-      this.report.markStale(timestampMs);
-      written += this.push(this.report.core, timestampMs);
     } finally {
       this.options.metrics.samplesWritten.inc({ job: this.spec.job }, written);
       await this.ownHttp?.close();
