@@ -12,7 +12,7 @@ import { scrapeTimestamp } from "./scrape-state";
 import { writeSeriesRw1, writeMetadataRw1 } from "./rw1";
 import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, NO_SAMPLE } from "./rw2";
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
-import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, encodeHistograms } from "./histograms";
+import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, HISTOGRAM_VALUE, encodeHistograms } from "./histograms";
 import { writeHistogramSeriesRw1 } from "./rw-histograms";
 import { exemplarForRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
 
@@ -78,6 +78,7 @@ export function encodeNext(): u32 {
         if (load<u32>(record) == i) histogram = record;
       }
     }
+    if (histogram == 0 && i < sampleTotal && reinterpret<u64>(value) == HISTOGRAM_VALUE) continue;
     if (histogram != 0) {
       if (!encodeHistograms) continue;
       const body = histogramArena.data + <usize>load<u32>(histogram, 4);

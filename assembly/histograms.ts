@@ -46,8 +46,12 @@ export let histogramRecords: ByteBuffer = changetype<ByteBuffer>(0);
 export const HISTOGRAM_RECORD_SIZE: u32 = 16;
 /** Each histogram as a remote-write Histogram body without its timestamp. */
 export let histogramArena: ByteBuffer = changetype<ByteBuffer>(0);
-/** A histogram sample's value in the float column. */
-export const HISTOGRAM_VALUE: u64 = 0x7FF8000000000000;
+/**
+ * A histogram sample's value in the float column: a NaN of its own ("HIST" in its payload), so
+ * that a histogram sample whose record is gone (an instance rebuilt between a scrape and its
+ * encoding imports the columns only) is left out by the encoder instead of sent as a float NaN.
+ */
+export const HISTOGRAM_VALUE: u64 = 0x7FF8000048495354;
 
 export function resetHistograms(): void {
   if (changetype<usize>(histogramRecords) == 0) {
