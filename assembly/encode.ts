@@ -83,7 +83,7 @@ export function encodeNext(): u32 {
       if (!encodeHistograms) continue;
       const body = histogramArena.data + <usize>load<u32>(histogram, 4);
       const bodyLen = load<u32>(histogram, 8);
-      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts);
+      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts, exemplarForRw1(i));
       else writeSeriesRw2(s, i, value, ts, body, bodyLen);
       n++;
       continue;

@@ -254,6 +254,8 @@ function histogram(at: usize, end: usize): bool {
   // isNativeHistogram: a span on either side, a zero threshold > 0 or an integer zero count > 0.
   const native = scrapeNativeHistograms && (spans || zeroThreshold > 0 || zeroCount > 0);
   if (native) {
+    histogramAt_ = at;
+    histogramEnd_ = end;
     if (!readNativeHistogram(at, end, currentType == PbType.GAUGE_HISTOGRAM) || !emitHistogram()) return false;
     if (!alwaysScrapeClassicHistograms || !buckets) return true;
   }
@@ -344,6 +346,63 @@ function isBoundName(p: usize, kind: Kind): bool {
   return true;
 }
 
+/** The Histogram message of the native histogram being appended. */
+let histogramAt_: usize = 0;
+let histogramEnd_: usize = 0;
+
+/**
+ * A native histogram's exemplars (Prometheus 3's protobuf parser and scrape loop): those of
+ * Histogram.exemplars (16) that have a timestamp, or when it has none at all, the buckets'
+ * exemplars that have one; sorted by timestamp, as the scrape loop sorts them before appending.
+ */
+function addNativeExemplars(at: usize, end: usize, sampleIndex: u32): void {
+  const first = exemplars.length;
+  let own = false;
+  for (let pass = 0; pass < 2 && !own; pass++) {
+    let p = at;
+    while (p < end) {
+      const tag = readU64(p, end);
+      p = wireAt;
+      const wt = <u32>tag & 7;
+      if (wt != Wire.LEN || (tag >> 3) != (pass == 0 ? 16 : 3)) { p = skipValue(wt, p, end); continue; }
+      const len = readLen(p, end);
+      const q = wireAt;
+      p = q + len;
+      if (pass == 0) { own = true; addExemplar(q, p, sampleIndex, true); continue; }
+      // A Bucket: its exemplar (3).
+      let r = q;
+      while (r < p) {
+        const t = readU64(r, p);
+        r = wireAt;
+        const w = <u32>t & 7;
+        if (w == Wire.LEN && (t >> 3) == 3) {
+          const n = readLen(r, p);
+          const from = wireAt;
+          r = from + n;
+          addExemplar(from, r, sampleIndex, true);
+        } else r = skipValue(w, r, p);
+      }
+    }
+    if (pass == 0 && own) break;
+  }
+  // Insertion sort of the new records by timestamp (a few at most).
+  const n = (exemplars.length - first) / EXEMPLAR_SIZE;
+  for (let i: u32 = 1; i < n; i++) {
+    let j = i;
+    while (j > 0) {
+      const a = exemplars.data + first + <usize>(j - 1) * EXEMPLAR_SIZE;
+      const b = a + EXEMPLAR_SIZE;
+      if (load<f64>(a, 24) <= load<f64>(b, 24)) break;
+      for (let k: usize = 0; k < EXEMPLAR_SIZE; k += 8) {
+        const x = load<u64>(a + k);
+        store<u64>(a + k, load<u64>(b + k));
+        store<u64>(b + k, x);
+      }
+      j--;
+    }
+  }
+}
+
 /** Appends the native histogram just read (histograms.ts) as the sample of the series named after the family. */
 function emitHistogram(): bool {
   const ref = metricSeries(Kind.PLAIN, 0);
@@ -357,6 +416,7 @@ function emitHistogram(): bool {
   s.family = family;
   s.lastSeen = epoch;
   recordHistogram(sampleCount());
+  addNativeExemplars(histogramAt_, histogramEnd_, sampleCount());
   if (!isNaN(createdMs)) recordStartTimestamp(sampleCount(), createdMs);
   appendSample(ref, reinterpret<f64>(HISTOGRAM_VALUE), timestamp);
   if (s.state != SeriesState.DROPPED) {
@@ -474,7 +534,7 @@ const EXEMPLAR_MAX_RUNES: u32 = 128;
  * OpenMetrics exemplar is kept. One Prometheus would not store (a label name twice, labels over
  * 128 characters, bytes that are not UTF-8) is left out rather than failing the scrape.
  */
-export function addExemplar(p: usize, end: usize, sampleIndex: u32): void {
+export function addExemplar(p: usize, end: usize, sampleIndex: u32, requireTimestamp: bool = false): void {
   const labelsOffset = scrapeArena.length;
   let value: f64 = 0;
   let ts: f64 = NaN;
@@ -521,7 +581,7 @@ export function addExemplar(p: usize, end: usize, sampleIndex: u32): void {
     }
   }
   const labelsLen = scrapeArena.length - labelsOffset;
-  if (wireBad || !ok || runes > EXEMPLAR_MAX_RUNES || !sortEncodedLabels(scrapeArena.data + labelsOffset, labelsLen)) {
+  if (wireBad || !ok || runes > EXEMPLAR_MAX_RUNES || (requireTimestamp && isNaN(ts)) || !sortEncodedLabels(scrapeArena.data + labelsOffset, labelsLen)) {
     clearWire();
     scrapeArena.length = labelsOffset;
     return;

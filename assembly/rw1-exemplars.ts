@@ -18,16 +18,30 @@ export function setEncodeExemplars(on: bool): void { encodeExemplars = on; }
 /** An encoding pass starts. */
 export function rewindExemplarsRw1(): void { cursor = 0; }
 
-/** The exemplar record of sample `sampleIndex` when 1.0 requests carry exemplars, else 0. */
+/** How many exemplar records the last exemplarForRw1 found for its sample (a native histogram may have several). */
+let run: u32 = 0;
+
+/** The first exemplar record of sample `sampleIndex` when 1.0 requests carry exemplars, else 0. */
 export function exemplarForRw1(sampleIndex: u32): usize {
+  run = 0;
   if (!encodeExemplars) return 0;
   const n = exemplars.length / EXEMPLAR_SIZE;
   while (cursor < n && load<u32>(exemplars.data + <usize>cursor * EXEMPLAR_SIZE) < sampleIndex) cursor++;
-  if (cursor < n) {
-    const e = exemplars.data + <usize>cursor * EXEMPLAR_SIZE;
-    if (load<u32>(e) == sampleIndex) return e;
-  }
-  return 0;
+  while (cursor + run < n && load<u32>(exemplars.data + <usize>(cursor + run) * EXEMPLAR_SIZE) == sampleIndex) run++;
+  return run == 0 ? 0 : exemplars.data + <usize>cursor * EXEMPLAR_SIZE;
+}
+
+/** Bytes of the TimeSeries.exemplars fields of the records found last (from `first`). */
+export function exemplarsSizeRw1(first: usize, sampleTs: i64): u32 {
+  let size: u32 = 0;
+  for (let k: u32 = 0; k < run; k++) size += exemplarFieldSizeRw1(first + <usize>k * EXEMPLAR_SIZE, sampleTs);
+  return size;
+}
+
+/** Writes the TimeSeries.exemplars fields of the records found last (from `first`). */
+export function writeExemplarsRw1(w: usize, first: usize, sampleTs: i64): usize {
+  for (let k: u32 = 0; k < run; k++) w = writeExemplarRw1(w, first + <usize>k * EXEMPLAR_SIZE, sampleTs);
+  return w;
 }
 
 // @ts-ignore: decorator

@@ -29,6 +29,8 @@ let body: ByteBuffer = changetype<ByteBuffer>(0);
 let localIds: ByteBuffer = changetype<ByteBuffer>(0);
 /** The current exemplar's label symbols (global ids). */
 let exemplarIds: ByteBuffer = changetype<ByteBuffer>(0);
+/** Per exemplar of the current series: { label ids u32, refs size u32, message size u32 }. */
+let exemplarSizes: ByteBuffer = changetype<ByteBuffer>(0);
 /** Exemplar label symbols interned for this request: released once it is written. */
 let releaseAfterRequest: ByteBuffer = changetype<ByteBuffer>(0);
 /** The next exemplar record to look at (exemplars are in sample order). */
@@ -37,6 +39,7 @@ let exemplarCursor: u32 = 0;
 export function initRw2(): void {
   body = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   localIds = ByteBuffer.create(256);
+  exemplarSizes = ByteBuffer.create(64);
   exemplarIds = ByteBuffer.create(64);
   releaseAfterRequest = ByteBuffer.create(64);
 }
@@ -142,27 +145,31 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
     if (unitRef != 0) metaLen += varintFieldSize(unitRef);
     if (metaLen != 0) seriesLen += bytesFieldSize(metaLen);
   }
-  // Exemplars recorded for this sample.
+  // Exemplars recorded for this sample: one for a float sample, any number for a native
+  // histogram (histograms.ts). Each one's label symbols are interned (released once the request
+  // is written) into exemplarIds, its sizes into exemplarSizes { ids, refs size, message size }.
   const exemplarTotal = exemplars.length / EXEMPLAR_SIZE;
   while (exemplarCursor < exemplarTotal && load<u32>(exemplars.data + <usize>exemplarCursor * EXEMPLAR_SIZE) < sampleIndex) exemplarCursor++;
-  let exemplar: usize = 0;
-  let exemplarLen: u32 = 0;
-  let exemplarRefsSize: u32 = 0;
-  if (sampleIndex != NO_SAMPLE && exemplarCursor < exemplarTotal) {
-    const e = exemplars.data + <usize>exemplarCursor * EXEMPLAR_SIZE;
-    if (load<u32>(e) == sampleIndex) {
-      exemplar = e;
-      // Intern its label strings; references are dropped once the request is written.
-      const labels = scrapeArena.data + load<u32>(e, 4);
-      const labelsLen = load<u32>(e, 8);
-      exemplarIds.clear();
-      const at = exemplarIds.reserve(countLabels(labels, labelsLen) << 3);
-      exemplarIds.length = internLabels(labels, labelsLen, at) << 2;
-      const n = exemplarIds.length >> 2;
-      for (let k: u32 = 0; k < n; k++) exemplarRefsSize += varintSize(localSymbol(load<u32>(exemplarIds.data + (<usize>k << 2))));
-      exemplarLen = bytesFieldSize(exemplarRefsSize) + DOUBLE_FIELD_SIZE + exemplarTimestampSize(load<f64>(e, 24));
-      seriesLen += bytesFieldSize(exemplarLen);
-    }
+  let exemplarEnd = exemplarCursor;
+  if (sampleIndex != NO_SAMPLE) {
+    while (exemplarEnd < exemplarTotal && load<u32>(exemplars.data + <usize>exemplarEnd * EXEMPLAR_SIZE) == sampleIndex) exemplarEnd++;
+  }
+  exemplarIds.clear();
+  exemplarSizes.clear();
+  for (let x = exemplarCursor; x < exemplarEnd; x++) {
+    const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    const labels = scrapeArena.data + load<u32>(e, 4);
+    const labelsLen = load<u32>(e, 8);
+    const from = exemplarIds.length;
+    const at = exemplarIds.reserve(countLabels(labels, labelsLen) << 3);
+    exemplarIds.length += internLabels(labels, labelsLen, at) << 2;
+    let refsSize: u32 = 0;
+    for (let k = from; k < exemplarIds.length; k += 4) refsSize += varintSize(localSymbol(load<u32>(exemplarIds.data + <usize>k)));
+    const len = bytesFieldSize(refsSize) + DOUBLE_FIELD_SIZE + exemplarTimestampSize(load<f64>(e, 24));
+    exemplarSizes.pushU32((exemplarIds.length - from) >> 2);
+    exemplarSizes.pushU32(refsSize);
+    exemplarSizes.pushU32(len);
+    seriesLen += bytesFieldSize(len);
   }
   let w = body.reserve(bytesFieldSize(seriesLen));
   const start = w;
@@ -180,14 +187,20 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
     w = writeSample(w, value, ts);
     if (startMs != 0) w = writeVarintField(w, 0x18, <u64>startMs);
   }
-  if (exemplar != 0) {
-    w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, exemplarLen);
-    w = writePackedRefs(w, <u8>ExemplarTag.LABELS_REFS, exemplarIds, exemplarRefsSize, false);
-    w = writeDoubleField(w, <u8>ExemplarTag.VALUE, load<f64>(exemplar, 16));
-    const ets = load<f64>(exemplar, 24);
+  let idAt: usize = exemplarIds.data;
+  for (let x = exemplarCursor; x < exemplarEnd; x++) {
+    const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    const sizes = exemplarSizes.data + <usize>(x - exemplarCursor) * 12;
+    const idCount = load<u32>(sizes);
+    w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, load<u32>(sizes, 8));
+    w = writeLenPrefix(w, <u8>ExemplarTag.LABELS_REFS, load<u32>(sizes, 4));
+    for (let k: u32 = 0; k < idCount; k++) w = writeVarint(w, localSymbol(load<u32>(idAt + (<usize>k << 2))));
+    idAt += <usize>idCount << 2;
+    w = writeDoubleField(w, <u8>ExemplarTag.VALUE, load<f64>(e, 16));
+    const ets = load<f64>(e, 24);
     if (exemplarTimestampSize(ets) != 0) w = writeVarintField(w, <u8>ExemplarTag.TIMESTAMP, <u64><i64>ets);
-    releaseAfterRequest.pushBytes(exemplarIds.data, exemplarIds.length);
   }
+  if (exemplarIds.length != 0) releaseAfterRequest.pushBytes(exemplarIds.data, exemplarIds.length);
   if (metaLen != 0) {
     w = writeLenPrefix(w, <u8>SeriesV2Tag.METADATA, metaLen);
     if (f.type != 0) w = writeVarintField(w, <u8>MetadataV2Tag.TYPE, f.type);

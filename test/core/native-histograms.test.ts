@@ -12,6 +12,7 @@ import { ScrapewireError } from '../../src/errors';
 import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { SCRAPE_TS, bits, comparable, expectedRows, rowsFromRw1, rowsFromRw2, runCore, splitAt } from '../helpers/core-harness';
 import { histogramsFromRw1, histogramsFromRw2, type SentHistogram } from '../helpers/native-histograms';
+import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
 import { encodePage, type MetricFamilyInput } from '../support/client-model';
 import { CLASSIC_FAMILIES, NATIVE_FAMILIES, NATIVE_SHAPES, nativeFamily, nativeHistogramScrapes } from '../support/protobuf-pages';
 import { parseProtobufReference, type RefNativeHistogram } from '../support/protobuf-reference';
@@ -155,4 +156,62 @@ test('a core rebuilt between a scrape and its encoding leaves its histogram samp
   core.encode(RW1, {}, (r) => requests.push(r.slice()));
   expect(rowsFromRw1(requests).map((r) => r.labels[0][1])).toEqual(['http_requests_total', 'http_requests_total']);
   expect(histogramsFromRw1(requests)).toEqual([]);
+});
+
+describe('exemplars of native histograms', () => {
+  // Histogram.exemplars with a timestamp; without any there, the buckets' exemplars with one.
+  const bucketsOnly = nativeFamily('bucket_exemplars', {
+    sample_count: 4, sample_sum: 2, schema: 0, positive_span: [{ offset: 0, length: 1 }], positive_delta: [4],
+    bucket: [
+      { cumulative_count: 1, upper_bound: 1, exemplar: { label: [{ name: 'trace_id', value: 'late' }], value: 0.5, timestamp: { seconds: 1_700_000_200 } } },
+      { cumulative_count: 4, upper_bound: Infinity, exemplar: { label: [{ name: 'trace_id', value: 'early' }], value: 3, timestamp: { seconds: 1_700_000_100 } } },
+      { cumulative_count: 4, upper_bound: 5, exemplar: { label: [{ name: 'trace_id', value: 'untimed' }], value: 3 } },
+    ],
+  });
+  const page = encodePage([...NATIVE_FAMILIES, bucketsOnly]);
+  const reference = parseProtobufReference(page, { scrapeNativeHistograms: true }).histograms.filter((h) => h.exemplars.length > 0);
+  const expected = reference.map((h) => ({
+    series: JSON.stringify(h.labels),
+    exemplars: [...h.exemplars].sort((a, b) => a.timestampMs! - b.timestampMs!).map((e) => ({ labels: e.labels, value: e.value, timestamp: e.timestampMs })),
+  }));
+
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  function sentRw2(requests: Uint8Array[]) {
+    const out: unknown[] = [];
+    for (const request of requests) {
+      const decoded: any = decodeRw2(request);
+      for (const ts of decoded.timeseries) {
+        if (ts.histograms.length === 0 || ts.exemplars.length === 0) continue;
+        const name = (refs: number[]) => { const l: Array<[string, string]> = []; for (let i = 0; i < refs.length; i += 2) l.push([decoded.symbols[refs[i]], decoded.symbols[refs[i + 1]]]); return l; };
+        out.push({ series: JSON.stringify(name(ts.labels_refs)), exemplars: ts.exemplars.map((e: any) => ({ labels: name(e.labels_refs), value: e.value, timestamp: e.timestamp })) });
+      }
+    }
+    return out;
+  }
+  function sentRw1(requests: Uint8Array[]) {
+    const out: unknown[] = [];
+    for (const request of requests) {
+      for (const ts of decodeRw1(request).timeseries) {
+        if (ts.histograms.length === 0 || ts.exemplars.length === 0) continue;
+        out.push({
+          series: JSON.stringify(ts.labels.map((l: any) => [l.name, l.value])),
+          exemplars: ts.exemplars.map((e: any) => ({ labels: e.labels.map((l: any) => [l.name, l.value]), value: e.value, timestamp: e.timestamp })),
+        });
+      }
+    }
+    return out;
+  }
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+
+  test('go out with the histogram in 2.0, and in 1.0 with send_exemplars, sorted by timestamp', async () => {
+    expect(expected.map((e) => e.exemplars.length)).toEqual([1, 2]);
+    const core = Core.create(NATIVE);
+    await core.scrape([page], { format: 'protobuf', timestampMs: SCRAPE_TS });
+    const rw2: Uint8Array[] = [];
+    core.encode(RW2, {}, (r) => rw2.push(r.slice()));
+    expect(sentRw2(rw2)).toEqual(expected);
+    const rw1: Uint8Array[] = [];
+    core.encode(RW1, { exemplars: true }, (r) => rw1.push(r.slice()));
+    expect(sentRw1(rw1)).toEqual(expected);
+  });
 });
