@@ -348,6 +348,47 @@ export function readNativeHistogram(at: usize, end: usize, gauge: bool): bool {
   return true;
 }
 
+/**
+ * Encodes a native histogram with custom buckets (schema -53, convert_classic_histograms_to_nhcb)
+ * into the arena (histogramAt, histogramLen): `bounds` the finite upper bounds (f64s, ascending),
+ * `counts` the n = bounds + 1 buckets' own counts (f64s; the last is the +Inf bucket's), one span
+ * over them all before empty buckets are dropped.
+ */
+export function encodeCustomBuckets(count: f64, sum: f64, float: bool, bounds: usize, boundCount: u32, counts: usize): void {
+  positive.clear();
+  negative.clear();
+  for (let i: u32 = 0; i <= boundCount; i++) {
+    const c = load<f64>(counts + (<usize>i << 3));
+    if (c == 0) continue;
+    const w = positive.reserve(BUCKET_SIZE);
+    store<i32>(w, <i32>i);
+    store<f64>(w, c, 8);
+    positive.length += BUCKET_SIZE;
+  }
+  measureSide(positive, float);
+  let size: u32 = (float ? 9 : 1 + varintSize(<u64>count)) + 9 + 1 + varintSize(zig(-53)) + 9 + (float ? 9 : 2);
+  if (positive.length != 0) size += spansSize + bytesFieldSize(valuesSize);
+  if (boundCount != 0) size += 2 + varintSize(<u64>boundCount * 8) + boundCount * 8;
+  histogramAt = histogramArena.length;
+  let w = histogramArena.reserve(size);
+  const start = w;
+  w = float ? writeDoubleField(w, 0x11, count) : writeVarintField(w, 0x08, <u64>count);
+  w = writeDoubleField(w, 0x19, sum);
+  w = writeVarintField(w, 0x20, zig(-53));
+  w = writeDoubleField(w, 0x29, 0);
+  w = float ? writeDoubleField(w, 0x39, 0) : writeVarintField(w, 0x30, 0);
+  w = writeSide(w, positive, float, 0x5A, float ? 0x6A : 0x62);
+  if (boundCount != 0) {
+    // custom_values (16): a two-byte tag, packed doubles.
+    store<u8>(w++, 0x82);
+    w = writeLenPrefix(w, 0x01, boundCount * 8);
+    memory.copy(w, bounds, <usize>boundCount << 3);
+    w += <usize>boundCount << 3;
+  }
+  histogramLen = <u32>(w - start);
+  histogramArena.length += histogramLen;
+}
+
 /** Records the histogram just read as sample `sampleIndex`. */
 export function recordHistogram(sampleIndex: u32): void {
   const w = histogramRecords.reserve(HISTOGRAM_RECORD_SIZE);

@@ -30,6 +30,7 @@ export {
   setEncodeHistograms, // setEncodeHistograms(on): whether the next encodeBegin's requests carry histogram samples (send_native_histograms)
   histogramCount,      // histogram samples in this scrape
 } from "./histograms";
+export { setNhcb } from "./nhcb";                    // setNhcb(on): convert_classic_histograms_to_nhcb, from the next begin
 export { setEncodeExemplars } from "./rw1-exemplars"; // setEncodeExemplars(on): whether the next encodeBegin's 1.0 requests carry exemplars (send_exemplars)
 export {
   begin,          // begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch): a scrape starts

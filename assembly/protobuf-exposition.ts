@@ -28,6 +28,7 @@ import { Wire, wireBad } from "./pbwire";
 import { parseMetric, metricFamilyStarts } from "./protobuf-metric";
 import { resetHistograms } from "./histograms";
 import { resetStartTimestamps } from "./start-timestamps";
+import { resetNhcb } from "./nhcb";
 
 /** What protobufUnit() did with the bytes it was given. */
 export const enum Unit {
@@ -75,6 +76,7 @@ export function resetProtobuf(): void {
   inFamily = false;
   resetHistograms();
   resetStartTimestamps();
+  resetNhcb();
 }
 
 /** Whether the page may end here (not inside a family). */

@@ -36,6 +36,7 @@ import { labelSize, writeLabel } from "./label";
 import { sortEncodedLabels } from "./labelsort";
 import { formatOpenMetricsFloat } from "./floatformat";
 import { recordStartTimestamp } from "./start-timestamps";
+import { convertsSample, collectClassic, emitNhcb } from "./nhcb";
 import { Wire, wireAt, wireBad, clearWire, readU64, readF64, readLen, skipValue, readTimestampMs } from "./pbwire";
 import { currentName, currentNameLen, currentNameHash, currentType, PbType } from "./protobuf-exposition";
 import {
@@ -253,6 +254,7 @@ function histogram(at: usize, end: usize): bool {
   if (wireBad) return malformed(at);
   // isNativeHistogram: a span on either side, a zero threshold > 0 or an integer zero count > 0.
   const native = scrapeNativeHistograms && (spans || zeroThreshold > 0 || zeroCount > 0);
+  inhibitNhcb = native;
   if (native) {
     histogramAt_ = at;
     histogramEnd_ = end;
@@ -296,10 +298,13 @@ function histogram(at: usize, end: usize): bool {
     if (cumulativeFloat > 0) cumulative = cumulativeFloat;
     if (!emit(Kind.BUCKET, upper, cumulative, exemplarAt, exemplarEnd)) return false;
     // Prometheus stops at a +Inf bucket: nothing after it is read.
-    if (upper == Infinity) return true;
+    if (upper == Infinity) return emitNhcb();
   }
-  return emit(Kind.BUCKET, Infinity, count, 0, 0);
+  return emit(Kind.BUCKET, Infinity, count, 0, 0) && emitNhcb();
 }
+
+/** A native histogram was read from this Metric: its classic series are not converted (nhcb.ts). */
+let inhibitNhcb: bool = false;
 
 /** The index key of a series of this Metric. */
 // @ts-ignore: decorator
@@ -328,6 +333,13 @@ function emit(kind: Kind, bound: f64, value: f64, exemplarAt: usize, exemplarEnd
     return true;
   }
   s.family = family;
+  if (!inhibitNhcb && convertsSample(s)) {
+    if (!collectClassic(ref, value, timestamp)) return false;
+    if (!alwaysScrapeClassicHistograms) {
+      s.lastSeen = epoch;
+      return true;
+    }
+  }
   s.lastSeen = epoch;
   if (exemplarAt != 0) addExemplar(exemplarAt, exemplarEnd, sampleCount());
   if (!isNaN(createdMs)) recordStartTimestamp(sampleCount(), createdMs);
@@ -506,6 +518,16 @@ function newMetricSeries(key: v128, kind: Kind, bound: f64): u32 {
   }
   const nameLimit = labelLengthError(8, currentNameLen + (kind == Kind.BUCKET ? 7 : kind == Kind.COUNT ? 6 : kind == Kind.SUM ? 4 : 0));
   if (nameLimit != ErrorCode.NONE) return <u32>failHere(nameLimit, metricStart);
+  return internEntries(key, metricStart);
+}
+
+/**
+ * The label set in labels.ts's entries (beginLabelEntries...) as a series: sorted, checked and
+ * encoded, then found under its canonical key text (the key `key` becomes an alias) or created.
+ * Returns its ref, or 0 on error (reported at `at`).
+ */
+export function internEntries(key: v128, at: usize): u32 {
+  const metricStart = at;
   if (!encodeLabelSet(metricStart)) return 0;
   // The same series under its canonical key text (a text or OpenMetrics scrape made it, or a
   // protobuf writer that wrote its labels differently): this key becomes an alias.

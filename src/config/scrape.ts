@@ -113,27 +113,21 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
 const PROTOCOL_FIELDS = ['scrape_protocols', 'metric_name_escaping_scheme'] as const;
 
 /**
- * Histogram handling: scrape_native_histograms and always_scrape_classic_histograms as
- * Prometheus has them (native histograms come from protobuf pages); the conversion of classic
- * histograms to native ones (convert_classic_histograms_to_nhcb) is accepted only when false.
+ * Histogram handling: scrape_native_histograms, always_scrape_classic_histograms and
+ * convert_classic_histograms_to_nhcb as Prometheus has them (native histograms come from
+ * protobuf pages; classic ones from any format may be converted to custom buckets).
  */
 const HISTOGRAM_FIELDS = ['always_scrape_classic_histograms', 'scrape_native_histograms', 'convert_classic_histograms_to_nhcb'] as const;
 
-const NHCB_NOT_YET = 'classic histograms cannot be converted to native histograms with custom buckets yet (issue 13); '
-  + 'only false (the default) is accepted';
 
 interface HistogramSettings {
   always_scrape_classic_histograms: boolean;
   scrape_native_histograms: boolean;
-  convert_classic_histograms_to_nhcb: false;
+  convert_classic_histograms_to_nhcb: boolean;
 }
 
 function readHistogramSettings(reader: YamlReader, fields: Fields, path: string, inherited: Partial<HistogramSettings>): HistogramSettings {
   const node = (name: string) => fields.get(name)?.value ?? null;
-  const falseOnly = (name: string, reason: string): void => {
-    if (reader.bool(node(name), `${path}.${name}`) === true) reader.error(node(name), `${path}.${name}`, reason);
-  };
-  falseOnly('convert_classic_histograms_to_nhcb', NHCB_NOT_YET);
   let always = reader.bool(node('always_scrape_classic_histograms'), `${path}.always_scrape_classic_histograms`);
   const legacy = fields.get('scrape_classic_histograms');
   if (legacy !== undefined) {
@@ -148,7 +142,8 @@ function readHistogramSettings(reader: YamlReader, fields: Fields, path: string,
     always_scrape_classic_histograms: always ?? inherited.always_scrape_classic_histograms ?? false,
     scrape_native_histograms: reader.bool(node('scrape_native_histograms'), `${path}.scrape_native_histograms`)
       ?? inherited.scrape_native_histograms ?? false,
-    convert_classic_histograms_to_nhcb: false,
+    convert_classic_histograms_to_nhcb: reader.bool(node('convert_classic_histograms_to_nhcb'), `${path}.convert_classic_histograms_to_nhcb`)
+      ?? inherited.convert_classic_histograms_to_nhcb ?? false,
   };
 }
 

@@ -62,7 +62,7 @@ export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   /** Inherited by jobs that set none (see ScrapeConfig). */
   always_scrape_classic_histograms?: boolean;
   scrape_native_histograms?: boolean;
-  convert_classic_histograms_to_nhcb?: false;
+  convert_classic_histograms_to_nhcb?: boolean;
 }
 
 /** `basic_auth` of an HTTP client section. */
@@ -215,8 +215,11 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   native_histogram_bucket_limit?: number;
   /** Native histograms are reduced to the largest schema whose bucket growth factor is at least this. 0: none. */
   native_histogram_min_bucket_factor?: number;
-  /** Only false is accepted until the core converts classic histograms (issue 13). */
-  convert_classic_histograms_to_nhcb?: false;
+  /**
+   * Classic histograms (text, OpenMetrics or protobuf) become native histograms with custom
+   * buckets (schema -53): one series instead of one per bucket. Default false.
+   */
+  convert_classic_histograms_to_nhcb?: boolean;
 }
 
 /** `queue_config` of a remote_write entry: shards, batch size and deadline, backoff. */

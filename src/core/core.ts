@@ -81,6 +81,7 @@ export class Core {
     exports.setLimits(limits.sampleLimit, limits.seriesLimit, limits.labelLimit, limits.labelNameLengthLimit,
       limits.labelValueLengthLimit, memoryLimitPages(limits));
     exports.setHistogramOptions(...histogramOptions(this.histograms));
+    exports.setNhcb(this.histograms.convertClassicHistogramsToNhcb === true ? 1 : 0);
     if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
     if (this.report !== undefined && !this.report.retired) this.report.refs = createReportSeries(exports, this.report);
     return exports;

@@ -83,6 +83,13 @@ export interface CoreOptions {
   nativeHistogramBucketLimit?: number;
   /** native_histogram_min_bucket_factor: histograms of a finer schema are reduced to the one it gives. 0: none. */
   nativeHistogramMinBucketFactor?: number;
+  /**
+   * convert_classic_histograms_to_nhcb: the _bucket, _count and _sum samples of a classic
+   * histogram (text, OpenMetrics or protobuf) become one native histogram with custom buckets
+   * (schema -53); the classic series are ingested too only with alwaysScrapeClassicHistograms.
+   * Default false.
+   */
+  convertClassicHistogramsToNhcb?: boolean;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
   module?: CompiledCoreModule;
 }

@@ -15,6 +15,7 @@ export interface CoreExports {
   setHistogramOptions(scrapeNative: number, alwaysClassic: number, bucketLimit: number, maxSchema: number): void;
   setEncodeHistograms(on: number): void;
   setEncodeExemplars(on: number): void;
+  setNhcb(on: number): void;
   histogramCount(): number;
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;

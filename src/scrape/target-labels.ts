@@ -178,6 +178,7 @@ function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: Tar
       alwaysScrapeClassicHistograms: config.always_scrape_classic_histograms === true,
       nativeHistogramBucketLimit: config.native_histogram_bucket_limit ?? 0,
       nativeHistogramMinBucketFactor: config.native_histogram_min_bucket_factor ?? 0,
+      convertClassicHistogramsToNhcb: config.convert_classic_histograms_to_nhcb === true,
     },
     metricRelabeler: relabelers.metricRelabel,
     fingerprint: relabelers.fingerprint ?? jobFingerprint(config),

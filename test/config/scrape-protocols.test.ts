@@ -138,6 +138,11 @@ describe('histogram switches', () => {
     expect(config.scrape_configs[2].scrape_protocols).toEqual(['PrometheusText0.0.4']);
   });
 
+  test('convert_classic_histograms_to_nhcb is read per job, inherited from global', () => {
+    const config = load('global:\n  convert_classic_histograms_to_nhcb: true\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    convert_classic_histograms_to_nhcb: false\n');
+    expect(config.scrape_configs.map((j) => j.convert_classic_histograms_to_nhcb)).toEqual([true, false]);
+  });
+
   test('native_histogram_bucket_limit and native_histogram_min_bucket_factor are read per job (0: none)', () => {
     const config = load(job('    native_histogram_bucket_limit: 160\n    native_histogram_min_bucket_factor: 1.1\n'));
     expect(config.scrape_configs[0]).toMatchObject({ native_histogram_bucket_limit: 160, native_histogram_min_bucket_factor: 1.1 });
@@ -151,9 +156,8 @@ describe('histogram switches', () => {
   });
 
   test.each([
-    ['convert_classic_histograms_to_nhcb: true', job('    convert_classic_histograms_to_nhcb: yes\n'),
-      'config.yml:3: scrape_configs[0].convert_classic_histograms_to_nhcb: classic histograms cannot be converted to native '
-      + 'histograms with custom buckets yet (issue 13); only false (the default) is accepted'],
+    ['convert_classic_histograms_to_nhcb that is not a boolean', job('    convert_classic_histograms_to_nhcb: often\n'),
+      'config.yml:3: scrape_configs[0].convert_classic_histograms_to_nhcb: invalid boolean "often"'],
     ['both names of one switch', job('    always_scrape_classic_histograms: true\n    scrape_classic_histograms: true\n'),
       'config.yml:4: scrape_configs[0].scrape_classic_histograms: set always_scrape_classic_histograms only: '
       + 'scrape_classic_histograms is its Prometheus 2 name'],

@@ -20,6 +20,8 @@ export interface SentHistogram {
   negative: Array<[number, number]>;
   /** RESET_HINT / ResetHint by name. */
   resetHint: string;
+  /** Custom bucket bounds (schema -53 only). */
+  customValues?: number[];
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- protobufjs's toObject output is untyped. */
@@ -58,6 +60,7 @@ function canonical(labels: Label[], h: any): SentHistogram {
     positive: side(h.positive_spans, float ? h.positive_counts : h.positive_deltas, !float),
     negative: side(h.negative_spans, float ? h.negative_counts : h.negative_deltas, !float),
     resetHint: h.reset_hint,
+    ...(h.schema === -53 ? { customValues: h.custom_values } : {}),
   };
 }
 
