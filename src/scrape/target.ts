@@ -19,9 +19,8 @@
  * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
  */
 import { Core } from '../core/core';
-import type { HistogramOptions } from '../core/histogram-options';
 import { ScrapewireError } from '../errors';
-import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
+import type { CoreOptions, ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
 import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { createFetcher, type Fetcher } from './fetcher';
@@ -51,8 +50,9 @@ export interface TargetSpec {
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
-  /** scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits. */
-  histograms?: HistogramOptions;
+  /** scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits, convert_classic_histograms_to_nhcb. */
+  histograms?: Pick<CoreOptions, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'nativeHistogramBucketLimit'
+    | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb'>;
   metricRelabeler?: Relabeler;
   /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
   fingerprint?: string;
