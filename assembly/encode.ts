@@ -12,6 +12,9 @@ import { scrapeTimestamp } from "./scrape-state";
 import { writeSeriesRw1, writeMetadataRw1 } from "./rw1";
 import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, NO_SAMPLE } from "./rw2";
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
+import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, HISTOGRAM_VALUE, encodeHistograms } from "./histograms";
+import { writeHistogramSeriesRw1 } from "./rw-histograms";
+import { exemplarForRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
 
 /** Prometheus' staleness marker: a NaN no computation produces. */
 const STALE_NAN: u64 = 0x7FF0000000000002;
@@ -23,6 +26,8 @@ let maxSamples: u32 = 0;
 let cursor: u32 = 0;
 let includeStale: bool = true;
 let encodedSamples: u32 = 0;
+/** The next histogram record to look at (they are in sample order). */
+let histogramCursor: u32 = 0;
 
 export function initEncode(): void {
   output = ByteBuffer.create(INITIAL_BUFFER_BYTES);
@@ -35,6 +40,8 @@ export function encodeBegin(proto: u8, max: u32, stale: bool): void {
   maxSamples = max == 0 ? 0xFFFFFFFF : max;
   cursor = 0;
   includeStale = stale;
+  histogramCursor = 0;
+  rewindExemplarsRw1();
   beginRw2();
 }
 
@@ -60,7 +67,28 @@ export function encodeNext(): u32 {
     }
     const s = seriesAt(ref);
     if (s.state != SeriesState.KEPT) continue;
-    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts);
+    // A native histogram sample (histograms.ts): written as one, or left out for endpoints
+    // without send_native_histograms.
+    let histogram: usize = 0;
+    if (i < sampleTotal) {
+      const records = histogramRecords.length / HISTOGRAM_RECORD_SIZE;
+      while (histogramCursor < records && load<u32>(histogramRecords.data + <usize>histogramCursor * HISTOGRAM_RECORD_SIZE) < i) histogramCursor++;
+      if (histogramCursor < records) {
+        const record = histogramRecords.data + <usize>histogramCursor * HISTOGRAM_RECORD_SIZE;
+        if (load<u32>(record) == i) histogram = record;
+      }
+    }
+    if (histogram == 0 && i < sampleTotal && reinterpret<u64>(value) == HISTOGRAM_VALUE) continue;
+    if (histogram != 0) {
+      if (!encodeHistograms) continue;
+      const body = histogramArena.data + <usize>load<u32>(histogram, 4);
+      const bodyLen = load<u32>(histogram, 8);
+      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts, exemplarForRw1(i));
+      else writeSeriesRw2(s, i, value, ts, body, bodyLen);
+      n++;
+      continue;
+    }
+    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts, i < sampleTotal ? exemplarForRw1(i) : 0);
     else writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
     n++;
   }

@@ -78,23 +78,40 @@ function parseExemplarLabels(p: usize, labelsEnd: usize): i32 {
       c = load<u8>(q);
     }
     first = false;
-    if (!isLabelStart(c)) return failed(ErrorCode.INVALID_EXEMPLAR, q);
-    const nameStart = q;
-    while (q < labelsEnd && isLabelChar(load<u8>(q))) q++;
-    const nameLen = <u32>(q - nameStart);
+    // The name: bare, or quoted (any UTF-8, as Prometheus's lexer reads it in an exemplar).
+    const nameOffset = scratch.length;
+    if (c == Char.QUOTE) {
+      const at = q;
+      q = unquote(q, labelsEnd, scratch);
+      if (q == 0) return -1;
+      const quotedLen = scratch.length - nameOffset;
+      if (quotedLen == 0) return failed(ErrorCode.INVALID_EXEMPLAR, at);
+      if (!validUtf8(scratch.data + nameOffset, quotedLen)) {
+        failCame(ErrorCode.INVALID_UTF8, at, scratch.data + nameOffset, scratch.data + scratch.length);
+        return -1;
+      }
+    } else {
+      if (!isLabelStart(c)) return failed(ErrorCode.INVALID_EXEMPLAR, q);
+      const nameStart = q;
+      while (q < labelsEnd && isLabelChar(load<u8>(q))) q++;
+      scratch.pushBytes(nameStart, <u32>(q - nameStart));
+    }
+    const nameLen = scratch.length - nameOffset;
     if (load<u8>(q) != Char.EQUAL || load<u8>(q + 1) != Char.QUOTE) return failed(ErrorCode.INVALID_EXEMPLAR, q);
     const valueOffset = scratch.length;
     q = unquote(q + 1, labelsEnd, scratch);
     if (q == 0) return -1;
+    // Pointers into scratch only now: unquoting may have moved it.
+    const name = scratch.data + nameOffset;
     const value = scratch.data + valueOffset;
     const valueLen = scratch.length - valueOffset;
     if (!validUtf8(value, valueLen)) {
       failCame(ErrorCode.INVALID_UTF8, q, value, value + valueLen);
       return -1;
     }
-    runes += nameLen + countRunes(value, valueLen);
+    runes += countRunes(name, nameLen) + countRunes(value, valueLen);
     const at = scrapeArena.reserve(labelSize(nameLen, valueLen));
-    scrapeArena.length += <u32>(writeLabel(at, nameStart, nameLen, value, valueLen) - at);
+    scrapeArena.length += <u32>(writeLabel(at, name, nameLen, value, valueLen) - at);
   }
   return <i32>runes;
 }

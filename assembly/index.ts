@@ -25,7 +25,13 @@
 
 export { init } from "./init";                         // init(maxLineBytes, evictAfterScrapes): allocates the window and tables
 export { setLimits } from "./limits";                  // sample, series, label count/name/value length limits, memory pages (0: none); from the next begin
-export { setHistogramOptions } from "./histograms";    // setHistogramOptions(scrapeNative, alwaysClassic, bucketLimit, maxSchema): native histograms in protobuf pages
+export {
+  setHistogramOptions, // setHistogramOptions(scrapeNative, alwaysClassic, bucketLimit, maxSchema): native histograms in protobuf pages
+  setEncodeHistograms, // setEncodeHistograms(on): whether the next encodeBegin's requests carry histogram samples (send_native_histograms)
+  histogramCount,      // histogram samples in this scrape
+} from "./histograms";
+export { setNhcb } from "./nhcb";                    // setNhcb(on): convert_classic_histograms_to_nhcb, from the next begin
+export { setEncodeExemplars } from "./rw1-exemplars"; // setEncodeExemplars(on): whether the next encodeBegin's 1.0 requests carry exemplars (send_exemplars)
 export {
   begin,          // begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch): a scrape starts
   inputPtr,       // where the host writes the next chunk

@@ -26,6 +26,8 @@ import { appendSample, exemplars, sampleCount, EXEMPLAR_SIZE } from "./snapshot"
 import { parseFloatBytes, parseIntBytes, parsedNumber } from "./number";
 import { omSample, omSwitchFamily } from "./openmetrics";
 import { sampleCounted } from "./limits";
+import { convertsSample, collectClassic } from "./nhcb";
+import { alwaysScrapeClassicHistograms } from "./histograms";
 
 /** Parses one complete line [p, end) (no newline). Returns false on error (already reported). */
 export function parseLine(p: usize, end: usize): bool {
@@ -119,6 +121,16 @@ function parseSample(p: usize, end: usize): bool {
     if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart, valueAt, valueEnd)) return false;
   }
   if (exemplarAt != 0 && !parseExemplar(exemplarAt, end, s)) return false;
+  // convert_classic_histograms_to_nhcb (nhcb.ts): the sample goes to its histogram; the classic
+  // series itself is ingested only with always_scrape_classic_histograms.
+  if (convertsSample(s) && s.lastSeen != epoch) {
+    if (!collectClassic(ref, value, timestamp)) return false;
+    if (!alwaysScrapeClassicHistograms) {
+      s.lastSeen = epoch;
+      if (exemplarAt != 0) exemplars.length -= EXEMPLAR_SIZE;
+      return true;
+    }
+  }
   if (s.lastSeen == epoch) {
     s.family = firstFamily;
     countDuplicate();

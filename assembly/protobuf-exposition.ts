@@ -26,6 +26,9 @@ import {
 } from "./families";
 import { Wire, wireBad } from "./pbwire";
 import { parseMetric, metricFamilyStarts } from "./protobuf-metric";
+import { resetHistograms } from "./histograms";
+import { resetStartTimestamps } from "./start-timestamps";
+import { resetNhcb } from "./nhcb";
 
 /** What protobufUnit() did with the bytes it was given. */
 export const enum Unit {
@@ -71,6 +74,9 @@ export function resetProtobuf(): void {
   familyLeft = 0;
   familyDone = 0;
   inFamily = false;
+  resetHistograms();
+  resetStartTimestamps();
+  resetNhcb();
 }
 
 /** Whether the page may end here (not inside a family). */

@@ -35,9 +35,13 @@ import { scrapeArena } from "./families";
 import { labelSize, writeLabel } from "./label";
 import { sortEncodedLabels } from "./labelsort";
 import { formatOpenMetricsFloat } from "./floatformat";
+import { recordStartTimestamp } from "./start-timestamps";
+import { convertsSample, collectClassic, emitNhcb } from "./nhcb";
 import { Wire, wireAt, wireBad, clearWire, readU64, readF64, readLen, skipValue, readTimestampMs } from "./pbwire";
 import { currentName, currentNameLen, currentNameHash, currentType, PbType } from "./protobuf-exposition";
-import { scrapeNativeHistograms, alwaysScrapeClassicHistograms, appendNativeHistogram } from "./histograms";
+import {
+  scrapeNativeHistograms, alwaysScrapeClassicHistograms, readNativeHistogram, recordHistogram, dropLastHistogram, HISTOGRAM_VALUE,
+} from "./histograms";
 
 /** What a series adds to the family's name, and which bound label it has. */
 export const enum Kind { PLAIN = 0, COUNT = 1, SUM = 2, BUCKET = 3, QUANTILE = 4 }
@@ -48,6 +52,8 @@ let labelsHash: v128 = v128.splat<u64>(0);
 let metricStart: usize = 0;
 let metricEnd: usize = 0;
 let timestamp: f64 = 0;
+/** The Metric's created timestamp in ms (NaN: none). */
+let createdMs: f64 = NaN;
 /** The key of one series: labels hash (16), family name hash (8), kind (8), bound (8). */
 let keyBlock: usize = 0;
 let gathered: ByteBuffer = changetype<ByteBuffer>(0);
@@ -109,6 +115,7 @@ export function parseMetric(start: usize, end: usize): bool {
   }
   // timestamp_ms 0 means none (Prometheus cannot tell it from unset).
   timestamp = ts != 0 && honorTimestamps ? <f64>ts : scrapeTimestamp;
+  createdMs = NaN;
   if (labelsFrom == 0) {
     labelsHash = hash128(start, 0, <u64>Seed.RAW);
   } else if (contiguous) {
@@ -124,6 +131,15 @@ export function parseMetric(start: usize, end: usize): bool {
     case PbType.SUMMARY: return summary(valueAt, valueEnd);
     default: return histogram(valueAt, valueEnd);
   }
+}
+
+/** A created_timestamp field's Timestamp at p (its length first) into createdMs; returns where it ends. */
+function readCreated(p: usize, end: usize): usize {
+  const len = readLen(p, end);
+  if (wireBad) return end;
+  const from = wireAt;
+  createdMs = readTimestampMs(from, from + len);
+  return from + len;
 }
 
 /** The LabelPair fields of the Metric, in order, copied together (a writer that interleaved them). */
@@ -151,6 +167,7 @@ function simple(at: usize, end: usize, counter: bool): bool {
     const field = tag >> 3;
     const wt = <u32>tag & 7;
     if (field == 1 && wt == Wire.I64) { value = readF64(p, end); p = wireAt; }
+    else if (counter && field == 3 && wt == Wire.LEN) { p = readCreated(p, end); }
     else if (counter && field == 2 && wt == Wire.LEN) {
       const len = readLen(p, end);
       exemplarAt = wireAt;
@@ -175,6 +192,7 @@ function summary(at: usize, end: usize): bool {
     const wt = <u32>tag & 7;
     if (field == 1 && wt == Wire.VARINT) { count = <f64>readU64(p, end); p = wireAt; }
     else if (field == 2 && wt == Wire.I64) { sum = readF64(p, end); p = wireAt; }
+    else if (field == 4 && wt == Wire.LEN) { p = readCreated(p, end); }
     else p = skipValue(wt, p, end);
   }
   if (wireBad) return malformed(at);
@@ -226,6 +244,7 @@ function histogram(at: usize, end: usize): bool {
     else if (field == 4 && wt == Wire.I64) { countFloat = readF64(p, end); p = wireAt; }
     else if (field == 6 && wt == Wire.I64) { zeroThreshold = readF64(p, end); p = wireAt; }
     else if (field == 7 && wt == Wire.VARINT) { zeroCount = readU64(p, end); p = wireAt; }
+    else if (field == 15 && wt == Wire.LEN) { p = readCreated(p, end); }
     else {
       if (wt == Wire.LEN && (field == 9 || field == 12)) spans = true;
       if (wt == Wire.LEN && field == 3) buckets = true;
@@ -235,8 +254,11 @@ function histogram(at: usize, end: usize): bool {
   if (wireBad) return malformed(at);
   // isNativeHistogram: a span on either side, a zero threshold > 0 or an integer zero count > 0.
   const native = scrapeNativeHistograms && (spans || zeroThreshold > 0 || zeroCount > 0);
+  inhibitNhcb = native;
   if (native) {
-    if (!appendNativeHistogram(at, end, family, currentType == PbType.GAUGE_HISTOGRAM)) return false;
+    histogramAt_ = at;
+    histogramEnd_ = end;
+    if (!readNativeHistogram(at, end, currentType == PbType.GAUGE_HISTOGRAM) || !emitHistogram()) return false;
     if (!alwaysScrapeClassicHistograms || !buckets) return true;
   }
   if (countFloat > 0) count = countFloat;
@@ -276,10 +298,13 @@ function histogram(at: usize, end: usize): bool {
     if (cumulativeFloat > 0) cumulative = cumulativeFloat;
     if (!emit(Kind.BUCKET, upper, cumulative, exemplarAt, exemplarEnd)) return false;
     // Prometheus stops at a +Inf bucket: nothing after it is read.
-    if (upper == Infinity) return true;
+    if (upper == Infinity) return emitNhcb();
   }
-  return emit(Kind.BUCKET, Infinity, count, 0, 0);
+  return emit(Kind.BUCKET, Infinity, count, 0, 0) && emitNhcb();
 }
+
+/** A native histogram was read from this Metric: its classic series are not converted (nhcb.ts). */
+let inhibitNhcb: bool = false;
 
 /** The index key of a series of this Metric. */
 // @ts-ignore: decorator
@@ -308,8 +333,16 @@ function emit(kind: Kind, bound: f64, value: f64, exemplarAt: usize, exemplarEnd
     return true;
   }
   s.family = family;
+  if (!inhibitNhcb && convertsSample(s)) {
+    if (!collectClassic(ref, value, timestamp)) return false;
+    if (!alwaysScrapeClassicHistograms) {
+      s.lastSeen = epoch;
+      return true;
+    }
+  }
   s.lastSeen = epoch;
   if (exemplarAt != 0) addExemplar(exemplarAt, exemplarEnd, sampleCount());
+  if (!isNaN(createdMs)) recordStartTimestamp(sampleCount(), createdMs);
   appendSample(ref, value, timestamp);
   if (s.state != SeriesState.DROPPED) {
     const limitError = sampleCounted();
@@ -322,6 +355,86 @@ function emit(kind: Kind, bound: f64, value: f64, exemplarAt: usize, exemplarEnd
 function isBoundName(p: usize, kind: Kind): bool {
   const word = kind == Kind.BUCKET ? "le" : "quantile";
   for (let i = 0; i < word.length; i++) if (<u32>load<u8>(p + <usize>i) != <u32>word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The Histogram message of the native histogram being appended. */
+let histogramAt_: usize = 0;
+let histogramEnd_: usize = 0;
+
+/**
+ * A native histogram's exemplars (Prometheus 3's protobuf parser and scrape loop): those of
+ * Histogram.exemplars (16) that have a timestamp, or when it has none at all, the buckets'
+ * exemplars that have one; sorted by timestamp, as the scrape loop sorts them before appending.
+ */
+function addNativeExemplars(at: usize, end: usize, sampleIndex: u32): void {
+  const first = exemplars.length;
+  let own = false;
+  for (let pass = 0; pass < 2 && !own; pass++) {
+    let p = at;
+    while (p < end) {
+      const tag = readU64(p, end);
+      p = wireAt;
+      const wt = <u32>tag & 7;
+      if (wt != Wire.LEN || (tag >> 3) != (pass == 0 ? 16 : 3)) { p = skipValue(wt, p, end); continue; }
+      const len = readLen(p, end);
+      const q = wireAt;
+      p = q + len;
+      if (pass == 0) { own = true; addExemplar(q, p, sampleIndex, true); continue; }
+      // A Bucket: its exemplar (3).
+      let r = q;
+      while (r < p) {
+        const t = readU64(r, p);
+        r = wireAt;
+        const w = <u32>t & 7;
+        if (w == Wire.LEN && (t >> 3) == 3) {
+          const n = readLen(r, p);
+          const from = wireAt;
+          r = from + n;
+          addExemplar(from, r, sampleIndex, true);
+        } else r = skipValue(w, r, p);
+      }
+    }
+    if (pass == 0 && own) break;
+  }
+  // Insertion sort of the new records by timestamp (a few at most).
+  const n = (exemplars.length - first) / EXEMPLAR_SIZE;
+  for (let i: u32 = 1; i < n; i++) {
+    let j = i;
+    while (j > 0) {
+      const a = exemplars.data + first + <usize>(j - 1) * EXEMPLAR_SIZE;
+      const b = a + EXEMPLAR_SIZE;
+      if (load<f64>(a, 24) <= load<f64>(b, 24)) break;
+      for (let k: usize = 0; k < EXEMPLAR_SIZE; k += 8) {
+        const x = load<u64>(a + k);
+        store<u64>(a + k, load<u64>(b + k));
+        store<u64>(b + k, x);
+      }
+      j--;
+    }
+  }
+}
+
+/** Appends the native histogram just read (histograms.ts) as the sample of the series named after the family. */
+function emitHistogram(): bool {
+  const ref = metricSeries(Kind.PLAIN, 0);
+  if (ref == 0) return false;
+  const s = seriesAt(ref);
+  if (s.lastSeen == epoch) {
+    countDuplicate();
+    dropLastHistogram();
+    return true;
+  }
+  s.family = family;
+  s.lastSeen = epoch;
+  recordHistogram(sampleCount());
+  addNativeExemplars(histogramAt_, histogramEnd_, sampleCount());
+  if (!isNaN(createdMs)) recordStartTimestamp(sampleCount(), createdMs);
+  appendSample(ref, reinterpret<f64>(HISTOGRAM_VALUE), timestamp);
+  if (s.state != SeriesState.DROPPED) {
+    const limitError = sampleCounted();
+    if (limitError != ErrorCode.NONE) return failHere(limitError, metricStart);
+  }
   return true;
 }
 
@@ -405,6 +518,16 @@ function newMetricSeries(key: v128, kind: Kind, bound: f64): u32 {
   }
   const nameLimit = labelLengthError(8, currentNameLen + (kind == Kind.BUCKET ? 7 : kind == Kind.COUNT ? 6 : kind == Kind.SUM ? 4 : 0));
   if (nameLimit != ErrorCode.NONE) return <u32>failHere(nameLimit, metricStart);
+  return internEntries(key, metricStart);
+}
+
+/**
+ * The label set in labels.ts's entries (beginLabelEntries...) as a series: sorted, checked and
+ * encoded, then found under its canonical key text (the key `key` becomes an alias) or created.
+ * Returns its ref, or 0 on error (reported at `at`).
+ */
+export function internEntries(key: v128, at: usize): u32 {
+  const metricStart = at;
   if (!encodeLabelSet(metricStart)) return 0;
   // The same series under its canonical key text (a text or OpenMetrics scrape made it, or a
   // protobuf writer that wrote its labels differently): this key becomes an alias.
@@ -433,7 +556,7 @@ const EXEMPLAR_MAX_RUNES: u32 = 128;
  * OpenMetrics exemplar is kept. One Prometheus would not store (a label name twice, labels over
  * 128 characters, bytes that are not UTF-8) is left out rather than failing the scrape.
  */
-export function addExemplar(p: usize, end: usize, sampleIndex: u32): void {
+export function addExemplar(p: usize, end: usize, sampleIndex: u32, requireTimestamp: bool = false): void {
   const labelsOffset = scrapeArena.length;
   let value: f64 = 0;
   let ts: f64 = NaN;
@@ -480,7 +603,7 @@ export function addExemplar(p: usize, end: usize, sampleIndex: u32): void {
     }
   }
   const labelsLen = scrapeArena.length - labelsOffset;
-  if (wireBad || !ok || runes > EXEMPLAR_MAX_RUNES || !sortEncodedLabels(scrapeArena.data + labelsOffset, labelsLen)) {
+  if (wireBad || !ok || runes > EXEMPLAR_MAX_RUNES || (requireTimestamp && isNaN(ts)) || !sortEncodedLabels(scrapeArena.data + labelsOffset, labelsLen)) {
     clearWire();
     scrapeArena.length = labelsOffset;
     return;

@@ -10,6 +10,7 @@ import {
   DOUBLE_FIELD_SIZE,
 } from "./protobuf";
 import { WriteRequestTag, TimeSeriesTag, SampleTag, MetricMetadataTag } from "./rwschema";
+import { exemplarsSizeRw1, writeExemplarsRw1 } from "./rw1-exemplars";
 
 /** Bytes of a Sample (1.0 and 2.0 alike) with a value and a timestamp in ms (0 is left out). */
 // @ts-ignore: decorator
@@ -25,17 +26,18 @@ import { WriteRequestTag, TimeSeriesTag, SampleTag, MetricMetadataTag } from "./
   return w;
 }
 
-/** Appends one WriteRequest.timeseries (the series' labels and one sample) to `out`. */
-export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp: f64): void {
+/** Appends one WriteRequest.timeseries (the series' labels, one sample and its exemplar record if any) to `out`. */
+export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp: f64, exemplar: usize = 0): void {
   const ts = <i64>timestamp;
   const sampleLen = sampleSize(ts);
-  const seriesLen = s.labelsLen + bytesFieldSize(sampleLen);
+  const seriesLen = s.labelsLen + bytesFieldSize(sampleLen) + (exemplar != 0 ? exemplarsSizeRw1(exemplar, ts) : 0);
   let w = out.reserve(bytesFieldSize(seriesLen));
   const start = w;
   w = writeLenPrefix(w, <u8>WriteRequestTag.TIMESERIES, seriesLen);
   w = writePairs(w, s.labels, s.idsLen); // TimeSeries.labels: the pairs' own bytes
   w = writeLenPrefix(w, <u8>TimeSeriesTag.SAMPLES, sampleLen);
   w = writeSample(w, value, ts);
+  if (exemplar != 0) w = writeExemplarsRw1(w, exemplar, ts);
   out.length += <u32>(w - start);
 }
 

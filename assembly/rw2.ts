@@ -17,6 +17,8 @@ import {
 import { RequestTag, SeriesV2Tag, ExemplarTag, MetadataV2Tag } from "./rwschema";
 import { readLabel, labelName, labelNameLen, labelValue, labelValueLen, countLabels } from "./label";
 import { sampleSize, writeSample } from "./rw1";
+import { histogramSize, writeHistogram } from "./rw-histograms";
+import { rewindStartTimestamps, startTimestampOf } from "./start-timestamps";
 
 /** The sample index writeSeriesRw2 gets for a staleness marker. */
 export const NO_SAMPLE: u32 = 0xFFFFFFFF;
@@ -27,6 +29,8 @@ let body: ByteBuffer = changetype<ByteBuffer>(0);
 let localIds: ByteBuffer = changetype<ByteBuffer>(0);
 /** The current exemplar's label symbols (global ids). */
 let exemplarIds: ByteBuffer = changetype<ByteBuffer>(0);
+/** Per exemplar of the current series: { label ids u32, refs size u32, message size u32 }. */
+let exemplarSizes: ByteBuffer = changetype<ByteBuffer>(0);
 /** Exemplar label symbols interned for this request: released once it is written. */
 let releaseAfterRequest: ByteBuffer = changetype<ByteBuffer>(0);
 /** The next exemplar record to look at (exemplars are in sample order). */
@@ -35,12 +39,16 @@ let exemplarCursor: u32 = 0;
 export function initRw2(): void {
   body = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   localIds = ByteBuffer.create(256);
+  exemplarSizes = ByteBuffer.create(64);
   exemplarIds = ByteBuffer.create(64);
   releaseAfterRequest = ByteBuffer.create(64);
 }
 
 /** Encoding of the scrape starts over. */
-export function beginRw2(): void { exemplarCursor = 0; }
+export function beginRw2(): void {
+  exemplarCursor = 0;
+  rewindStartTimestamps();
+}
 
 /** A request starts: an empty symbol table ("" at 0) and no series. */
 export function startRequestRw2(): void {
@@ -110,10 +118,14 @@ function familySymbols(f: Family): void {
 }
 
 /** Appends one Request.timeseries; `sampleIndex` is NO_SAMPLE for a staleness marker. */
-export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64): void {
+export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestamp: f64, histogram: usize = 0, histogramLen: u32 = 0): void {
   const ts = <i64>timestamp;
   const refsSize = mapSeriesRefs(s);
-  const sampleLen = sampleSize(ts);
+  // A native histogram (histograms.ts): TimeSeries.histograms (3) instead of samples (2). A
+  // created timestamp: Sample.start_timestamp (3), Histogram.start_timestamp (17, a 2-byte tag).
+  const startMs = sampleIndex != NO_SAMPLE ? startTimestampOf(sampleIndex) : 0;
+  const startSize: u32 = startMs != 0 ? (histogram != 0 ? 1 : 0) + varintFieldSize(<u64>startMs) : 0;
+  const sampleLen = (histogram != 0 ? histogramSize(histogramLen, ts) : sampleSize(ts)) + startSize;
   let seriesLen = bytesFieldSize(refsSize) + bytesFieldSize(sampleLen);
   // Metadata (type, help_ref, unit_ref). Only a sample of this scrape has a family in this
   // scrape's table: a stale marker's series.family is an index into an earlier scrape's table,
@@ -133,42 +145,62 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
     if (unitRef != 0) metaLen += varintFieldSize(unitRef);
     if (metaLen != 0) seriesLen += bytesFieldSize(metaLen);
   }
-  // Exemplars recorded for this sample.
+  // Exemplars recorded for this sample: one for a float sample, any number for a native
+  // histogram (histograms.ts). Each one's label symbols are interned (released once the request
+  // is written) into exemplarIds, its sizes into exemplarSizes { ids, refs size, message size }.
   const exemplarTotal = exemplars.length / EXEMPLAR_SIZE;
   while (exemplarCursor < exemplarTotal && load<u32>(exemplars.data + <usize>exemplarCursor * EXEMPLAR_SIZE) < sampleIndex) exemplarCursor++;
-  let exemplar: usize = 0;
-  let exemplarLen: u32 = 0;
-  let exemplarRefsSize: u32 = 0;
-  if (sampleIndex != NO_SAMPLE && exemplarCursor < exemplarTotal) {
-    const e = exemplars.data + <usize>exemplarCursor * EXEMPLAR_SIZE;
-    if (load<u32>(e) == sampleIndex) {
-      exemplar = e;
-      // Intern its label strings; references are dropped once the request is written.
-      const labels = scrapeArena.data + load<u32>(e, 4);
-      const labelsLen = load<u32>(e, 8);
-      exemplarIds.clear();
-      const at = exemplarIds.reserve(countLabels(labels, labelsLen) << 3);
-      exemplarIds.length = internLabels(labels, labelsLen, at) << 2;
-      const n = exemplarIds.length >> 2;
-      for (let k: u32 = 0; k < n; k++) exemplarRefsSize += varintSize(localSymbol(load<u32>(exemplarIds.data + (<usize>k << 2))));
-      exemplarLen = bytesFieldSize(exemplarRefsSize) + DOUBLE_FIELD_SIZE + exemplarTimestampSize(load<f64>(e, 24));
-      seriesLen += bytesFieldSize(exemplarLen);
-    }
+  let exemplarEnd = exemplarCursor;
+  if (sampleIndex != NO_SAMPLE) {
+    while (exemplarEnd < exemplarTotal && load<u32>(exemplars.data + <usize>exemplarEnd * EXEMPLAR_SIZE) == sampleIndex) exemplarEnd++;
+  }
+  exemplarIds.clear();
+  exemplarSizes.clear();
+  for (let x = exemplarCursor; x < exemplarEnd; x++) {
+    const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    const labels = scrapeArena.data + load<u32>(e, 4);
+    const labelsLen = load<u32>(e, 8);
+    const from = exemplarIds.length;
+    const at = exemplarIds.reserve(countLabels(labels, labelsLen) << 3);
+    exemplarIds.length += internLabels(labels, labelsLen, at) << 2;
+    let refsSize: u32 = 0;
+    for (let k = from; k < exemplarIds.length; k += 4) refsSize += varintSize(localSymbol(load<u32>(exemplarIds.data + <usize>k)));
+    const len = bytesFieldSize(refsSize) + DOUBLE_FIELD_SIZE + exemplarTimestampSize(load<f64>(e, 24));
+    exemplarSizes.pushU32((exemplarIds.length - from) >> 2);
+    exemplarSizes.pushU32(refsSize);
+    exemplarSizes.pushU32(len);
+    seriesLen += bytesFieldSize(len);
   }
   let w = body.reserve(bytesFieldSize(seriesLen));
   const start = w;
   w = writeLenPrefix(w, <u8>RequestTag.TIMESERIES, seriesLen);
   w = writePackedRefs(w, <u8>SeriesV2Tag.LABELS_REFS, localIds, refsSize, true);
-  w = writeLenPrefix(w, <u8>SeriesV2Tag.SAMPLES, sampleLen);
-  w = writeSample(w, value, ts);
-  if (exemplar != 0) {
-    w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, exemplarLen);
-    w = writePackedRefs(w, <u8>ExemplarTag.LABELS_REFS, exemplarIds, exemplarRefsSize, false);
-    w = writeDoubleField(w, <u8>ExemplarTag.VALUE, load<f64>(exemplar, 16));
-    const ets = load<f64>(exemplar, 24);
-    if (exemplarTimestampSize(ets) != 0) w = writeVarintField(w, <u8>ExemplarTag.TIMESTAMP, <u64><i64>ets);
-    releaseAfterRequest.pushBytes(exemplarIds.data, exemplarIds.length);
+  if (histogram != 0) {
+    w = writeLenPrefix(w, <u8>SeriesV2Tag.HISTOGRAMS, sampleLen);
+    w = writeHistogram(w, histogram, histogramLen, ts);
+    if (startMs != 0) {
+      store<u8>(w++, 0x88);
+      w = writeVarintField(w, 0x01, <u64>startMs);
+    }
+  } else {
+    w = writeLenPrefix(w, <u8>SeriesV2Tag.SAMPLES, sampleLen);
+    w = writeSample(w, value, ts);
+    if (startMs != 0) w = writeVarintField(w, 0x18, <u64>startMs);
   }
+  let idAt: usize = exemplarIds.data;
+  for (let x = exemplarCursor; x < exemplarEnd; x++) {
+    const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    const sizes = exemplarSizes.data + <usize>(x - exemplarCursor) * 12;
+    const idCount = load<u32>(sizes);
+    w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, load<u32>(sizes, 8));
+    w = writeLenPrefix(w, <u8>ExemplarTag.LABELS_REFS, load<u32>(sizes, 4));
+    for (let k: u32 = 0; k < idCount; k++) w = writeVarint(w, localSymbol(load<u32>(idAt + (<usize>k << 2))));
+    idAt += <usize>idCount << 2;
+    w = writeDoubleField(w, <u8>ExemplarTag.VALUE, load<f64>(e, 16));
+    const ets = load<f64>(e, 24);
+    if (exemplarTimestampSize(ets) != 0) w = writeVarintField(w, <u8>ExemplarTag.TIMESTAMP, <u64><i64>ets);
+  }
+  if (exemplarIds.length != 0) releaseAfterRequest.pushBytes(exemplarIds.data, exemplarIds.length);
   if (metaLen != 0) {
     w = writeLenPrefix(w, <u8>SeriesV2Tag.METADATA, metaLen);
     if (f.type != 0) w = writeVarintField(w, <u8>MetadataV2Tag.TYPE, f.type);

@@ -19,6 +19,7 @@ import {
   resetScrapeLimits, pauseRequested, overSampleLimit, overMemoryLimit, undecidedSeries, resetPause,
 } from "./limits";
 import { Unit, unitEnd, protobufUnit, resetProtobuf, protobufAtBoundary } from "./protobuf-exposition";
+import { emitNhcb } from "./nhcb";
 
 let windowBase: usize = 0;
 let windowCapacity: u32 = 0;
@@ -208,6 +209,8 @@ export function finish(): Status {
     bumpLine();
     carry = 0;
   }
+  // The last classic histogram converted to one with custom buckets (nhcb.ts).
+  if (!emitNhcb()) { failed = true; return Status.ERROR; }
   // The host decides the rest now, and checks the sample limit on what it kept (resolveDone).
   resetPause();
   if (format == Format.OPENMETRICS) {

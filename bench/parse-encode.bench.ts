@@ -17,6 +17,12 @@
  * or one process directly:
  *   node --expose-gc dist/bench/parse-encode.bench.js
  * Environment: BENCH_PAYLOAD_SIZE=100MB (default 64MB), BENCH_ITERATIONS=5 (default 3).
+ *
+ * Then the protobuf exposition (issue 13): the same cAdvisor page as delimited MetricFamily
+ * messages (lib/protobuf-page.ts), and a histogram-heavy application page (BENCH_APP_SIZE,
+ * default 16MB of text) as text, as protobuf with classic histograms, and as protobuf with
+ * native histograms scraped as such (one sample per histogram instead of ~14). MB/s counts each
+ * row's own input bytes; series/s the samples it produced.
  */
 import { describeRun, payloadSizeFromEnv } from './lib/context';
 import { BenchCore, loadCore, releaseCore } from './lib/core';
@@ -24,6 +30,7 @@ import { loadReferenceParser, obviousParseEncode, referenceParseEncode, snappy }
 import { markdownTable, measureTasks, TaskSpec } from './lib/measure';
 import { collectPayload, parseSize, scrapeTimestampMs } from './payload/generate';
 import { RW1, RW2, type RemoteWriteProtocol } from '../src/remote-write-protocol';
+import { toProtobufPage } from './lib/protobuf-page';
 
 const MAX_SAMPLES_PER_REQUEST = 2000;
 const OBVIOUS = 'obvious: text + parse-prometheus-text-format + protobufjs rw1 + snappyjs';
@@ -119,7 +126,61 @@ async function main(): Promise<void> {
   const rows = await measureTasks(tasks);
   console.log(`\n${describeRun('parse + encode, cAdvisor-like page', payload)}\n`);
   console.log(markdownTable(rows, OBVIOUS));
+  if (Core) await protobufRows(Core, chunks, stats.samples);
   for (const missing of [coreMissing, referenceMissing]) if (missing) console.log(`\n(rows missing: ${missing})`);
+}
+
+/** Steady-state scrape + rw1 encode of each page, in the given format, on a primed core. */
+async function protobufRows(Core: NonNullable<ReturnType<typeof loadCore>['Core']>, cadvisorChunks: Buffer[], cadvisorSamples: number): Promise<void> {
+  const chunked = (bytes: Uint8Array) => {
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 64 * 1024) out.push(Buffer.from(bytes.subarray(at, at + 64 * 1024)));
+    return out;
+  };
+  const appText = collectPayload({ kind: 'application', sizeBytes: parseSize(process.env.BENCH_APP_SIZE ?? '16MB'), seed: 1, chunkBytes: 64 * 1024 });
+  const cadvisorText = Buffer.concat(cadvisorChunks).toString();
+  const appJoined = Buffer.concat(appText.chunks).toString();
+  const pages: Array<{ name: string; format: 'text' | 'protobuf'; chunks: Buffer[]; native?: boolean }> = [
+    { name: 'cAdvisor text', format: 'text', chunks: cadvisorChunks },
+    { name: 'cAdvisor protobuf', format: 'protobuf', chunks: chunked(toProtobufPage(cadvisorText, { native: false })) },
+    { name: 'application text', format: 'text', chunks: appText.chunks },
+    { name: 'application protobuf, classic histograms', format: 'protobuf', chunks: chunked(toProtobufPage(appJoined, { native: false })) },
+    { name: 'application protobuf, native histograms', format: 'protobuf', chunks: chunked(toProtobufPage(appJoined, { native: true })), native: true },
+  ];
+  void cadvisorSamples;
+  let timestampMs = scrapeTimestampMs(0);
+  const tasks: TaskSpec[] = [];
+  for (const page of pages) {
+    let core: BenchCore | undefined;
+    const bytes = page.chunks.reduce((sum, c) => sum + c.length, 0);
+    const scrape = async () => (await core!.scrape(page.chunks, { format: page.format, timestampMs: (timestampMs += 15_000) })).samples;
+    // A first scrape, untimed, tells the samples per scrape.
+    const probe = Core.create(page.native ? { scrapeNativeHistograms: true } : {});
+    const samples = (await probe.scrape(page.chunks, { format: page.format, timestampMs: (timestampMs += 15_000) })).samples;
+    releaseCore(probe);
+    const task: TaskSpec = {
+      name: `${page.name}: steady scrape + encode rw1`,
+      bytes,
+      series: samples,
+      beforeAll: async () => {
+        core = Core.create(page.native ? { scrapeNativeHistograms: true } : {});
+        await scrape();
+      },
+      afterAll: () => releaseCore(core),
+      run: async () => {
+        const n = await scrape();
+        let requests = 0;
+        let out = 0;
+        core!.encode(RW1, { maxSamplesPerRequest: MAX_SAMPLES_PER_REQUEST }, (request) => { requests++; out += request.length; });
+        task.note = `${(bytes / 1e6).toFixed(1)} MB in, ${requests} requests, ${(out / 1e6).toFixed(1)} MB rw1`;
+        return n;
+      },
+    };
+    tasks.push(task);
+  }
+  const rows = await measureTasks(tasks);
+  console.log(`\n${describeRun('parse + encode, protobuf exposition', 'the cAdvisor page above and an application page (histograms) as text and protobuf')}\n`);
+  console.log(markdownTable(rows));
 }
 
 main().catch((error: unknown) => {

@@ -13,7 +13,7 @@ export interface BenchCore {
 }
 
 export interface BenchCoreFactory {
-  create(options?: { maxLineBytes?: number }): BenchCore;
+  create(options?: { maxLineBytes?: number; scrapeNativeHistograms?: boolean }): BenchCore;
 }
 
 /** src/core's Core, or undefined with the reason while it is missing or does not load. */

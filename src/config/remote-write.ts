@@ -34,11 +34,11 @@ const RESERVED_HEADERS = ['content-encoding', 'content-length', 'content-type', 
   'host', 'authorization'];
 
 const FIELDS = [
-  'url', 'name', 'remote_timeout', 'headers', 'write_relabel_configs', 'protobuf_message', 'queue_config', 'metadata_config',
+  'url', 'name', 'remote_timeout', 'headers', 'write_relabel_configs', 'protobuf_message', 'queue_config', 'metadata_config', 'send_native_histograms', 'send_exemplars',
   'disk_budget', 'memory_budget', ...HTTP_CLIENT_FIELDS,
 ] as const;
 
-const UNSUPPORTED = [...HTTP_CLIENT_UNSUPPORTED, 'send_exemplars', 'send_native_histograms', 'round_robin_dns', 'sigv4', 'azuread', 'google_iam'];
+const UNSUPPORTED = [...HTTP_CLIENT_UNSUPPORTED, 'round_robin_dns', 'sigv4', 'azuread', 'google_iam'];
 
 /** The default queue name: 6 hex digits of the url's hash, stable across restarts. */
 export function defaultRemoteWriteName(url: string): string {
@@ -91,6 +91,8 @@ export function readRemoteWrite(reader: YamlReader, node: ValueNode, path: strin
     headers,
     write_relabel_configs: readRelabelConfigs(reader, value('write_relabel_configs'), p('write_relabel_configs'), 'relabeling rule in remote write config'),
     protobuf_message: isRemoteWriteProtocol(messageText) ? messageText : RW1,
+    send_native_histograms: reader.bool(value('send_native_histograms'), p('send_native_histograms')) ?? false,
+    send_exemplars: reader.bool(value('send_exemplars'), p('send_exemplars')) ?? false,
     queue_config: readQueueConfig(reader, value('queue_config'), p('queue_config')),
     metadata_config: readMetadataConfig(reader, value('metadata_config'), p('metadata_config')),
     disk_budget: reader.size(value('disk_budget'), p('disk_budget')) ?? DEFAULT_DISK_BUDGET,

@@ -9,8 +9,8 @@
  * - names are case sensitive; a name given twice (compared case-insensitively) is an error, and
  *   so is an empty list (`scrape_protocols: []`); an absent or null list means the default;
  * - a job without scrape_protocols takes global's, else the default, which is
- *   DEFAULT_SCRAPE_PROTOCOLS while scrape_native_histograms is false (it always is in scrapewire,
- *   see scrape.ts), PrometheusProto first otherwise;
+ *   DEFAULT_SCRAPE_PROTOCOLS while scrape_native_histograms is false, PrometheusProto first
+ *   (DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS) otherwise;
  * - metric_name_escaping_scheme is one of allow-utf-8, underscores, dots, values; unset, a job
  *   takes global's, and global's default is allow-utf-8 (names are validated as UTF-8, the only
  *   validation scheme scrapewire has).
@@ -35,6 +35,11 @@ export const SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
 /** Prometheus's DefaultScrapeProtocols: the order offered when nothing is configured. */
 export const DEFAULT_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
   OPENMETRICS_TEXT_1_0_0, OPENMETRICS_TEXT_0_0_1, PROMETHEUS_TEXT_1_0_0, PROMETHEUS_TEXT_0_0_4,
+];
+
+/** Prometheus's DefaultProtoFirstScrapeProtocols: the default with scrape_native_histograms. */
+export const DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
+  PROMETHEUS_PROTO, OPENMETRICS_TEXT_1_0_0, OPENMETRICS_TEXT_0_0_1, PROMETHEUS_TEXT_1_0_0, PROMETHEUS_TEXT_0_0_4,
 ];
 
 /**

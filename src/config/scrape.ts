@@ -12,7 +12,7 @@ import { HTTP_CLIENT_FIELDS, HTTP_CLIENT_UNSUPPORTED, readHttpClient } from './h
 import { isValidLabelName } from './labels';
 import { readRelabelConfigs } from './relabel';
 import {
-  DEFAULT_ESCAPING_SCHEME, DEFAULT_SCRAPE_PROTOCOLS, readEscapingScheme, readFallbackScrapeProtocol, readScrapeProtocols,
+  DEFAULT_ESCAPING_SCHEME, DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS, DEFAULT_SCRAPE_PROTOCOLS, readEscapingScheme, readFallbackScrapeProtocol, readScrapeProtocols,
 } from './scrape-protocols';
 import type { DiscoveryLimits, FileSdConfig, GlobalConfig, OnParseError, ScrapeConfig, ScrapeLimits, StaticConfig } from './types';
 import type { Fields, ValueNode, YamlReader } from './yaml-reader';
@@ -113,32 +113,21 @@ export function readGlobal(reader: YamlReader, node: ValueNode, defaults: Global
 const PROTOCOL_FIELDS = ['scrape_protocols', 'metric_name_escaping_scheme'] as const;
 
 /**
- * Histogram handling, accepted where scrapewire gives it its meaning today: every histogram it
- * reads is a classic one (the text formats, no conversion), so always_scrape_classic_histograms
- * holds whatever its value, and the two switches that need native histograms in the core are
- * accepted only when false (their default). native_histogram_bucket_limit and
- * native_histogram_min_bucket_factor stay refused (SCRAPE_UNSUPPORTED).
+ * Histogram handling: scrape_native_histograms, always_scrape_classic_histograms and
+ * convert_classic_histograms_to_nhcb as Prometheus has them (native histograms come from
+ * protobuf pages; classic ones from any format may be converted to custom buckets).
  */
 const HISTOGRAM_FIELDS = ['always_scrape_classic_histograms', 'scrape_native_histograms', 'convert_classic_histograms_to_nhcb'] as const;
 
-const NATIVE_HISTOGRAMS_NOT_YET = 'native histograms are not scraped yet: scrapewire cannot parse the protobuf exposition '
-  + 'nor store native histograms until the core does (issue 13); only false (the default) is accepted';
-const NHCB_NOT_YET = 'classic histograms cannot be converted to native histograms with custom buckets yet (issue 13); '
-  + 'only false (the default) is accepted';
 
 interface HistogramSettings {
   always_scrape_classic_histograms: boolean;
-  scrape_native_histograms: false;
-  convert_classic_histograms_to_nhcb: false;
+  scrape_native_histograms: boolean;
+  convert_classic_histograms_to_nhcb: boolean;
 }
 
 function readHistogramSettings(reader: YamlReader, fields: Fields, path: string, inherited: Partial<HistogramSettings>): HistogramSettings {
   const node = (name: string) => fields.get(name)?.value ?? null;
-  const falseOnly = (name: string, reason: string): void => {
-    if (reader.bool(node(name), `${path}.${name}`) === true) reader.error(node(name), `${path}.${name}`, reason);
-  };
-  falseOnly('scrape_native_histograms', NATIVE_HISTOGRAMS_NOT_YET);
-  falseOnly('convert_classic_histograms_to_nhcb', NHCB_NOT_YET);
   let always = reader.bool(node('always_scrape_classic_histograms'), `${path}.always_scrape_classic_histograms`);
   const legacy = fields.get('scrape_classic_histograms');
   if (legacy !== undefined) {
@@ -151,8 +140,10 @@ function readHistogramSettings(reader: YamlReader, fields: Fields, path: string,
   }
   return {
     always_scrape_classic_histograms: always ?? inherited.always_scrape_classic_histograms ?? false,
-    scrape_native_histograms: false,
-    convert_classic_histograms_to_nhcb: false,
+    scrape_native_histograms: reader.bool(node('scrape_native_histograms'), `${path}.scrape_native_histograms`)
+      ?? inherited.scrape_native_histograms ?? false,
+    convert_classic_histograms_to_nhcb: reader.bool(node('convert_classic_histograms_to_nhcb'), `${path}.convert_classic_histograms_to_nhcb`)
+      ?? inherited.convert_classic_histograms_to_nhcb ?? false,
   };
 }
 
@@ -173,12 +164,13 @@ const SCRAPE_FIELDS = [
   'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs', ...LIMIT_FIELDS, ...HTTP_CLIENT_FIELDS,
   'kubernetes_sd_configs', 'kubelet_sd_configs', 'http_sd_configs', 'keep_dropped_targets', ...DISCOVERY_LIMIT_FIELDS,
   'on_parse_error', 'source', ...PROTOCOL_FIELDS, 'fallback_scrape_protocol', ...HISTOGRAM_FIELDS, 'scrape_classic_histograms',
+  'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor',
 ] as const;
 
 const SCRAPE_UNSUPPORTED = (key: string): boolean =>
   key.endsWith('_sd_configs') ||
   (HTTP_CLIENT_UNSUPPORTED as readonly string[]).includes(key) ||
-  ['native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'track_timestamps_staleness',
+  ['track_timestamps_staleness',
     'enable_compression', 'scrape_failure_log_file', 'metric_name_validation_scheme'].includes(key);
 
 /** Reads one job; `configDir` resolves relative file_sd paths, as Prometheus does. */
@@ -240,12 +232,20 @@ export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: s
       ?? global.max_targets_per_pod ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_pod,
     max_targets_per_discovery: reader.uint(value('max_targets_per_discovery'), p('max_targets_per_discovery'))
       ?? global.max_targets_per_discovery ?? DEFAULT_DISCOVERY_LIMITS.max_targets_per_discovery,
-    scrape_protocols: readScrapeProtocols(reader, value('scrape_protocols'), p('scrape_protocols'))
-      ?? [...(global.scrape_protocols ?? DEFAULT_SCRAPE_PROTOCOLS)],
+    scrape_protocols: readScrapeProtocols(reader, value('scrape_protocols'), p('scrape_protocols')) ?? [...(global.scrape_protocols ?? [])],
     metric_name_escaping_scheme: readEscapingScheme(reader, value('metric_name_escaping_scheme'), p('metric_name_escaping_scheme'))
       ?? global.metric_name_escaping_scheme ?? DEFAULT_ESCAPING_SCHEME,
     ...readHistogramSettings(reader, fields, jobPath, global),
   };
+  // Neither the job nor global chose: Prometheus's DefaultProtoFirstScrapeProtocols with native
+  // histograms (config.go ScrapeConfig.Validate), DefaultScrapeProtocols otherwise.
+  if (job.scrape_protocols!.length === 0) {
+    job.scrape_protocols = job.scrape_native_histograms === true ? [...DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS] : [...DEFAULT_SCRAPE_PROTOCOLS];
+  }
+  const bucketLimit = reader.uint(value('native_histogram_bucket_limit'), p('native_histogram_bucket_limit'));
+  if (bucketLimit !== undefined && bucketLimit !== 0) job.native_histogram_bucket_limit = bucketLimit;
+  const factor = reader.float(value('native_histogram_min_bucket_factor'), p('native_histogram_min_bucket_factor'));
+  if (factor !== undefined && factor !== 0) job.native_histogram_min_bucket_factor = factor;
   const fallback = readFallbackScrapeProtocol(reader, value('fallback_scrape_protocol'), p('fallback_scrape_protocol'));
   if (fallback !== undefined) job.fallback_scrape_protocol = fallback;
   const source = fields.get('source');

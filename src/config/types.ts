@@ -61,8 +61,8 @@ export interface GlobalConfig extends ScrapeLimits, Partial<DiscoveryLimits> {
   metric_name_escaping_scheme?: EscapingScheme;
   /** Inherited by jobs that set none (see ScrapeConfig). */
   always_scrape_classic_histograms?: boolean;
-  scrape_native_histograms?: false;
-  convert_classic_histograms_to_nhcb?: false;
+  scrape_native_histograms?: boolean;
+  convert_classic_histograms_to_nhcb?: boolean;
 }
 
 /** `basic_auth` of an HTTP client section. */
@@ -201,16 +201,25 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   /** The `escaping` parameter asked for with the 1.0.0 text formats; absent reads as allow-utf-8. */
   metric_name_escaping_scheme?: EscapingScheme;
   /**
-   * Prometheus's "also ingest the classic buckets of a histogram exposed as native too". Every
-   * histogram scrapewire reads is classic only (no protobuf, no conversion), so its classic
-   * series are ingested whatever the value, which is what Prometheus does for such histograms.
-   * `scrape_classic_histograms` (Prometheus 2's name) is read into this field.
+   * Prometheus's "also ingest the classic buckets of a histogram exposed as native too": with
+   * scrape_native_histograms, a protobuf histogram with native parts gives its classic series
+   * as well. `scrape_classic_histograms` (Prometheus 2's name) is read into this field.
    */
   always_scrape_classic_histograms?: boolean;
-  /** Only false is accepted until the core stores native histograms (issue 13). */
-  scrape_native_histograms?: false;
-  /** Only false is accepted until the core converts classic histograms (issue 13). */
-  convert_classic_histograms_to_nhcb?: false;
+  /**
+   * A protobuf histogram with native parts is one native histogram sample (and the default
+   * scrape_protocols put PrometheusProto first). Default false: read as a classic histogram.
+   */
+  scrape_native_histograms?: boolean;
+  /** Past this many buckets a native histogram's resolution is reduced; at schema -4 still over, the scrape fails. 0: none. */
+  native_histogram_bucket_limit?: number;
+  /** Native histograms are reduced to the largest schema whose bucket growth factor is at least this. 0: none. */
+  native_histogram_min_bucket_factor?: number;
+  /**
+   * Classic histograms (text, OpenMetrics or protobuf) become native histograms with custom
+   * buckets (schema -53): one series instead of one per bucket. Default false.
+   */
+  convert_classic_histograms_to_nhcb?: boolean;
 }
 
 /** `queue_config` of a remote_write entry: shards, batch size and deadline, backoff. */
@@ -241,6 +250,10 @@ export interface RemoteWriteConfig extends HttpClientConfig {
   headers: Record<string, string>;
   write_relabel_configs: RelabelConfig[];
   protobuf_message: RemoteWriteProtocol;
+  /** Native histogram samples are sent (remote write 1.0 and 2.0); false (the default, as Prometheus): left out. */
+  send_native_histograms: boolean;
+  /** Exemplars are sent in remote write 1.0 (in their sample's TimeSeries); false (the default, as Prometheus): not. 2.0 always carries them. */
+  send_exemplars: boolean;
   queue_config: QueueConfig;
   metadata_config: MetadataConfig;
   /** scrapewire: bytes the on-disk queue may use for this endpoint; 0 = no disk queue. */

@@ -176,6 +176,18 @@ export class YamlReader {
     return Number(text);
   }
 
+  /** A finite float, as Go's yaml reads a float64 (1, 1.1, 1e3). */
+  float(node: ValueNode, path: string): number | undefined {
+    const text = this.scalar(node, path, 'a number');
+    if (text === undefined) return undefined;
+    const value = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(value)) {
+      this.error(node, path, `invalid number ${JSON.stringify(text)}`);
+      return undefined;
+    }
+    return value;
+  }
+
   duration(node: ValueNode, path: string): number | undefined {
     const text = this.scalar(node, path, 'a duration');
     if (text === undefined) return undefined;

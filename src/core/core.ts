@@ -81,6 +81,7 @@ export class Core {
     exports.setLimits(limits.sampleLimit, limits.seriesLimit, limits.labelLimit, limits.labelNameLengthLimit,
       limits.labelValueLengthLimit, memoryLimitPages(limits));
     exports.setHistogramOptions(...histogramOptions(this.histograms));
+    exports.setNhcb(this.histograms.convertClassicHistogramsToNhcb === true ? 1 : 0);
     if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
     if (this.report !== undefined && !this.report.retired) this.report.refs = createReportSeries(exports, this.report);
     return exports;
@@ -337,6 +338,8 @@ export class Core {
     const e = this.exports;
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'encode() during a scrape: call finish() first');
     return this.guarded(() => {
+      e.setEncodeHistograms(options.nativeHistograms === false ? 0 : 1);
+      e.setEncodeExemplars(options.exemplars === true ? 1 : 0);
       e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
       let requests = 0;
       for (;;) {
@@ -370,7 +373,7 @@ export class Core {
    */
   encodeRequests(
     protocol: RemoteWriteProtocol,
-    options: Pick<EncodeOptions, 'maxSamplesPerRequest' | 'includeStale'>,
+    options: Pick<EncodeOptions, 'maxSamplesPerRequest' | 'includeStale' | 'nativeHistograms' | 'exemplars'>,
     onRequest: (request: EncodedRequest) => void,
   ): number {
     return this.encode(protocol, { ...options, compress: false }, (body, samples) => onRequest({ protocol, body, samples }));

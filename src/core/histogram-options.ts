@@ -7,7 +7,7 @@
 import type { CoreOptions } from './types';
 
 export type HistogramOptions = Pick<CoreOptions, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms'
-  | 'nativeHistogramBucketLimit' | 'nativeHistogramMinBucketFactor'>;
+  | 'nativeHistogramBucketLimit' | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb'>;
 
 /** The schema Prometheus keeps for a min bucket factor (0 or absent: 8, the finest). */
 export function pickSchema(factor: number | undefined): number {

@@ -83,6 +83,13 @@ export interface CoreOptions {
   nativeHistogramBucketLimit?: number;
   /** native_histogram_min_bucket_factor: histograms of a finer schema are reduced to the one it gives. 0: none. */
   nativeHistogramMinBucketFactor?: number;
+  /**
+   * convert_classic_histograms_to_nhcb: the _bucket, _count and _sum samples of a classic
+   * histogram (text, OpenMetrics or protobuf) become one native histogram with custom buckets
+   * (schema -53); the classic series are ingested too only with alwaysScrapeClassicHistograms.
+   * Default false.
+   */
+  convertClassicHistogramsToNhcb?: boolean;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
   module?: CompiledCoreModule;
 }
@@ -149,6 +156,16 @@ export interface EncodeOptions {
   maxSamplesPerRequest?: number;
   /** Add staleness markers for series that vanished in this scrape. Default true. */
   includeStale?: boolean;
+  /**
+   * Write native histogram samples (scraped from protobuf pages with scrapeNativeHistograms).
+   * Default true; false leaves them out, as an endpoint without send_native_histograms wants.
+   */
+  nativeHistograms?: boolean;
+  /**
+   * Remote write 1.0 requests carry the scrape's exemplars (OpenMetrics and protobuf), each in its
+   * sample's TimeSeries (send_exemplars). Default false. 2.0 requests always carry them.
+   */
+  exemplars?: boolean;
   /**
    * Hand out requests snappy-compressed (block format, as remote write sends them), compressed
    * inside the core. Default false.

@@ -13,6 +13,10 @@ export interface CoreExports {
   init(maxLineBytes: number, evictAfterScrapes: number): void;
   setLimits(samples: number, series: number, labels: number, nameLength: number, valueLength: number, memoryPages: number): void;
   setHistogramOptions(scrapeNative: number, alwaysClassic: number, bucketLimit: number, maxSchema: number): void;
+  setEncodeHistograms(on: number): void;
+  setEncodeExemplars(on: number): void;
+  setNhcb(on: number): void;
+  histogramCount(): number;
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;
   inputSpace(): number;

@@ -46,6 +46,8 @@ export interface RemoteWriterOptions {
 export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
   /** One queue per endpoint, in the order of `endpoints`. */
   readonly queues: SendQueue[];
+  private readonly sendsHistograms: boolean;
+  private readonly sendsExemplars: boolean;
   private readonly lock: StorageLock | undefined;
   private closing: Promise<void> | undefined;
 
@@ -63,6 +65,8 @@ export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
       emit: (event, payload) => this.emit(event, payload),
     };
     const codec = new BatchCodec();
+    this.sendsHistograms = options.endpoints.some((endpoint) => endpoint.send_native_histograms === true);
+    this.sendsExemplars = options.endpoints.some((endpoint) => endpoint.send_exemplars === true);
     this.lock = options.storageDir === undefined ? undefined : StorageLock.acquire(options.storageDir, logger);
     try {
       this.queues = options.endpoints.map((config) => new SendQueue({
@@ -89,6 +93,16 @@ export class RemoteWriter extends TypedEmitter<DeliveryEvents> {
    */
   get protocols(): RemoteWriteProtocol[] {
     return [...new Set(this.queues.map((queue) => queue.protocol))];
+  }
+
+  /** Whether the endpoints take native histogram samples (send_native_histograms; the config makes them agree). */
+  get nativeHistograms(): boolean {
+    return this.sendsHistograms;
+  }
+
+  /** Whether the endpoints take exemplars in remote write 1.0 (send_exemplars; the config makes them agree). */
+  get exemplars(): boolean {
+    return this.sendsExemplars;
   }
 
   /**

@@ -40,6 +40,13 @@ export interface SampleSink {
    * encoded once per protocol listed. Default: 1.0 only.
    */
   readonly protocols?: readonly RemoteWriteProtocol[];
+  /**
+   * Whether `write` takes native histogram samples (RemoteWriter: send_native_histograms).
+   * Default false, as Prometheus: a scrape's histogram samples are left out of its requests.
+   */
+  readonly nativeHistograms?: boolean;
+  /** Whether `write` takes exemplars in remote write 1.0 (RemoteWriter: send_exemplars). Default false. */
+  readonly exemplars?: boolean;
   /** Takes one request (its body valid during the call only); never waits, never throws. */
   write(request: SinkRequest): unknown;
 }
@@ -90,7 +97,7 @@ export function writeScrape(core: Core, target: SampleSink, options: WriteScrape
   const sink = new GuardedSink(target, protocols[0]);
   const { shardKey, newestTimestampMs } = options;
   for (const protocol of protocols) {
-    core.encodeRequests(protocol, { maxSamplesPerRequest: options.maxSamplesPerRequest ?? 0 }, (request) => {
+    core.encodeRequests(protocol, { maxSamplesPerRequest: options.maxSamplesPerRequest ?? 0, nativeHistograms: target.nativeHistograms === true, exemplars: target.exemplars === true }, (request) => {
       sink.write({ ...request, shardKey, newestTimestampMs });
     });
   }

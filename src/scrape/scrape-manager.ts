@@ -93,6 +93,12 @@ export function sendingLabelsOf(config: Config): SendingLabels {
     throw new ScrapewireError('ERR_CONFIG',
       'remote_write: every endpoint must have the same write_relabel_configs (scrapewire encodes each scrape once for all endpoints)');
   }
+  for (const field of ['send_native_histograms', 'send_exemplars'] as const) {
+    if (new Set(config.remote_write.map((rw) => rw[field])).size > 1) {
+      throw new ScrapewireError('ERR_CONFIG',
+        `remote_write: every endpoint must have the same ${field} (scrapewire encodes each scrape once for all endpoints)`);
+    }
+  }
   const first = config.remote_write[0]?.write_relabel_configs ?? [];
   return {
     externalLabels,

@@ -173,6 +173,13 @@ function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: Tar
     labelLimit: config.label_limit,
     labelNameLengthLimit: config.label_name_length_limit,
     labelValueLengthLimit: config.label_value_length_limit,
+    histograms: {
+      scrapeNativeHistograms: config.scrape_native_histograms === true,
+      alwaysScrapeClassicHistograms: config.always_scrape_classic_histograms === true,
+      nativeHistogramBucketLimit: config.native_histogram_bucket_limit ?? 0,
+      nativeHistogramMinBucketFactor: config.native_histogram_min_bucket_factor ?? 0,
+      convertClassicHistogramsToNhcb: config.convert_classic_histograms_to_nhcb === true,
+    },
     metricRelabeler: relabelers.metricRelabel,
     fingerprint: relabelers.fingerprint ?? jobFingerprint(config),
   };

@@ -20,7 +20,7 @@
  */
 import { Core } from '../core/core';
 import { ScrapewireError } from '../errors';
-import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
+import type { CoreOptions, ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
 import type { Label } from '../labels';
 import type { Relabeler } from '../relabel/relabeler';
 import { createFetcher, type Fetcher } from './fetcher';
@@ -50,6 +50,9 @@ export interface TargetSpec {
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
+  /** scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits, convert_classic_histograms_to_nhcb. */
+  histograms?: Pick<CoreOptions, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'nativeHistogramBucketLimit'
+    | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb'>;
   metricRelabeler?: Relabeler;
   /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
   fingerprint?: string;
@@ -145,7 +148,7 @@ export class TargetScraper {
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
     this.target = isLocalUrl(spec.http.url) ? spec.http.url : resolveHttpTarget(spec.http).target;
-    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
+    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec), ...spec.histograms });
     this.core.setReportSeries(reportSeriesLabels(spec.labels, spec.externalLabels, spec.writeRelabeler));
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,

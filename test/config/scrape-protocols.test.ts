@@ -129,6 +129,26 @@ describe('histogram switches', () => {
     expect(load(job('    scrape_classic_histograms: true\n')).scrape_configs[0].always_scrape_classic_histograms).toBe(true);
   });
 
+  test('scrape_native_histograms, inherited from global, puts PrometheusProto first in the default protocols only', () => {
+    const config = load('global:\n  scrape_native_histograms: true\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    scrape_native_histograms: false\n'
+      + '  - job_name: c\n    scrape_protocols: [PrometheusText0.0.4]\n');
+    expect(config.scrape_configs.map((j) => j.scrape_native_histograms)).toEqual([true, false, true]);
+    expect(config.scrape_configs[0].scrape_protocols).toEqual(['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4']);
+    expect(config.scrape_configs[1].scrape_protocols).toEqual([...DEFAULT_SCRAPE_PROTOCOLS]);
+    expect(config.scrape_configs[2].scrape_protocols).toEqual(['PrometheusText0.0.4']);
+  });
+
+  test('convert_classic_histograms_to_nhcb is read per job, inherited from global', () => {
+    const config = load('global:\n  convert_classic_histograms_to_nhcb: true\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    convert_classic_histograms_to_nhcb: false\n');
+    expect(config.scrape_configs.map((j) => j.convert_classic_histograms_to_nhcb)).toEqual([true, false]);
+  });
+
+  test('native_histogram_bucket_limit and native_histogram_min_bucket_factor are read per job (0: none)', () => {
+    const config = load(job('    native_histogram_bucket_limit: 160\n    native_histogram_min_bucket_factor: 1.1\n'));
+    expect(config.scrape_configs[0]).toMatchObject({ native_histogram_bucket_limit: 160, native_histogram_min_bucket_factor: 1.1 });
+    expect(load(job('    native_histogram_bucket_limit: 0\n')).scrape_configs[0].native_histogram_bucket_limit).toBeUndefined();
+  });
+
   test('false is accepted for the switches that need native histograms in the core', () => {
     const config = load(job('    scrape_native_histograms: false\n    convert_classic_histograms_to_nhcb: false\n',
       '  scrape_native_histograms: false\n  convert_classic_histograms_to_nhcb: false\n'));
@@ -136,22 +156,15 @@ describe('histogram switches', () => {
   });
 
   test.each([
-    ['scrape_native_histograms: true in a job', job('    scrape_native_histograms: true\n'),
-      'config.yml:3: scrape_configs[0].scrape_native_histograms: native histograms are not scraped yet: scrapewire cannot parse '
-      + 'the protobuf exposition nor store native histograms until the core does (issue 13); only false (the default) is accepted'],
-    ['scrape_native_histograms: true in global', 'global:\n  scrape_native_histograms: true\n',
-      'config.yml:2: global.scrape_native_histograms: native histograms are not scraped yet: scrapewire cannot parse '
-      + 'the protobuf exposition nor store native histograms until the core does (issue 13); only false (the default) is accepted'],
-    ['convert_classic_histograms_to_nhcb: true', job('    convert_classic_histograms_to_nhcb: yes\n'),
-      'config.yml:3: scrape_configs[0].convert_classic_histograms_to_nhcb: classic histograms cannot be converted to native '
-      + 'histograms with custom buckets yet (issue 13); only false (the default) is accepted'],
+    ['convert_classic_histograms_to_nhcb that is not a boolean', job('    convert_classic_histograms_to_nhcb: often\n'),
+      'config.yml:3: scrape_configs[0].convert_classic_histograms_to_nhcb: invalid boolean "often"'],
     ['both names of one switch', job('    always_scrape_classic_histograms: true\n    scrape_classic_histograms: true\n'),
       'config.yml:4: scrape_configs[0].scrape_classic_histograms: set always_scrape_classic_histograms only: '
       + 'scrape_classic_histograms is its Prometheus 2 name'],
-    ['native_histogram_bucket_limit (nothing to limit yet)', job('    native_histogram_bucket_limit: 160\n'),
-      'config.yml:3: field "native_histogram_bucket_limit" of scrape_config is not supported by scrapewire'],
-    ['native_histogram_min_bucket_factor', job('    native_histogram_min_bucket_factor: 1.1\n'),
-      'config.yml:3: field "native_histogram_min_bucket_factor" of scrape_config is not supported by scrapewire'],
+    ['a negative native_histogram_bucket_limit', job('    native_histogram_bucket_limit: -1\n'),
+      'config.yml:3: scrape_configs[0].native_histogram_bucket_limit: invalid non-negative integer "-1"'],
+    ['native_histogram_min_bucket_factor that is not a number', job('    native_histogram_min_bucket_factor: fast\n'),
+      'config.yml:3: scrape_configs[0].native_histogram_min_bucket_factor: invalid number "fast"'],
   ])('refuses %s', (_name, yaml, message) => {
     expect(problems(yaml)[0]).toBe(message);
   });

@@ -110,10 +110,8 @@ test('a family\'s metadata keeps its quoted name', async () => {
 });
 
 // Prometheus's OpenMetrics lexer takes a quoted label name in an exemplar (model/textparse/
-// openmetricslex.l, state sExemplar), and client_golang writes one for a UTF-8 exemplar label;
-// the core refuses it ("invalid exemplar"), so with escaping=allow-utf-8 such a line fails the
-// scrape. The workaround until the core reads it: metric_name_escaping_scheme: underscores.
-test.failing('GAP: an OpenMetrics exemplar with a quoted label name', async () => {
+// openmetricslex.l, state sExemplar), and client_golang writes one for a UTF-8 exemplar label.
+test('an OpenMetrics exemplar with a quoted label name', async () => {
   const page = '# TYPE c counter\nc_total 1 # {"trace.id"="abc"} 1 1700000000\n# EOF\n';
   expect(parseReference(page, 'openmetrics').samples[0].exemplar?.labels).toEqual([['trace.id', 'abc']]);
   const core = Core.create();

@@ -13,6 +13,7 @@
  *   skip          onParseError 'skip': the reference's samples once its bad lines are blanked
  *   limits        label, sample and series limits: the scrape fails on the first line over one
  *   protobuf, protobuf-splits   the protobuf exposition (protobuf-properties.ts)
+ *   nhcb-splits   convert_classic_histograms_to_nhcb on text pages (nhcb-properties.ts)
  */
 import fc from 'fast-check';
 import type { Core, ExpositionFormat, Label, SeriesDecision } from '../../src/core';
@@ -22,6 +23,7 @@ import { decided, expect_, keepAll, referenceParse, type Decide, type Expectatio
 import { encoded, observe, type ObservedFamily, type ObservedRow, type Observation } from './observe';
 import { chunking, chunksOf, page, type Page } from './pages';
 import { protobufDifferential, protobufSplits } from './protobuf-properties';
+import { nhcbSplits } from './nhcb-properties';
 
 const SCRAPE_TS = 1_700_000_000_000;
 const STALE = '7ff0000000000002';
@@ -320,5 +322,6 @@ export const PROPERTIES: NamedProperty[] = [
   { name: 'limits', weight: 13, property: limitsProperty },
   { name: 'protobuf', weight: 12, property: protobufDifferential },
   { name: 'protobuf-splits', weight: 4, property: protobufSplits },
+  { name: 'nhcb-splits', weight: 4, property: nhcbSplits },
 ];
 

@@ -141,7 +141,8 @@ export class VictoriaMetrics extends Receiver {
 
 export class Prometheus extends Receiver {
   private readonly configFile: string;
-  constructor() {
+  /** `extraArgs`: more flags, e.g. --enable-feature=native-histograms. */
+  constructor(private readonly extraArgs: string[] = []) {
     super('sw-prom-');
     this.configFile = path.join(this.dataDir, 'prometheus.yml');
     fs.writeFileSync(this.configFile, 'global: {}\n');
@@ -150,7 +151,7 @@ export class Prometheus extends Receiver {
     return PROMETHEUS_BIN;
   }
   protected args(): string[] {
-    return ['--web.enable-remote-write-receiver', `--storage.tsdb.path=${path.join(this.dataDir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${this.port}`, `--config.file=${this.configFile}`, '--log.level=error'];
+    return ['--web.enable-remote-write-receiver', `--storage.tsdb.path=${path.join(this.dataDir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${this.port}`, `--config.file=${this.configFile}`, '--log.level=error', ...this.extraArgs];
   }
   protected readyPath(): string {
     return '/-/ready';

@@ -262,6 +262,8 @@ function side(name: string, which: 'positive' | 'negative', spans: Message[], va
   let valueAt = 0;
   let absolute = 0;
   for (const [spanAt, span] of spans.entries()) {
+    // A gap cannot be negative (Prometheus's checkHistogramSpans: the sample is refused).
+    if (spanAt > 0 && (span.offset ?? 0) < 0) fail(`histogram ${JSON.stringify(name)}: ${which} side: span number ${spanAt + 1} with offset ${span.offset}`);
     // The first span's offset is its first bucket's index; each next one's, the gap after the previous span.
     index = spanAt === 0 ? (span.offset ?? 0) : index + (span.offset ?? 0);
     for (let i = 0; i < (span.length ?? 0); i++, index++, valueAt++) {
