@@ -273,6 +273,7 @@ export function omTypeClashes(f: u32, name: usize, nameLen: u32): bool {
   for (let suffix = Suffix.TOTAL; suffix <= Suffix.INFO; suffix++) {
     if (!suffixAllowed(type, suffix)) continue;
     const n = nameLen + suffixLength(suffix);
+    if (changetype<usize>(clashBuffer) == 0) clashBuffer = ByteBuffer.create(256);
     const buf = clashBuffer.reserve(n);
     memory.copy(buf, name, nameLen);
     writeSuffix(buf + nameLen, suffix);
@@ -287,7 +288,9 @@ export function omTypeClashes(f: u32, name: usize, nameLen: u32): bool {
   return false;
 }
 
-let clashBuffer: ByteBuffer = ByteBuffer.create(256);
+// Made on first use: nothing may be allocated when the module starts (each context of an
+// instance has its own heap, made on its first allocation: src/core/core-pool.ts checks it).
+let clashBuffer: ByteBuffer = changetype<ByteBuffer>(0);
 
 function writeSuffix(p: usize, suffix: i32): void {
   let text = "";

@@ -155,8 +155,10 @@ export interface SnapshotView {
 
 /** What a core's memory holds (Core.memoryStats). */
 export interface CoreMemoryStats {
-  /** Size of the instance's linear memory. */
+  /** Size of the instance's linear memory (shared by the cores of a pool's instance). */
   wasmBytes: number;
+  /** Bytes of memory this core's own heap holds (its memory limit counts these). */
+  heapBytes: number;
   /** Live series in the series table. */
   series: number;
   /**
