@@ -20,7 +20,6 @@
  *
  * The clock is injectable (tests drive it by hand); the default is Date.now and setTimeout.
  */
-import type { CorePool } from '../core/core-pool';
 import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { ScrapewireError } from '../errors';
@@ -72,8 +71,6 @@ export interface ScrapeLoopOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
-  /** See TargetScraperOptions.corePool. @internal */
-  corePool?: CorePool;
 }
 
 /** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
@@ -226,7 +223,6 @@ export class ScrapeLoop {
       observeNewSeries: this.options.readers?.observerFor(spec),
       onBodyBytes: this.options.onBodyBytes,
       localSources: this.options.localSources,
-      corePool: this.options.corePool,
     });
     const group = this.groupFor(spec);
     const entry: Scheduled = { scraper, group, stopping: false };

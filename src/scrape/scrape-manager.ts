@@ -18,7 +18,6 @@
  * Targets of any jobs that ask for the same request (URL, credentials, TLS, timeout, interval)
  * share one fetch per interval (ScrapeLoop); plugins read targets through the loop's `readers`.
  */
-import type { CorePool } from '../core/core-pool';
 import * as path from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
 import type { Config, ScrapeConfig } from '../config/types';
@@ -72,8 +71,6 @@ export interface ScrapeManagerOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs, local-source.ts). */
   localSources?: LocalSources;
-  /** See TargetScraperOptions.corePool. @internal */
-  corePool?: CorePool;
 }
 
 export interface SendingLabels {
@@ -148,7 +145,6 @@ export class ScrapeManager {
       readers: options.readers,
       onBodyBytes: options.onBodyBytes,
       localSources: options.localSources,
-      corePool: options.corePool,
     });
     const env = options.env ?? process.env;
     this.context = {

@@ -19,7 +19,6 @@
  * The scrape loop (scrape-loop.ts) never runs two scrapes of one target at once.
  */
 import { Core } from '../core/core';
-import type { CorePool } from '../core/core-pool';
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat, NewSeries, ScrapeSummary } from '../core/types';
 import type { Label } from '../labels';
@@ -87,12 +86,6 @@ export interface TargetScraperOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
-  /**
-   * Cores shared across targets: the target's core is a context of one of the pool's instances
-   * (src/core/core-pool.ts) instead of an instance of its own, and stop() gives its memory back.
-   * @internal
-   */
-  corePool?: CorePool;
 }
 
 /** One scrape of a target in progress: what a fetch feeds, and the outcome once it settles. */
@@ -152,8 +145,7 @@ export class TargetScraper {
   constructor(readonly spec: TargetSpec, private readonly options: TargetScraperOptions) {
     this.identity = targetIdentity(spec);
     this.target = isLocalUrl(spec.http.url) ? spec.http.url : resolveHttpTarget(spec.http).target;
-    const coreOptions = { onParseError: spec.onParseError, openMetricsValidation: 'syntax' as const, ...targetCoreLimits(spec) };
-    this.core = options.corePool === undefined ? Core.create(coreOptions) : Core.createShared(options.corePool, coreOptions);
+    this.core = Core.create({ onParseError: spec.onParseError, openMetricsValidation: 'syntax', ...targetCoreLimits(spec) });
     this.core.setReportSeries(reportSeriesLabels(spec.labels, spec.externalLabels, spec.writeRelabeler));
     this.labeler = new SeriesLabeler({
       targetLabels: spec.labels,
@@ -397,7 +389,6 @@ export class TargetScraper {
       // Replaced by a scraper with new settings (a reload): the series live on there, so no
       // staleness markers; a scrape in flight finishes and is delivered.
       if (this.running !== undefined) await this.running.outcome;
-      this.core.close();
       await this.ownHttp?.close();
       return;
     }
@@ -418,8 +409,6 @@ export class TargetScraper {
       written += this.push(this.core, timestampMs);
     } finally {
       this.options.metrics.samplesWritten.inc({ job: this.spec.job }, written);
-      // A shared core's memory goes back to its pool for other targets.
-      this.core.close();
       await this.ownHttp?.close();
     }
   }
