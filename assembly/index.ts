@@ -98,7 +98,3 @@ export { batchInput, batchCompressRw1, batchCompressRw2, batchOutput } from "./b
 // makes one from final labels at rewriteBufferPtr (not indexed) and returns its ref; per scrape
 // reportTouch() before finish, reportSample(ref, value) after it; reportClear() lets them go stale.
 export { reportSeries, reportTouch, reportSample, reportClear } from "./report";
-// Contexts (context.ts): contextBytes() the current context's heap, poolFreeBytes() the
-// instance's free pages, contextRelease() gives the current context's pages back.
-// contextScratch()/contextScratchBytes(): where the host puts a context block for contextLoad.
-export { contextBytes, poolFreeBytes, contextRelease, contextScratch, contextScratchBytes } from "./context";

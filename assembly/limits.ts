@@ -18,7 +18,6 @@
 // 0 turns a limit off. Every failure is an ErrorCode with the line; the host rebuilds a core whose
 // memory passed its limit (memory never shrinks).
 
-import { ownedPages } from "./runtime/pages";
 import { ErrorCode } from "./status";
 
 /** Undecided series after the count passed the sample limit: decided this many at a time. */
@@ -110,10 +109,10 @@ export function labelLengthError(nameLen: u32, valueLen: u32): ErrorCode {
   return ErrorCode.NONE;
 }
 
-/** Whether the context's memory (the pages its heap holds: runtime/pages.ts) has grown past its limit. */
+/** Whether the core's memory has grown past its limit. */
 // @ts-ignore: decorator
 @inline export function overMemoryLimit(): bool {
-  return memoryLimitPages != 0 && <i32>ownedPages() > memoryLimitPages;
+  return memoryLimitPages != 0 && memory.size() > memoryLimitPages;
 }
 
 /** The host was asked for its decisions (feed paused). */

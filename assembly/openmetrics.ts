@@ -273,7 +273,6 @@ export function omTypeClashes(f: u32, name: usize, nameLen: u32): bool {
   for (let suffix = Suffix.TOTAL; suffix <= Suffix.INFO; suffix++) {
     if (!suffixAllowed(type, suffix)) continue;
     const n = nameLen + suffixLength(suffix);
-    if (changetype<usize>(clashBuffer) == 0) clashBuffer = ByteBuffer.create(256);
     const buf = clashBuffer.reserve(n);
     memory.copy(buf, name, nameLen);
     writeSuffix(buf + nameLen, suffix);
@@ -288,9 +287,7 @@ export function omTypeClashes(f: u32, name: usize, nameLen: u32): bool {
   return false;
 }
 
-// Made on first use: nothing may be allocated when the module starts (each context of an
-// instance has its own heap, made on its first allocation: src/core/core-pool.ts checks it).
-let clashBuffer: ByteBuffer = changetype<ByteBuffer>(0);
+let clashBuffer: ByteBuffer = ByteBuffer.create(256);
 
 function writeSuffix(p: usize, suffix: i32): void {
   let text = "";

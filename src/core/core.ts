@@ -21,7 +21,6 @@ import { encodeLabels } from './label-codec';
 import { resolveNewSeries, seriesLabels, setTargetLabelBytes, type TargetLabelBytes } from './new-series';
 import { copyLiveState } from './rebuild';
 import { createReportSeries, reportSeriesState, type ReportSeriesState } from './report-series';
-import type { CorePool, PooledExports } from './core-pool';
 import type {
   CompiledCoreModule, CoreMemoryStats, CoreOptions, EncodedRequest, EncodeOptions, ExpositionFormat, NewSeriesResolver,
   RemoteWriteProtocol, ScrapeOptions, ScrapeSummary, SnapshotView,
@@ -64,12 +63,7 @@ export class Core {
   /** setReportSeries(): the labels, kept to make them again on a new instance, and their refs now. */
   private report: ReportSeriesState | undefined;
 
-  /** The pool this core's context lives in (createShared), or none: an instance of its own. */
-  private readonly pool: CorePool | undefined;
-  private closed = false;
-
-  private constructor(options: CoreOptions, pool?: CorePool) {
-    this.pool = pool;
+  private constructor(options: CoreOptions) {
     this.options = {
       maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       evictAfterScrapes: options.evictAfterScrapes ?? DEFAULT_EVICT_AFTER_SCRAPES,
@@ -88,17 +82,8 @@ export class Core {
     return new Core(options);
   }
 
-  /**
-   * A core whose state is a context in one of `pool`'s instances, shared with other cores
-   * (src/core/core-pool.ts). Call close() when done with it: its memory goes back to the pool.
-   * @internal
-   */
-  static createShared(pool: CorePool, options: CoreOptions = {}): Core {
-    return new Core(options, pool);
-  }
-
   private instantiate(): CoreExports {
-    const exports = this.pool !== undefined ? this.pool.attach(this) : instantiateCore(this.module);
+    const exports = instantiateCore(this.module);
     exports.init(this.options.maxLineBytes, this.options.evictAfterScrapes);
     const { limits } = this;
     exports.setLimits(limits.sampleLimit, limits.seriesLimit, limits.labelLimit, limits.labelNameLengthLimit,
@@ -205,11 +190,7 @@ export class Core {
   begin(options: ScrapeOptions, resolve?: NewSeriesResolver): void {
     // Memory never shrinks: a core that passed its memory limit (a scrape failed on it, or
     // encoding grew it) starts over with its live series first.
-    // A pooled core whose instance trapped moves to a healthy one (core-pool.ts).
-    if (this.closed) throw new ScrapewireError('ERR_USAGE', 'begin() after close()');
-    if (!this.scraping && (overMemoryLimit(this.limits, this.exports.contextBytes()) || (this.exports as Partial<PooledExports>).shouldMove === true)) {
-      this.rebuild();
-    }
+    if (!this.scraping && overMemoryLimit(this.limits, this.exports.memory.buffer.byteLength)) this.rebuild();
     this.resolver = resolve;
     this.resolved = 0;
     this.format = options.format;
@@ -446,7 +427,6 @@ export class Core {
     const e = this.exports;
     return {
       wasmBytes: e.memory.buffer.byteLength,
-      heapBytes: e.contextBytes(),
       series: e.statSeries(),
       labelArenaBytes: e.statLabelArenaBytes(),
       labelTextBytes: e.statLabelTextBytes(),
@@ -468,43 +448,16 @@ export class Core {
   rebuild(): number {
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'rebuild() during a scrape');
     const old = this.exports;
-    const pooled = this.pool !== undefined;
-    const before = pooled ? old.contextBytes() : old.memory.buffer.byteLength;
+    const before = old.memory.buffer.byteLength;
     const oldReportRefs = this.report?.refs ?? [];
-    let next = this.instantiate();
+    const next = this.instantiate();
     this.exports = next;
     this.bytes = new Uint8Array(next.memory.buffer);
     // Report series are made anew by instantiate(): the old ones map to them, not copied as page series.
     const reportRefs = new Map<number, number>();
     if (this.report !== undefined && !this.report.retired) oldReportRefs.forEach((ref, i) => { if (ref !== 0) reportRefs.set(ref, this.report!.refs[i]); });
-    try {
-      copyLiveState(old, next, reportRefs);
-    } catch (err) {
-      if (!(err instanceof WebAssembly.RuntimeError) || this.pool === undefined) throw err;
-      // Moving out of an instance that trapped, the copy trapped too: this core starts empty.
-      (next as PooledExports).release();
-      next = this.instantiate();
-      this.exports = next;
-      this.bytes = new Uint8Array(next.memory.buffer);
-      this.traps++;
-      this.pool.countLost();
-      (old as PooledExports).release();
-      throw new ScrapewireError('ERR_CORE_TRAP', `the core's instance trapped in another target and its series could not be moved (${err.message}); its series cache was rebuilt`, { cause: err });
-    }
-    (old as Partial<PooledExports>).release?.();
-    if (pooled) return before - next.contextBytes();
+    copyLiveState(old, next, reportRefs);
     return before - next.memory.buffer.byteLength;
-  }
-
-  /**
-   * Done with this core: a pooled core's memory goes back to its pool for other cores (an
-   * unshared one's goes with its instance when it is collected). No call is valid afterwards.
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.scraping = false;
-    (this.exports as Partial<PooledExports>).release?.();
   }
 
   /** Samples dropped because their series appeared twice in one scrape (the first one counts). */

@@ -23,18 +23,16 @@ export function copyLiveState(old: CoreExports, next: CoreExports, reportRefs: R
     new Uint8Array(next.memory.buffer).set(new Uint8Array(old.memory.buffer, ptr, len), at);
     mapped[ref] = next.importSeries(len, SeriesState.KEPT, old.seriesLastSeen(ref));
   }
-  // Copies, not views: `old` and `next` may be two contexts of one instance (core-pool.ts), whose
-  // memory `next` grows (detaching any view of it).
   const n = old.snapshotLength();
-  const refs = new Uint32Array(old.memory.buffer, old.snapshotRefs(), n).slice();
-  const values = new Float64Array(old.memory.buffer, old.snapshotValues(), n).slice();
-  const timestamps = new Float64Array(old.memory.buffer, old.snapshotTimestamps(), n).slice();
+  const refs = new Uint32Array(old.memory.buffer, old.snapshotRefs(), n);
+  const values = new Float64Array(old.memory.buffer, old.snapshotValues(), n);
+  const timestamps = new Float64Array(old.memory.buffer, old.snapshotTimestamps(), n);
   for (let i = 0; i < n; i++) if (mapped[refs[i]] !== 0) next.importSample(mapped[refs[i]], values[i], timestamps[i]);
-  const stale = new Uint32Array(old.memory.buffer, old.staleRefsPtr(), old.staleCount()).slice();
+  const stale = new Uint32Array(old.memory.buffer, old.staleRefsPtr(), old.staleCount());
   for (const ref of stale) if (mapped[ref] !== 0) next.importStale(mapped[ref]);
   // After an aborted scrape the last good one stays the reference for staleness.
   if (old.keepsPrevious()) {
-    const previous = new Uint32Array(old.memory.buffer, old.previousRefsPtr(), old.previousCount()).slice();
+    const previous = new Uint32Array(old.memory.buffer, old.previousRefsPtr(), old.previousCount());
     for (const ref of previous) if (mapped[ref] !== 0) next.importPrevious(mapped[ref]);
   }
 }

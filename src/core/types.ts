@@ -155,10 +155,8 @@ export interface SnapshotView {
 
 /** What a core's memory holds (Core.memoryStats). */
 export interface CoreMemoryStats {
-  /** Size of the instance's linear memory (shared by the cores of a pool's instance). */
+  /** Size of the instance's linear memory. */
   wasmBytes: number;
-  /** Bytes of memory this core's own heap holds (its memory limit counts these). */
-  heapBytes: number;
   /** Live series in the series table. */
   series: number;
   /**

@@ -78,11 +78,6 @@ export interface CoreExports {
   reportTouch(): void;
   reportSample(ref: number, value: number): void;
   reportClear(): void;
-  contextBytes(): number;
-  poolFreeBytes(): number;
-  contextRelease(): void;
-  contextScratch(): number;
-  contextScratchBytes(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
