@@ -6,6 +6,8 @@
 export const enum Format {
   TEXT = 0,
   OPENMETRICS = 1,
+  /** The delimited protobuf exposition (io.prometheus.client.MetricFamily). */
+  PROTOBUF = 2,
 }
 
 /** The remote-write protocol of a request (encodeBegin). */

@@ -25,6 +25,7 @@
 
 export { init } from "./init";                         // init(maxLineBytes, evictAfterScrapes): allocates the window and tables
 export { setLimits } from "./limits";                  // sample, series, label count/name/value length limits, memory pages (0: none); from the next begin
+export { setHistogramOptions } from "./histograms";    // setHistogramOptions(scrapeNative, alwaysClassic, bucketLimit, maxSchema): native histograms in protobuf pages
 export {
   begin,          // begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch): a scrape starts
   inputPtr,       // where the host writes the next chunk

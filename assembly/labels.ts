@@ -140,6 +140,27 @@ export function parseLabels(keyStart: usize, keyEnd: usize, checkLimits: bool = 
   return checkHasName(keyStart) && metricNameFits(keyStart, checkLimits);
 }
 
+/**
+ * For a reader that decodes labels itself (the protobuf exposition): starts a label set whose
+ * metric name, written by the caller at [nameOffset, nameOffset + nameLen) in `scratch`, is entry 0.
+ */
+export function beginLabelEntries(): void {
+  scratch.clear();
+  entries.clear();
+  addNameEntry();
+}
+
+/** Sets the metric name entry's value (bytes already in `scratch`). */
+export function setMetricNameEntry(offset: u32, len: u32): void { setEntryValue(0, offset, len); }
+
+/** Adds a label whose name and value are already in `scratch`. */
+export function addLabelEntry(nameOffset: u32, nameLen: u32, valueOffset: u32, valueLen: u32): void {
+  entries.pushU32(nameOffset);
+  entries.pushU32(nameLen);
+  entries.pushU32(valueOffset);
+  entries.pushU32(valueLen);
+}
+
 /** The label length limits on `__name__` and its value, the metric name (entry 0). */
 function metricNameFits(keyStart: usize, checkLimits: bool): bool {
   if (!checkLimits) return true;

@@ -18,6 +18,7 @@ import {
 import {
   resetScrapeLimits, pauseRequested, overSampleLimit, overMemoryLimit, undecidedSeries, resetPause,
 } from "./limits";
+import { Unit, unitEnd, protobufUnit, resetProtobuf, protobufAtBoundary } from "./protobuf-exposition";
 
 let windowBase: usize = 0;
 let windowCapacity: u32 = 0;
@@ -58,6 +59,7 @@ export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErro
   setKeepPrevious(false);
   resetFamilies();
   resetOpenMetrics();
+  resetProtobuf();
   resetScrapeState(<Format>fmt, timestampMs, honorTimestamps, strictOpenMetrics);
 }
 
@@ -125,6 +127,7 @@ function handleLine(p: usize, end: usize): bool {
 
 /** Parses the complete lines in [scanAt, scanEnd); keeps the partial last one for the next feed. */
 function scanLines(): Status {
+  if (format == Format.PROTOBUF) return scanUnits();
   let p = scanAt;
   const end = scanEnd;
   while (true) {
@@ -140,6 +143,11 @@ function scanLines(): Status {
       return Status.RESOLVE;
     }
   }
+  return keepCarry(p, end);
+}
+
+/** The bytes [p, end) not parsed yet stay at windowBase for the next feed. */
+function keepCarry(p: usize, end: usize): Status {
   carry = <u32>(end - p);
   if (carry != 0 && p != windowBase) memory.copy(windowBase, p, carry);
   if (carry == windowCapacity) {
@@ -150,13 +158,51 @@ function scanLines(): Status {
   return Status.OK;
 }
 
+/**
+ * The protobuf exposition (protobuf-exposition.ts): complete units (a family's length prefix, or
+ * a field of it such as one Metric) in [scanAt, scanEnd); a partial one stays for the next feed.
+ * In skip mode a Metric that fails is counted and skipped; a malformed page cannot be skipped.
+ */
+function scanUnits(): Status {
+  let p = scanAt;
+  const end = scanEnd;
+  while (p < end) {
+    const r = protobufUnit(p, end);
+    if (r == Unit.MORE) break;
+    if (r == Unit.ERROR) {
+      if (!skipBadLines || unitEnd == 0 || isFatal(errorCode())) { failed = true; return Status.ERROR; }
+      skippedLines++;
+      clearError();
+    }
+    p = unitEnd;
+    if (overMemoryLimit()) {
+      setError(ErrorCode.MEMORY_LIMIT, lineNumber, 1);
+      failed = true;
+      return Status.ERROR;
+    }
+    if (pauseRequested) {
+      resetPause();
+      scanAt = p;
+      paused = true;
+      return Status.RESOLVE;
+    }
+  }
+  return keepCarry(p, end);
+}
+
 export function finish(): Status {
   if (failed) return Status.ERROR;
   if (paused) return badState();
   // Where the input ends: after the last line feed, or at the end of a last line without one.
   let endLine = lineNumber;
   let endColumn: u32 = 1;
-  if (carry != 0) {
+  if (format == Format.PROTOBUF) {
+    if (carry != 0 || !protobufAtBoundary()) {
+      setError(ErrorCode.TRUNCATED_PROTOBUF, lineNumber, 1);
+      failed = true;
+      return Status.ERROR;
+    }
+  } else if (carry != 0) {
     if (!handleLine(windowBase, windowBase + carry)) { failed = true; return Status.ERROR; }
     endColumn = carry + 1;
     bumpLine();

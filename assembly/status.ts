@@ -60,6 +60,11 @@ export const enum ErrorCode {
   LABEL_NAME_LENGTH_LIMIT = 43,
   LABEL_VALUE_LENGTH_LIMIT = 44,
   MEMORY_LIMIT = 45,
+  INVALID_PROTOBUF = 46,
+  TRUNCATED_PROTOBUF = 47,
+  PROTOBUF_FIELD_ORDER = 48,
+  HISTOGRAM_SPANS = 49,
+  BUCKET_LIMIT = 50,
 }
 
 /** Errors that end a scrape even when bad lines are skipped (onParseError 'skip'). */

@@ -27,6 +27,7 @@
  * collector.on('scrape', ({ target, up, samples }) => ...);
  * ```
  */
+import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import { configFromDocument, isValidatedConfig, type ConfigDocument } from '../config/document';
 import { loadConfigFile, parseConfig } from '../config/load';
@@ -44,6 +45,7 @@ import { RemoteWriter } from '../remote/remote-writer';
 import { RW1 } from '../remote-write-protocol';
 import { silentLogger, type Logger } from '../logger';
 import { ScrapeManager, sendingLabelsOf } from '../scrape/scrape-manager';
+import { scrapeOffsetSeed } from '../scrape/scrape-loop';
 import { BUILTIN_PLUGINS } from '../plugins/builtin';
 import { countScrapedBytes } from '../runtime/gc-pacing';
 import { PluginHost } from '../plugins/plugin-host';
@@ -316,6 +318,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
       registry: this.registry,
       maxSamplesPerRequest,
       metadataIntervalMs,
+      offsetSeed: scrapeOffsetSeed(hostname(), config.global.external_labels),
       logger: this.logger,
       env: this.options.env,
       readers,

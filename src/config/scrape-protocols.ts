@@ -39,13 +39,10 @@ export const DEFAULT_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
 
 /**
  * Protocols a scrapewire build cannot parse, with the reason: listing one is a config error,
- * never a protocol silently left out of the Accept header. The core's protobuf parser removes
- * PrometheusProto from here (issue 13).
+ * never a protocol silently left out of the Accept header. Every protocol Prometheus knows is
+ * parsed now (PrometheusProto by the core's protobuf reader, issue 13).
  */
-export const UNPARSEABLE_SCRAPE_PROTOCOLS: Readonly<Partial<Record<ScrapeProtocol, string>>> = {
-  [PROMETHEUS_PROTO]: 'PrometheusProto (the protobuf exposition) cannot be parsed by scrapewire yet (issue 13): '
-    + 'remove it; the text formats give the same series except native histograms',
-};
+export const UNPARSEABLE_SCRAPE_PROTOCOLS: Readonly<Partial<Record<ScrapeProtocol, string>>> = {};
 
 export function isScrapeProtocol(text: string): text is ScrapeProtocol {
   return (SCRAPE_PROTOCOLS as readonly string[]).includes(text);

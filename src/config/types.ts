@@ -193,8 +193,7 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   max_targets_per_discovery?: number;
   /**
    * The exposition formats offered in Accept, most wanted first (Prometheus's names); absent
-   * reads as DEFAULT_SCRAPE_PROTOCOLS. PrometheusProto is refused at load until the core parses
-   * protobuf.
+   * reads as DEFAULT_SCRAPE_PROTOCOLS (PrometheusProto first when scrape_native_histograms is true).
    */
   scrape_protocols?: ScrapeProtocol[];
   /** The parser for a response whose Content-Type is blank, malformed or unknown; absent: such a scrape fails. */

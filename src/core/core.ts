@@ -15,6 +15,7 @@ import { ScrapewireError } from '../errors';
 import { CoreStatus } from './status';
 import { Format, Protocol, SeriesState } from './enums';
 import { instantiateCore, type CoreExports } from './wasm';
+import { histogramOptions, type HistogramOptions } from './histogram-options';
 import { coreLimits, memoryLimitPages, overMemoryLimit, type CoreLimits } from './limits';
 import { coreError, sampleLimitError } from './core-error';
 import { encodeLabels } from './label-codec';
@@ -49,6 +50,7 @@ export class Core {
   private bytes: Uint8Array;
   private readonly options: Required<Pick<CoreOptions, 'maxLineBytes' | 'evictAfterScrapes' | 'onParseError' | 'openMetricsValidation'>>;
   private readonly limits: CoreLimits;
+  private readonly histograms: HistogramOptions;
   private readonly module: CompiledCoreModule | undefined;
   private scraping = false;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
@@ -72,6 +74,7 @@ export class Core {
     };
     this.limits = coreLimits(options, this.options.maxLineBytes);
     this.windowBytes = Math.max(this.options.maxLineBytes, 64);
+    this.histograms = options;
     this.module = options.module;
     this.exports = this.instantiate();
     this.bytes = new Uint8Array(this.exports.memory.buffer);
@@ -88,6 +91,7 @@ export class Core {
     const { limits } = this;
     exports.setLimits(limits.sampleLimit, limits.seriesLimit, limits.labelLimit, limits.labelNameLengthLimit,
       limits.labelValueLengthLimit, memoryLimitPages(limits));
+    exports.setHistogramOptions(...histogramOptions(this.histograms));
     if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
     if (this.report !== undefined && !this.report.retired) this.report.refs = createReportSeries(exports, this.report);
     return exports;
@@ -198,7 +202,7 @@ export class Core {
     const skip = this.options.onParseError === 'skip' ? 1 : 0;
     this.guarded(() =>
       this.exports.begin(
-        options.format === 'openmetrics' ? Format.OPENMETRICS : Format.TEXT,
+        options.format === 'openmetrics' ? Format.OPENMETRICS : options.format === 'protobuf' ? Format.PROTOBUF : Format.TEXT,
         options.timestampMs,
         options.honorTimestamps === false ? 0 : 1,
         skip,

@@ -63,6 +63,11 @@ export const CORE_ERRORS = [
   { name: 'LABEL_NAME_LENGTH_LIMIT', text: 'label_name_length_limit exceeded' },
   { name: 'LABEL_VALUE_LENGTH_LIMIT', text: 'label_value_length_limit exceeded' },
   { name: 'MEMORY_LIMIT', text: 'memory limit of the core exceeded' },
+  { name: 'INVALID_PROTOBUF', text: 'malformed protobuf exposition (a bad varint, a length past the end of its message, a group, or a length prefix over 5 bytes)' },
+  { name: 'TRUNCATED_PROTOBUF', text: 'the body ended inside a MetricFamily message' },
+  { name: 'PROTOBUF_FIELD_ORDER', text: 'a MetricFamily name or type after its metrics is not supported' },
+  { name: 'HISTOGRAM_SPANS', text: 'native histogram spans do not cover as many buckets as it has counts' },
+  { name: 'BUCKET_LIMIT', text: 'native_histogram_bucket_limit exceeded (histogram bucket limit exceeded)' },
 ] as const satisfies readonly { name: string; text: string; came?: (text: string) => string }[];
 
 /**
@@ -82,7 +87,8 @@ export type CoreErrorReason =
   | 'INVALID_BUCKET' | 'MISSING_INF_BUCKET' | 'BUCKETS_NOT_SORTED' | 'INVALID_QUANTILE'
   | 'MISSING_LABEL' | 'INVALID_STATESET_VALUE' | 'INVALID_INFO_VALUE' | 'TIMESTAMP_DECREASED'
   | 'INVALID_COUNT' | 'BAD_STATE' | 'SAMPLE_LIMIT' | 'SERIES_LIMIT' | 'LABEL_LIMIT'
-  | 'LABEL_NAME_LENGTH_LIMIT' | 'LABEL_VALUE_LENGTH_LIMIT' | 'MEMORY_LIMIT';
+  | 'LABEL_NAME_LENGTH_LIMIT' | 'LABEL_VALUE_LENGTH_LIMIT' | 'MEMORY_LIMIT' | 'INVALID_PROTOBUF'
+  | 'TRUNCATED_PROTOBUF' | 'PROTOBUF_FIELD_ORDER' | 'HISTOGRAM_SPANS' | 'BUCKET_LIMIT';
 
 /** Compiles only while CoreErrorReason and CORE_ERRORS name the same errors. */
 const reasonsInStep: [CoreErrorReason, TableReason] extends [TableReason, CoreErrorReason] ? true : never = true;

@@ -5,8 +5,11 @@
 import type { RemoteWriteProtocol } from '../remote-write-protocol';
 import type { Label } from '../labels';
 
-/** `text` is the Prometheus text format 0.0.4; `openmetrics` is OpenMetrics 1.0 text. */
-export type ExpositionFormat = 'text' | 'openmetrics';
+/**
+ * `text` is the Prometheus text format (0.0.4 and 1.0.0); `openmetrics` is OpenMetrics 1.0 text;
+ * `protobuf` the delimited protobuf exposition (io.prometheus.client.MetricFamily messages).
+ */
+export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
 export type { RemoteWriteProtocol };
 
@@ -69,6 +72,17 @@ export interface CoreOptions {
    * of 562k series takes 128 MiB); 0: no limit.
    */
   maxMemoryBytes?: number;
+  /**
+   * Native histograms in protobuf pages (Prometheus' scrape_native_histograms): a histogram with
+   * native parts is read as one histogram sample instead of classic series. Default false.
+   */
+  scrapeNativeHistograms?: boolean;
+  /** always_scrape_classic_histograms: a native histogram's classic buckets are read too. Default false. */
+  alwaysScrapeClassicHistograms?: boolean;
+  /** native_histogram_bucket_limit: past it a histogram's resolution is reduced, and the scrape fails at schema -4. 0: none. */
+  nativeHistogramBucketLimit?: number;
+  /** native_histogram_min_bucket_factor: histograms of a finer schema are reduced to the one it gives. 0: none. */
+  nativeHistogramMinBucketFactor?: number;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
   module?: CompiledCoreModule;
 }

@@ -12,6 +12,7 @@ export interface CoreExports {
   memory: WebAssembly.Memory;
   init(maxLineBytes: number, evictAfterScrapes: number): void;
   setLimits(samples: number, series: number, labels: number, nameLength: number, valueLength: number, memoryPages: number): void;
+  setHistogramOptions(scrapeNative: number, alwaysClassic: number, bucketLimit: number, maxSchema: number): void;
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;
   inputSpace(): number;

@@ -14,6 +14,7 @@
  * 1.0 for the life of the process: producers are asked for 1.0 from then on, and requests
  * already queued in 2.0 are converted when they are sent (rw2-to-rw1.ts), so none is lost.
  */
+import { setMaxListeners } from 'node:events';
 import type { RemoteWriteConfig } from '../config/types';
 import type { BatchCodec } from '../core/batch-codec';
 import { RW1, RW2, type RemoteWriteProtocol } from '../remote-write-protocol';
@@ -64,6 +65,9 @@ export class SenderLanes {
     this.safeUrl = safeUrlOf(options.config.url);
     this.current = options.config.protobuf_message;
     this.concurrency = options.shards;
+    // Every request in flight and every backoff listens to this one signal: up to max_shards
+    // listeners by design, not a leak (Node warns past 10).
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** The protocol the endpoint takes now: its configured one until a fallback to 1.0. */

@@ -17,7 +17,7 @@
  *     stat per scrape, so a rotated Kubernetes token is used by the next scrape);
  *   - reads the format from Content-Type (negotiation.ts formatFromContentType): blank, malformed
  *     or unknown types use fallbackScrapeProtocol, else the body fails the scrape (ERR_PARSE) once
- *     it has a byte, and so does protobuf, which scrapewire cannot parse yet;
+ *     it has a byte; `application/vnd.google.protobuf` is read as the protobuf exposition;
  *   - decodes gzip as a stream, counting body_size_limit after decompression;
  *   - applies scrape_timeout to the whole scrape, reading the body included;
  *   - follows up to 10 redirects (followRedirects, default true; undici drops Authorization on a

@@ -65,7 +65,6 @@ export interface HttpTargetOptions {
   /**
    * The formats offered in Accept, most wanted first (Prometheus's scrape_protocols names).
    * Default: OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4.
-   * PrometheusProto is refused (ERR_CONFIG) until the core parses protobuf.
    */
   scrapeProtocols?: readonly ScrapeProtocol[];
   /** The parser for a response whose Content-Type is blank, malformed or unknown. Default: none, the scrape fails. */

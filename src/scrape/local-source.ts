@@ -177,7 +177,7 @@ export class LocalScraper {
         : localSourceError(target, `the in-process source failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause)));
     }
     // A source of this process is read as text unless it says otherwise (no type or an unknown one
-    // takes the text fallback); a type no parser reads (protobuf) fails the scrape.
+    // takes the text fallback); OpenMetrics and protobuf when its content type says so.
     const choice = formatFromContentType(contentType, 'PrometheusText0.0.4');
     if (choice.format === undefined) {
       settle();

@@ -14,9 +14,9 @@
  *   protobuf. A Content-Type that is blank, malformed or of another media type uses
  *   fallback_scrape_protocol; without one the scrape fails ("non-compliant scrape target...").
  *   Prometheus decides this only when the body is not empty, and so does refuseNonEmptyBody.
- * - scrapewire cannot parse protobuf yet: PrometheusProto is refused in the config (never
- *   offered), and a target that answers protobuf anyway fails its scrape saying so, whatever
- *   the fallback (a text parser fed protobuf bytes would only report garbage).
+ * - Prometheus looks at the media type only, not at `proto=` or `encoding=`: any
+ *   `application/vnd.google.protobuf` answer is read as delimited MetricFamily messages, and a
+ *   fallback may be PrometheusProto.
  */
 
 import type { ScrapewireError } from '../errors';
@@ -120,6 +120,8 @@ export function formatOfProtocol(protocol: ScrapeProtocol): ExpositionFormat | u
     case PROMETHEUS_TEXT_0_0_4:
     case PROMETHEUS_TEXT_1_0_0:
       return 'text';
+    case PROMETHEUS_PROTO:
+      return 'protobuf';
     default:
       return undefined;
   }
@@ -142,7 +144,7 @@ const PROTOBUF_MEDIA_TYPE = 'application/vnd.google.protobuf';
 
 /**
  * The parser for a response with this Content-Type ('' when absent), as Prometheus 3 chooses it.
- * `fallback` is the job's fallback_scrape_protocol (never PrometheusProto: the config refuses it).
+ * `fallback` is the job's fallback_scrape_protocol.
  */
 export function formatFromContentType(contentType: string, fallback?: ScrapeProtocol): ParserChoice {
   const fallbackFormat = fallback === undefined ? undefined : formatOfProtocol(fallback);
@@ -167,10 +169,7 @@ export function formatFromContentType(contentType: string, fallback?: ScrapeProt
     case 'text/plain':
       return choice('text');
     case PROTOBUF_MEDIA_TYPE:
-      return {
-        problem: `received Content-Type ${JSON.stringify(contentType)}: the protobuf exposition (PrometheusProto) cannot be `
-          + 'parsed by scrapewire yet (issue 13) and was not offered in Accept; the target should answer with a text format',
-      };
+      return choice('protobuf');
     default:
       return useFallback(`received unsupported Content-Type ${JSON.stringify(contentType)}`,
         `received unsupported Content-Type ${JSON.stringify(contentType)} and no fallback_scrape_protocol specified for target`);

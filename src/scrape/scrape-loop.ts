@@ -55,7 +55,7 @@ export interface ScrapeLoopOptions {
   /** Self-metrics go here; default a private Registry. */
   registry?: Registry;
   clock?: LoopClock;
-  /** Mixed into the offset hash, like Prometheus's per-instance jitter seed. Default ''. */
+  /** Mixed into the offset hash, like Prometheus's per-instance jitter seed (scrapeOffsetSeed). Default ''. */
   offsetSeed?: string;
   maxSamplesPerRequest?: number;
   /** See TargetScraperOptions.metadataIntervalMs. */
@@ -103,6 +103,17 @@ function yieldToLoop(): Promise<void> {
 export function scrapeOffset(identity: string, intervalMs: number, seed = ''): number {
   const digest = createHash('sha256').update(seed).update('\u0000').update(identity).digest();
   return Number(digest.readBigUInt64BE(0) % BigInt(Math.max(1, Math.floor(intervalMs))));
+}
+
+/**
+ * The seed mixed into every offset of one collector, as Prometheus's jitter seed: the host name
+ * and the external labels. Two collectors that scrape the same URL (an HA pair, or a replica that
+ * differs only by its external labels) then do it at different phases, and one collector keeps
+ * its phases across restarts.
+ */
+export function scrapeOffsetSeed(hostname: string, externalLabels: Readonly<Record<string, string>>): string {
+  const labels = Object.keys(externalLabels).sort().map((name) => `${name}=${JSON.stringify(externalLabels[name])}`);
+  return `${hostname}{${labels.join(', ')}}`;
 }
 
 /** The first time after `now` (strictly) that is `offset` past a multiple of `interval`. */

@@ -55,6 +55,7 @@ export interface ScrapeManagerOptions {
   maxSamplesPerRequest?: number;
   /** See TargetScraperOptions.metadataIntervalMs. */
   metadataIntervalMs?: number;
+  /** Mixed into every target's phase (scrape-loop.ts scrapeOffsetSeed). Default ''. */
   offsetSeed?: string;
   /**
    * Target build problems, discovery failures (file_sd file errors, http_sd and Kubernetes API

@@ -1,7 +1,7 @@
 /**
  * scrape_protocols, fallback_scrape_protocol, metric_name_escaping_scheme and the histogram
  * switches as the loader reads them: Prometheus 3's names, defaults and inheritance from global,
- * and the refusals that say what scrapewire cannot do yet (PrometheusProto, native histograms).
+ * and the refusals that say what scrapewire cannot do yet.
  */
 import { ConfigError } from '../../src/config/errors';
 import { parseConfig } from '../../src/config/load';
@@ -59,12 +59,6 @@ describe('scrape_protocols', () => {
       + 'OpenMetricsText0.0.1, OpenMetricsText1.0.0, PrometheusProto, PrometheusText0.0.4, PrometheusText1.0.0'],
     ['a duplicate, compared without case as Prometheus does', job('    scrape_protocols: [PrometheusText0.0.4, prometheustext0.0.4]\n'),
       'config.yml:3: scrape_configs[0].scrape_protocols[1]: duplicated protocol "prometheustext0.0.4"'],
-    ['PrometheusProto in a job', job('    scrape_protocols: [PrometheusProto, OpenMetricsText1.0.0]\n'),
-      'config.yml:3: scrape_configs[0].scrape_protocols[0]: PrometheusProto (the protobuf exposition) cannot be parsed by scrapewire '
-      + 'yet (issue 13): remove it; the text formats give the same series except native histograms'],
-    ['PrometheusProto in global', 'global:\n  scrape_protocols:\n    - PrometheusProto\n',
-      'config.yml:3: global.scrape_protocols[0]: PrometheusProto (the protobuf exposition) cannot be parsed by scrapewire yet '
-      + '(issue 13): remove it; the text formats give the same series except native histograms'],
     ['a string instead of a list', job('    scrape_protocols: PrometheusText0.0.4\n'),
       'config.yml:3: scrape_configs[0].scrape_protocols: expected a sequence, got "PrometheusText0.0.4"'],
     ['a null item', job('    scrape_protocols: [PrometheusText0.0.4, ~]\n'),
@@ -72,6 +66,13 @@ describe('scrape_protocols', () => {
   ])('refuses %s', (_name, yaml, message) => {
     expect(problems(yaml)[0]).toBe(message);
   });
+});
+
+test('PrometheusProto (the protobuf exposition) is accepted in a job, in global and as the fallback', () => {
+  const config = load(job('    scrape_protocols: [PrometheusProto, OpenMetricsText1.0.0]\n    fallback_scrape_protocol: PrometheusProto\n'));
+  expect(config.scrape_configs[0].scrape_protocols).toEqual(['PrometheusProto', 'OpenMetricsText1.0.0']);
+  expect(config.scrape_configs[0].fallback_scrape_protocol).toBe('PrometheusProto');
+  expect(load('global:\n  scrape_protocols:\n    - PrometheusProto\n').global.scrape_protocols).toEqual(['PrometheusProto']);
 });
 
 describe('fallback_scrape_protocol', () => {
@@ -90,9 +91,6 @@ describe('fallback_scrape_protocol', () => {
     ['an unknown name', job('    fallback_scrape_protocol: text\n'),
       'config.yml:3: scrape_configs[0].fallback_scrape_protocol: unknown scrape protocol "text", supported: '
       + 'OpenMetricsText0.0.1, OpenMetricsText1.0.0, PrometheusProto, PrometheusText0.0.4, PrometheusText1.0.0'],
-    ['PrometheusProto', job('    fallback_scrape_protocol: PrometheusProto\n'),
-      'config.yml:3: scrape_configs[0].fallback_scrape_protocol: PrometheusProto (the protobuf exposition) cannot be parsed by '
-      + 'scrapewire yet (issue 13): remove it; the text formats give the same series except native histograms'],
     ['scrape_fallback_protocol, a name scrapewire once listed by mistake', job('    scrape_fallback_protocol: PrometheusText0.0.4\n'),
       'config.yml:3: field "scrape_fallback_protocol" not found in scrape_config'],
   ])('refuses %s', (_name, yaml, message) => {

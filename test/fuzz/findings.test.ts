@@ -166,6 +166,28 @@ describe.each(builds)('%s build', (_build, create) => {
     expect(observed.families.map((f) => [f.name, f.help, f.unit])).toEqual([['m', '', ''], ['n_seconds', '', '']]);
   });
 
+  // Found by `npm run fuzz -- --runs 1000000 --seed 20261203` (2026-12-02): an oracle finding.
+  test('OpenMetrics: a histogram family\'s bare name is an error on its line, before the open point is judged (the reference closed the point first)', () => {
+    const page = '# TYPE a histogram\na_bucket{le="0.1"} 0\na 1\na_bucket{le="1"} 0\na_bucket{le="+Inf"} 0\na_count 0\na_sum 0\n# EOF\n';
+    expect(run(create(), page, 'openmetrics').error).toMatchObject({ code: 'ERR_PARSE', line: 3, column: 1 });
+    expect(referenceLine(page, 'openmetrics')).toBe(3);
+    // A name of another family still ends the point, which is judged at its last line.
+    const other = '# TYPE a histogram\na_bucket{le="0.1"} 0\na_total 1\n# EOF\n';
+    expect(errorLine(run(create(), other, 'openmetrics'))).toBe(2);
+    expect(referenceLine(other, 'openmetrics')).toBe(2);
+  });
+
+  // Found by the same run (property skip): an oracle finding.
+  test('text: an empty le or quantile is no label (h{quantile=""} is h), not a bound that fails to parse (the reference refused it)', () => {
+    for (const page of ['# TYPE h summary\nh{quantile=""} 0\n', '# TYPE h histogram\nh_bucket{le=""} 1\n']) {
+      expect(run(create(), page, 'text').error).toBeUndefined();
+      expect(referenceLine(page, 'text')).toBeUndefined();
+    }
+    // A value that is not a number is still refused by both.
+    expect(errorLine(run(create(), '# TYPE h summary\nh{quantile="x"} 0\n', 'text'))).toBe(2);
+    expect(referenceLine('# TYPE h summary\nh{quantile="x"} 0\n', 'text')).toBe(2);
+  });
+
   test('OpenMetrics: a{x=""} and a are one series, so its second point going back in time is refused (the reference took them for two)', () => {
     const page = '# TYPE c unknown\nc{x=""} 0 1700000000.5\nc 0 1700000000\n# EOF\n';
     expect(errorLine(run(create(), page, 'openmetrics'))).toBe(3);

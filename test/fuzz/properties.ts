@@ -12,6 +12,7 @@
  *                 each scrape's samples and staleness markers as a model of the target says
  *   skip          onParseError 'skip': the reference's samples once its bad lines are blanked
  *   limits        label, sample and series limits: the scrape fails on the first line over one
+ *   protobuf, protobuf-splits   the protobuf exposition (protobuf-properties.ts)
  */
 import fc from 'fast-check';
 import type { Core, ExpositionFormat, Label, SeriesDecision } from '../../src/core';
@@ -20,6 +21,7 @@ import { debugCore } from './debug-core';
 import { decided, expect_, keepAll, referenceParse, type Decide, type Expectation } from './oracle';
 import { encoded, observe, type ObservedFamily, type ObservedRow, type Observation } from './observe';
 import { chunking, chunksOf, page, type Page } from './pages';
+import { protobufDifferential, protobufSplits } from './protobuf-properties';
 
 const SCRAPE_TS = 1_700_000_000_000;
 const STALE = '7ff0000000000002';
@@ -316,5 +318,7 @@ export const PROPERTIES: NamedProperty[] = [
   { name: 'sequence', weight: 15, property: sequence },
   { name: 'skip', weight: 10, property: skip },
   { name: 'limits', weight: 13, property: limitsProperty },
+  { name: 'protobuf', weight: 12, property: protobufDifferential },
+  { name: 'protobuf-splits', weight: 4, property: protobufSplits },
 ];
 

@@ -38,7 +38,7 @@ export function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
 
 /** Parses `chunks` in a fresh (or given) core and encodes rw1 and rw2 requests. */
 export async function runCore(
-  chunks: Iterable<Uint8Array>,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   format: ExpositionFormat,
   options: { core?: Core; coreOptions?: CoreOptions; timestampMs?: number; maxSamplesPerRequest?: number } = {},
 ): Promise<CoreRun> {

@@ -181,4 +181,13 @@ test('the installed command: npx scrapewire check', async () => {
   );
   expect(bad.code).toBe(1);
   expect(bad.stdout).toContain('line 2, column 6: invalid label name');
+  // The command is the bundle (one file, no module of the library loaded), as `npm start` runs it.
+  const loaded = await project.exec(process.execPath, ['-e',
+    'process.argv = [process.argv[0], "scrapewire", "--version"]; require("./node_modules/scrapewire/bin/scrapewire.js"); '
+    + 'process.on("exit", () => console.error(JSON.stringify(Object.keys(require.cache).map((f) => require("path").relative(process.cwd(), f)))))']);
+  expect(loaded.stdout.trim()).toMatch(/^scrapewire \d+\.\d+\.\d+/);
+  expect(JSON.parse(loaded.stderr.trim().split('\n').pop()!)).toEqual([
+    path.join('node_modules', 'scrapewire', 'bin', 'scrapewire.js'),
+    path.join('node_modules', 'scrapewire', 'dist', 'bundle', 'scrapewire.cjs'),
+  ]);
 });

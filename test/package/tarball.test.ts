@@ -1,7 +1,7 @@
 /**
  * What `npm pack` puts in the published tarball: the library (dist/src: JavaScript, declarations,
  * source maps carrying their sources), the ES module wrappers (dist/esm), the command and the
- * wasm core; no tests, benchmarks, examples, TypeScript sources or the reference parser. Every
+ * wasm core, the bundled collector the command runs; no tests, benchmarks, examples, TypeScript sources or the reference parser. Every
  * file the package points at, and every file its JavaScript requires, is inside.
  */
 import * as fs from 'node:fs';
@@ -16,6 +16,7 @@ const ALLOWED = [
   /^LICENSE$/,
   /^bin\/scrapewire\.js$/,
   /^build\/release\.wasm$/,
+  /^dist\/bundle\/scrapewire\.cjs$/,
   /^dist\/esm\/[a-z]+\.(mjs|d\.mts)$/,
   /^dist\/src\/.+\.(js|d\.ts|js\.map)$/,
 ];
@@ -46,7 +47,7 @@ test('holds only the library, its ES module wrappers, the command and the wasm c
   expect(tarball.files.filter((file) => /^(dist\/(test|bench|examples|src\/reference)\/|src\/|test\/|bench\/|assembly\/)/.test(file))).toEqual([]);
   expect(tarball.files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
   expect(tarball.files).toEqual(expect.arrayContaining([
-    'package.json', 'bin/scrapewire.js', 'build/release.wasm',
+    'package.json', 'bin/scrapewire.js', 'dist/bundle/scrapewire.cjs', 'build/release.wasm',
     'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/src/core/wasm.js',
     'dist/esm/index.mjs', 'dist/esm/core.mjs', 'dist/esm/remote.mjs', 'dist/esm/collector.mjs',
   ]));

@@ -204,6 +204,11 @@ export function parseOpenMetrics(bytes: Uint8Array): RefParse {
     const name = sample.series.name;
     let state = current;
     let suffix = state === undefined ? undefined : suffixIn(state.family, name);
+    if (state !== undefined && suffix === undefined && name === state.family.name) {
+      // The family's own name without a suffix its type allows (`a` in histogram `a`): this line is
+      // the error, before the family's open point is judged (its later lines may still complete it).
+      line.fail(`metric name suffix does not fit the metric type ${state.family.type}`, sample.series.nameAt);
+    }
     if (state === undefined || suffix === undefined) {
       state = openFamily(name, line, sample.series.nameAt);
       suffix = '';

@@ -305,7 +305,7 @@ const invalidOpenMetrics: InvalidCase[] = [
   ['a 1 1e3x\n# EOF\n', 1, 5, 'expected real number as timestamp, got "1e3x"'],
   ['# TYPE a untyped\n# EOF\n', 1, 10, 'expected metric type, got "untyped"'],
   ['# TYPE a counter\na_total -1\n# EOF\n', 2, 9, '_total value must not be negative, got "-1"'],
-  ['# TYPE a counter\na 1\n# EOF\n', 2, 1, 'metric family "a" clashes with an earlier family over the name "a"'],
+  ['# TYPE a counter\na 1\n# EOF\n', 2, 1, 'metric name suffix does not fit the metric type counter'],
   ['a{b="1"} 1\nc 1\na{b="2"} 1\n# EOF\n', 3, 1, 'metric family "a" clashes with an earlier family over the name "a"'],
   ['# TYPE a gauge\na 1 # {b="c"} 1\n# EOF\n', 2, 5, 'exemplars are allowed only on counter _total and histogram _bucket samples'],
   ['# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_count 3\nh_sum 1\n# EOF\n', 5, 1, 'histogram count differs from its +Inf bucket'],

@@ -13,6 +13,7 @@ import { ScrapewireError } from '../../src/errors';
 import { parseReference } from './parser';
 import type { RefFamily, RefSample } from './types';
 import { HttpScraper } from '../../src/scrape/http-scraper';
+import { comparable, expectedRows, rowsFromRw1, runCore } from '../helpers/core-harness';
 import {
   PROTOBUF_CONTENT_TYPE, encodeMetricFamily, encodePage, metricFamilyType, startProtobufTarget, type MetricFamilyInput,
 } from '../support/client-model';
@@ -256,15 +257,15 @@ describe('the loopback protobuf target', () => {
     }
   });
 
-  test('scrapewire refuses its answer until the core parses protobuf', async () => {
-    const target = await startProtobufTarget(CLASSIC_FAMILIES);
-    const scraper = new HttpScraper({ url: `${target.origin}/metrics`, scrapeTimeoutMs: 5000 });
+  test('scrapewire asks for it when offered and its core reads the answer as the reference does', async () => {
+    const target = await startProtobufTarget(CLASSIC_FAMILIES, { writeBytes: 5 });
+    const scraper = new HttpScraper({ url: `${target.origin}/metrics`, scrapeTimeoutMs: 5000, scrapeProtocols: ['PrometheusProto', 'OpenMetricsText1.0.0'] });
     try {
       const response = await scraper.scrape();
-      await expect((async () => { for await (const _ of response.body) { /* refused */ } })())
-        .rejects.toThrow('the protobuf exposition (PrometheusProto) cannot be parsed by scrapewire yet');
-      // It was not asked for.
-      expect(String(target.requests[0].headers.accept)).not.toContain('protobuf');
+      expect(response.format).toBe('protobuf');
+      const run = await runCore(response.body, 'protobuf');
+      expect(comparable(rowsFromRw1(run.rw1))).toEqual(comparable(expectedRows(parseProtobufReference(encodePage(CLASSIC_FAMILIES)).samples)));
+      expect(String(target.requests[0].headers.accept)).toMatch(/^application\/vnd\.google\.protobuf;proto=io\.prometheus\.client\.MetricFamily;encoding=delimited;q=0\.6,/);
     } finally {
       await scraper.close();
       await target.close();

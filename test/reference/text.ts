@@ -316,14 +316,15 @@ function skipComma(line: LineCursor): boolean {
   return true;
 }
 
-/** `le` on histogram buckets and `quantile` on summary quantiles must be numbers. */
+/** `le` on histogram buckets and `quantile` on summary quantiles must be numbers when given. */
 function checkBoundLabel(line: LineCursor, family: RefFamily, series: ParsedSeries): void {
   let labelName: string | undefined;
   if (family.type === 'histogram' && series.name === `${family.name}_bucket`) labelName = 'le';
   if (family.type === 'summary' && series.name === family.name) labelName = 'quantile';
   if (labelName === undefined) return;
   const label = findLabel(series.labels, labelName);
-  if (label !== undefined && parseFloatValue(label.value) === undefined) {
+  // An empty value is no label (`h{quantile=""}` is `h`), as the core keys series.
+  if (label !== undefined && label.value !== '' && parseFloatValue(label.value) === undefined) {
     line.fail(`expected float as value for "${labelName}" label, got ${JSON.stringify(label.value)}`, label.valueAt);
   }
 }

@@ -5,9 +5,11 @@
  * Every series must reach the receiver (in the requests it accepted) with every sample once and
  * its timestamps in order.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildSync } from 'esbuild';
 import { Registry } from 'prom-client';
 import { RemoteWriter } from '../../src/remote';
 import { Rng } from '../../bench/payload/prng';
@@ -70,5 +72,29 @@ test('a target\'s series keep their timestamps in order across batches, shards, 
     await writer.close(0);
     await receiver.stop();
     fs.rmSync(storage, { recursive: true, force: true });
+  }
+});
+
+test('many shards in flight at once share one abort signal without a MaxListenersExceededWarning', () => {
+  // Run in a process of its own: jest gives a test its own `process`, which never sees Node's warnings.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-wide-'));
+  try {
+    const script = path.join(tmp, 'child.js');
+    buildSync({ entryPoints: [path.join(__dirname, 'wide-shards-child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: script, logLevel: 'error' });
+    // The bundled child finds neither the .proto files nor the core's module by its own path.
+    const env = {
+      ...process.env,
+      SCRAPEWIRE_PROMPB_DIR: path.resolve(__dirname, '../fixtures/remote-write/prometheus/prompb'),
+      SCRAPEWIRE_WASM: path.resolve(__dirname, '../../build/release.wasm'),
+    };
+    const result = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8', timeout: 60_000 }).trim().split('\n').pop()!) as {
+      maxConcurrent: number; sent: number; warnings: string[];
+    };
+    // More requests were in flight at once than an EventTarget's default of 10 listeners.
+    expect(result.maxConcurrent).toBeGreaterThan(10);
+    expect(result.sent).toBe(40);
+    expect(result.warnings).toEqual([]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -16,6 +16,7 @@ import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import { TargetScraper } from '../../src/scrape/target';
 import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { scrapeIntoCore } from '../../src/scrape/scrape-into-core';
+import { encodePage, PROTOBUF_CONTENT_TYPE } from '../support/client-model';
 import { DecodingSink } from './support/decoding-sink';
 import { ManualClock, waitFor } from './support/manual-clock';
 
@@ -66,10 +67,14 @@ describe('LocalScraper: what a source may return', () => {
     expect(result).toEqual({ values: { '__name__=jobs_total': 1 }, format: 'openmetrics' });
   });
 
-  test('a content type no parser reads (protobuf) fails the scrape; an unknown one is read as text', async () => {
-    const protobuf = await scrapeOnce(() => ({ body: PAGE, contentType: 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' }));
-    expect(protobuf.error?.code).toBe('ERR_LOCAL_SOURCE');
-    expect(protobuf.error?.message).toContain('protobuf');
+  test('a protobuf content type is read by the protobuf parser (a text body under it fails at its bytes); an unknown one is read as text', async () => {
+    const families = [{ name: 'jobs', type: 'GAUGE' as const, metric: [
+      { label: [{ name: 'queue', value: 'mail' }], gauge: { value: 3 } },
+      { label: [{ name: 'queue', value: 'sms' }], gauge: { value: 4 } },
+    ] }];
+    expect(await scrapeOnce(() => ({ body: encodePage(families), contentType: PROTOBUF_CONTENT_TYPE }))).toEqual({ values: expected, format: 'protobuf' });
+    const mislabelled = await scrapeOnce(() => ({ body: PAGE, contentType: PROTOBUF_CONTENT_TYPE }));
+    expect(mislabelled.error?.code).toBe('ERR_PARSE');
     expect(await scrapeOnce(() => ({ body: PAGE, contentType: 'application/x-whatever' }))).toEqual({ values: expected, format: 'text' });
   });
 

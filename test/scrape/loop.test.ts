@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { compileRelabelConfigs } from '../../src/relabel/relabeler';
-import { ScrapeLoop, nextSlot, scrapeOffset } from '../../src/scrape/scrape-loop';
+import { ScrapeLoop, nextSlot, scrapeOffset, scrapeOffsetSeed } from '../../src/scrape/scrape-loop';
 import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { mergeTargetLabels } from '../../src/scrape/series-labels';
 import { TargetScraper, type TargetSpec } from '../../src/scrape/target';
@@ -294,6 +294,17 @@ describe('schedule', () => {
     expect(nextSlot(10_250, 1000, 300)).toBe(10_300);
     expect(nextSlot(10_300, 1000, 300)).toBe(11_300);
     expect(nextSlot(10_350, 1000, 300)).toBe(11_300);
+  });
+
+  test('the collector\'s seed (host name and external labels, as Prometheus\'s jitter seed) moves every phase; the same seed keeps it', () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `job\u0000http://10.0.0.${i}:9100/metrics`);
+    const a = scrapeOffsetSeed('node-a', { cluster: 'eu', replica: '0' });
+    const b = scrapeOffsetSeed('node-a', { replica: '1', cluster: 'eu' });
+    expect(a).toBe('node-a{cluster="eu", replica="0"}');
+    expect(scrapeOffsetSeed('node-a', { replica: '0', cluster: 'eu' })).toBe(a);
+    const moved = keys.filter((key) => scrapeOffset(key, 1000, a) !== scrapeOffset(key, 1000, b));
+    expect(moved.length).toBeGreaterThan(190);
+    for (const key of keys) expect(scrapeOffset(key, 1000, a)).toBe(scrapeOffset(key, 1000, a));
   });
 
   test('a slow target skips ticks (counted) while the other targets keep their schedule', async () => {

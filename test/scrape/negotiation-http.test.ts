@@ -17,6 +17,7 @@ import type { TargetScraper } from '../../src/scrape/target';
 import { DecodingSink } from './support/decoding-sink';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 import { ManualClock, waitFor } from './support/manual-clock';
+import { encodePage } from '../support/client-model';
 
 const BODY = '# TYPE m gauge\nm 1 1700000000\n# EOF\n';
 const AS_TEXT = 1_700_000_000;
@@ -34,7 +35,8 @@ const ROUTES: Record<string, { contentType?: string; body: string }> = {
   '/blank': { body: BODY },
   '/html': { contentType: 'text/html', body: BODY },
   '/broken': { contentType: 'text/plain; version', body: BODY },
-  '/protobuf': { contentType: PROTOBUF, body: '\u0005\u000a\u0001m\u0018\u0001' },
+  // A gauge family "m" with one metric of value 5: 0x0A 1 'm' (name), 0x18 1 (GAUGE), 0x22 9 (metric: 0x12 7 (gauge: 0x09 double 5)... )
+  '/protobuf': { contentType: PROTOBUF, body: Buffer.from(encodePage([{ name: 'm', type: 'GAUGE', metric: [{ gauge: { value: 5 } }] }])).toString('latin1') },
   '/empty': { body: '' },
   '/shared': { contentType: 'text/plain; version=0.0.4', body: BODY },
 };
@@ -44,7 +46,7 @@ beforeAll(async () => {
   server = await startHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const route = ROUTES[new URL(req.url ?? '/', 'http://x').pathname];
     res.writeHead(200, route.contentType === undefined ? {} : { 'content-type': route.contentType });
-    res.end(route.body);
+    res.end(Buffer.from(route.body, route.contentType === PROTOBUF ? 'latin1' : 'utf8'));
   });
 });
 afterAll(() => server.close());
@@ -110,6 +112,8 @@ test('each job offers its protocols, the Content-Type picks the parser, the fall
     expect(samplesOf('blank-fallback').map((s) => s.timestamp)).toEqual([AS_OPENMETRICS]);
     expect(samplesOf('html-fallback').map((s) => s.timestamp)).toEqual([AS_TEXT]);
     for (const name of ['shared-a', 'shared-b', 'shared-om-only']) expect(samplesOf(name).map((s) => s.timestamp)).toEqual([AS_TEXT]);
+    // Protobuf, not offered by that job but answered anyway: read as protobuf (its fallback is not used).
+    expect(samplesOf('protobuf').map((s) => [s.labels.__name__, s.value])).toEqual([['m', 5]]);
 
     // No usable Content-Type and no fallback: the scrape fails naming the target, as in Prometheus 3.
     const failure = (name: string) => {
@@ -126,11 +130,6 @@ test('each job offers its protocols, the Content-Type picks the parser, the fall
     expect(failure('broken')).toEqual({
       code: 'ERR_PARSE', target: `${server.origin}/broken`,
       detail: 'cannot parse Content-Type "text/plain; version" and no fallback_scrape_protocol for target: mime: invalid media parameter',
-    });
-    expect(failure('protobuf')).toEqual({
-      code: 'ERR_PARSE', target: `${server.origin}/protobuf`,
-      detail: `received Content-Type ${JSON.stringify(PROTOBUF)}: the protobuf exposition (PrometheusProto) cannot be parsed by `
-        + 'scrapewire yet (issue 13) and was not offered in Accept; the target should answer with a text format',
     });
     // An empty body is an empty scrape, whatever its Content-Type (Prometheus checks the type only when there is a body).
     expect(byJob.get('empty')!.health).toBe('up');
@@ -180,7 +179,7 @@ test('HttpScraper validates the negotiation options it is given', () => {
     }
     return 'accepted';
   };
-  expect(attempt({ scrapeProtocols: ['PrometheusProto'] })).toMatch(/^scrapeProtocols\[0\]: PrometheusProto \(the protobuf exposition\) cannot be parsed/);
+  expect(attempt({ scrapeProtocols: ['PrometheusProto'] })).toBe('accepted');
   expect(attempt({ scrapeProtocols: [] })).toBe('scrapeProtocols: cannot be empty');
   expect(attempt({ scrapeProtocols: ['PrometheusText0.0.4', 'PrometheusText0.0.4'] })).toBe('scrapeProtocols[1]: duplicated protocol "PrometheusText0.0.4"');
   expect(attempt({ fallbackScrapeProtocol: 'text' })).toMatch(/^fallbackScrapeProtocol: unknown scrape protocol "text"/);

@@ -110,14 +110,15 @@ describe('the parser chosen from Content-Type', () => {
     expect(formatFromContentType(contentType, fallback)).toEqual({ format, problem });
   });
 
-  test('protobuf fails the scrape, fallback or not: it cannot be parsed yet', () => {
+  test('protobuf is read as protobuf, fallback or not, whatever its proto= and encoding= (Prometheus looks at the media type only)', () => {
     for (const fallback of [undefined, 'PrometheusText0.0.4'] as const) {
       const contentType = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
-      expect(formatFromContentType(contentType, fallback)).toEqual({
-        problem: `received Content-Type ${JSON.stringify(contentType)}: the protobuf exposition (PrometheusProto) cannot be parsed by `
-          + 'scrapewire yet (issue 13) and was not offered in Accept; the target should answer with a text format',
-      });
+      expect(formatFromContentType(contentType, fallback)).toEqual({ format: 'protobuf' });
+      expect(formatFromContentType('application/vnd.google.protobuf', fallback)).toEqual({ format: 'protobuf' });
     }
+    expect(formatFromContentType('', 'PrometheusProto')).toEqual({
+      format: 'protobuf', problem: 'non-compliant scrape target sending blank Content-Type, using fallback_scrape_protocol "PrometheusProto"',
+    });
   });
 });
 

@@ -9,7 +9,8 @@
  * Prometheus's reading, rule by rule:
  * - Families without metrics are skipped, metadata included. A family's name must be non-empty
  *   UTF-8, its help UTF-8, its type one of the six; label names non-empty UTF-8 and unique,
- *   label values UTF-8 (checked by Prometheus's scrape loop: the scrape fails). The unit and
+ *   label values UTF-8 (checked by Prometheus's scrape loop: the scrape fails); an le or quantile
+ *   label with a value beside the one the reader adds is a name twice (the scrape fails). The unit and
  *   exemplar labels are not checked (bad bytes read here as U+FFFD).
  * - Counter, gauge, untyped: one sample named after the family (no suffix added), the value of
  *   the type's field (0 when the field is absent). A counter's exemplar goes with its sample.
@@ -180,8 +181,14 @@ function readFamily(family: Message, options: ProtobufReferenceOptions, out: Pro
       if (seen.has(labelName)) fail(`label name ${JSON.stringify(labelName)} is not unique in ${JSON.stringify(name)}`);
       seen.add(labelName);
     }
-    const series = (metricName: string, extra?: [string, string]): Label[] =>
-      [['__name__', metricName] as const, ...labels, ...(extra === undefined ? [] : [extra])].sort((a, b) => compareUtf8(a[0], b[0]));
+    const series = (metricName: string, extra?: [string, string]): Label[] => {
+      // The bucket's le or the quantile beside a label of the same name with a value: a label set
+      // with a name twice, which Prometheus's storage refuses (ErrInvalidSample: the scrape fails).
+      // An empty value is no label: the bound takes its place.
+      if (extra !== undefined && labels.some(([n, v]) => n === extra[0] && v !== '')) fail(`label name ${JSON.stringify(extra[0])} is not unique in ${JSON.stringify(name)}`);
+      const own = extra === undefined ? labels : labels.filter(([n]) => n !== extra[0]);
+      return [['__name__', metricName] as const, ...own, ...(extra === undefined ? [] : [extra])].sort((a, b) => compareUtf8(a[0], b[0]));
+    };
     const ts = metric.timestamp_ms === undefined || integer(metric.timestamp_ms) === 0 ? undefined : integer(metric.timestamp_ms);
     let start: number | undefined;
     const sample = (metricName: string, value: number, extra?: [string, string], exemplar?: Message): void => {
