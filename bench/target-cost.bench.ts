@@ -1,11 +1,12 @@
 /**
  * What a target costs in memory: N targets (TargetScraper, the loop's path: startScrape, the
- * body fed as one chunk, its report series, encoded into a sink that discards) in one process,
+ * body fed in chunks of at most 64 KiB as undici hands them over, its report series, encoded into
+ * a sink that discards) in one process,
  * each scraped a few times with a small page of S series. Every page size runs in a fresh node
  * process; RSS is taken after a full GC before the targets exist and after their scrapes.
  *
  *   npm run build && npm run bench -- target-cost
- *   BENCH_TARGETS=500 BENCH_SERIES=0,10,100,1000 BENCH_SCRAPES=3 npm run bench -- target-cost
+ *   BENCH_TARGETS=500 BENCH_SERIES=0,10,100,1000 BENCH_SCRAPES=3 BENCH_CHUNK_KB=64 npm run bench -- target-cost
  *
  * Figures per page size: RSS per target (the delta over N), WebAssembly memory per target (the
  * sum of every core's memory.buffer, reserved: what has been grown, touched or not), instances
@@ -22,6 +23,8 @@ import type { Core } from '../src/core/core';
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 500);
 const SERIES = (process.env.BENCH_SERIES ?? '0,10,100,1000').split(',').map(Number);
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 3);
+/** Largest chunk a fetch hands over (undici's body: 64 KiB). */
+const CHUNK_BYTES = Number(process.env.BENCH_CHUNK_KB ?? 64) * 1024;
 
 interface Result {
   series: number;
@@ -78,13 +81,15 @@ async function child(series: number): Promise<Result> {
   const sink: SampleSink = { write: () => undefined };
   const metrics = scrapeMetrics(new Registry());
   // Warm up one target, so module loading and compilation are in the baseline.
-  const warm = new TargetScraper(spec(99_999), { sink, metrics });
+  // Requests split as the collector splits them by default (max_samples_per_send: 2,000).
+  const options = { sink, metrics, maxSamplesPerRequest: 2_000 };
+  const warm = new TargetScraper(spec(99_999), options);
   await scrapeOnce(warm, page(series, 99_999), 1);
   await warm.stop();
   gc();
   const before = process.memoryUsage();
   const targets: TargetScraper[] = [];
-  for (let i = 0; i < TARGETS; i++) targets.push(new TargetScraper(spec(i), { sink, metrics }));
+  for (let i = 0; i < TARGETS; i++) targets.push(new TargetScraper(spec(i), options));
   for (let round = 0; round < SCRAPES; round++) {
     for (let i = 0; i < TARGETS; i++) await scrapeOnce(targets[i], page(series, i), 1_000 * (round + 1));
   }
@@ -115,14 +120,14 @@ async function child(series: number): Promise<Result> {
 async function scrapeOnce(target: TargetScraper, body: Uint8Array, timestampMs: number): Promise<void> {
   const run = target.startScrape(timestampMs);
   run.consumer.begin('text');
-  run.consumer.feed(body);
+  for (let at = 0; at < body.length; at += CHUNK_BYTES) run.consumer.feed(body.subarray(at, at + CHUNK_BYTES));
   run.consumer.finish();
   const outcome = await run.outcome;
   if (outcome.error !== undefined) throw outcome.error;
 }
 
 function main(): void {
-  console.log(`${TARGETS} targets per run, ${SCRAPES} scrapes each, one fresh process per page size`);
+  console.log(`${TARGETS} targets per run, ${SCRAPES} scrapes each, chunks of ${CHUNK_BYTES / 1024} KiB, one fresh process per page size`);
   const rows: Result[] = [];
   for (const series of SERIES) {
     const run = spawnSync(process.execPath, ['--expose-gc', __filename], {

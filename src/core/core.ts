@@ -32,6 +32,14 @@ import { RW1, RW2 } from '../remote-write-protocol';
 const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const DEFAULT_EVICT_AFTER_SCRAPES = 5;
 const RESOLVE_BATCH = 4096;
+/**
+ * The most a feed copies into the input window at once (more when a partial line carried over is
+ * longer, so a long line is rescanned at most about twice). Every byte of the window that a chunk
+ * touched stays in the target's RSS (WASM memory is never given back): whole 64 KiB chunks kept
+ * 64 KiB of window per target, pieces keep 16 KiB plus the longest line (bench/target-cost.bench.ts,
+ * bench/RESULTS.md 2026-12-02).
+ */
+const FEED_PIECE_BYTES = 16 * 1024;
 
 /** The core's protocol ids (enums.ts): the one place they are mapped. */
 const CORE_PROTOCOL_ID: Readonly<Record<RemoteWriteProtocol, Protocol>> = { [RW1]: Protocol.RW1, [RW2]: Protocol.RW2 };
@@ -52,6 +60,8 @@ export class Core {
   private resolved = 0;
   private format: ExpositionFormat = 'text';
   private traps = 0;
+  /** The input window's size (the core's: maxLineBytes, at least 64). */
+  private readonly windowBytes: number;
   /** setReportSeries(): the labels, kept to make them again on a new instance, and their refs now. */
   private report: ReportSeriesState | undefined;
 
@@ -63,6 +73,7 @@ export class Core {
       openMetricsValidation: options.openMetricsValidation ?? 'strict',
     };
     this.limits = coreLimits(options, this.options.maxLineBytes);
+    this.windowBytes = Math.max(this.options.maxLineBytes, 64);
     this.histograms = options;
     this.module = options.module;
     this.exports = this.instantiate();
@@ -211,7 +222,8 @@ export class Core {
     this.guarded(() => {
       while (offset < chunk.length) {
         const space = e.inputSpace();
-        const n = Math.min(space, chunk.length - offset);
+        const carried = this.windowBytes - space;
+        const n = Math.min(space, chunk.length - offset, Math.max(FEED_PIECE_BYTES, carried));
         this.view.set(chunk.subarray(offset, offset + n), e.inputPtr());
         offset += n;
         let status = e.feed(n);
