@@ -152,6 +152,8 @@ export class Collector extends TypedEmitter<CollectorEvents> {
   private server: RunningServer | undefined;
   private web: WebHandler | undefined;
   private readonly localSources = new LocalSources();
+  /** Each failing target's last logged failure (logScrapeFailure). */
+  private readonly lastScrapeFailure = new WeakMap<TargetScraper, string>();
   /** Undefined unless the sink is enabled (see CollectorOptions.enableSink). */
   private readonly sink: RemoteWriteSink | undefined;
   private readonly demo: DemoSource | undefined;
@@ -326,15 +328,31 @@ export class Collector extends TypedEmitter<CollectorEvents> {
       localSources: this.localSources,
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
-        if (outcome.error !== undefined) {
-          this.logger.warn({ target: target.target, job: target.spec.job, err: outcome.error.message }, 'scrape failed');
-        }
+        if (outcome.error !== undefined) this.logScrapeFailure(target, outcome.error.message);
+        else this.lastScrapeFailure.delete(target);
         if (this.listening('scrape')) this.emit('scrape', scrapeEvent(target, outcome));
       },
       ownsTarget: cluster === undefined || cluster.membersCount <= 1
         ? undefined
         : (spec) => ownsTarget(spec.labels as [string, string][], cluster),
     });
+  }
+
+  /**
+   * A target's failure is a warning when it starts or its reason changes; the same failure again
+   * is logged at debug, as Prometheus logs every failed scrape. At 1 s intervals a target that is
+   * down would otherwise write a warning a second, and on an overloaded node (timeouts on
+   * hundreds of targets) the logging itself took a tenth of the CPU (bench/RESULTS.md,
+   * 2026-12-03).
+   */
+  private logScrapeFailure(target: TargetScraper, message: string): void {
+    const fields = { target: target.target, job: target.spec.job, err: message };
+    if (this.lastScrapeFailure.get(target) === message) {
+      this.logger.debug(fields, 'scrape failed again');
+      return;
+    }
+    this.lastScrapeFailure.set(target, message);
+    this.logger.warn(fields, 'scrape failed');
   }
 
   private maxSamplesPerRequest(config: Config): number {
