@@ -49,7 +49,7 @@ import {
   type HttpTargetOptions,
   type ResolvedHttpTarget,
 } from './http-target-options';
-import { bodyEncoding, formatFromContentType, refuseNonEmptyBody, scrapeTimeoutSeconds, USER_AGENT } from './negotiation';
+import { bodyEncoding, formatFromContentType, refuseNonEmptyBody, scrapeTimeoutSeconds, USER_AGENT, type ParserChoice } from './negotiation';
 import { ScrapeBody } from './scrape-body';
 import { ScrapeDeadline } from './scrape-deadline';
 import { contentTypeError, httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
@@ -106,6 +106,9 @@ export class HttpScraper {
       'x-prometheus-scrape-timeout-seconds': scrapeTimeoutSeconds(options.scrapeTimeoutMs),
     };
   }
+
+  /** The last response's Content-Type and what formatFromContentType made of it. */
+  private lastContentType: { text: string; parser: ParserChoice } | undefined;
 
   /** The target's URL without credentials: the name errors carry. */
   get target(): string {
@@ -176,7 +179,11 @@ export class HttpScraper {
       target,
       onSettled: settle,
     });
-    const parser = formatFromContentType(contentType, this.resolved.options.fallbackScrapeProtocol);
+    // A target answers with the same Content-Type scrape after scrape: parsed once, not per scrape.
+    if (contentType !== this.lastContentType?.text) {
+      this.lastContentType = { text: contentType, parser: formatFromContentType(contentType, this.resolved.options.fallbackScrapeProtocol) };
+    }
+    const parser = this.lastContentType.parser;
     return {
       status: statusCode,
       format: parser.format ?? 'text',

@@ -186,3 +186,36 @@ test('HttpScraper validates the negotiation options it is given', () => {
   expect(attempt({ metricNameEscapingScheme: 'none' })).toBe('metricNameEscapingScheme: unknown name escaping method "none"');
   expect(attempt({ scrapeProtocols: ['OpenMetricsText0.0.1'], fallbackScrapeProtocol: 'PrometheusText1.0.0' })).toBe('accepted');
 });
+
+test('HttpScraper reads each response by its own Content-Type when a target changes it between scrapes', async () => {
+  const types = ['text/plain; version=0.0.4', 'application/openmetrics-text; version=1.0.0', 'text/html', 'text/plain; version=0.0.4', ''];
+  let next = 0;
+  const changing = await startHttpServer((_req, res) => {
+    const type = types[next++ % types.length];
+    res.writeHead(200, type === '' ? {} : { 'content-type': type });
+    res.end(BODY);
+  });
+  const scraper = new HttpScraper({ url: `${changing.origin}/metrics`, scrapeTimeoutMs: 5000 });
+  try {
+    const seen: string[] = [];
+    for (let i = 0; i < types.length; i++) {
+      const response = await scraper.scrape();
+      try {
+        for await (const _ of response.body) { /* read through */ }
+        seen.push(response.format);
+      } catch (err) {
+        seen.push(`refused: ${(err as ScrapewireError).detail}`);
+      }
+    }
+    expect(seen).toEqual([
+      'text',
+      'openmetrics',
+      'refused: received unsupported Content-Type "text/html" and no fallback_scrape_protocol specified for target',
+      'text',
+      'refused: non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target',
+    ]);
+  } finally {
+    await scraper.close();
+    await changing.close();
+  }
+});
