@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { memberNumFrom, checkClusterOptions, type ClusterOptions } from '../cluster/sharding';
 import { ScrapewireError } from '../errors';
-import { Collector } from '../collector/collector';
+import { Collector, DEFAULT_MAX_CONCURRENT_FETCHES } from '../collector/collector';
 import { createLogger, type LogLevel } from '../server/logger';
 import type { CommandIo } from './check';
 import { parseDuration, parseSize } from '../config/units';
@@ -42,6 +42,10 @@ export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
   --shutdown.deadline=SECONDS    on SIGTERM, time to deliver queued data before persisting (default 10)
   --gc.pace-bytes=SIZE           run a minor GC after this much scraped body, so socket buffers
                                  are freed as a large page streams (default 4MiB; 0: off)
+  --scrape.max-concurrent-fetches=N
+                                 scrape requests running at once across all targets; a tick
+                                 that finds none free waits, skipped if the target's next slot
+                                 comes first (default 256; 0: no limit)
 `;
 
 export interface RunFlags {
@@ -60,6 +64,7 @@ export interface RunFlags {
   cluster?: ClusterOptions;
   shutdownDeadlineMs: number;
   gcPaceBytes: number;
+  maxConcurrentFetches: number;
 }
 
 /** Flags that were removed, and what replaces each. */
@@ -96,6 +101,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       'cluster.replication-factor': { type: 'string' },
       'shutdown.deadline': { type: 'string' },
       'gc.pace-bytes': { type: 'string' },
+      'scrape.max-concurrent-fetches': { type: 'string' },
     },
     allowPositionals: false,
     strict: true,
@@ -144,6 +150,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
     cluster,
     shutdownDeadlineMs: integer('shutdown.deadline', values['shutdown.deadline'], 10) * 1000,
     gcPaceBytes,
+    maxConcurrentFetches: integer('scrape.max-concurrent-fetches', values['scrape.max-concurrent-fetches'], DEFAULT_MAX_CONCURRENT_FETCHES),
   };
 }
 
@@ -197,6 +204,7 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
       webConfigFile: flags.webConfigFile,
       enableSink: flags.enableSink,
       webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
+      maxConcurrentFetches: flags.maxConcurrentFetches,
       logger,
       cluster: flags.cluster,
       // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).

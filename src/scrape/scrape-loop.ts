@@ -71,6 +71,12 @@ export interface ScrapeLoopOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
+  /**
+   * Fetches (requests with their members' scrapes) running at once, across all targets; 0: no
+   * limit. A tick that finds every slot taken waits for one, and is skipped (counted in
+   * skipped_ticks_total) if its target's next slot comes first.
+   */
+  maxConcurrentFetches?: number;
 }
 
 /** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
@@ -144,6 +150,8 @@ interface FetchGroup {
   /** By targetKey. */
   members: Map<string, Scheduled>;
   running: Promise<void> | undefined;
+  /** Queued for a fetch slot (maxConcurrentFetches), its tick not started yet. */
+  waiting: boolean;
   abort: AbortController;
   closed: boolean;
 }
@@ -156,10 +164,16 @@ export class ScrapeLoop {
   /** Keep-alive connections shared by the groups: one pool per host:port and connection settings. */
   private readonly pools = new ConnectionPools();
   private closed = false;
+  /** Fetches started and not settled (their members' scrapes included). */
+  private fetching = 0;
+  /** Groups whose tick waits for a fetch slot, oldest first. */
+  private readonly waiting: FetchGroup[] = [];
+  private readonly maxConcurrentFetches: number;
 
   constructor(private readonly options: ScrapeLoopOptions) {
     this.metrics = scrapeMetrics(options.registry ?? new Registry());
     this.clock = options.clock ?? systemClock;
+    this.maxConcurrentFetches = options.maxConcurrentFetches ?? 0;
   }
 
   /** The running targets. */
@@ -300,6 +314,7 @@ export class ScrapeLoop {
       nextMs: 0,
       members: new Map(),
       running: undefined,
+      waiting: false,
       abort: new AbortController(),
       closed: false,
     };
@@ -342,10 +357,34 @@ export class ScrapeLoop {
     if (missed > 0) for (const member of members) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job }, missed);
     this.schedule(group, next);
 
-    if (group.running !== undefined) {
+    if (group.running !== undefined || group.waiting) {
       for (const member of members) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
       return;
     }
+    if (this.maxConcurrentFetches > 0 && this.fetching >= this.maxConcurrentFetches) {
+      group.waiting = true;
+      this.waiting.push(group);
+      return;
+    }
+    this.fetch(group);
+  }
+
+  /** Starts the waiting groups' fetches while slots are free; a wait past the group's next slot is a skipped tick. */
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.fetching < this.maxConcurrentFetches) {
+      const group = this.waiting.shift()!;
+      group.waiting = false;
+      if (group.closed) continue;
+      if (this.clock.now() >= group.nextMs) {
+        for (const member of group.members.values()) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
+        continue;
+      }
+      this.fetch(group);
+    }
+  }
+
+  private fetch(group: FetchGroup): void {
+    const members = [...group.members.values()];
     const timestampMs = Math.floor(this.clock.now());
     const runs: Array<{ target: TargetScraper; run: ScrapeRun }> = [];
     for (const member of members) {
@@ -373,6 +412,11 @@ export class ScrapeLoop {
       const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
       if (!group.closed) this.options.readers?.fetched(group.key, results);
     });
-    group.running = fetched.catch(() => undefined).finally(() => { group.running = undefined; });
+    this.fetching++;
+    group.running = fetched.catch(() => undefined).finally(() => {
+      group.running = undefined;
+      this.fetching--;
+      this.startWaiting();
+    });
   }
 }

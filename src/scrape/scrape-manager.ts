@@ -72,6 +72,8 @@ export interface ScrapeManagerOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs, local-source.ts). */
   localSources?: LocalSources;
+  /** Fetches running at once across all targets (ScrapeLoopOptions.maxConcurrentFetches); 0: no limit. */
+  maxConcurrentFetches?: number;
 }
 
 export interface SendingLabels {
@@ -152,6 +154,7 @@ export class ScrapeManager {
       readers: options.readers,
       onBodyBytes: options.onBodyBytes,
       localSources: options.localSources,
+      maxConcurrentFetches: options.maxConcurrentFetches,
     });
     const env = options.env ?? process.env;
     this.context = {

@@ -28,4 +28,11 @@ describe('parseRunFlags', () => {
     expect(parseRunFlags(['--root-path=/host'], { ROOT_PATH: '/rootfs' }).rootPath).toBe('/host');
     expect(parseRunFlags([], {}).rootPath).toBeUndefined();
   });
+
+  test('--scrape.max-concurrent-fetches: 256 by default, 0 for no limit, a non-negative integer', () => {
+    expect(parseRunFlags([], {}).maxConcurrentFetches).toBe(256);
+    expect(parseRunFlags(['--scrape.max-concurrent-fetches=32'], {}).maxConcurrentFetches).toBe(32);
+    expect(parseRunFlags(['--scrape.max-concurrent-fetches=0'], {}).maxConcurrentFetches).toBe(0);
+    expect(() => parseRunFlags(['--scrape.max-concurrent-fetches=-1'], {})).toThrow(/--scrape.max-concurrent-fetches must be a non-negative integer/);
+  });
 });

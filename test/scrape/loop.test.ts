@@ -348,6 +348,60 @@ describe('schedule', () => {
     expect(sink.stale().filter((s) => s.labels.__name__ === 'up')).toHaveLength(3);
   });
 
+  test('maxConcurrentFetches: at most that many requests at once; a waiting tick starts when a slot frees, each later tick of a waiting target is skipped and counted', async () => {
+    const held: ServerResponse[] = [];
+    let requests = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const server = await startHttpServer((_req, res) => {
+      requests++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.once('finish', () => { inFlight--; });
+      held.push(res);
+    });
+    const release = (): void => { for (const res of held.splice(0)) text('held 1\n')(undefined as unknown as IncomingMessage, res); };
+    const registry = new Registry();
+    const clock = new ManualClock();
+    const loop = new ScrapeLoop({ sink: new DecodingSink(), registry, clock, maxConcurrentFetches: 2 });
+    const skipped = async (): Promise<number> => (await scrapeMetrics(registry).skippedTicks.get()).values.reduce((sum, v) => sum + v.value, 0);
+    try {
+      await loop.sync([0, 1, 2, 3, 4].map((i) => targetSpec(`${server.origin}/t${i}`, { intervalMs: 1000, http: { url: `${server.origin}/t${i}`, scrapeTimeoutMs: 30_000 } })));
+      clock.advance(1000);
+      await waitFor(() => requests === 2, 'two requests');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(requests).toBe(2);
+      // Each release lets the waiting ticks in, two at a time, within the same interval.
+      for (const total of [4, 5]) {
+        release();
+        await waitFor(() => requests === total, `${total} requests`);
+      }
+      release();
+      await waitFor(() => inFlight === 0 && loop.targets().every((t) => !t.busy), 'every scrape done');
+      expect(await skipped()).toBe(0);
+
+      // Two held, three waiting: the next round's five ticks are all skipped (two still running,
+      // three still waiting), and the three waiting ones then run once each, not twice.
+      clock.advance(1000);
+      await waitFor(() => requests === 7, 'seven requests');
+      clock.advance(1000);
+      expect(await skipped()).toBe(5);
+      for (const total of [9, 10]) {
+        release();
+        await waitFor(() => requests === total, `${total} requests`);
+      }
+      release();
+      await waitFor(() => inFlight === 0 && loop.targets().every((t) => !t.busy), 'every scrape done');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(requests).toBe(10);
+      expect(maxInFlight).toBe(2);
+    } finally {
+      release();
+      await loop.stop();
+      await server.close();
+    }
+  });
+
   test('a timer that fires before its slot does not scrape the slot twice', async () => {
     let requests = 0;
     const server = await startHttpServer((req, res) => { requests++; text('x 1\n')(req, res); });
