@@ -64,10 +64,6 @@ import { RemoteWriteSink, type SinkLimits } from './sink';
 export const DEFAULT_SCRAPE_INTERVAL_MS = 1000;
 
 /**
- * An in-process target: a source of this process (a prom-client registry, or a function
- * returning exposition text) scraped on its job's interval like any target, with no HTTP.
- */
-/**
  * Scrape requests running at once by default. Without a cap, 2,000 targets at 1 s on a busy node
  * each got a sliver of the one event loop, ran past their timeout after their page had arrived
  * and lost it, and the garbage collector worked through 2,000 scrapes' objects at a time
@@ -77,6 +73,10 @@ export const DEFAULT_SCRAPE_INTERVAL_MS = 1000;
  */
 export const DEFAULT_MAX_CONCURRENT_FETCHES = 256;
 
+/**
+ * An in-process target: a source of this process (a prom-client registry, or a function
+ * returning exposition text) scraped on its job's interval like any target, with no HTTP.
+ */
 export interface LocalTarget {
   /**
    * The job it belongs to: a scrape_configs job of the configuration (its interval, timeout,
