@@ -71,6 +71,8 @@ export interface ScrapeLoopOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
+  /** See TargetScraperOptions.sliceMs (tests set 0: every request of a scrape's end is its own slice). */
+  sliceMs?: number;
 }
 
 /** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
@@ -234,6 +236,7 @@ export class ScrapeLoop {
       observeNewSeries: this.options.readers?.observerFor(spec),
       onBodyBytes: this.options.onBodyBytes,
       localSources: this.options.localSources,
+      sliceMs: this.options.sliceMs,
     });
     const group = this.groupFor(spec);
     const entry: Scheduled = { scraper, group, stopping: false };
