@@ -15,6 +15,8 @@
  *   BENCH_PAGE_MB=200 npm run bench -- long-task
  *   BENCH_ROOT=/tmp/other-tree npm run bench -- long-task     (the collector of another build)
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/long-task.bench.js    (a CPU profile)
+ *   BENCH_TRACE=1: also lists every call on a Core over 20 ms, by method (what the long tasks were)
+ *   BENCH_GAPS=1: also lists every gap of the 5 ms timer over 50 ms (when in the scrape, how long)
  *
  * The page is generated once (cadvisor kind, seed 1) into the temporary directory and reused.
  */

@@ -4,7 +4,7 @@
  * until the encoder is done or closed.
  */
 import { Core } from '../../src/core/core';
-import { RW1, RW2 } from '../../src/remote-write-protocol';
+import { RW1, RW2, type RemoteWriteProtocol } from '../../src/remote-write-protocol';
 import { ScrapewireError } from '../../src/errors';
 
 const T0 = 1_700_000_000_000;
@@ -33,7 +33,7 @@ function usage(call: () => unknown): string | undefined {
 }
 
 describe('Core.openEncoder', () => {
-  it.each([RW1, RW2])('gives the requests encodeRequests gives (%s), one per next()', (protocol) => {
+  it.each<RemoteWriteProtocol>([RW1, RW2])('gives the requests encodeRequests gives (%s), one per next()', (protocol) => {
     const core = scraped(1000);
     const whole: Array<{ body: Buffer; samples: number }> = [];
     core.encodeRequests(protocol, { maxSamplesPerRequest: 64 }, (request) => whole.push({ body: Buffer.from(request.body), samples: request.samples }));

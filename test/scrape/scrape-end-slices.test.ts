@@ -51,7 +51,7 @@ class RequestLog implements SampleSink {
     if (request.protocol !== RW1) {
       this.requests.push([]);
     } else {
-      const decoded = decodeRw1(request.body);
+      const decoded = decodeRw1(request.body) as { timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: number; timestamp: number }> }> };
       this.requests.push(decoded.timeseries.flatMap((series) => {
         const labels = Object.fromEntries(series.labels.map((label) => [label.name, label.value]));
         return series.samples.map((sample) => ({ name: labels.__name__, i: labels.i, value: sample.value, timestamp: sample.timestamp }));
