@@ -265,7 +265,9 @@ export class ScrapeLoop {
     const old = this.scheduled.get(key)!;
     this.detach(key, old);
     try {
-      if (!this.closed) this.add(spec);
+      // The new scraper waits for the old one's scrape in flight to be delivered (a scrape's end
+      // runs in slices): the two write the same series, which must reach the queue in order.
+      if (!this.closed) this.scheduled.get(this.add(spec))!.scraper.holdUntil(old.scraper.idle());
     } finally {
       await old.scraper.stop({ markStale: false });
       await this.closeIfEmpty(old.group);

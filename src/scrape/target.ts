@@ -135,6 +135,8 @@ export class TargetScraper {
   /** The request of standalone scrape()s, made on first use; the loop's shared fetches have their own. */
   private ownHttp: Fetcher | undefined;
   private stopped = false;
+  /** holdUntil(): a predecessor's scrape is still ending. */
+  private held = false;
   private running: { consumer: BodyConsumer; outcome: Promise<ScrapeOutcome> } | undefined;
   /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
   private sinkError: SinkError | undefined;
@@ -181,9 +183,25 @@ export class TargetScraper {
     this.now = options.now ?? Date.now;
   }
 
-  /** Whether a scrape is running (the loop then skips the tick). */
+  /** Whether a scrape is running, or the target waits for its predecessor's (the loop then skips the tick). */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.held;
+  }
+
+  /** Resolves once no scrape of this target is running (its end delivered); never rejects. */
+  idle(): Promise<void> {
+    return this.running === undefined ? Promise.resolve() : this.running.outcome.then(() => undefined);
+  }
+
+  /**
+   * Keeps this target busy until `predecessor` resolves: a reload's replacement of a target
+   * (same series, new settings) must not deliver a scrape while the old scraper is still handing
+   * over its last one (its end runs in slices), or one series' samples could reach the queue out of order.
+   * @internal
+   */
+  holdUntil(predecessor: Promise<void>): void {
+    this.held = true;
+    void predecessor.finally(() => { this.held = false; });
   }
 
   /**

@@ -15,6 +15,7 @@ import { RW1, RW2, type RemoteWriteProtocol } from '../../src/remote-write-proto
 import { Slices } from '../../src/runtime/slices';
 import { writeScrape, writeScrapeInSlices, type SampleSink, type SinkRequest } from '../../src/scrape/sample-sink';
 import { ScrapeManager } from '../../src/scrape/scrape-manager';
+import { ScrapeLoop } from '../../src/scrape/scrape-loop';
 import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { TargetScraper } from '../../src/scrape/target';
 import { ScrapewireError } from '../../src/errors';
@@ -240,6 +241,56 @@ scrape_configs:
       await manager.stop();
     }
   });
+});
+
+describe('a reload that replaces a target while its scrape is ending', () => {
+  let server: LoopbackServer;
+  beforeAll(async () => {
+    server = await startHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(pageText(20_000));
+    });
+  });
+  afterAll(() => server.close());
+
+  it('the replacement does not scrape until the old scraper has delivered: each series stays in order', async () => {
+    const clock = new ManualClock();
+    const sink = new RequestLog();
+    const loop = new ScrapeLoop({ sink, clock, maxSamplesPerRequest: 10, sliceMs: 0 });
+    const url = `${server.origin}/metrics`;
+    const before = targetSpec(url, { fingerprint: 'f1', honorTimestamps: false });
+    // New settings (another timeout: another fetch group, with its own phase and timer).
+    const after = targetSpec(url, { fingerprint: 'f2', honorTimestamps: false, http: { url, scrapeTimeoutMs: 1500 } });
+    await loop.sync([before]);
+    let reloaded: Promise<unknown> | undefined;
+    let requestsAtReload = 0;
+    sink.onWrite = () => {
+      if (reloaded !== undefined) return;
+      // The old scraper's end has 2,001 requests to hand over: reload now, and let the new
+      // group's slot come while they are.
+      reloaded = loop.sync([after]);
+      requestsAtReload = server.requests.length;
+      clock.advance(1000);
+    };
+    clock.advance(1000);
+    const metrics = loop.metrics;
+    const scrapes = async (): Promise<number> => (await metrics.scrapes.get()).values.reduce((sum, v) => sum + v.value, 0);
+    await waitFor(async () => (await scrapes()) === 1 && reloaded !== undefined, 'the first scrape');
+    await reloaded;
+    // The replacement's tick during the old end was skipped: no request was made for it.
+    expect(server.requests.length).toBe(requestsAtReload);
+    expect((await metrics.skippedTicks.get()).values.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThanOrEqual(1);
+    clock.advance(1000);
+    await waitFor(async () => (await scrapes()) === 2, 'the replacement\'s first scrape');
+    const timestamps = new Map<string, number[]>();
+    for (const sample of sink.samples) if (sample.name === 'big_metric') timestamps.set(sample.i!, [...(timestamps.get(sample.i!) ?? []), sample.timestamp]);
+    expect(timestamps.size).toBe(20_000);
+    for (const series of timestamps.values()) {
+      expect(series).toHaveLength(2);
+      expect(series[0]).toBeLessThan(series[1]);
+    }
+    await loop.stop();
+  }, 60_000);
 });
 
 describe('a large page in slices, into a real VictoriaMetrics', () => {
