@@ -4,7 +4,9 @@
  *
  * `writeScrape` turns a core's last scrape (samples plus staleness markers) into such requests:
  * for each protocol the sink asks for (`protocols`), the core encodes the scrape and hands over
- * each request finished and uncompressed (Core.encodeRequests); the send queue copies it into a
+ * each request finished and uncompressed (Core.encodeRequests); `writeScrapeInSlices` does the
+ * same one request at a time, letting the event loop run every ~10 ms (what TargetScraper uses:
+ * the end of a huge first scrape held the loop ~1 s otherwise); the send queue copies it into a
  * batch and compresses once per batch. A request's bytes are a view into WASM memory, valid only
  * during `sink.write`: a sink that keeps them copies them (the queue's batch buffers are reused,
  * where an owned copy per request measured 30-75 us of allocation; Core.encodeRequests).
