@@ -71,7 +71,7 @@ export interface ScrapeLoopOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
-  /** See TargetScraperOptions.sliceMs (tests set 0: every request of a scrape's end is its own slice). */
+  /** See TargetScraperOptions.sliceMs (tests set 0: every chunk and every request of a scrape's end is its own slice). */
   sliceMs?: number;
 }
 
@@ -374,6 +374,7 @@ export class ScrapeLoop {
       signal: group.abort.signal,
       onRequest: () => this.metrics.requests.inc(),
       onBodyBytes: this.options.onBodyBytes,
+      sliceMs: this.options.sliceMs,
     }).then(async () => {
       const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
       if (!group.closed) this.options.readers?.fetched(group.key, results);

@@ -91,8 +91,9 @@ export interface TargetScraperOptions {
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
   /**
-   * The end of a scrape (encoding its requests, handing them to the sink) lets the event loop
-   * run after about this many ms of work (runtime/slices.ts); 0: after every request. Default 10.
+   * The body's parsing (between chunks) and the end of a scrape (encoding its requests, handing
+   * them to the sink: between requests) let the event loop run after about this many ms of work
+   * (runtime/slices.ts); 0: after every chunk and every request. Default 10.
    */
   sliceMs?: number;
 }
@@ -226,7 +227,7 @@ export class TargetScraper {
     if (run.consumer.active) {
       this.ownHttp ??= createFetcher(this.spec.http, this.options.localSources);
       const signal = options.signal === undefined ? this.abortController.signal : AbortSignal.any([this.abortController.signal, options.signal]);
-      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes });
+      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes, sliceMs: this.options.sliceMs });
     }
     return run.outcome;
   }

@@ -18,6 +18,8 @@ import { ScrapeManager } from '../../src/scrape/scrape-manager';
 import { ScrapeLoop } from '../../src/scrape/scrape-loop';
 import { scrapeMetrics } from '../../src/scrape/scrape-metrics';
 import { TargetScraper } from '../../src/scrape/target';
+import { fetchInto, type BodyConsumer } from '../../src/scrape/shared-fetch';
+import type { Fetcher } from '../../src/scrape/fetcher';
 import { ScrapewireError } from '../../src/errors';
 import { decodeRw1 } from '../helpers/remote-write-proto';
 import { VictoriaMetrics } from '../helpers/receivers';
@@ -102,6 +104,45 @@ describe('writeScrapeInSlices', () => {
     const steady = new RequestLog([RW1]);
     await writeScrapeInSlices(core, steady, { shardKey: 'k', newestTimestampMs: T0, maxSamplesPerRequest: 100 }, new Slices(0));
     expect(steady.requests).toHaveLength(5);
+  });
+});
+
+describe('fetchInto in slices', () => {
+  /** A fetch whose body is many chunks already buffered: handed over in microtasks, one after another. */
+  function bufferedFetch(chunks: number): Fetcher {
+    const line = Buffer.from('m 1\n');
+    return {
+      target: 'buffered',
+      scrape: async () => ({
+        status: 200, format: 'text', contentType: 'text/plain',
+        body: (async function* body() { for (let i = 0; i < chunks; i++) yield line; })(),
+        bytesRead: () => 0, wireBytesRead: () => 0, discard: () => undefined,
+      }),
+      close: async () => undefined,
+    } as unknown as Fetcher;
+  }
+
+  function recorder(events: string[]): BodyConsumer {
+    let fed = 0;
+    let done = false;
+    return {
+      get active() { return !done; },
+      begin: () => undefined,
+      feed: () => { fed++; },
+      finish: () => { done = true; events.push(`finish after ${fed} chunks`); },
+      fail: (error) => { done = true; events.push(`fail ${error.code}`); },
+    };
+  }
+
+  it.each([
+    [0, true],
+    [60_000, false],
+  ])('with slices of %d ms, a timer set before the body runs before it ends: %s', async (sliceMs, timerFirst) => {
+    const events: string[] = [];
+    setTimeout(() => events.push('timer'), 0);
+    await fetchInto(bufferedFetch(200), [recorder(events)], { sliceMs });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(events).toEqual(timerFirst ? ['timer', 'finish after 200 chunks'] : ['finish after 200 chunks', 'timer']);
   });
 });
 
