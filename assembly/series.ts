@@ -364,6 +364,69 @@ export function reclaimEvicted(evicted: ByteBuffer): void {
   // Shrink the index when it is mostly empty (a spike passed); never below MIN_SLOTS. Up to two
   // keys per series (raw text and canonical) stay under 1/2 load after shrinking.
   while (capacity > MIN_SLOTS && liveSeries * 8 < capacity) capacity >>= 1;
-  rebuildIndex(capacity);
+  if (capacity != slotMask + 1) rebuildIndex(capacity);
+  else purgeKeys(evicted);
   freeRefs.pushBytes(evicted.data, evicted.length);
+}
+
+/** One bit per ref: the refs purgeKeys() is removing (kept between calls, cleared after each). */
+let deadRefBits: ByteBuffer = changetype<ByteBuffer>(0);
+
+/**
+ * Removes the keys of the `evicted` refs from the index in place (the index keeps its size).
+ * Cheaper than rebuildIndex at the same capacity, which every scrape with churn paid: it read
+ * each live key's series record (a random access) and inserted the key again into a new table;
+ * this reads the slots in order and tests a bit per ref, and moves only the keys behind a removed
+ * one (5% churn on a 64 MB page, 9k series evicted a scrape: finish() 11.5 -> 7.5 ms median,
+ * bench/ab-churn.js, bench/RESULTS.md 2026-12-03). What is left is reading the slots (16 MiB for
+ * ~400k keys); removing only the evicted series' own keys would need their key hashes kept.
+ *
+ * Linear probing without tombstones: a removed key's slot is refilled by backward shift (the
+ * next key of its run moves back when its home slot is not after the hole), so lookups still stop
+ * at the first empty slot. The scan starts just past an empty slot (the index is at most 3/4
+ * full, so there is one): no run crosses the scan's start, keys only ever move back toward their
+ * home, and a slot behind the scan is never written again.
+ */
+function purgeKeys(evicted: ByteBuffer): void {
+  const bytes = (refLimit >> 3) + 1;
+  if (changetype<usize>(deadRefBits) == 0) deadRefBits = ByteBuffer.create(bytes);
+  deadRefBits.clear();
+  const bits = deadRefBits.reserve(bytes);
+  memory.fill(bits, 0, bytes);
+  const n = evicted.length >> 2;
+  for (let k: u32 = 0; k < n; k++) {
+    const ref = load<u32>(evicted.data + (<usize>k << 2));
+    store<u8>(bits + (ref >> 3), <u32>load<u8>(bits + (ref >> 3)) | (<u32>1 << (ref & 7)));
+  }
+  const mask = slotMask;
+  let start: u32 = 0;
+  while (load<u32>(slots + <usize>start * SLOT_SIZE, 12) != 0) start++;
+  for (let step: u32 = 1; step <= mask; step++) {
+    const i = (start + step) & mask;
+    const slot = slots + <usize>i * SLOT_SIZE;
+    for (;;) {
+      const ref = load<u32>(slot, 12);
+      if (ref == 0 || ((<u32>load<u8>(bits + (ref >> 3)) >> (ref & 7)) & 1) == 0) break;
+      removeSlot(i);
+    }
+  }
+}
+
+/** Empties slot `hole` and closes the gap: later keys of its run move back when they may. */
+function removeSlot(hole: u32): void {
+  const mask = slotMask;
+  let j = hole;
+  for (;;) {
+    j = (j + 1) & mask;
+    const from = slots + <usize>j * SLOT_SIZE;
+    if (load<u32>(from, 12) == 0) break;
+    const home = <u32>load<u64>(from) & mask;
+    // The key at j may fill the hole when its home is not in (hole, j] (cyclically).
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      memory.copy(slots + <usize>hole * SLOT_SIZE, from, SLOT_SIZE);
+      hole = j;
+    }
+  }
+  memory.fill(slots + <usize>hole * SLOT_SIZE, 0, SLOT_SIZE);
+  slotCount--;
 }

@@ -24,7 +24,7 @@ import { copyLiveState } from './rebuild';
 import { createReportSeries, reportSeriesState, type ReportSeriesState } from './report-series';
 import type {
   CompiledCoreModule, CoreMemoryStats, CoreOptions, EncodedRequest, EncodeOptions, ExpositionFormat, NewSeriesResolver,
-  RemoteWriteProtocol, ScrapeOptions, ScrapeSummary, SnapshotView,
+  RemoteWriteProtocol, RequestEncoder, ScrapeOptions, ScrapeSummary, SnapshotView,
 } from './types';
 import type { Label } from '../labels';
 import { RW1, RW2 } from '../remote-write-protocol';
@@ -53,6 +53,8 @@ export class Core {
   private readonly histograms: HistogramOptions;
   private readonly module: CompiledCoreModule | undefined;
   private scraping = false;
+  /** The open RequestEncoder's token (openEncoder): while set, calls that change the scrape are refused. */
+  private encoding: object | undefined;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
   private targetLabelBytes: TargetLabelBytes | undefined;
   /** The current scrape's resolver (begin()), and how many of its new series it has decided. */
@@ -108,6 +110,7 @@ export class Core {
    * Labels must not have empty values. Call before a scrape; an empty call turns it off.
    */
   setTargetLabels(target: readonly Label[], external: readonly Label[] = [], honorLabels = false): void {
+    this.notEncoding('setTargetLabels');
     if ([...target, ...external].some(([, value]) => value === '')) {
       throw new ScrapewireError('ERR_USAGE', 'setTargetLabels(): labels with empty values cannot be merged in the core');
     }
@@ -125,6 +128,7 @@ export class Core {
    * stale, until retireReport(). Call once, before the first scrape.
    */
   setReportSeries(labelSets: readonly (readonly Label[] | null)[]): void {
+    this.notEncoding('setReportSeries');
     if (this.report !== undefined) throw new ScrapewireError('ERR_USAGE', 'setReportSeries() called twice');
     const report = reportSeriesState(labelSets);
     this.report = report;
@@ -137,6 +141,7 @@ export class Core {
    * encoded with it. Not part of snapshot(). Returns the samples appended.
    */
   appendReport(values: readonly number[]): number {
+    this.notEncoding('appendReport');
     const report = this.report;
     if (report === undefined || report.retired) return 0;
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'appendReport() during a scrape: call finish() first');
@@ -153,6 +158,7 @@ export class Core {
 
   /** The report series go away (the target did): the next finish() gives each one a staleness marker. */
   retireReport(): void {
+    this.notEncoding('retireReport');
     if (this.report === undefined || this.report.retired) return;
     this.report.retired = true;
     this.guarded(() => this.exports.reportClear());
@@ -172,11 +178,19 @@ export class Core {
       if (err instanceof WebAssembly.RuntimeError) {
         this.traps++;
         this.scraping = false;
+        this.encoding = undefined;
         this.exports = this.instantiate();
         this.bytes = new Uint8Array(this.exports.memory.buffer);
         throw new ScrapewireError('ERR_CORE_TRAP', `the core trapped (${err.message}); its series cache was rebuilt`, { cause: err });
       }
       throw err;
+    }
+  }
+
+  /** Refuses a call that would change the scrape or the encode cursor while a RequestEncoder is open. */
+  private notEncoding(method: string): void {
+    if (this.encoding !== undefined) {
+      throw new ScrapewireError('ERR_USAGE', `${method}() while a RequestEncoder is open: encode to its end or close() it first`);
     }
   }
 
@@ -193,6 +207,7 @@ export class Core {
    * overrun its timeout every time).
    */
   begin(options: ScrapeOptions, resolve?: NewSeriesResolver): void {
+    this.notEncoding('begin');
     // Memory never shrinks: a core that passed its memory limit (a scrape failed on it, or
     // encoding grew it) starts over with its live series first.
     if (!this.scraping && overMemoryLimit(this.limits, this.exports.memory.buffer.byteLength)) this.rebuild();
@@ -300,6 +315,7 @@ export class Core {
 
   /** Gives up on the current scrape (timeout, limit, transport error): nothing of it is encoded. */
   abort(): void {
+    this.notEncoding('abort');
     this.resolver = undefined;
     if (this.report !== undefined) this.report.appended = 0;
     if (!this.scraping) {
@@ -334,6 +350,7 @@ export class Core {
 
   /** Evicts a series now, so the next scrape treats it as new (used when it broke a limit). */
   forget(ref: number): void {
+    this.notEncoding('forget');
     this.guarded(() => this.exports.forget(ref));
   }
 
@@ -347,31 +364,67 @@ export class Core {
     options: EncodeOptions,
     onRequest: (request: Uint8Array, samples: number) => void,
   ): number {
-    const e = this.exports;
+    const encoder = this.openEncoder(protocol, options);
+    let requests = 0;
+    try {
+      for (let request = encoder.next(); request !== undefined; request = encoder.next()) {
+        onRequest(request.body, request.samples);
+        requests++;
+      }
+    } finally {
+      encoder.close();
+    }
+    return requests;
+  }
+
+  /**
+   * The last scrape's requests one at a time, for a host that yields to its event loop between
+   * them (src/scrape/sample-sink.ts writeScrapeInSlices: the end of the first scrape of a 200 MB
+   * page took ~1 s in one piece otherwise). Requests are the ones encode() would make, in the same
+   * order. Until the encoder is done or closed, the Core refuses calls that change the scrape
+   * (ERR_USAGE): the next scrape cannot begin while this one is being encoded.
+   */
+  openEncoder(protocol: RemoteWriteProtocol, options: EncodeOptions = {}): RequestEncoder {
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'encode() during a scrape: call finish() first');
-    return this.guarded(() => {
+    this.notEncoding('encode');
+    const compress = options.compress === true;
+    this.guarded(() => {
+      const e = this.exports;
       e.setEncodeHistograms(options.nativeHistograms === false ? 0 : 1);
       e.setEncodeExemplars(options.exemplars === true ? 1 : 0);
       e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
-      let requests = 0;
-      for (;;) {
-        const len = e.encodeNext();
-        if (len === 0) break;
-        let request: Uint8Array;
-        if (options.compress === true) {
-          // encodeNext() reserved the room compressing needs, so it never grows the memory.
-          const compressedLength = e.compressOutput();
-          const at = e.compressedPtr();
-          request = this.view.subarray(at, at + compressedLength);
-        } else {
-          const at = e.outputPtr();
-          request = this.view.subarray(at, at + len);
-        }
-        onRequest(request, e.requestSamples());
-        requests++;
-      }
-      return requests;
     });
+    const token = {};
+    this.encoding = token;
+    const open = (): boolean => this.encoding === token;
+    return {
+      get open() { return open(); },
+      next: (): EncodedRequest | undefined => {
+        if (!open()) return undefined;
+        return this.guarded(() => {
+          const e = this.exports;
+          const len = e.encodeNext();
+          if (len === 0) {
+            this.encoding = undefined;
+            return undefined;
+          }
+          let body: Uint8Array;
+          if (compress) {
+            // encodeNext() reserved the room compressing needs, so it never grows the memory.
+            const compressedLength = e.compressOutput();
+            const at = e.compressedPtr();
+            body = this.view.subarray(at, at + compressedLength);
+          } else {
+            const at = e.outputPtr();
+            body = this.view.subarray(at, at + len);
+          }
+          return { protocol, body, samples: e.requestSamples() };
+        });
+      },
+      close: () => {
+        if (open()) this.encoding = undefined;
+      },
+    };
   }
 
   /**
@@ -396,6 +449,7 @@ export class Core {
    * families, or undefined when there is none. The view is valid until the next call on the Core.
    */
   encodeMetadata(): Uint8Array | undefined {
+    this.notEncoding('encodeMetadata');
     return this.guarded(() => {
       const len = this.exports.encodeMetadata();
       if (len === 0) return undefined;
@@ -453,6 +507,7 @@ export class Core {
    * Call it between scrapes. Returns the bytes of WASM memory given back.
    */
   rebuild(): number {
+    this.notEncoding('rebuild');
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'rebuild() during a scrape');
     const old = this.exports;
     const before = old.memory.buffer.byteLength;

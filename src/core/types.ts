@@ -24,6 +24,23 @@ export interface EncodedRequest {
 
 export type { Label };
 
+/**
+ * A scrape's requests one at a time (Core.openEncoder), for a host that lets its event loop run
+ * between requests. `next()` encodes the next request, or returns undefined when there is none
+ * left; its body is a view into WASM memory, valid until the next call on the encoder or the Core.
+ * While an encoder is open (until `next()` returned undefined, or `close()`), the Core refuses
+ * every call that would change the scrape or its encoding (ERR_USAGE): begin, finish, abort,
+ * appendReport, another encode, rebuild...
+ */
+export interface RequestEncoder {
+  /** The next request, or undefined when the scrape is all encoded (the encoder is then closed). */
+  next(): EncodedRequest | undefined;
+  /** Gives the Core back before the end (what was not encoded yet is not). Idempotent. */
+  close(): void;
+  /** False once next() returned undefined, close() was called, or the core trapped. */
+  readonly open: boolean;
+}
+
 /** A metric family's TYPE, as the exposition formats name it. */
 export type MetricType =
   | 'unknown'

@@ -4,7 +4,9 @@
  *
  * `writeScrape` turns a core's last scrape (samples plus staleness markers) into such requests:
  * for each protocol the sink asks for (`protocols`), the core encodes the scrape and hands over
- * each request finished and uncompressed (Core.encodeRequests); the send queue copies it into a
+ * each request finished and uncompressed (Core.encodeRequests); `writeScrapeInSlices` does the
+ * same one request at a time, letting the event loop run every ~10 ms (what TargetScraper uses:
+ * the end of a huge first scrape held the loop ~1 s otherwise); the send queue copies it into a
  * batch and compresses once per batch. A request's bytes are a view into WASM memory, valid only
  * during `sink.write`: a sink that keeps them copies them (the queue's batch buffers are reused,
  * where an owned copy per request measured 30-75 us of allocation; Core.encodeRequests).
@@ -18,9 +20,11 @@
  * the scrape's error (logged, on /targets) instead of losing it.
  */
 import type { Core } from '../core/core';
+import type { EncodeOptions } from '../core/types';
 import { ScrapewireError } from '../errors';
 import { RW1, type RemoteWriteProtocol } from '../remote-write-protocol';
 import type { OutgoingRequest } from '../remote/outgoing-request';
+import { Slices } from '../runtime/slices';
 
 /** A sink threw: how many samples of the scrape it took and refused, and its first error as the cause. */
 export class SinkError extends ScrapewireError {
@@ -90,16 +94,60 @@ export interface WriteScrapeOptions {
   maxSamplesPerRequest?: number;
 }
 
-/** Encodes the core's last scrape and hands every request to the sink; returns samples written. */
+function encodeOptions(target: SampleSink, options: WriteScrapeOptions): EncodeOptions {
+  return { maxSamplesPerRequest: options.maxSamplesPerRequest ?? 0, nativeHistograms: target.nativeHistograms === true, exemplars: target.exemplars === true };
+}
+
+/** Encodes the core's last scrape and hands every request to the sink, in one piece; returns samples written. */
 export function writeScrape(core: Core, target: SampleSink, options: WriteScrapeOptions): number {
   const protocols = target.protocols ?? [RW1];
   if (protocols.length === 0) return 0;
   const sink = new GuardedSink(target, protocols[0]);
   const { shardKey, newestTimestampMs } = options;
   for (const protocol of protocols) {
-    core.encodeRequests(protocol, { maxSamplesPerRequest: options.maxSamplesPerRequest ?? 0, nativeHistograms: target.nativeHistograms === true, exemplars: target.exemplars === true }, (request) => {
+    core.encodeRequests(protocol, encodeOptions(target, options), (request) => {
       sink.write({ ...request, shardKey, newestTimestampMs });
     });
+  }
+  return sink.finish();
+}
+
+/**
+ * writeScrape, letting the event loop run between requests once a slice of work is used up
+ * (runtime/slices.ts): the sink's work per request (the send queue copies it into a batch and,
+ * when that fills up, encodes the batch) happens in the same slices, so a page of 562k new series
+ * no longer holds the loop for a second at its end. The core is held for the whole write (its
+ * RequestEncoder refuses a new scrape meanwhile); the caller must not begin the next scrape
+ * before this resolves (TargetScraper keeps the scrape running until then).
+ *
+ * Between slices an endpoint may fall back from 2.0 to 1.0 (a 415): the 2.0 requests not yet
+ * written would then reach no endpoint. When the sink's protocols changed during the write, the
+ * scrape is written again in every protocol the sink takes now: nothing is lost, and the
+ * endpoints that already had part of it get those samples twice (same series, timestamp and
+ * value, which receivers accept), once in a process's life.
+ */
+export async function writeScrapeInSlices(core: Core, target: SampleSink, options: WriteScrapeOptions, slices = new Slices()): Promise<number> {
+  const protocols = target.protocols ?? [RW1];
+  if (protocols.length === 0) return 0;
+  const sink = new GuardedSink(target, protocols[0]);
+  const { shardKey, newestTimestampMs } = options;
+  const writeIn = async (protocol: RemoteWriteProtocol): Promise<void> => {
+    const encoder = core.openEncoder(protocol, encodeOptions(target, options));
+    try {
+      for (;;) {
+        if (slices.due) await slices.pause();
+        const request = encoder.next();
+        if (request === undefined) break;
+        sink.write({ ...request, shardKey, newestTimestampMs });
+      }
+    } finally {
+      encoder.close();
+    }
+  };
+  for (const protocol of protocols) await writeIn(protocol);
+  const now = target.protocols ?? [RW1];
+  if (now.length !== protocols.length || now.some((protocol) => !protocols.includes(protocol))) {
+    for (const protocol of now) await writeIn(protocol);
   }
   return sink.finish();
 }

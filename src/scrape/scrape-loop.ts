@@ -77,6 +77,8 @@ export interface ScrapeLoopOptions {
    * skipped_ticks_total) if its target's next slot comes first.
    */
   maxConcurrentFetches?: number;
+  /** See TargetScraperOptions.sliceMs (tests set 0: every chunk and every request of a scrape's end is its own slice). */
+  sliceMs?: number;
 }
 
 /** What the plugin host needs from the loop: which targets it reads, and each fetch once it is done. */
@@ -248,6 +250,7 @@ export class ScrapeLoop {
       observeNewSeries: this.options.readers?.observerFor(spec),
       onBodyBytes: this.options.onBodyBytes,
       localSources: this.options.localSources,
+      sliceMs: this.options.sliceMs,
     });
     const group = this.groupFor(spec);
     const entry: Scheduled = { scraper, group, stopping: false };
@@ -276,7 +279,9 @@ export class ScrapeLoop {
     const old = this.scheduled.get(key)!;
     this.detach(key, old);
     try {
-      if (!this.closed) this.add(spec);
+      // The new scraper waits for the old one's scrape in flight to be delivered (a scrape's end
+      // runs in slices): the two write the same series, which must reach the queue in order.
+      if (!this.closed) this.scheduled.get(this.add(spec))!.scraper.holdUntil(old.scraper.idle());
     } finally {
       await old.scraper.stop({ markStale: false });
       await this.closeIfEmpty(old.group);
@@ -408,6 +413,7 @@ export class ScrapeLoop {
       signal: group.abort.signal,
       onRequest: () => this.metrics.requests.inc(),
       onBodyBytes: this.options.onBodyBytes,
+      sliceMs: this.options.sliceMs,
     }).then(async () => {
       const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
       if (!group.closed) this.options.readers?.fetched(group.key, results);

@@ -55,6 +55,8 @@ export interface ScrapeManagerOptions {
   maxSamplesPerRequest?: number;
   /** See TargetScraperOptions.metadataIntervalMs. */
   metadataIntervalMs?: number;
+  /** @internal See TargetScraperOptions.sliceMs. */
+  sliceMs?: number;
   /** Mixed into every target's phase (scrape-loop.ts scrapeOffsetSeed). Default ''. */
   offsetSeed?: string;
   /**
@@ -155,6 +157,7 @@ export class ScrapeManager {
       onBodyBytes: options.onBodyBytes,
       localSources: options.localSources,
       maxConcurrentFetches: options.maxConcurrentFetches,
+      sliceMs: options.sliceMs,
     });
     const env = options.env ?? process.env;
     this.context = {

@@ -17,6 +17,7 @@ import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import type { Fetcher } from './fetcher';
 import { asScrapeError } from './scrape-into-core';
+import { Slices } from '../runtime/slices';
 
 /**
  * What a fetch feeds. None of these methods throws: a consumer records its own failure and
@@ -42,6 +43,13 @@ export interface FetchOptions {
   onRequest?: () => void;
   /** Called with the size of each body chunk read (the collector's GC pacing, src/runtime/gc-pacing.ts). */
   onBodyBytes?: (bytes: number) => void;
+  /**
+   * After about this many ms of parsing, the event loop runs before the next chunk is fed
+   * (runtime/slices.ts). Default 10. A stream with data buffered hands its chunks over in
+   * microtasks, one after another: without this, a big page's body was parsed in tasks of
+   * 50-140 ms (bench/long-task.bench.ts, 2026-12-03).
+   */
+  sliceMs?: number;
 }
 
 /** Performs one request for `consumers` and feeds its body to them; resolves when every one has settled. */
@@ -61,9 +69,11 @@ export async function fetchInto(http: Fetcher, consumers: readonly BodyConsumer[
     for (const consumer of reading()) consumer.begin(response.format);
     let active = reading();
     if (active.length > 0) {
+      const slices = new Slices(options.sliceMs);
       for await (const chunk of response.body) {
         options.onBodyBytes?.(chunk.length);
         for (let i = 0; i < active.length; i++) active[i].feed(chunk);
+        if (slices.due) await slices.pause();
         // Consumers settle while being fed (a limit) or from outside (stopped): read on for the rest.
         if (active.some((consumer) => !consumer.active)) {
           active = active.filter((consumer) => consumer.active);

@@ -27,7 +27,8 @@ import { createFetcher, type Fetcher } from './fetcher';
 import { isLocalUrl, type LocalSources } from './local-source';
 import { resolveHttpTarget, type HttpTargetOptions } from './http-target-options';
 import { failedReport, reportSeriesLabels, reportValues, successReport } from './report-series';
-import { newestTimestamp, SinkError, writeMetadata, writeScrape, type SampleSink } from './sample-sink';
+import { newestTimestamp, SinkError, writeMetadata, writeScrapeInSlices, type SampleSink } from './sample-sink';
+import { Slices } from '../runtime/slices';
 import { asScrapeError } from './scrape-into-core';
 import { bodySizeLimitError } from './scrape-errors';
 import { fetchInto, type BodyConsumer } from './shared-fetch';
@@ -89,6 +90,12 @@ export interface TargetScraperOptions {
   onBodyBytes?: (bytes: number) => void;
   /** The sources of in-process targets (`local://name` URLs): local-source.ts. */
   localSources?: LocalSources;
+  /**
+   * The body's parsing (between chunks) and the end of a scrape (encoding its requests, handing
+   * them to the sink: between requests) let the event loop run after about this many ms of work
+   * (runtime/slices.ts); 0: after every chunk and every request. Default 10.
+   */
+  sliceMs?: number;
 }
 
 /** One scrape of a target in progress: what a fetch feeds, and the outcome once it settles. */
@@ -129,6 +136,8 @@ export class TargetScraper {
   /** The request of standalone scrape()s, made on first use; the loop's shared fetches have their own. */
   private ownHttp: Fetcher | undefined;
   private stopped = false;
+  /** holdUntil(): a predecessor's scrape is still ending. */
+  private held = false;
   private running: { consumer: BodyConsumer; outcome: Promise<ScrapeOutcome> } | undefined;
   /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
   private sinkError: SinkError | undefined;
@@ -175,9 +184,25 @@ export class TargetScraper {
     this.now = options.now ?? Date.now;
   }
 
-  /** Whether a scrape is running (the loop then skips the tick). */
+  /** Whether a scrape is running, or the target waits for its predecessor's (the loop then skips the tick). */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.held;
+  }
+
+  /** Resolves once no scrape of this target is running (its end delivered); never rejects. */
+  idle(): Promise<void> {
+    return this.running === undefined ? Promise.resolve() : this.running.outcome.then(() => undefined);
+  }
+
+  /**
+   * Keeps this target busy until `predecessor` resolves: a reload's replacement of a target
+   * (same series, new settings) must not deliver a scrape while the old scraper is still handing
+   * over its last one (its end runs in slices), or one series' samples could reach the queue out of order.
+   * @internal
+   */
+  holdUntil(predecessor: Promise<void>): void {
+    this.held = true;
+    void predecessor.finally(() => { this.held = false; });
   }
 
   /**
@@ -202,7 +227,7 @@ export class TargetScraper {
     if (run.consumer.active) {
       this.ownHttp ??= createFetcher(this.spec.http, this.options.localSources);
       const signal = options.signal === undefined ? this.abortController.signal : AbortSignal.any([this.abortController.signal, options.signal]);
-      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes });
+      void fetchInto(this.ownHttp, [run.consumer], { signal, onRequest: this.options.onRequest, onBodyBytes: this.options.onBodyBytes, sliceMs: this.options.sliceMs });
     }
     return run.outcome;
   }
@@ -236,8 +261,13 @@ export class TargetScraper {
       // Only a begun scrape may be aborted: abort() makes the previous scrape's refs the current
       // ones, which would shift the staleness reference back by one if nothing had begun.
       if (error !== undefined && begun) core.abort();
-      this.running = undefined;
-      resolveOutcome(this.complete(timestampMs, summary, error));
+      // The end of the scrape lets the event loop run between requests (complete): the target
+      // stays busy until it is done, so neither the loop nor stop() touches the core meanwhile,
+      // and the next scrape cannot begin while this one is being encoded.
+      void this.complete(timestampMs, summary, error).catch((err: unknown) => this.failedCompletion(timestampMs, err)).then((result) => {
+        this.running = undefined;
+        resolveOutcome(result);
+      });
     };
     const fail = (err: unknown): void => settle(asScrapeError(err, this.target));
     const consumer: BodyConsumer = {
@@ -285,8 +315,8 @@ export class TargetScraper {
     return { consumer, outcome };
   }
 
-  /** After the body: staleness on failure, self-metrics, report series, delivery, health. */
-  private complete(timestampMs: number, summary: ScrapeSummary | undefined, scrapeError: ScrapewireError | undefined): ScrapeOutcome {
+  /** After the body: staleness on failure, self-metrics, report series, delivery (in slices), health. */
+  private async complete(timestampMs: number, summary: ScrapeSummary | undefined, scrapeError: ScrapewireError | undefined): Promise<ScrapeOutcome> {
     const { spec } = this;
     let error = scrapeError;
     // A series over a label limit is forgotten, so the next scrape resolves (and checks) it again.
@@ -296,8 +326,6 @@ export class TargetScraper {
     const durationMs = Math.max(0, this.now() - timestampMs);
     const { metrics } = this.options;
     const job = spec.job;
-    if (summary !== undefined && summary.skippedLines > 0) metrics.skippedLines.inc({ job }, summary.skippedLines);
-    metrics.scrapes.inc({ job, result: error === undefined ? 'success' : error.code });
 
     const durationSeconds = durationMs / 1000;
     const report = error === undefined ? successReport(summary!, durationSeconds) : failedReport(durationSeconds);
@@ -310,7 +338,7 @@ export class TargetScraper {
     // scrape), in the same requests.
     const newest = error === undefined ? newestTimestamp(this.core, timestampMs) : timestampMs;
     this.core.appendReport(reportValues(report));
-    let samplesWritten = this.push(this.core, newest);
+    let samplesWritten = await this.push(newest);
     const metadataEvery = this.options.metadataIntervalMs ?? 0;
     if (error === undefined && metadataEvery > 0 && timestampMs - this.lastMetadataMs >= metadataEvery) {
       try {
@@ -320,6 +348,10 @@ export class TargetScraper {
       }
     }
     metrics.samplesWritten.inc({ job }, samplesWritten);
+    // Counted once the scrape is delivered to the sink (its end runs in slices): a scrape counted
+    // is a scrape whose samples the sink has.
+    if (summary !== undefined && summary.skippedLines > 0) metrics.skippedLines.inc({ job }, summary.skippedLines);
+    metrics.scrapes.inc({ job, result: error === undefined ? 'success' : error.code });
     if (this.sinkError !== undefined) {
       error ??= this.sinkError.withTarget(this.target);
       this.sinkError = undefined;
@@ -333,6 +365,20 @@ export class TargetScraper {
     this.lastDurationMs = durationMs;
     this.scrapeCount++;
     return { timestampMs, durationMs, error, summary, samplesWritten };
+  }
+
+  /**
+   * The end of a scrape threw (a bug, or a core trap while encoding): the scrape fails with it
+   * instead of leaving its outcome unsettled and the target busy for ever.
+   */
+  private failedCompletion(timestampMs: number, err: unknown): ScrapeOutcome {
+    const error = asScrapeError(err, this.target);
+    this.health = 'down';
+    this.lastError = error;
+    this.lastScrapeMs = timestampMs;
+    this.lastDurationMs = Math.max(0, this.now() - timestampMs);
+    this.scrapeCount++;
+    return { timestampMs, durationMs: this.lastDurationMs, error, samplesWritten: 0 };
   }
 
   /** A label limit the resolver found broken after relabeling (the core fails the others itself, while parsing). */
@@ -360,13 +406,14 @@ export class TargetScraper {
     this.core.finish();
   }
 
-  private push(core: Core, newestTimestampMs: number): number {
+  /** Hands the core's last scrape to the sink, in slices (see TargetScraperOptions.sliceMs). */
+  private async push(newestTimestampMs: number): Promise<number> {
     try {
-      return writeScrape(core, this.options.sink, {
+      return await writeScrapeInSlices(this.core, this.options.sink, {
         shardKey: this.identity,
         newestTimestampMs,
         maxSamplesPerRequest: this.options.maxSamplesPerRequest,
-      });
+      }, new Slices(this.options.sliceMs));
     } catch (err) {
       return this.keepSinkError(err).acceptedSamples;
     }
@@ -409,7 +456,7 @@ export class TargetScraper {
       // The report series go stale with the page's.
       this.core.retireReport();
       this.emptyScrape(timestampMs);
-      written += this.push(this.core, timestampMs);
+      written += await this.push(timestampMs);
     } finally {
       this.options.metrics.samplesWritten.inc({ job: this.spec.job }, written);
       await this.ownHttp?.close();

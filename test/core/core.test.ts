@@ -107,6 +107,30 @@ test('series churn does not grow memory without end: unseen series are evicted a
   expect(peakArena).toBeLessThan(3500 * 70);
 });
 
+test('evictions keep every live key in the index and no dead one: series that leave and come back are new once, with their own labels', async () => {
+  // A window of 2,000 of 3,000 series slides by 100 a scrape: each series leaves for 10 scrapes
+  // (evicted after 1) and comes back. Spelled with an empty label, each series has two keys (raw
+  // and canonical), so the index holds ~4,000 keys whose runs wrap around its end: removing the
+  // evicted ones in place must keep every other key reachable (else a live series would be made
+  // again) and leave no key of an evicted ref (else a returning series could find a reused ref).
+  const core = Core.create({ evictAfterScrapes: 1 });
+  const CYCLE = 3000;
+  const WINDOW = 2000;
+  const STEP = 100;
+  for (let scrape = 0; scrape < 45; scrape++) {
+    const ids = Array.from({ length: WINDOW }, (_, k) => (scrape * STEP + k) % CYCLE);
+    const body = Buffer.from(ids.map((id) => `churn{empty="",id="${id}"} ${id}\n`).join(''));
+    const summary = await core.scrape([body], { format: 'text', timestampMs: 1000 * (scrape + 1) });
+    expect(summary.newSeries).toBe(scrape === 0 ? WINDOW : STEP);
+    const requests: Uint8Array[] = [];
+    core.encode(RW1, { includeStale: false }, (r) => requests.push(r.slice()));
+    const rows = rowsFromRw1(requests);
+    expect(rows).toHaveLength(WINDOW);
+    for (const row of rows) expect(row.labels).toEqual([['__name__', 'churn'], ['id', String(row.value)]]);
+    expect(core.memoryStats().series).toBeLessThanOrEqual(WINDOW + 2 * STEP);
+  }
+});
+
 test('the resolver is asked once per new series, and its keep / drop / rewrite decisions stick', async () => {
   const core = Core.create();
   const asked: Label[][] = [];
