@@ -15,6 +15,7 @@ import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./sna
 import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, HISTOGRAM_VALUE, encodeHistograms } from "./histograms";
 import { writeHistogramSeriesRw1 } from "./rw-histograms";
 import { exemplarForRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
+import { zeroSampleOf } from "./start-timestamps";
 
 /** Prometheus' staleness marker: a NaN no computation produces. */
 const STALE_NAN: u64 = 0x7FF0000000000002;
@@ -67,6 +68,10 @@ export function encodeNext(): u32 {
     }
     const s = seriesAt(ref);
     if (s.state != SeriesState.KEPT) continue;
+    // created_timestamp_zero_ingestion (start-timestamps.ts): in 1.0 a zero sample at the start
+    // timestamp goes before the sample, and counts as a sample of the request.
+    const zeroTs = protocol == Protocol.RW1 && i < sampleTotal ? zeroSampleOf(i) : 0;
+    if (zeroTs != 0 && n != 0 && n + 2 > maxSamples) { cursor = i; break; }
     // A native histogram sample (histograms.ts): written as one, or left out for endpoints
     // without send_native_histograms.
     let histogram: usize = 0;
@@ -83,14 +88,14 @@ export function encodeNext(): u32 {
       if (!encodeHistograms) continue;
       const body = histogramArena.data + <usize>load<u32>(histogram, 4);
       const bodyLen = load<u32>(histogram, 8);
-      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts, exemplarForRw1(i));
+      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts, exemplarForRw1(i), zeroTs);
       else writeSeriesRw2(s, i, value, ts, body, bodyLen);
-      n++;
+      n += zeroTs != 0 ? 2 : 1;
       continue;
     }
-    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts, i < sampleTotal ? exemplarForRw1(i) : 0);
+    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts, i < sampleTotal ? exemplarForRw1(i) : 0, zeroTs);
     else writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
-    n++;
+    n += zeroTs != 0 ? 2 : 1;
   }
   encodedSamples = n;
   if (n == 0) return 0;

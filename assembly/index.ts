@@ -31,6 +31,7 @@ export {
   histogramCount,      // histogram samples in this scrape
 } from "./histograms";
 export { setNhcb } from "./nhcb";                    // setNhcb(on): convert_classic_histograms_to_nhcb, from the next begin
+export { setCreatedTimestampZeroIngestion } from "./start-timestamps"; // setCreatedTimestampZeroIngestion(on): OpenMetrics `_created` lines as start timestamps, 1.0 zero samples (created_timestamp_zero_ingestion)
 export { setEncodeExemplars } from "./rw1-exemplars"; // setEncodeExemplars(on): whether the next encodeBegin's 1.0 requests carry exemplars (send_exemplars)
 export {
   begin,          // begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch): a scrape starts

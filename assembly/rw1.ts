@@ -26,15 +26,24 @@ import { exemplarsSizeRw1, writeExemplarsRw1 } from "./rw1-exemplars";
   return w;
 }
 
-/** Appends one WriteRequest.timeseries (the series' labels, one sample and its exemplar record if any) to `out`. */
-export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp: f64, exemplar: usize = 0): void {
+/**
+ * Appends one WriteRequest.timeseries (the series' labels, one sample and its exemplar record if
+ * any) to `out`; with `zeroTs` (created_timestamp_zero_ingestion), a zero sample at that start
+ * timestamp before the sample.
+ */
+export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp: f64, exemplar: usize = 0, zeroTs: i64 = 0): void {
   const ts = <i64>timestamp;
   const sampleLen = sampleSize(ts);
-  const seriesLen = s.labelsLen + bytesFieldSize(sampleLen) + (exemplar != 0 ? exemplarsSizeRw1(exemplar, ts) : 0);
+  const zeroLen = zeroTs != 0 ? bytesFieldSize(sampleSize(zeroTs)) : 0;
+  const seriesLen = s.labelsLen + zeroLen + bytesFieldSize(sampleLen) + (exemplar != 0 ? exemplarsSizeRw1(exemplar, ts) : 0);
   let w = out.reserve(bytesFieldSize(seriesLen));
   const start = w;
   w = writeLenPrefix(w, <u8>WriteRequestTag.TIMESERIES, seriesLen);
   w = writePairs(w, s.labels, s.idsLen); // TimeSeries.labels: the pairs' own bytes
+  if (zeroTs != 0) {
+    w = writeLenPrefix(w, <u8>TimeSeriesTag.SAMPLES, sampleSize(zeroTs));
+    w = writeSample(w, 0, zeroTs);
+  }
   w = writeLenPrefix(w, <u8>TimeSeriesTag.SAMPLES, sampleLen);
   w = writeSample(w, value, ts);
   if (exemplar != 0) w = writeExemplarsRw1(w, exemplar, ts);

@@ -93,6 +93,7 @@ export class Core {
       limits.labelValueLengthLimit, memoryLimitPages(limits));
     exports.setHistogramOptions(...histogramOptions(this.histograms));
     exports.setNhcb(this.histograms.convertClassicHistogramsToNhcb === true ? 1 : 0);
+    exports.setCreatedTimestampZeroIngestion(this.histograms.createdTimestampZeroIngestion === true ? 1 : 0);
     if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
     if (this.report !== undefined && !this.report.retired) this.report.refs = createReportSeries(exports, this.report);
     return exports;

@@ -90,6 +90,15 @@ export interface CoreOptions {
    * Default false.
    */
   convertClassicHistogramsToNhcb?: boolean;
+  /**
+   * created_timestamp_zero_ingestion (scrapewire's per-job form of Prometheus'
+   * `--enable-feature=created-timestamp-zero-ingestion`): an OpenMetrics `_created` line of a
+   * counter, summary or histogram family is not a series but the start timestamp of its samples
+   * (2.0 start_timestamp, as protobuf created timestamps are), and remote write 1.0 gets a zero
+   * sample at a start timestamp older than its sample and newer than the series' last sample.
+   * Default false.
+   */
+  createdTimestampZeroIngestion?: boolean;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
   module?: CompiledCoreModule;
 }

@@ -16,6 +16,7 @@ export interface CoreExports {
   setEncodeHistograms(on: number): void;
   setEncodeExemplars(on: number): void;
   setNhcb(on: number): void;
+  setCreatedTimestampZeroIngestion(on: number): void;
   histogramCount(): number;
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;

@@ -50,9 +50,12 @@ export interface TargetSpec {
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
-  /** scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits, convert_classic_histograms_to_nhcb. */
+  /**
+   * scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits,
+   * convert_classic_histograms_to_nhcb, created_timestamp_zero_ingestion.
+   */
   histograms?: Pick<CoreOptions, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'nativeHistogramBucketLimit'
-    | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb'>;
+    | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb' | 'createdTimestampZeroIngestion'>;
   metricRelabeler?: Relabeler;
   /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
   fingerprint?: string;
