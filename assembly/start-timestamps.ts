@@ -136,7 +136,8 @@ export function markZeroSamples(): void {
   if (!zeroIngestion) return;
   // A ref created by this scrape may be a reused one: it has no last sample yet.
   const created = newRefs.length >> 2;
-  for (let k: u32 = 0; k < created; k++) store<f64>(lastTimestampSlot(load<u32>(newRefs.data + (<usize>k << 2))), 0);
+  // (Prometheus' agent starts a series at math.MinInt64.)
+  for (let k: u32 = 0; k < created; k++) store<f64>(lastTimestampSlot(load<u32>(newRefs.data + (<usize>k << 2))), -Infinity);
   const n = startRecords.length / RECORD_SIZE;
   for (let k: u32 = 0; k < n; k++) {
     const r = startRecords.data + <usize>k * RECORD_SIZE;

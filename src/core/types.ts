@@ -18,7 +18,11 @@ export interface EncodedRequest {
   protocol: RemoteWriteProtocol;
   /** The serialized request, uncompressed; a view valid only while it is handed over (copy to keep it). */
   body: Uint8Array;
-  /** Samples in it (staleness markers included). */
+  /**
+   * Samples in it as max_samples_per_send counts them (Prometheus' queue: each item one):
+   * samples, staleness markers, histograms, 1.0 zero samples (createdTimestampZeroIngestion) and
+   * exemplars.
+   */
   samples: number;
 }
 
@@ -161,7 +165,10 @@ export interface ScrapeSummary {
 
 /** How Core.encode and Core.encodeRequests split and compress requests. */
 export interface EncodeOptions {
-  /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
+  /**
+   * Split requests at this many samples (Prometheus' max_samples_per_send), exemplars, histograms
+   * and zero samples each counting as one, as Prometheus counts them. 0 = one request.
+   */
   maxSamplesPerRequest?: number;
   /** Add staleness markers for series that vanished in this scrape. Default true. */
   includeStale?: boolean;
