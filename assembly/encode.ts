@@ -9,7 +9,7 @@ import { Protocol, SeriesState } from "./enums";
 import { seriesAt } from "./series";
 import { refs, values, timestamps, staleRefs } from "./snapshot";
 import { scrapeTimestamp } from "./scrape-state";
-import { writeSeriesRw1, writeMetadataRw1 } from "./rw1";
+import { writeSeriesRw1, writeMetadataRw1, metadataEntryCount, metadataNextFamily } from "./rw1";
 import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, exemplarCountRw2, NO_SAMPLE } from "./rw2";
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
 import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, HISTOGRAM_VALUE, encodeHistograms } from "./histograms";
@@ -120,6 +120,12 @@ export function encodeNext(): u32 {
 }
 
 export function encodeMetadata(): u32 { return writeMetadataRw1(output); }
+/** A metadata request of at most `max` entries (0: all) from family index `first`; its length (0: none left). */
+export function encodeMetadataFrom(first: u32, max: u32): u32 { return writeMetadataRw1(output, first, max); }
+/** Entries in the last metadata request. */
+export function metadataEntries(): u32 { return metadataEntryCount; }
+/** The family index the next metadata request starts at. */
+export function metadataNext(): u32 { return metadataNextFamily; }
 export function outputPtr(): usize { return output.data; }
 export function compressOutput(): u32 { return snappyCompress(output.data, output.length); }
 export function compressedPtr(): usize { return compressed.data; }

@@ -50,13 +50,23 @@ export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp
   out.length += <u32>(w - start);
 }
 
-/** Writes to `out` a metadata-only WriteRequest for the current scrape's families; returns its length (0: none). */
-export function writeMetadataRw1(out: ByteBuffer): u32 {
+/** Entries (MetricMetadata) in the last metadata request, and the family index it stopped at. */
+export let metadataEntryCount: u32 = 0;
+export let metadataNextFamily: u32 = 0;
+
+/**
+ * Writes to `out` a metadata-only WriteRequest for the current scrape's families from family
+ * index `first`, at most `max` entries (0: all; metadata_config.max_samples_per_send, which
+ * Prometheus counts in entries); returns its length (0: none left).
+ */
+export function writeMetadataRw1(out: ByteBuffer, first: u32 = 0, max: u32 = 0): u32 {
   out.clear();
   const count = countFamilies();
   const arena = scrapeArena.data;
   let n: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
+  let i = first;
+  for (; i < count; i++) {
+    if (max != 0 && n == max) break;
     const f = familyAt(i);
     if ((f.flags & F_DECLARED) == 0 || f.nameLen == 0) continue;
     let len: u32 = bytesFieldSize(f.nameLen);
@@ -73,5 +83,7 @@ export function writeMetadataRw1(out: ByteBuffer): u32 {
     out.length += <u32>(w - start);
     n++;
   }
+  metadataEntryCount = n;
+  metadataNextFamily = i;
   return n == 0 ? 0 : out.length;
 }

@@ -396,6 +396,26 @@ export class Core {
    * A remote-write 1.0 WriteRequest holding only metadata (type, help, unit) of the last scrape's
    * families, or undefined when there is none. The view is valid until the next call on the Core.
    */
+  /**
+   * The last scrape's families' metadata as remote-write 1.0 WriteRequests of at most
+   * `maxPerRequest` entries each (metadata_config.max_samples_per_send, counted in MetricMetadata
+   * entries as Prometheus counts them; 0: one request), each handed to `onRequest` with its entry
+   * count; the view is valid only during the callback. Returns the number of requests.
+   */
+  encodeMetadataRequests(maxPerRequest: number, onRequest: (request: Uint8Array, entries: number) => void): number {
+    return this.guarded(() => {
+      const e = this.exports;
+      let requests = 0;
+      for (let first = 0; ; first = e.metadataNext()) {
+        const len = e.encodeMetadataFrom(first, maxPerRequest);
+        if (len === 0) return requests;
+        const ptr = e.outputPtr();
+        onRequest(this.view.subarray(ptr, ptr + len), e.metadataEntries());
+        requests++;
+      }
+    });
+  }
+
   encodeMetadata(): Uint8Array | undefined {
     return this.guarded(() => {
       const len = this.exports.encodeMetadata();

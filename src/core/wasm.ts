@@ -40,6 +40,9 @@ export interface CoreExports {
   encodeBegin(protocol: number, maxSamples: number, includeStale: number): void;
   encodeNext(): number;
   encodeMetadata(): number;
+  encodeMetadataFrom(first: number, max: number): number;
+  metadataEntries(): number;
+  metadataNext(): number;
   outputPtr(): number;
   compressOutput(): number;
   compressedPtr(): number;

@@ -55,6 +55,8 @@ export interface ScrapeManagerOptions {
   maxSamplesPerRequest?: number;
   /** See TargetScraperOptions.metadataIntervalMs. */
   metadataIntervalMs?: number;
+  /** See TargetScraperOptions.metadataMaxPerRequest. */
+  metadataMaxPerRequest?: number;
   /** Mixed into every target's phase (scrape-loop.ts scrapeOffsetSeed). Default ''. */
   offsetSeed?: string;
   /**
@@ -148,6 +150,7 @@ export class ScrapeManager {
       offsetSeed: options.offsetSeed,
       maxSamplesPerRequest: options.maxSamplesPerRequest,
       metadataIntervalMs: options.metadataIntervalMs,
+      metadataMaxPerRequest: options.metadataMaxPerRequest,
       onScrape: options.onScrape,
       readers: options.readers,
       onBodyBytes: options.onBodyBytes,
