@@ -20,6 +20,11 @@ export interface ScenarioSpec {
   churnPercent: number;
   /** Part of the payload-size series (the charts' x axis). */
   sizeSeries: boolean;
+  /**
+   * The native-histogram scenario: a protobuf page with native histograms (sizeBytes: the text
+   * page it is made from), scraped and sent as native histograms, received by Prometheus.
+   */
+  native?: boolean;
 }
 
 export interface AgentRun {
