@@ -393,10 +393,6 @@ export class Core {
   }
 
   /**
-   * A remote-write 1.0 WriteRequest holding only metadata (type, help, unit) of the last scrape's
-   * families, or undefined when there is none. The view is valid until the next call on the Core.
-   */
-  /**
    * The last scrape's families' metadata as remote-write 1.0 WriteRequests of at most
    * `maxPerRequest` entries each (metadata_config.max_samples_per_send, counted in MetricMetadata
    * entries as Prometheus counts them; 0: one request), each handed to `onRequest` with its entry
@@ -416,6 +412,10 @@ export class Core {
     });
   }
 
+  /**
+   * A remote-write 1.0 WriteRequest holding only metadata (type, help, unit) of the last scrape's
+   * families, or undefined when there is none. The view is valid until the next call on the Core.
+   */
   encodeMetadata(): Uint8Array | undefined {
     return this.guarded(() => {
       const len = this.exports.encodeMetadata();
