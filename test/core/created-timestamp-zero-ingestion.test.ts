@@ -132,6 +132,15 @@ test('on: _created lines are start timestamps of their group, in 2.0 and as 1.0 
   expect(rw1Samples(encode(core, RW1).requests).get('req_total,code=200')).toEqual([[T0 + 45_000, 5]]);
 });
 
+test('a rebuilt core keeps the series\' last timestamps: no zero sample again for the same start timestamp', async () => {
+  const core = Core.create({ openMetricsValidation: 'syntax', createdTimestampZeroIngestion: true });
+  await scrapeOm(core, OM_PAGE(1_700_000_000), T0);
+  expect(rw1Samples(encode(core, RW1).requests).get('req_total,code=200')).toEqual([[1_700_000_000_000, 0], [T0, 5]]);
+  core.rebuild();
+  await scrapeOm(core, OM_PAGE(1_700_000_000), T0 + 15_000);
+  expect(rw1Samples(encode(core, RW1).requests).get('req_total,code=200')).toEqual([[T0 + 15_000, 5]]);
+});
+
 test('the first _created line after a sample decides, as Prometheus peeks for it', async () => {
   const page = [
     '# TYPE c counter',
