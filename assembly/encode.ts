@@ -9,12 +9,13 @@ import { Protocol, SeriesState } from "./enums";
 import { seriesAt } from "./series";
 import { refs, values, timestamps, staleRefs } from "./snapshot";
 import { scrapeTimestamp } from "./scrape-state";
-import { writeSeriesRw1, writeMetadataRw1 } from "./rw1";
-import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, NO_SAMPLE } from "./rw2";
+import { writeSeriesRw1, writeMetadataRw1, metadataEntryCount, metadataNextFamily } from "./rw1";
+import { initRw2, beginRw2, startRequestRw2, writeSeriesRw2, finishRw2, exemplarCountRw2, NO_SAMPLE } from "./rw2";
 import { initSnappy, snappyCompress, compressed, reserveCompressed } from "./snappy";
 import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, HISTOGRAM_VALUE, encodeHistograms } from "./histograms";
 import { writeHistogramSeriesRw1 } from "./rw-histograms";
-import { exemplarForRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
+import { exemplarForRw1, exemplarCountRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
+import { zeroSampleOf } from "./start-timestamps";
 
 /** Prometheus' staleness marker: a NaN no computation produces. */
 const STALE_NAN: u64 = 0x7FF0000000000002;
@@ -79,18 +80,35 @@ export function encodeNext(): u32 {
       }
     }
     if (histogram == 0 && i < sampleTotal && reinterpret<u64>(value) == HISTOGRAM_VALUE) continue;
+    if (histogram != 0 && !encodeHistograms) continue;
+    // What max_samples_per_send counts, as Prometheus' queue counts it (queue_manager.go: a batch
+    // holds that many items, each sample, histogram and exemplar one): the sample, with
+    // created_timestamp_zero_ingestion its zero sample in 1.0 (start-timestamps.ts), and the
+    // exemplars written with it (not those repeating the series' latest: exemplar-dedup.ts).
+    const zeroTs = protocol == Protocol.RW1 && i < sampleTotal ? zeroSampleOf(i) : 0;
+    let exemplar: usize = 0;
+    let exemplarCount: u32 = 0;
+    if (i < sampleTotal) {
+      if (protocol == Protocol.RW1) {
+        exemplar = exemplarForRw1(i);
+        if (exemplar != 0) exemplarCount = exemplarCountRw1();
+      } else {
+        exemplarCount = exemplarCountRw2(i);
+      }
+    }
+    const items: u32 = 1 + (zeroTs != 0 ? 1 : 0) + exemplarCount;
+    if (n != 0 && n + items > maxSamples) { cursor = i; break; }
     if (histogram != 0) {
-      if (!encodeHistograms) continue;
       const body = histogramArena.data + <usize>load<u32>(histogram, 4);
       const bodyLen = load<u32>(histogram, 8);
-      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts, exemplarForRw1(i));
+      if (protocol == Protocol.RW1) writeHistogramSeriesRw1(output, s, body, bodyLen, ts, exemplar, zeroTs);
       else writeSeriesRw2(s, i, value, ts, body, bodyLen);
-      n++;
-      continue;
+    } else if (protocol == Protocol.RW1) {
+      writeSeriesRw1(output, s, value, ts, exemplar, zeroTs);
+    } else {
+      writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
     }
-    if (protocol == Protocol.RW1) writeSeriesRw1(output, s, value, ts, i < sampleTotal ? exemplarForRw1(i) : 0);
-    else writeSeriesRw2(s, i < sampleTotal ? i : NO_SAMPLE, value, ts);
-    n++;
+    n += items;
   }
   encodedSamples = n;
   if (n == 0) return 0;
@@ -102,6 +120,12 @@ export function encodeNext(): u32 {
 }
 
 export function encodeMetadata(): u32 { return writeMetadataRw1(output); }
+/** A metadata request of at most `max` entries (0: all) from family index `first`; its length (0: none left). */
+export function encodeMetadataFrom(first: u32, max: u32): u32 { return writeMetadataRw1(output, first, max); }
+/** Entries in the last metadata request. */
+export function metadataEntries(): u32 { return metadataEntryCount; }
+/** The family index the next metadata request starts at. */
+export function metadataNext(): u32 { return metadataNextFamily; }
 export function outputPtr(): usize { return output.data; }
 export function compressOutput(): u32 { return snappyCompress(output.data, output.length); }
 export function compressedPtr(): usize { return compressed.data; }

@@ -14,8 +14,8 @@
 // Prometheus' agent mode sends it.
 
 import { ByteBuffer } from "./buffer";
-import { ErrorCode } from "./status";
-import { failHere } from "./scrape-state";
+import { ErrorCode, setError, setErrorText } from "./status";
+import { failHere, lineNumber, lineStart } from "./scrape-state";
 import { Wire, wireAt, wireBad, readU64, readF64, readLen, skipValue } from "./pbwire";
 import { writeVarint, writeLenPrefix, writeDoubleField, writeVarintField, varintSize, bytesFieldSize } from "./protobuf";
 
@@ -23,6 +23,25 @@ import { writeVarint, writeLenPrefix, writeDoubleField, writeVarintField, varint
 export let scrapeNativeHistograms: bool = false;
 /** always_scrape_classic_histograms: its classic series are read as well. */
 export let alwaysScrapeClassicHistograms: bool = false;
+/** Prometheus' schema of native histograms with custom buckets. */
+const CUSTOM_BUCKETS_SCHEMA: i32 = -53;
+
+/** Fails the scrape for a schema Prometheus refuses, the schema as what came. */
+function failSchema(schema: i32, at: usize): bool {
+  if (setError(ErrorCode.INVALID_HISTOGRAM_SCHEMA, lineNumber, <u32>(at - lineStart) + 1)) {
+    const text = heap.alloc(16);
+    let n: u32 = 0;
+    let v: i64 = <i64>schema;
+    if (v < 0) { store<u8>(text, 0x2D); n = 1; v = -v; }
+    let digits: u32 = 1;
+    for (let d = v; d >= 10; d /= 10) digits++;
+    for (let k: u32 = digits; k > 0; k--) { store<u8>(text + n + k - 1, <u8>(0x30 + v % 10)); v /= 10; }
+    setErrorText(text, n + digits);
+    heap.free(text);
+  }
+  return false;
+}
+
 /** native_histogram_bucket_limit (0: none). */
 let bucketLimit: u32 = 0;
 /** The largest schema kept (native_histogram_min_bucket_factor), 8 when no factor is set. */
@@ -174,6 +193,8 @@ function readSide(at: usize, end: usize, spanField: u64, deltaField: u64, countF
 
 /** Merges each side's buckets for a schema `by` steps coarser: index i goes to ((i - 1) >> by) + 1. */
 function reduce(side: ByteBuffer, by: i32): void {
+  // An i32 shift takes its count modulo 32; 31 already maps every index to 0 or 1.
+  by = min<i32>(by, 31);
   const n = side.length / BUCKET_SIZE;
   let out: u32 = 0;
   for (let k: u32 = 0; k < n; k++) {
@@ -301,14 +322,35 @@ export function readNativeHistogram(at: usize, end: usize, gauge: bool): bool {
   }
   if (wireBad) return failHere(ErrorCode.INVALID_PROTOBUF, at);
   const float = countFloat > 0 || zeroCountFloat > 0;
+  // Schemas (model/histogram/generic.go): exponential -4 to 8, custom buckets -53; 9 to 52 are
+  // reserved for finer exponential ones and reduced to what is kept (below); anything else is
+  // refused, as Prometheus' storage refuses it (Histogram.Validate: InvalidSchemaError), which
+  // fails the scrape.
+  if (schema != CUSTOM_BUCKETS_SCHEMA && (schema < -4 || schema > 52)) return failSchema(schema, at);
   if (!readSide(at, end, 12, 13, 14, float, positive) || wireBad) return failHere(wireBad ? ErrorCode.INVALID_PROTOBUF : ErrorCode.HISTOGRAM_SPANS, at);
+  // Where the positive spans end (custom buckets: the exposition has no custom bounds, so only
+  // the +Inf bucket, index 0, can be covered: checkHistogramCustomBounds).
+  const positiveEnd: i32 = spanList.length == 0 ? 0
+    : <i32>load<u32>(spanList.data + spanList.length - 8) + <i32>load<u32>(spanList.data + spanList.length - 4);
+  const firstOffset: i32 = spanList.length == 0 ? 0 : <i32>load<u32>(spanList.data);
   if (!readSide(at, end, 9, 10, 11, float, negative) || wireBad) return failHere(wireBad ? ErrorCode.INVALID_PROTOBUF : ErrorCode.HISTOGRAM_SPANS, at);
+  if (schema == CUSTOM_BUCKETS_SCHEMA) {
+    const zeroCountSet = float ? zeroCountFloat != 0 : zeroCount != 0;
+    // spanList holds the negative spans now: any is refused, as negative buckets are.
+    if (zeroThreshold != 0 || zeroCountSet || negative.length != 0 || spanList.length != 0 || firstOffset < 0 || positiveEnd > 1) {
+      return failHere(ErrorCode.INVALID_CUSTOM_BUCKETS, at);
+    }
+  }
   // native_histogram_min_bucket_factor, then native_histogram_bucket_limit (scrape.go's
-  // maxSchemaAppender wraps the bucketLimitAppender).
-  if (schema > maxSchema && schema <= 8) {
-    reduce(positive, schema - maxSchema);
-    reduce(negative, schema - maxSchema);
-    schema = maxSchema;
+  // maxSchemaAppender wraps the bucketLimitAppender). A reserved schema (9 to 52) is reduced to
+  // 8 whatever the factor: Prometheus' documented rule (prometheus/docs#2725); its scrape code
+  // at d15adb9 does it only when the factor asks for less than 8, its storage refusing schema 9+
+  // otherwise.
+  const target = min<i32>(maxSchema, 8);
+  if (schema > target && schema <= 52) {
+    reduce(positive, schema - target);
+    reduce(negative, schema - target);
+    schema = target;
   }
   if (bucketLimit != 0) {
     while ((positive.length + negative.length) / BUCKET_SIZE > bucketLimit) {

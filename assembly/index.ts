@@ -31,6 +31,7 @@ export {
   histogramCount,      // histogram samples in this scrape
 } from "./histograms";
 export { setNhcb } from "./nhcb";                    // setNhcb(on): convert_classic_histograms_to_nhcb, from the next begin
+export { setCreatedTimestampZeroIngestion } from "./start-timestamps"; // setCreatedTimestampZeroIngestion(on): OpenMetrics `_created` lines as start timestamps, 1.0 zero samples (created_timestamp_zero_ingestion)
 export { setEncodeExemplars } from "./rw1-exemplars"; // setEncodeExemplars(on): whether the next encodeBegin's 1.0 requests carry exemplars (send_exemplars)
 export {
   begin,          // begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch): a scrape starts
@@ -60,6 +61,9 @@ export {
   encodeBegin,    // encodeBegin(protocol, maxSamples, includeStale): a Protocol (enums.ts), samples per request (0: all)
   encodeNext,     // writes the next request at outputPtr; its length (0: done)
   encodeMetadata, // a 1.0 metadata-only request for this scrape's families at outputPtr; its length (0: none)
+  encodeMetadataFrom, // encodeMetadataFrom(first, max): the same from family index `first`, at most `max` entries (0: all); its length (0: none left)
+  metadataEntries, // entries in the last metadata request
+  metadataNext,   // the family index the next metadata request starts at
   outputPtr,      // the last request written
   compressOutput, // snappy-compresses it (never grows memory); the compressed length
   compressedPtr,  // the compressed request

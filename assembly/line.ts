@@ -28,6 +28,8 @@ import { omSample, omSwitchFamily } from "./openmetrics";
 import { sampleCounted } from "./limits";
 import { convertsSample, collectClassic } from "./nhcb";
 import { alwaysScrapeClassicHistograms } from "./histograms";
+import { zeroIngestion, awaitCreated, createdLine } from "./start-timestamps";
+import { groupHashOf } from "./seriesinfo";
 
 /** Parses one complete line [p, end) (no newline). Returns false on error (already reported). */
 export function parseLine(p: usize, end: usize): bool {
@@ -121,6 +123,21 @@ function parseSample(p: usize, end: usize): bool {
     if (!omSample(s, ref, value, hasTimestamp, timestamp, keyStart, valueAt, valueEnd)) return false;
   }
   if (exemplarAt != 0 && !parseExemplar(exemplarAt, end, s)) return false;
+  // created_timestamp_zero_ingestion (start-timestamps.ts): in a counter, summary or histogram
+  // family, a `_created` line is the start timestamp of the samples before it, not a series.
+  let awaitsCreated = false;
+  if (zeroIngestion && format == Format.OPENMETRICS) {
+    const type = <i32>familyAt(s.family).type;
+    if (type == MetricType.COUNTER || type == MetricType.SUMMARY || type == MetricType.HISTOGRAM) {
+      if (s.suffix == Suffix.CREATED) {
+        createdLine(s.family, groupHashOf(ref), value);
+        s.lastSeen = epoch;
+        if (exemplarAt != 0) exemplars.length -= EXEMPLAR_SIZE;
+        return true;
+      }
+      awaitsCreated = true;
+    }
+  }
   // convert_classic_histograms_to_nhcb (nhcb.ts): the sample goes to its histogram; the classic
   // series itself is ingested only with always_scrape_classic_histograms.
   if (convertsSample(s) && s.lastSeen != epoch) {
@@ -139,6 +156,7 @@ function parseSample(p: usize, end: usize): bool {
   }
   s.lastSeen = epoch;
   if (exemplarAt != 0) store<u32>(exemplars.data + exemplars.length - EXEMPLAR_SIZE, sampleCount());
+  if (awaitsCreated) awaitCreated(s.family, sampleCount(), groupHashOf(ref));
   appendSample(ref, value, timestamp);
   if (s.state != SeriesState.DROPPED) {
     const limitError = sampleCounted();

@@ -9,6 +9,7 @@ import { insertCanonicalKey } from "./canonical";
 import { deriveSeriesInfo } from "./seriesinfo";
 import { appendSample, staleRefs, previousRefs, keepPrevious, setKeepPrevious } from "./snapshot";
 import { rewriteBuffer } from "./resolve";
+import { importLastTimestamp } from "./start-timestamps";
 
 export function seriesLastSeen(ref: u32): u32 { return seriesAt(ref).lastSeen; }
 export function seriesRefLimit(): u32 { return seriesCapacity(); }
@@ -33,7 +34,10 @@ export function importSeries(length: u32, state: u8, lastSeen: u32): u32 {
   return ref;
 }
 
-export function importSample(ref: u32, value: f64, timestampMs: f64): void { appendSample(ref, value, timestampMs); }
+export function importSample(ref: u32, value: f64, timestampMs: f64): void {
+  appendSample(ref, value, timestampMs);
+  importLastTimestamp(ref, timestampMs);
+}
 export function importStale(ref: u32): void { staleRefs.pushU32(ref); }
 
 export function importPrevious(ref: u32): void {

@@ -6,6 +6,7 @@
 
 import { exemplars, EXEMPLAR_SIZE } from "./snapshot";
 import { scrapeArena } from "./families";
+import { isDuplicateExemplar } from "./exemplar-dedup";
 import { bytesFieldSize, varintFieldSize, writeLenPrefix, writeDoubleField, writeVarintField, DOUBLE_FIELD_SIZE } from "./protobuf";
 
 /** Whether the next 1.0 encoding writes exemplars. */
@@ -31,16 +32,30 @@ export function exemplarForRw1(sampleIndex: u32): usize {
   return run == 0 ? 0 : exemplars.data + <usize>cursor * EXEMPLAR_SIZE;
 }
 
+/** How many of the records found last are written (those repeating the series' latest exemplar are not: exemplar-dedup.ts). */
+export function exemplarCountRw1(): u32 {
+  let count: u32 = 0;
+  const first = exemplars.data + <usize>cursor * EXEMPLAR_SIZE;
+  for (let k: u32 = 0; k < run; k++) if (!isDuplicateExemplar(first + <usize>k * EXEMPLAR_SIZE)) count++;
+  return count;
+}
+
 /** Bytes of the TimeSeries.exemplars fields of the records found last (from `first`). */
 export function exemplarsSizeRw1(first: usize, sampleTs: i64): u32 {
   let size: u32 = 0;
-  for (let k: u32 = 0; k < run; k++) size += exemplarFieldSizeRw1(first + <usize>k * EXEMPLAR_SIZE, sampleTs);
+  for (let k: u32 = 0; k < run; k++) {
+    const e = first + <usize>k * EXEMPLAR_SIZE;
+    if (!isDuplicateExemplar(e)) size += exemplarFieldSizeRw1(e, sampleTs);
+  }
   return size;
 }
 
 /** Writes the TimeSeries.exemplars fields of the records found last (from `first`). */
 export function writeExemplarsRw1(w: usize, first: usize, sampleTs: i64): usize {
-  for (let k: u32 = 0; k < run; k++) w = writeExemplarRw1(w, first + <usize>k * EXEMPLAR_SIZE, sampleTs);
+  for (let k: u32 = 0; k < run; k++) {
+    const e = first + <usize>k * EXEMPLAR_SIZE;
+    if (!isDuplicateExemplar(e)) w = writeExemplarRw1(w, e, sampleTs);
+  }
   return w;
 }
 

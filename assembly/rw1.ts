@@ -26,28 +26,47 @@ import { exemplarsSizeRw1, writeExemplarsRw1 } from "./rw1-exemplars";
   return w;
 }
 
-/** Appends one WriteRequest.timeseries (the series' labels, one sample and its exemplar record if any) to `out`. */
-export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp: f64, exemplar: usize = 0): void {
+/**
+ * Appends one WriteRequest.timeseries (the series' labels, one sample and its exemplar record if
+ * any) to `out`; with `zeroTs` (created_timestamp_zero_ingestion), a zero sample at that start
+ * timestamp before the sample.
+ */
+export function writeSeriesRw1(out: ByteBuffer, s: Series, value: f64, timestamp: f64, exemplar: usize = 0, zeroTs: i64 = 0): void {
   const ts = <i64>timestamp;
   const sampleLen = sampleSize(ts);
-  const seriesLen = s.labelsLen + bytesFieldSize(sampleLen) + (exemplar != 0 ? exemplarsSizeRw1(exemplar, ts) : 0);
+  const zeroLen = zeroTs != 0 ? bytesFieldSize(sampleSize(zeroTs)) : 0;
+  const seriesLen = s.labelsLen + zeroLen + bytesFieldSize(sampleLen) + (exemplar != 0 ? exemplarsSizeRw1(exemplar, ts) : 0);
   let w = out.reserve(bytesFieldSize(seriesLen));
   const start = w;
   w = writeLenPrefix(w, <u8>WriteRequestTag.TIMESERIES, seriesLen);
   w = writePairs(w, s.labels, s.idsLen); // TimeSeries.labels: the pairs' own bytes
+  if (zeroTs != 0) {
+    w = writeLenPrefix(w, <u8>TimeSeriesTag.SAMPLES, sampleSize(zeroTs));
+    w = writeSample(w, 0, zeroTs);
+  }
   w = writeLenPrefix(w, <u8>TimeSeriesTag.SAMPLES, sampleLen);
   w = writeSample(w, value, ts);
   if (exemplar != 0) w = writeExemplarsRw1(w, exemplar, ts);
   out.length += <u32>(w - start);
 }
 
-/** Writes to `out` a metadata-only WriteRequest for the current scrape's families; returns its length (0: none). */
-export function writeMetadataRw1(out: ByteBuffer): u32 {
+/** Entries (MetricMetadata) in the last metadata request, and the family index it stopped at. */
+export let metadataEntryCount: u32 = 0;
+export let metadataNextFamily: u32 = 0;
+
+/**
+ * Writes to `out` a metadata-only WriteRequest for the current scrape's families from family
+ * index `first`, at most `max` entries (0: all; metadata_config.max_samples_per_send, which
+ * Prometheus counts in entries); returns its length (0: none left).
+ */
+export function writeMetadataRw1(out: ByteBuffer, first: u32 = 0, max: u32 = 0): u32 {
   out.clear();
   const count = countFamilies();
   const arena = scrapeArena.data;
   let n: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
+  let i = first;
+  for (; i < count; i++) {
+    if (max != 0 && n == max) break;
     const f = familyAt(i);
     if ((f.flags & F_DECLARED) == 0 || f.nameLen == 0) continue;
     let len: u32 = bytesFieldSize(f.nameLen);
@@ -64,5 +83,7 @@ export function writeMetadataRw1(out: ByteBuffer): u32 {
     out.length += <u32>(w - start);
     n++;
   }
+  metadataEntryCount = n;
+  metadataNextFamily = i;
   return n == 0 ? 0 : out.length;
 }

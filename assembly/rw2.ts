@@ -19,6 +19,7 @@ import { readLabel, labelName, labelNameLen, labelValue, labelValueLen, countLab
 import { sampleSize, writeSample } from "./rw1";
 import { histogramSize, writeHistogram } from "./rw-histograms";
 import { rewindStartTimestamps, startTimestampOf } from "./start-timestamps";
+import { isDuplicateExemplar } from "./exemplar-dedup";
 
 /** The sample index writeSeriesRw2 gets for a staleness marker. */
 export const NO_SAMPLE: u32 = 0xFFFFFFFF;
@@ -158,6 +159,13 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
   exemplarSizes.clear();
   for (let x = exemplarCursor; x < exemplarEnd; x++) {
     const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    if (isDuplicateExemplar(e)) {
+      // Left out (exemplar-dedup.ts): no ids, nothing written.
+      exemplarSizes.pushU32(0);
+      exemplarSizes.pushU32(0);
+      exemplarSizes.pushU32(0);
+      continue;
+    }
     const labels = scrapeArena.data + load<u32>(e, 4);
     const labelsLen = load<u32>(e, 8);
     const from = exemplarIds.length;
@@ -190,6 +198,7 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
   let idAt: usize = exemplarIds.data;
   for (let x = exemplarCursor; x < exemplarEnd; x++) {
     const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    if (isDuplicateExemplar(e)) continue;
     const sizes = exemplarSizes.data + <usize>(x - exemplarCursor) * 12;
     const idCount = load<u32>(sizes);
     w = writeLenPrefix(w, <u8>SeriesV2Tag.EXEMPLARS, load<u32>(sizes, 8));
@@ -208,6 +217,19 @@ export function writeSeriesRw2(s: Series, sampleIndex: u32, value: f64, timestam
     if (unitRef != 0) w = writeVarintField(w, <u8>MetadataV2Tag.UNIT_REF, unitRef);
   }
   body.length += <u32>(w - start);
+}
+
+/** How many exemplars writeSeriesRw2 writes with sample `sampleIndex` (asked for in increasing order). */
+export function exemplarCountRw2(sampleIndex: u32): u32 {
+  const total = exemplars.length / EXEMPLAR_SIZE;
+  while (exemplarCursor < total && load<u32>(exemplars.data + <usize>exemplarCursor * EXEMPLAR_SIZE) < sampleIndex) exemplarCursor++;
+  let count: u32 = 0;
+  for (let x = exemplarCursor; x < total; x++) {
+    const e = exemplars.data + <usize>x * EXEMPLAR_SIZE;
+    if (load<u32>(e) != sampleIndex) break;
+    if (!isDuplicateExemplar(e)) count++;
+  }
+  return count;
 }
 
 /** Writes the request to `out`: its symbol table (Request.symbols), then the series. */

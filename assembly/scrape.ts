@@ -20,6 +20,8 @@ import {
 } from "./limits";
 import { Unit, unitEnd, protobufUnit, resetProtobuf, protobufAtBoundary } from "./protobuf-exposition";
 import { emitNhcb } from "./nhcb";
+import { markZeroSamples } from "./start-timestamps";
+import { markDuplicateExemplars } from "./exemplar-dedup";
 
 let windowBase: usize = 0;
 let windowCapacity: u32 = 0;
@@ -228,6 +230,10 @@ export function finish(): Status {
       s.flags |= <u8>SeriesFlag.STALE_NOW;
     }
   }
+  // created_timestamp_zero_ingestion: which start timestamps get a zero sample in 1.0.
+  markZeroSamples();
+  // Exemplars repeating their series' latest one are not sent again (exemplar-dedup.ts).
+  markDuplicateExemplars();
   evictOld();
   const stale = staleRefs.length >> 2;
   for (let i: u32 = 0; i < stale; i++) seriesAt(load<u32>(staleRefs.data + (<usize>i << 2))).flags &= ~(<u8>SeriesFlag.STALE_NOW);

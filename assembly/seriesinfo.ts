@@ -10,6 +10,7 @@ import { Suffix, suffixLength, suffixOf } from "./families";
 import { readVarint, varintEnd } from "./protobuf";
 import { readLabel, labelValue, labelValueLen } from "./label";
 import { format, omStrict } from "./scrape-state";
+import { zeroIngestion } from "./start-timestamps";
 
 /** Caches the series' name hashes, suffix, bound pair and flags (and group, when strict). */
 export function deriveSeriesInfo(ref: u32): void {
@@ -45,7 +46,8 @@ export function deriveSeriesInfo(ref: u32): void {
   if (boundPair != 0) retainPair(boundPair);
   s.boundPair = boundPair;
   s.flags = flags;
-  if (format == Format.OPENMETRICS && omStrict) setGroupHash(ref, labelsGroupHash(s));
+  // Strict OpenMetrics checks and `_created` lines (created_timestamp_zero_ingestion) look the group up per sample.
+  if (format == Format.OPENMETRICS && (omStrict || zeroIngestion)) setGroupHash(ref, labelsGroupHash(s));
 }
 
 /**

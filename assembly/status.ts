@@ -65,6 +65,8 @@ export const enum ErrorCode {
   PROTOBUF_FIELD_ORDER = 48,
   HISTOGRAM_SPANS = 49,
   BUCKET_LIMIT = 50,
+  INVALID_HISTOGRAM_SCHEMA = 51,
+  INVALID_CUSTOM_BUCKETS = 52,
 }
 
 /** Errors that end a scrape even when bad lines are skipped (onParseError 'skip'). */

@@ -18,6 +18,8 @@ export interface AgentContext {
   maxScrapeBytes: number;
   /** Repository root (for scrapewire's dist/). */
   root: string;
+  /** The native-histogram scenario: protobuf pages, native histograms scraped and sent. */
+  nativeHistograms?: boolean;
 }
 
 export interface AgentSpec {
@@ -33,6 +35,10 @@ export interface AgentSpec {
   version(root: string): string;
   /** Flags beyond the shared ones that were needed to make it work, for the report. */
   notes: string;
+  /** Why it cannot take part in the native-histogram scenario, if it cannot. */
+  noNativeHistograms?: string;
+  /** Job settings of its own for the native-histogram scenario (others' config readers would refuse them). */
+  nativeJobSettings?: Record<string, unknown>;
 }
 
 export const VMAGENT_BIN = process.env.BENCH_VMAGENT_BIN ?? '/usr/bin/vmagent';
@@ -69,6 +75,7 @@ function vmagent(stream: boolean): AgentSpec {
       ],
     }),
     version: () => `vmagent ${debianVersion('victoria-metrics') ?? 'unknown'} (Debian package victoria-metrics)`,
+    noNativeHistograms: 'left out: vmagent cannot scrape the protobuf exposition or native histograms (VictoriaMetrics issues #5742, #10743)',
     notes: '-promscrape.config.strictParse=false (skip remote_write in the shared file), -promscrape.maxScrapeSize raised above the page size (default 16 MB)',
   };
 }
@@ -80,14 +87,14 @@ const prometheusAgent: AgentSpec = {
   readyPath: '/-/ready',
   command: (c) => ({
     bin: PROMETHEUS_BIN,
-    args: ['--enable-feature=agent', `--config.file=${c.configFile}`, `--storage.agent.path=${c.dataDir}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, '--log.level=warn'],
+    args: [c.nativeHistograms === true ? '--enable-feature=agent,native-histograms' : '--enable-feature=agent', `--config.file=${c.configFile}`, `--storage.agent.path=${c.dataDir}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, '--log.level=warn'],
   }),
   version: () => {
     const run = spawnSync(PROMETHEUS_BIN, ['--version'], { encoding: 'utf8' });
     const first = (run.stdout || run.stderr || '').split('\n')[0].trim();
     return first || `prometheus ${debianVersion('prometheus') ?? 'unknown'}`;
   },
-  notes: 'none',
+  notes: 'none (native-histogram scenario: --enable-feature=agent,native-histograms)',
 };
 
 /** BENCH_PEERS_SCRAPEWIRE / --scrapewire: auto, on or off. */
@@ -130,6 +137,7 @@ function scrapewire(mode: ScrapewireSwitch): AgentSpec {
       return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/bundle as built before the run, as npm start runs it: node ${process.version}${nodeFlags.length > 0 ? ` ${nodeFlags.join(' ')}` : ''}`;
     },
     notes: 'none',
+    nativeJobSettings: { scrape_native_histograms: true },
   };
 }
 

@@ -23,6 +23,10 @@ export interface PeerConfigOptions {
   remoteWriteUrl: string;
   /** Labels added to every series by the agent (global.external_labels). */
   externalLabels?: Record<string, string>;
+  /** More settings of the job, e.g. scrapewire's `scrape_native_histograms: true` (values written as JSON). */
+  jobSettings?: Record<string, unknown>;
+  /** More settings of the remote_write entry, e.g. `send_native_histograms: true`. */
+  remoteWriteSettings?: Record<string, unknown>;
 }
 
 export const PEER_JOB = 'peers';
@@ -54,6 +58,7 @@ export function peerConfigYaml(options: PeerConfigOptions): string {
   lines.push(`    scrape_interval: ${seconds(options.intervalSeconds)}`);
   lines.push(`    scrape_timeout: ${seconds(options.timeoutSeconds)}`);
   lines.push('    honor_timestamps: false');
+  for (const [name, value] of Object.entries(options.jobSettings ?? {})) lines.push(`    ${name}: ${JSON.stringify(value)}`);
   if (options.paths.length === 1) {
     lines.push(`    metrics_path: ${quote(options.paths[0])}`);
     lines.push('    static_configs:');
@@ -67,5 +72,6 @@ export function peerConfigYaml(options: PeerConfigOptions): string {
   }
   lines.push('remote_write:');
   lines.push(`  - url: ${quote(options.remoteWriteUrl)}`);
+  for (const [name, value] of Object.entries(options.remoteWriteSettings ?? {})) lines.push(`    ${name}: ${JSON.stringify(value)}`);
   return lines.join('\n') + '\n';
 }

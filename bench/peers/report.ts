@@ -20,6 +20,11 @@ export interface ScenarioSpec {
   churnPercent: number;
   /** Part of the payload-size series (the charts' x axis). */
   sizeSeries: boolean;
+  /**
+   * The native-histogram scenario: a protobuf page with native histograms (sizeBytes: the text
+   * page it is made from), scraped and sent as native histograms, received by Prometheus.
+   */
+  native?: boolean;
 }
 
 export interface AgentRun {
@@ -149,7 +154,7 @@ export function scenarioTable(result: ScenarioResult): string {
   rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const r of result.runs) {
     if (r.skipped || r.error) {
-      rows.push(`| ${r.agentName} | ${r.skipped ? `pending: ${r.skipped}` : `failed: ${r.error!.split('\n')[0].slice(0, 160).replace(/\|/g, '\\|')}`} | | | | | | | | | | |`);
+      rows.push(`| ${r.agentName} | ${r.skipped ? (r.skipped.startsWith('left out') ? r.skipped : `pending: ${r.skipped}`) : `failed: ${r.error!.split('\n')[0].slice(0, 160).replace(/\|/g, '\\|')}`} | | | | | | | | | | |`);
       continue;
     }
     const loss = r.samplesExpected && r.samplesReceived !== undefined ? `${(100 * (1 - r.samplesReceived / r.samplesExpected)).toFixed(2)}%` : '–';

@@ -7,12 +7,21 @@
  *   npm run build:ts && npm run bench:peers
  *   npm run bench:peers -- --sizes 1,10,50,100,200 --duration 60
  *   npm run bench:peers -- --scenarios sizes,churn,scale,big --agents vmagent,prometheus-agent
+ *   npm run bench:peers -- --scenarios native --agents prometheus-agent,scrapewire
  *
  * Flags (and environment variables):
- *   --scenarios LIST   sizes, churn, scale, many, big, moonshot, or all (BENCH_PEERS_SCENARIOS;
- *                      default sizes). scale: --scale-targets × 200 KB at 1 s; many: --many-targets
- *                      × 20 KB at 1 s; big: 200 MB at 10 s; moonshot: 100 MB every 1 s (timeout
- *                      1 s) for the window. `all` runs every one but moonshot.
+ *   --scenarios LIST   sizes, churn, scale, many, big, moonshot, native, or all
+ *                      (BENCH_PEERS_SCENARIOS; default sizes). scale: --scale-targets × 200 KB at
+ *                      1 s; many: --many-targets × 20 KB at 1 s; big: 200 MB at 10 s; moonshot:
+ *                      100 MB every 1 s (timeout 1 s) for the window. native: the application page
+ *                      (--native-size MB of text) as a protobuf page with native histograms, every
+ *                      --interval s, scraped and sent as native histograms by Prometheus agent
+ *                      (--enable-feature=agent,native-histograms) and scrapewire
+ *                      (scrape_native_histograms), send_native_histograms on both, received by a
+ *                      Prometheus 2.42 (remote-write receiver, native histograms); vmagent is left
+ *                      out with its reason (it cannot scrape protobuf or native histograms).
+ *                      `all` runs every one but moonshot.
+ *   --native-size MB   text size the native scenario's page is made from (default 2)
  *   --sizes MB,...     page sizes of the "sizes" scenarios (BENCH_PEERS_SIZES; default 10,100)
  *   --interval S       scrape interval of the sizes and churn scenarios (default 5)
  *   --duration S       measured window per agent and scenario (BENCH_PEERS_DURATION; default 50)
@@ -49,6 +58,15 @@ import { BenchVictoriaMetrics, pageSelector, setDifference } from './receiver';
 import { chartFiles, markdownSection, scenarioTable, writeResultsMarkdown, type AgentRun, type RunReport, type ScenarioResult, type ScenarioSpec } from './report';
 import { scheduledScrapes } from './schedule';
 import { TargetServer } from './target-server';
+import { nativePage, ProtobufTargetServer } from './protobuf-target';
+import { BenchPrometheusReceiver } from './prometheus-receiver';
+
+/** What runAgent needs of a target server (TargetServer, or ProtobufTargetServer for native). */
+type PeerTargetServer = Pick<TargetServer, 'reset' | 'cutoff' | 'totals' | 'countsOf' | 'path' | 'address' | 'close'>;
+/** What runAgent needs of a receiver (VictoriaMetrics, or Prometheus for native histograms). */
+interface PeerReceiver extends Pick<BenchVictoriaMetrics, 'destroy' | 'writeUrl' | 'samplesReceived' | 'seriesDigests'> {
+  start(): Promise<unknown>;
+}
 
 /** The package root: the directory with package.json above dist/bench/peers or bench/peers. */
 function findRoot(): string {
@@ -71,6 +89,7 @@ interface Options {
   churnPercent: number;
   scaleTargets: number;
   manyTargets: number;
+  nativeSizeMb: number;
   kind: PayloadKind;
   agents?: string[];
   scrapewire: ScrapewireSwitch;
@@ -95,7 +114,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (value === undefined) throw new Error(`--${name} needs a value`);
     flags.set(name, value);
   }
-  const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'many-targets', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
+  const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'many-targets', 'native-size', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write, merge, report-only)`);
   const get = (name: string, env: string | undefined, fallback: string): string => flags.get(name) ?? (env !== undefined ? process.env[env] : undefined) ?? fallback;
   const num = (name: string, env: string | undefined, fallback: number): number => {
@@ -104,7 +123,7 @@ function parseOptions(argv: readonly string[]): Options {
     return value;
   };
   let scenarios = get('scenarios', 'BENCH_PEERS_SCENARIOS', 'sizes').split(',').map((s) => s.trim()).filter(Boolean);
-  const scenarioNames = ['sizes', 'churn', 'scale', 'many', 'big', 'moonshot'];
+  const scenarioNames = ['sizes', 'churn', 'scale', 'many', 'big', 'moonshot', 'native'];
   if (scenarios.includes('all')) scenarios = scenarioNames.filter((s) => s !== 'moonshot');
   for (const s of scenarios) if (!scenarioNames.includes(s)) throw new Error(`unknown scenario "${s}" (${scenarioNames.join(', ')}, all)`);
   const sizesMb = get('sizes', 'BENCH_PEERS_SIZES', '10,100').split(',').map((s) => Number(s.trim()));
@@ -119,6 +138,7 @@ function parseOptions(argv: readonly string[]): Options {
     churnPercent: num('churn', undefined, 5),
     scaleTargets: Math.round(num('scale-targets', undefined, 500)),
     manyTargets: Math.round(num('many-targets', undefined, 2000)),
+    nativeSizeMb: num('native-size', undefined, 2),
     kind: parseKind(get('kind', undefined, 'cadvisor')),
     agents: flags.has('agents') ? flags.get('agents')!.split(',').map((s) => s.trim()) : undefined,
     scrapewire,
@@ -151,6 +171,9 @@ function scenarioSpecs(o: Options): ScenarioSpec[] {
   if (o.scenarios.includes('big')) {
     specs.push({ id: 'big-200MB', title: 'scale: one target × 200 MB every 10 s', kind: o.kind, sizeBytes: 200e6, targets: 1, intervalSeconds: 10, timeoutSeconds: 10, durationSeconds: Math.max(o.durationSeconds, 60), churnPercent: 0, sizeSeries: false });
   }
+  if (o.scenarios.includes('native')) {
+    specs.push({ id: `native-${o.nativeSizeMb}MB`, title: `application page (${o.nativeSizeMb} MB as text) as protobuf with native histograms, every ${o.intervalSeconds} s`, kind: 'application', sizeBytes: Math.round(o.nativeSizeMb * 1e6), targets: 1, intervalSeconds: o.intervalSeconds, timeoutSeconds: o.intervalSeconds, durationSeconds: o.durationSeconds, churnPercent: 0, sizeSeries: false, native: true });
+  }
   if (o.scenarios.includes('moonshot')) {
     specs.push({ id: 'moonshot-100MB-1s', title: 'moonshot: one target × 100 MB every 1 s', kind: o.kind, sizeBytes: 100e6, targets: 1, intervalSeconds: 1, timeoutSeconds: 1, durationSeconds: Math.max(o.durationSeconds, 60), churnPercent: 0, sizeSeries: false });
   }
@@ -160,10 +183,10 @@ function scenarioSpecs(o: Options): ScenarioSpec[] {
 // ---- child process bookkeeping: everything started here is killed on the way out ----------
 
 const children = new Set<ChildProcess>();
-const receivers = new Set<BenchVictoriaMetrics>();
+const receivers = new Set<PeerReceiver>();
 
 /** The helper keeps its child private; the exit handler needs it to kill synchronously. */
-function receiverChild(receiver: BenchVictoriaMetrics): ChildProcess | undefined {
+function receiverChild(receiver: PeerReceiver): ChildProcess | undefined {
   return (receiver as unknown as { child?: ChildProcess }).child;
 }
 
@@ -205,10 +228,11 @@ function log(message: string): void {
 
 // ---- one agent in one scenario --------------------------------------------------------------
 
-async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: TargetServer, o: Options): Promise<AgentRun> {
+async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: PeerTargetServer, o: Options): Promise<AgentRun> {
   const result: AgentRun = { agent: agent.id, agentName: agent.name };
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `sw-peers-${agent.id}-`));
-  const receiver = new BenchVictoriaMetrics();
+  const native = scenario.native === true;
+  const receiver: PeerReceiver = native ? new BenchPrometheusReceiver() : new BenchVictoriaMetrics();
   receivers.add(receiver);
   let child: ChildProcess | undefined;
   let output = '';
@@ -218,10 +242,13 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: Target
     server.reset();
     const configFile = path.join(workDir, 'scrape.yml');
     const paths = Array.from({ length: scenario.targets }, (_, i) => server.path(i));
-    fs.writeFileSync(configFile, peerConfigYaml({ address: server.address, paths, intervalSeconds: scenario.intervalSeconds, timeoutSeconds: scenario.timeoutSeconds, remoteWriteUrl: receiver.writeUrl }));
+    fs.writeFileSync(configFile, peerConfigYaml({
+      address: server.address, paths, intervalSeconds: scenario.intervalSeconds, timeoutSeconds: scenario.timeoutSeconds, remoteWriteUrl: receiver.writeUrl,
+      ...(native ? { jobSettings: agent.nativeJobSettings, remoteWriteSettings: { send_native_histograms: true } } : {}),
+    }));
     const dataDir = path.join(workDir, 'data');
     fs.mkdirSync(dataDir);
-    const { bin, args } = agent.command({ configFile, dataDir, listenPort: await freePort(), remoteWriteUrl: receiver.writeUrl, maxScrapeBytes: scenario.sizeBytes + 1e6, root: ROOT });
+    const { bin, args } = agent.command({ configFile, dataDir, listenPort: await freePort(), remoteWriteUrl: receiver.writeUrl, maxScrapeBytes: scenario.sizeBytes + 1e6, root: ROOT, nativeHistograms: native });
     const spawnedAt = Date.now();
     child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir });
     children.add(child);
@@ -323,11 +350,18 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: Target
 
 async function runScenario(scenario: ScenarioSpec, agents: AgentSpec[], o: Options): Promise<ScenarioResult> {
   log(`scenario ${scenario.id}: ${scenario.title}`);
-  const server = await new TargetServer({ kind: scenario.kind as PayloadKind, sizeBytes: scenario.sizeBytes, targets: scenario.targets, churnPercent: scenario.churnPercent, gzipLevel: o.gzipLevel, neverGzip: o.neverGzip }).start();
+  let server: PeerTargetServer;
+  if (scenario.native === true) {
+    const page = nativePage(scenario.sizeBytes);
+    log(`  page: ${(page.body.length / 1e6).toFixed(2)} MB protobuf from ${(page.textBytes / 1e6).toFixed(2)} MB of text; per scrape ${page.floatSamples} float samples and ${page.histograms} native histograms`);
+    server = await new ProtobufTargetServer(page, scenario.targets, o.gzipLevel).start();
+  } else {
+    server = await new TargetServer({ kind: scenario.kind as PayloadKind, sizeBytes: scenario.sizeBytes, targets: scenario.targets, churnPercent: scenario.churnPercent, gzipLevel: o.gzipLevel, neverGzip: o.neverGzip }).start();
+  }
   const runs: AgentRun[] = [];
   try {
     for (const agent of agents) {
-      const reason = agent.unavailable(ROOT);
+      const reason = agent.unavailable(ROOT) ?? (scenario.native === true ? agent.noNativeHistograms : undefined);
       if (reason) {
         log(`  ${agent.id}: ${reason}`);
         runs.push({ agent: agent.id, agentName: agent.name, skipped: reason });

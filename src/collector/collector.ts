@@ -330,12 +330,15 @@ export class Collector extends TypedEmitter<CollectorEvents> {
     const maxSamplesPerRequest = this.maxSamplesPerRequest(config);
     const metadata = endpoints.filter((rw) => rw.protobuf_message === RW1 && rw.metadata_config.send);
     const metadataIntervalMs = metadata.length === 0 ? 0 : Math.min(...metadata.map((rw) => rw.metadata_config.send_interval));
+    // A target's metadata is split once for every endpoint: at the smallest max_samples_per_send.
+    const metadataMaxPerRequest = metadata.length === 0 ? 0 : Math.min(...metadata.map((rw) => rw.metadata_config.max_samples_per_send));
     return new ScrapeManager({
       config,
       sink: writer,
       registry: this.registry,
       maxSamplesPerRequest,
       metadataIntervalMs,
+      metadataMaxPerRequest,
       offsetSeed: scrapeOffsetSeed(hostname(), config.global.external_labels),
       logger: this.logger,
       env: this.options.env,

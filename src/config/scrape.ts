@@ -164,7 +164,7 @@ const SCRAPE_FIELDS = [
   'static_configs', 'file_sd_configs', 'relabel_configs', 'metric_relabel_configs', ...LIMIT_FIELDS, ...HTTP_CLIENT_FIELDS,
   'kubernetes_sd_configs', 'kubelet_sd_configs', 'http_sd_configs', 'keep_dropped_targets', ...DISCOVERY_LIMIT_FIELDS,
   'on_parse_error', 'source', ...PROTOCOL_FIELDS, 'fallback_scrape_protocol', ...HISTOGRAM_FIELDS, 'scrape_classic_histograms',
-  'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor',
+  'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'created_timestamp_zero_ingestion',
 ] as const;
 
 const SCRAPE_UNSUPPORTED = (key: string): boolean =>
@@ -237,10 +237,16 @@ export function readScrapeConfig(reader: YamlReader, node: ValueNode, jobPath: s
       ?? global.metric_name_escaping_scheme ?? DEFAULT_ESCAPING_SCHEME,
     ...readHistogramSettings(reader, fields, jobPath, global),
   };
+  // scrapewire's per-job form of --enable-feature=created-timestamp-zero-ingestion.
+  if (reader.bool(value('created_timestamp_zero_ingestion'), p('created_timestamp_zero_ingestion')) === true) {
+    job.created_timestamp_zero_ingestion = true;
+  }
   // Neither the job nor global chose: Prometheus's DefaultProtoFirstScrapeProtocols with native
-  // histograms (config.go ScrapeConfig.Validate), DefaultScrapeProtocols otherwise.
+  // histograms (config.go ScrapeConfig.Validate) or with created-timestamp zero ingestion (the
+  // feature flag sets them as the default, cmd/prometheus/main.go), DefaultScrapeProtocols otherwise.
   if (job.scrape_protocols!.length === 0) {
-    job.scrape_protocols = job.scrape_native_histograms === true ? [...DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS] : [...DEFAULT_SCRAPE_PROTOCOLS];
+    job.scrape_protocols = job.scrape_native_histograms === true || job.created_timestamp_zero_ingestion === true
+      ? [...DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS] : [...DEFAULT_SCRAPE_PROTOCOLS];
   }
   const bucketLimit = reader.uint(value('native_histogram_bucket_limit'), p('native_histogram_bucket_limit'));
   if (bucketLimit !== undefined && bucketLimit !== 0) job.native_histogram_bucket_limit = bucketLimit;

@@ -193,7 +193,8 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
   max_targets_per_discovery?: number;
   /**
    * The exposition formats offered in Accept, most wanted first (Prometheus's names); absent
-   * reads as DEFAULT_SCRAPE_PROTOCOLS (PrometheusProto first when scrape_native_histograms is true).
+   * reads as DEFAULT_SCRAPE_PROTOCOLS (PrometheusProto first when scrape_native_histograms or
+   * created_timestamp_zero_ingestion is true).
    */
   scrape_protocols?: ScrapeProtocol[];
   /** The parser for a response whose Content-Type is blank, malformed or unknown; absent: such a scrape fails. */
@@ -220,6 +221,15 @@ export interface ScrapeConfig extends ScrapeLimits, HttpClientConfig {
    * buckets (schema -53): one series instead of one per bucket. Default false.
    */
   convert_classic_histograms_to_nhcb?: boolean;
+  /**
+   * scrapewire's own, per job: what Prometheus does process-wide with
+   * `--enable-feature=created-timestamp-zero-ingestion`. OpenMetrics `_created` lines of counter,
+   * summary and histogram families are start timestamps instead of series; remote write 2.0
+   * sends start timestamps (from them and from protobuf pages) as start_timestamp, and 1.0 a zero
+   * sample at a start timestamp older than its sample and newer than the series' last sample.
+   * The default scrape_protocols put PrometheusProto first, as the flag does. Default false.
+   */
+  created_timestamp_zero_ingestion?: boolean;
 }
 
 /** `queue_config` of a remote_write entry: shards, batch size and deadline, backoff. */

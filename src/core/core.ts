@@ -95,6 +95,7 @@ export class Core {
       limits.labelValueLengthLimit, memoryLimitPages(limits));
     exports.setHistogramOptions(...histogramOptions(this.histograms));
     exports.setNhcb(this.histograms.convertClassicHistogramsToNhcb === true ? 1 : 0);
+    exports.setCreatedTimestampZeroIngestion(this.histograms.createdTimestampZeroIngestion === true ? 1 : 0);
     if (this.targetLabelBytes !== undefined) setTargetLabelBytes(exports, this.targetLabelBytes);
     if (this.report !== undefined && !this.report.retired) this.report.refs = createReportSeries(exports, this.report);
     return exports;
@@ -442,6 +443,26 @@ export class Core {
     onRequest: (request: EncodedRequest) => void,
   ): number {
     return this.encode(protocol, { ...options, compress: false }, (body, samples) => onRequest({ protocol, body, samples }));
+  }
+
+  /**
+   * The last scrape's families' metadata as remote-write 1.0 WriteRequests of at most
+   * `maxPerRequest` entries each (metadata_config.max_samples_per_send, counted in MetricMetadata
+   * entries as Prometheus counts them; 0: one request), each handed to `onRequest` with its entry
+   * count; the view is valid only during the callback. Returns the number of requests.
+   */
+  encodeMetadataRequests(maxPerRequest: number, onRequest: (request: Uint8Array, entries: number) => void): number {
+    return this.guarded(() => {
+      const e = this.exports;
+      let requests = 0;
+      for (let first = 0; ; first = e.metadataNext()) {
+        const len = e.encodeMetadataFrom(first, maxPerRequest);
+        if (len === 0) return requests;
+        const ptr = e.outputPtr();
+        onRequest(this.view.subarray(ptr, ptr + len), e.metadataEntries());
+        requests++;
+      }
+    });
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { CoreOptions } from './types';
 
 export type HistogramOptions = Pick<CoreOptions, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms'
-  | 'nativeHistogramBucketLimit' | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb'>;
+  | 'nativeHistogramBucketLimit' | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb' | 'createdTimestampZeroIngestion'>;
 
 /** The schema Prometheus keeps for a min bucket factor (0 or absent: 8, the finest). */
 export function pickSchema(factor: number | undefined): number {

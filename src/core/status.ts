@@ -68,6 +68,15 @@ export const CORE_ERRORS = [
   { name: 'PROTOBUF_FIELD_ORDER', text: 'a MetricFamily name or type after its metrics is not supported' },
   { name: 'HISTOGRAM_SPANS', text: 'native histogram spans do not cover as many buckets as it has counts' },
   { name: 'BUCKET_LIMIT', text: 'native_histogram_bucket_limit exceeded (histogram bucket limit exceeded)' },
+  {
+    name: 'INVALID_HISTOGRAM_SCHEMA',
+    text: 'histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets',
+    came: (text: string) => `schema ${text.replace(/^"|"$/g, '')}`,
+  },
+  {
+    name: 'INVALID_CUSTOM_BUCKETS',
+    text: 'custom buckets (schema -53) must have zero threshold and zero count 0, no negative buckets, and without custom bounds in the page only the +Inf bucket',
+  },
 ] as const satisfies readonly { name: string; text: string; came?: (text: string) => string }[];
 
 /**
@@ -88,7 +97,8 @@ export type CoreErrorReason =
   | 'MISSING_LABEL' | 'INVALID_STATESET_VALUE' | 'INVALID_INFO_VALUE' | 'TIMESTAMP_DECREASED'
   | 'INVALID_COUNT' | 'BAD_STATE' | 'SAMPLE_LIMIT' | 'SERIES_LIMIT' | 'LABEL_LIMIT'
   | 'LABEL_NAME_LENGTH_LIMIT' | 'LABEL_VALUE_LENGTH_LIMIT' | 'MEMORY_LIMIT' | 'INVALID_PROTOBUF'
-  | 'TRUNCATED_PROTOBUF' | 'PROTOBUF_FIELD_ORDER' | 'HISTOGRAM_SPANS' | 'BUCKET_LIMIT';
+  | 'TRUNCATED_PROTOBUF' | 'PROTOBUF_FIELD_ORDER' | 'HISTOGRAM_SPANS' | 'BUCKET_LIMIT' | 'INVALID_HISTOGRAM_SCHEMA'
+  | 'INVALID_CUSTOM_BUCKETS';
 
 /** Compiles only while CoreErrorReason and CORE_ERRORS name the same errors. */
 const reasonsInStep: [CoreErrorReason, TableReason] extends [TableReason, CoreErrorReason] ? true : never = true;

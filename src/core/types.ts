@@ -18,7 +18,11 @@ export interface EncodedRequest {
   protocol: RemoteWriteProtocol;
   /** The serialized request, uncompressed; a view valid only while it is handed over (copy to keep it). */
   body: Uint8Array;
-  /** Samples in it (staleness markers included). */
+  /**
+   * Samples in it as max_samples_per_send counts them (Prometheus' queue: each item one):
+   * samples, staleness markers, histograms, 1.0 zero samples (createdTimestampZeroIngestion) and
+   * exemplars.
+   */
   samples: number;
 }
 
@@ -107,6 +111,15 @@ export interface CoreOptions {
    * Default false.
    */
   convertClassicHistogramsToNhcb?: boolean;
+  /**
+   * created_timestamp_zero_ingestion (scrapewire's per-job form of Prometheus'
+   * `--enable-feature=created-timestamp-zero-ingestion`): an OpenMetrics `_created` line of a
+   * counter, summary or histogram family is not a series but the start timestamp of its samples
+   * (2.0 start_timestamp, as protobuf created timestamps are), and remote write 1.0 gets a zero
+   * sample at a start timestamp older than its sample and newer than the series' last sample.
+   * Default false.
+   */
+  createdTimestampZeroIngestion?: boolean;
   /** A compiled core module other than the release build (loadCoreModule('build/debug.wasm')): for tests. */
   module?: CompiledCoreModule;
 }
@@ -169,7 +182,10 @@ export interface ScrapeSummary {
 
 /** How Core.encode and Core.encodeRequests split and compress requests. */
 export interface EncodeOptions {
-  /** Split requests at this many samples (Prometheus' max_samples_per_send). 0 = one request. */
+  /**
+   * Split requests at this many samples (Prometheus' max_samples_per_send), exemplars, histograms
+   * and zero samples each counting as one, as Prometheus counts them. 0 = one request.
+   */
   maxSamplesPerRequest?: number;
   /** Add staleness markers for series that vanished in this scrape. Default true. */
   includeStale?: boolean;

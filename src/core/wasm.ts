@@ -16,6 +16,7 @@ export interface CoreExports {
   setEncodeHistograms(on: number): void;
   setEncodeExemplars(on: number): void;
   setNhcb(on: number): void;
+  setCreatedTimestampZeroIngestion(on: number): void;
   histogramCount(): number;
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
   inputPtr(): number;
@@ -39,6 +40,9 @@ export interface CoreExports {
   encodeBegin(protocol: number, maxSamples: number, includeStale: number): void;
   encodeNext(): number;
   encodeMetadata(): number;
+  encodeMetadataFrom(first: number, max: number): number;
+  metadataEntries(): number;
+  metadataNext(): number;
   outputPtr(): number;
   compressOutput(): number;
   compressedPtr(): number;

@@ -16,4 +16,6 @@ export interface OutgoingRequest extends EncodedRequest {
   newestTimestampMs: number;
   /** A remote-write 1.0 metadata request (no samples): sent on its own, never batched. */
   metadataOnly?: boolean;
+  /** Entries (MetricMetadata) of a metadata request: what metadata_config.max_samples_per_send counts. */
+  metadataEntries?: number;
 }

@@ -24,7 +24,8 @@
  * - Protocol: the endpoint's configured protocol until a receiver refuses 2.0, then 1.0 for the
  *   life of the process; what was queued in 2.0 is converted, not lost (sender-lanes.ts).
  * - Metadata requests (1.0) are batched apart from samples, up to metadata_config's
- *   max_samples_per_send targets' worth per request, as Prometheus sends metadata apart; they
+ *   max_samples_per_send entries (MetricMetadata) per request, as Prometheus sends metadata
+ *   apart and counts it (queue_manager.go: ceil(len(metadata) / MaxSamplesPerSend) sends); they
  *   carry no ordering key (their order does not matter, and they never hold up samples).
  */
 import type { RemoteWriteConfig } from '../config/types';
@@ -148,7 +149,8 @@ export class SendQueue {
     });
     this.metadataBatcher = new RequestBatcher({
       maxSamples: config.metadata_config.max_samples_per_send,
-      countOf: () => 1,
+      // Prometheus counts metadata_config.max_samples_per_send in MetricMetadata entries.
+      countOf: (request) => request.metadataEntries ?? 1,
       deadlineMs: queue.batch_send_deadline,
       shards: 1,
       onClose: (batch) => this.queueBatch({ ...batch, keys: new Uint32Array(0), samples: 0 }),

@@ -153,17 +153,18 @@ export async function writeScrapeInSlices(core: Core, target: SampleSink, option
 }
 
 /**
- * Hands the core's last scrape's metadata to the sink as a 1.0 metadata request (2.0 carries
- * metadata in its series); false if there is none or the sink takes no 1.0.
+ * Hands the core's last scrape's metadata to the sink as 1.0 metadata requests of at most
+ * `maxPerRequest` entries (metadata_config.max_samples_per_send; 0: one request), 2.0 carrying
+ * metadata in its series; false if there is none or the sink takes no 1.0.
  */
-export function writeMetadata(core: Core, target: SampleSink, shardKey: string, timestampMs: number): boolean {
+export function writeMetadata(core: Core, target: SampleSink, shardKey: string, timestampMs: number, maxPerRequest = 0): boolean {
   if (!(target.protocols ?? [RW1]).includes(RW1)) return false;
-  const request = core.encodeMetadata();
-  if (request === undefined) return false;
   const sink = new GuardedSink(target, RW1);
-  sink.write({ protocol: RW1, body: request, samples: 0, newestTimestampMs: timestampMs, shardKey, metadataOnly: true });
+  const requests = core.encodeMetadataRequests(maxPerRequest, (body, entries) => {
+    sink.write({ protocol: RW1, body, samples: 0, newestTimestampMs: timestampMs, shardKey, metadataOnly: true, metadataEntries: entries });
+  });
   sink.finish();
-  return true;
+  return requests > 0;
 }
 
 /** Newest timestamp among the core's last scrape's samples, at least `scrapeTimestampMs`. */

@@ -60,6 +60,8 @@ export interface ScrapeLoopOptions {
   maxSamplesPerRequest?: number;
   /** See TargetScraperOptions.metadataIntervalMs. */
   metadataIntervalMs?: number;
+  /** See TargetScraperOptions.metadataMaxPerRequest. */
+  metadataMaxPerRequest?: number;
   /** Called after every scrape (for logs and the /targets page). */
   onScrape?: (target: TargetScraper, outcome: ScrapeOutcome) => void;
   /**
@@ -247,6 +249,7 @@ export class ScrapeLoop {
       now: () => this.clock.now(),
       maxSamplesPerRequest: this.options.maxSamplesPerRequest,
       metadataIntervalMs: this.options.metadataIntervalMs,
+      metadataMaxPerRequest: this.options.metadataMaxPerRequest,
       observeNewSeries: this.options.readers?.observerFor(spec),
       onBodyBytes: this.options.onBodyBytes,
       localSources: this.options.localSources,

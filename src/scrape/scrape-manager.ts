@@ -57,6 +57,8 @@ export interface ScrapeManagerOptions {
   metadataIntervalMs?: number;
   /** @internal See TargetScraperOptions.sliceMs. */
   sliceMs?: number;
+  /** See TargetScraperOptions.metadataMaxPerRequest. */
+  metadataMaxPerRequest?: number;
   /** Mixed into every target's phase (scrape-loop.ts scrapeOffsetSeed). Default ''. */
   offsetSeed?: string;
   /**
@@ -152,6 +154,7 @@ export class ScrapeManager {
       offsetSeed: options.offsetSeed,
       maxSamplesPerRequest: options.maxSamplesPerRequest,
       metadataIntervalMs: options.metadataIntervalMs,
+      metadataMaxPerRequest: options.metadataMaxPerRequest,
       onScrape: options.onScrape,
       readers: options.readers,
       onBodyBytes: options.onBodyBytes,

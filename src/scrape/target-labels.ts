@@ -179,6 +179,7 @@ function buildTarget(config: ScrapeConfig, discovered: LabelSet, relabelers: Tar
       nativeHistogramBucketLimit: config.native_histogram_bucket_limit ?? 0,
       nativeHistogramMinBucketFactor: config.native_histogram_min_bucket_factor ?? 0,
       convertClassicHistogramsToNhcb: config.convert_classic_histograms_to_nhcb === true,
+      createdTimestampZeroIngestion: config.created_timestamp_zero_ingestion === true,
     },
     metricRelabeler: relabelers.metricRelabel,
     fingerprint: relabelers.fingerprint ?? jobFingerprint(config),

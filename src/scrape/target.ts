@@ -51,9 +51,12 @@ export interface TargetSpec {
   labelLimit: number;
   labelNameLengthLimit: number;
   labelValueLengthLimit: number;
-  /** scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits, convert_classic_histograms_to_nhcb. */
+  /**
+   * scrape_native_histograms, always_scrape_classic_histograms, the native histogram limits,
+   * convert_classic_histograms_to_nhcb, created_timestamp_zero_ingestion.
+   */
   histograms?: Pick<CoreOptions, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'nativeHistogramBucketLimit'
-    | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb'>;
+    | 'nativeHistogramMinBucketFactor' | 'convertClassicHistogramsToNhcb' | 'createdTimestampZeroIngestion'>;
   metricRelabeler?: Relabeler;
   /** Settings fingerprint (target-labels.ts jobFingerprint): a change replaces the scraper on reload. */
   fingerprint?: string;
@@ -78,6 +81,11 @@ export interface TargetScraperOptions {
   maxSamplesPerRequest?: number;
   /** Send a 1.0 metadata request at most this often (metadata_config.send_interval); 0: never. */
   metadataIntervalMs?: number;
+  /**
+   * Entries (MetricMetadata) per metadata request at most (metadata_config.max_samples_per_send,
+   * the smallest of the endpoints sending metadata); 0: one request.
+   */
+  metadataMaxPerRequest?: number;
   /**
    * Shown every new series with its labels as scraped, before the target's decisions (the
    * plugins that read this target: src/plugins/plugin-host.ts). With an observer the core does
@@ -342,7 +350,7 @@ export class TargetScraper {
     const metadataEvery = this.options.metadataIntervalMs ?? 0;
     if (error === undefined && metadataEvery > 0 && timestampMs - this.lastMetadataMs >= metadataEvery) {
       try {
-        if (writeMetadata(this.core, this.options.sink, this.identity, timestampMs)) this.lastMetadataMs = timestampMs;
+        if (writeMetadata(this.core, this.options.sink, this.identity, timestampMs, this.options.metadataMaxPerRequest ?? 0)) this.lastMetadataMs = timestampMs;
       } catch (err) {
         this.keepSinkError(err);
       }

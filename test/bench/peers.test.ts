@@ -283,3 +283,54 @@ describe('arithmetic and bookkeeping', () => {
     expect(replaceSection('# R\n\n## A\n\na\n', `${SECTION_HEADING}\n\nnew\n`)).toBe('# R\n\n## A\n\na\n\n## Whole-process comparison\n\nnew\n');
   });
 });
+
+describe('native-histogram scenario', () => {
+  test('the protobuf target serves a page with native histograms and counts what an agent ingests from it', async () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { nativePage, ProtobufTargetServer, PROTOBUF_CONTENT_TYPE } = require('../../bench/peers/protobuf-target') as typeof import('../../bench/peers/protobuf-target');
+    const { parseProtobufReference } = require('../support/protobuf-reference') as typeof import('../support/protobuf-reference');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const page = nativePage(60_000);
+    expect(page.histograms).toBeGreaterThan(10);
+    const server = await new ProtobufTargetServer(page).start();
+    try {
+      const res = await new Promise<http.IncomingMessage & { body?: Buffer }>((resolve, reject) => {
+        http.get(`http://${server.address}${server.path(0)}`, { headers: { 'accept-encoding': 'gzip' }, agent: false }, (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => resolve(Object.assign(r, { body: Buffer.concat(chunks) })));
+        }).on('error', reject);
+      });
+      expect(res.headers['content-type']).toBe(PROTOBUF_CONTENT_TYPE);
+      const read = parseProtobufReference(zlib.gunzipSync(res.body!), { scrapeNativeHistograms: true });
+      await settle(() => server.totals().served === 1);
+      expect(server.totals()).toMatchObject({ served: 1, gzip: 1, samples: read.samples.length + read.histograms.length });
+      expect(read.histograms.every((h) => h.schema === 3)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the config gives an agent its own job settings and send_native_histograms', () => {
+    const text = peerConfigYaml({
+      address: '127.0.0.1:9100', paths: ['/t/0/metrics'], intervalSeconds: 5, timeoutSeconds: 5, remoteWriteUrl: 'http://127.0.0.1:9090/api/v1/write',
+      jobSettings: { scrape_native_histograms: true }, remoteWriteSettings: { send_native_histograms: true },
+    });
+    const config = parseConfig(text, 'peers.yml');
+    expect(config.scrape_configs[0]).toMatchObject({ scrape_native_histograms: true, scrape_protocols: ['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'] });
+    expect(config.remote_write[0].send_native_histograms).toBe(true);
+  });
+
+  test('vmagent is left out of it with the reason; Prometheus agent gets the native-histograms feature', () => {
+    /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+    const { allAgents } = require('../../bench/peers/agents') as typeof import('../../bench/peers/agents');
+    const agents = allAgents('off');
+    expect(agents.filter((a) => a.noNativeHistograms !== undefined).map((a) => a.id)).toEqual(['vmagent', 'vmagent-stream']);
+    expect(agents[0].noNativeHistograms).toMatch(/cannot scrape the protobuf exposition or native histograms/);
+    const prometheus = agents.find((a) => a.id === 'prometheus-agent')!;
+    const context = { configFile: 'c.yml', dataDir: 'd', listenPort: 1, remoteWriteUrl: 'u', maxScrapeBytes: 1, root: '.' };
+    expect(prometheus.command({ ...context, nativeHistograms: true }).args[0]).toBe('--enable-feature=agent,native-histograms');
+    expect(prometheus.command(context).args[0]).toBe('--enable-feature=agent');
+    expect(agents.find((a) => a.id === 'scrapewire')!.nativeJobSettings).toEqual({ scrape_native_histograms: true });
+  });
+});

@@ -138,6 +138,18 @@ describe('histogram switches', () => {
     expect(config.scrape_configs[2].scrape_protocols).toEqual(['PrometheusText0.0.4']);
   });
 
+  test('created_timestamp_zero_ingestion is per job (scrapewire\'s own), puts PrometheusProto first in the default protocols only', () => {
+    const config = load('scrape_configs:\n  - job_name: a\n    created_timestamp_zero_ingestion: true\n  - job_name: b\n'
+      + '  - job_name: c\n    created_timestamp_zero_ingestion: true\n    scrape_protocols: [OpenMetricsText1.0.0]\n');
+    expect(config.scrape_configs.map((j) => j.created_timestamp_zero_ingestion)).toEqual([true, undefined, true]);
+    expect(config.scrape_configs[0].scrape_protocols).toEqual(['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4']);
+    expect(config.scrape_configs[1].scrape_protocols).toEqual([...DEFAULT_SCRAPE_PROTOCOLS]);
+    expect(config.scrape_configs[2].scrape_protocols).toEqual(['OpenMetricsText1.0.0']);
+    expect(problems(job('    created_timestamp_zero_ingestion: maybe\n'))[0])
+      .toBe('config.yml:3: scrape_configs[0].created_timestamp_zero_ingestion: invalid boolean "maybe"');
+    expect(problems('global:\n  created_timestamp_zero_ingestion: true\n')[0]).toMatch(/created_timestamp_zero_ingestion/);
+  });
+
   test('convert_classic_histograms_to_nhcb is read per job, inherited from global', () => {
     const config = load('global:\n  convert_classic_histograms_to_nhcb: true\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    convert_classic_histograms_to_nhcb: false\n');
     expect(config.scrape_configs.map((j) => j.convert_classic_histograms_to_nhcb)).toEqual([true, false]);

@@ -215,3 +215,71 @@ describe('exemplars of native histograms', () => {
     expect(sentRw1(rw1)).toEqual(expected);
   });
 });
+
+describe('schema range, as Prometheus 3 (>= 3.7) takes it', () => {
+  // Every index of the positive side from -3 to 6, so each reduction merges something.
+  const fine = (schema: number) => nativeFamily(`s${schema < 0 ? 'm' : ''}${Math.abs(schema)}`, {
+    sample_count: 10, sample_sum: 1, schema, positive_span: [{ offset: -3, length: 10 }], positive_delta: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    negative_span: [{ offset: 2, length: 1 }], negative_delta: [0],
+  });
+  const refused = async (family: MetricFamilyInput, options: CoreOptions = NATIVE) => runCore([encodePage([family])], 'protobuf', { coreOptions: options })
+    .then(() => undefined, (e: unknown) => e as ScrapewireError);
+
+  test.each([9, 10, 30, 52])('schema %i (reserved) is reduced to 8, as the reference reduces it', async (schema) => {
+    const page = encodePage([fine(schema)]);
+    const [record] = parseProtobufReference(page, { scrapeNativeHistograms: true }).histograms;
+    expect(record.schema).toBe(8);
+    const run = await runCore([page], 'protobuf', { coreOptions: NATIVE });
+    expect(histogramsFromRw2(run.rw2)).toEqual([expectedHistogram(record)]);
+    expect(histogramsFromRw1(run.rw1)).toEqual([asRw1(expectedHistogram(record))]);
+    if (schema === 52) expect(record.positive).toEqual([[0, 4], [1, 6]]);
+  });
+
+  test('a reserved schema goes down to native_histogram_min_bucket_factor\'s schema', async () => {
+    const page = encodePage([fine(12)]);
+    // pickSchema(1.1) = 2: the reference's schema-8 record reduced 6 more.
+    const run = await runCore([page], 'protobuf', { coreOptions: { ...NATIVE, nativeHistogramMinBucketFactor: 1.1 } });
+    const [record] = parseProtobufReference(page, { scrapeNativeHistograms: true }).histograms;
+    const merge = (buckets: Array<[number, number]>, by: number) => {
+      const out: Array<[number, number]> = [];
+      for (const [i, c] of buckets) {
+        const j = Math.floor((i - 1) / 2 ** by) + 1;
+        if (out.length > 0 && out[out.length - 1][0] === j) out[out.length - 1][1] += c;
+        else out.push([j, c]);
+      }
+      return out;
+    };
+    expect(histogramsFromRw2(run.rw2)).toEqual([expectedHistogram({
+      ...record, schema: 2, positive: merge(record.positive, 6), negative: merge(record.negative, 6),
+    })]);
+  });
+
+  test.each([-5, -9, 53, 100])('schema %i fails the scrape with Prometheus\'s invalid schema error', async (schema) => {
+    const err = await refused(fine(schema));
+    expect(err).toBeInstanceOf(ScrapewireError);
+    expect(err!.reason).toBe('INVALID_HISTOGRAM_SCHEMA');
+    expect(err!.message).toContain(`histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets, got schema ${schema}`);
+    expect(() => parseProtobufReference(encodePage([fine(schema)]), { scrapeNativeHistograms: true })).toThrow(`got schema ${schema}`);
+    // Read as classic (native histograms not scraped), the page is fine.
+    await runCore([encodePage([fine(schema)])], 'protobuf');
+  });
+
+  test('schema -53 (custom buckets) only as a page can give it: the +Inf bucket alone, no zero bucket, no negative side', async () => {
+    const inf = nativeFamily('custom', { sample_count: 4, sample_sum: 2, schema: -53, positive_span: [{ offset: 0, length: 1 }], positive_delta: [4] });
+    const page = encodePage([inf]);
+    const [record] = parseProtobufReference(page, { scrapeNativeHistograms: true }).histograms;
+    expect(record).toMatchObject({ schema: -53, positive: [[0, 4]] });
+    const run = await runCore([page], 'protobuf', { coreOptions: NATIVE });
+    expect(histogramsFromRw2(run.rw2)).toEqual([{ ...expectedHistogram(record), customValues: [] }]);
+    for (const bad of [
+      { sample_count: 4, sample_sum: 2, schema: -53, positive_span: [{ offset: 0, length: 2 }], positive_delta: [2, 0] },
+      { sample_count: 4, sample_sum: 2, schema: -53, positive_span: [{ offset: 1, length: 1 }], positive_delta: [4] },
+      { sample_count: 4, sample_sum: 2, schema: -53, zero_threshold: 0.001, zero_count: 4 },
+      { sample_count: 4, sample_sum: 2, schema: -53, positive_span: [{ offset: 0, length: 1 }], positive_delta: [2], negative_span: [{ offset: 0, length: 1 }], negative_delta: [2] },
+    ]) {
+      const family = nativeFamily('custom', bad);
+      expect(() => parseProtobufReference(encodePage([family]), { scrapeNativeHistograms: true })).toThrow('custom buckets');
+      expect((await refused(family))?.reason).toBe('INVALID_CUSTOM_BUCKETS');
+    }
+  });
+});

@@ -7,9 +7,9 @@
  */
 import { request } from 'undici';
 import { Core } from '../../src/core';
-import { RW1 } from '../../src/remote-write-protocol';
+import { RW1, RW2 } from '../../src/remote-write-protocol';
 import { Prometheus } from '../helpers/receivers';
-import { decodeRw1 } from '../helpers/remote-write-proto';
+import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
 import { encodePage } from '../support/client-model';
 import { CLASSIC_FAMILIES } from '../support/protobuf-pages';
 import { parseProtobufReference } from '../support/protobuf-reference';
@@ -93,4 +93,55 @@ test('a Prometheus receiver with exemplar storage stores them', async () => {
   } finally {
     await receiver.destroy();
   }
+});
+
+describe('an exemplar equal to its series\' latest one is not sent again (Prometheus agent: AppendExemplar)', () => {
+  const page = (value: string, ts: string) => [
+    '# TYPE req counter',
+    `req_total{code="200"} 5 # {trace_id="a1"} ${value}${ts === '' ? '' : ` ${ts}`}`,
+    '# EOF',
+    '',
+  ].join('\n');
+  const sentExemplars = (core: Core) => ({
+    rw1: exemplarsOf((() => { const r: Uint8Array[] = []; core.encode(RW1, { exemplars: true }, (x) => r.push(x.slice())); return r; })()).length,
+    rw2: (() => { let n = 0; core.encode(RW2, {}, (x) => { for (const ts of decodeRw2(x).timeseries) n += ts.exemplars.length; }); return n; })(),
+  });
+
+  test.each([['with a timestamp', '1700000001.25'], ['without one (its timestamp is then ignored, as Exemplar.Equals does)', '']])('%s', async (_name, ts) => {
+    const core = Core.create({ openMetricsValidation: 'syntax' });
+    await core.scrape([Buffer.from(page('1.5', ts))], { format: 'openmetrics', timestampMs: 1_700_000_005_000 });
+    expect(sentExemplars(core)).toEqual({ rw1: 1, rw2: 1 });
+    // Encoding the same scrape again (another endpoint) still has it.
+    expect(sentExemplars(core)).toEqual({ rw1: 1, rw2: 1 });
+    await core.scrape([Buffer.from(page('1.5', ts))], { format: 'openmetrics', timestampMs: 1_700_000_010_000 });
+    expect(sentExemplars(core)).toEqual({ rw1: 0, rw2: 0 });
+    await core.scrape([Buffer.from(page('2.5', ts))], { format: 'openmetrics', timestampMs: 1_700_000_015_000 });
+    expect(sentExemplars(core)).toEqual({ rw1: 1, rw2: 1 });
+    if (ts !== '') {
+      await core.scrape([Buffer.from(page('2.5', '1700000012'))], { format: 'openmetrics', timestampMs: 1_700_000_020_000 });
+      expect(sentExemplars(core)).toEqual({ rw1: 1, rw2: 1 });
+    }
+  });
+});
+
+test('exemplars count against max_samples_per_send, as Prometheus\'s queue counts them', async () => {
+  const lines = ['# TYPE c counter'];
+  for (let i = 0; i < 4; i++) lines.push(`c_total{i="${i}"} ${i} # {t="${i}"} ${i} 1700000001`);
+  lines.push('# TYPE g gauge', 'g 1', '# EOF', '');
+  const core = Core.create({ openMetricsValidation: 'syntax' });
+  await core.scrape([Buffer.from(lines.join('\n'))], { format: 'openmetrics', timestampMs: 1_700_000_005_000 });
+  const split = (protocol: typeof RW1 | typeof RW2, exemplars: boolean, max: number) => {
+    const counts: number[] = [];
+    const items: number[] = [];
+    core.encode(protocol, { exemplars, maxSamplesPerRequest: max }, (r, n) => {
+      counts.push(n);
+      const decoded = protocol === RW1 ? decodeRw1(r) : decodeRw2(r);
+      items.push(decoded.timeseries.reduce((sum: number, ts: { samples: unknown[]; exemplars: unknown[] }) => sum + ts.samples.length + ts.exemplars.length, 0));
+    });
+    return { counts, items };
+  };
+  expect(split(RW1, true, 0)).toEqual({ counts: [9], items: [9] });
+  expect(split(RW1, true, 3)).toEqual({ counts: [2, 2, 2, 3], items: [2, 2, 2, 3] });
+  expect(split(RW1, false, 3)).toEqual({ counts: [3, 2], items: [3, 2] });
+  expect(split(RW2, false, 4)).toEqual({ counts: [4, 4, 1], items: [4, 4, 1] });
 });

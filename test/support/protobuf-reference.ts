@@ -28,6 +28,12 @@
  *   page fails. With always_scrape_classic_histograms and buckets present, its classic series
  *   follow the record. Its exemplars: those of `exemplars` that have a timestamp, or if that is
  *   empty, those of the buckets that have one.
+ * - Schemas (Prometheus >= 3.7, model/histogram/generic.go and Histogram.Validate): -4 to 8
+ *   exponential, -53 custom buckets; 9 to 52 (reserved for finer exponential schemas) are reduced
+ *   to 8 (merging buckets: index i goes to floor((i - 1) / 2^(schema - 8)) + 1); any other schema
+ *   fails the page (`histogram has an invalid schema, ... got schema -5`). Custom buckets from a
+ *   page (which has no custom bounds) need a zero threshold and zero count of 0, no negative
+ *   spans or buckets, non-negative offsets and spans that end by index 1 (only the +Inf bucket).
  * - Timestamps: `timestamp_ms` 0 means none (Prometheus cannot tell 0 from unset); exemplar and
  *   created timestamps are seconds*1000 + trunc(nanos/1e6). A created timestamp (counter,
  *   summary, histogram) applies to every series of the metric: `startTimestamps` lists them,
@@ -274,6 +280,43 @@ function side(name: string, which: 'positive' | 'negative', spans: Message[], va
   return buckets;
 }
 
+/** Prometheus's schema rules (see the header): refuses, or reduces 9 to 52 to 8, in place. */
+function checkSchema(name: string, record: RefNativeHistogram, histogram: Message): void {
+  const schema = record.schema;
+  if (schema === -53) {
+    const spans: Message[] = histogram.positive_span ?? [];
+    let end = 0;
+    let index = 0;
+    for (const [at, span] of spans.entries()) {
+      if ((span.offset ?? 0) < 0) fail(`histogram ${JSON.stringify(name)}: custom buckets: span number ${at + 1} with offset ${span.offset}`);
+      index += (span.offset ?? 0);
+      end = index + (span.length ?? 0);
+      index = end;
+    }
+    if (record.zeroThreshold !== 0 || record.zeroCount !== 0 || (histogram.negative_span ?? []).length > 0 || record.negative.length > 0 || end > 1) {
+      fail(`histogram ${JSON.stringify(name)}: custom buckets: invalid (zero bucket, negative side, or more buckets than custom bounds)`);
+    }
+    return;
+  }
+  if (schema < -4 || schema > 52) {
+    fail(`histogram ${JSON.stringify(name)}: histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets, got schema ${schema}`);
+  }
+  if (schema <= 8) return;
+  const by = schema - 8;
+  const merge = (buckets: Array<[number, number]>) => {
+    const out: Array<[number, number]> = [];
+    for (const [i, c] of buckets) {
+      const j = Math.floor((i - 1) / 2 ** by) + 1;
+      if (out.length > 0 && out[out.length - 1][0] === j) out[out.length - 1][1] += c;
+      else out.push([j, c]);
+    }
+    return out;
+  };
+  record.schema = 8;
+  record.positive = merge(record.positive);
+  record.negative = merge(record.negative);
+}
+
 function nativeRecord(
   name: string, type: 'histogram' | 'gaugehistogram', labels: Label[], ts: number | undefined, start: number | undefined, histogram: Message,
 ): RefNativeHistogram {
@@ -292,6 +335,7 @@ function nativeRecord(
     negative: side(name, 'negative', histogram.negative_span ?? [], values(float ? 'negative_count' : 'negative_delta'), !float),
     exemplars: [],
   };
+  checkSchema(name, record, histogram);
   if (ts !== undefined) record.timestampMs = ts;
   if (start !== undefined) record.startTimestampMs = start;
   const own: Message[] = histogram.exemplars ?? [];
