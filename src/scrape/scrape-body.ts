@@ -17,9 +17,9 @@
  * The body can be iterated once.
  */
 
+import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
-import { createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip, gunzipSync, type Gunzip, type ZlibOptions } from 'node:zlib';
 
 import { ScrapewireError } from '../errors';
 import type { ScrapeDeadline } from './scrape-deadline';
@@ -39,6 +39,21 @@ const GUNZIP_CHUNK_BYTES = 64 * 1024;
  */
 const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
 
+/**
+ * A gzip body whose compressed bytes end within this much is inflated in one call instead of
+ * through a gunzip stream: most pages of a node's pods (tens to hundreds of KB of text) arrive
+ * whole in a chunk or two, and a stream per scrape (its native handle, the pipe, the async
+ * iterators) was a fifth of the CPU of 2,000 such targets at 1 s (bench/RESULTS.md, 2026-12-03).
+ */
+const SMALL_GZIP_BYTES = 64 * 1024;
+
+/**
+ * What one call may inflate: a small gzip body that inflates to more (a bomb, or a page that
+ * compresses very well) goes through the stream instead, which stops it at the body limit and
+ * never holds more than a chunk of it.
+ */
+const SMALL_GZIP_OUTPUT_BYTES = 1024 * 1024;
+
 export interface ScrapeBodyOptions {
   /** The response body as undici hands it out. */
   source: Readable;
@@ -55,6 +70,8 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
   /** Decompressed bytes produced so far, including a chunk refused for crossing the limit. */
   bytesRead = 0;
   private plainBytesRead = 0;
+  /** Compressed bytes inflated in one call (a small gzip body); the stream counts its own. */
+  private smallGzipBytes = 0;
   private gunzip: Gunzip | undefined;
   private iterated = false;
   private settled = false;
@@ -66,7 +83,7 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     // gunzip counts what it consumed: a 'data' listener on the socket's stream beside the pipe
     // would do it too, but that pair makes undici's body and Node's pipe fight over pausing it:
     // a 200 MB gzip page streamed in ~8 KiB chunks took 48 s of CPU to read instead of 2 s.
-    return this.gunzip !== undefined ? this.gunzip.bytesWritten : this.plainBytesRead;
+    return this.gunzip !== undefined ? this.smallGzipBytes + this.gunzip.bytesWritten : this.smallGzipBytes + this.plainBytesRead;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -88,37 +105,91 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
   }
 
   private async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
-    const { source, encoding, limitBytes, deadline, target } = this.opts;
-    let decoded: AsyncIterable<Buffer> = source;
-    let gunzip: Gunzip | undefined;
-    if (encoding === 'gzip') {
-      // zlib passes stream options on to its Transform; @types/node's ZlibOptions omits them.
-      gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, writableHighWaterMark: GUNZIP_INPUT_HIGH_WATER_MARK } as ZlibOptions);
-      this.gunzip = gunzip;
-      // pipeline destroys both streams when either fails; the error reaches us through gunzip.
-      // Nothing else may listen for 'data' on the source (see wireBytesRead).
-      pipeline(source, gunzip, () => undefined);
-      decoded = gunzip;
-    }
+    const { source, encoding, target, deadline } = this.opts;
     let completed = false;
     let limitError: ScrapewireError | undefined;
     try {
-      for await (const chunk of decoded) {
-        this.bytesRead += chunk.length;
-        if (gunzip === undefined) this.plainBytesRead += chunk.length;
-        if (limitBytes > 0 && this.bytesRead > limitBytes) {
-          limitError = bodySizeLimitError(target, limitBytes);
-          throw limitError;
+      if (encoding === 'gzip') yield* this.gzipChunks();
+      else {
+        for await (const chunk of source as AsyncIterable<Buffer>) {
+          this.plainBytesRead += chunk.length;
+          yield this.counted(chunk);
         }
-        yield chunk;
       }
       completed = true;
     } catch (err) {
-      if (err === limitError) throw err;
+      if (this.limitError !== undefined && err === this.limitError) {
+        limitError = this.limitError;
+        throw err;
+      }
       throw deadline.errorFor(err, (cause) => transportError(target, 'reading body failed', cause));
     } finally {
-      this.finish(completed, limitError ?? discardedReason(target), gunzip);
+      this.finish(completed, limitError ?? discardedReason(target), this.gunzip);
     }
+  }
+
+  private limitError: ScrapewireError | undefined;
+
+  /** Counts a decompressed chunk against body_size_limit; the chunk that crosses it is refused. */
+  private counted(chunk: Uint8Array): Uint8Array {
+    this.bytesRead += chunk.length;
+    const { limitBytes, target } = this.opts;
+    if (limitBytes > 0 && this.bytesRead > limitBytes) {
+      this.limitError = bodySizeLimitError(target, limitBytes);
+      throw this.limitError;
+    }
+    return chunk;
+  }
+
+  /**
+   * A gzip body: read whole and inflated in one call while it stays small (SMALL_GZIP_BYTES
+   * compressed, SMALL_GZIP_OUTPUT_BYTES inflated); otherwise through a gunzip stream fed from the
+   * same reader, with what was read so far first.
+   */
+  private async *gzipChunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    const reader = (this.opts.source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    for (;;) {
+      const next = await reader.next();
+      if (next.done === true) {
+        const inflated = inflateSmall(head.length === 1 ? head[0] : Buffer.concat(head, headBytes));
+        if (inflated !== undefined) {
+          this.smallGzipBytes = headBytes;
+          for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
+          return;
+        }
+        break;
+      }
+      head.push(next.value);
+      headBytes += next.value.length;
+      if (headBytes > SMALL_GZIP_BYTES) break;
+    }
+    yield* this.gunzipStream(head, reader);
+  }
+
+  /** Inflates `head` and then the rest of `reader` through a gunzip stream, with backpressure both ways. */
+  private async *gunzipStream(head: Buffer[], reader: AsyncIterator<Buffer>): AsyncGenerator<Uint8Array, void, undefined> {
+    // zlib passes stream options on to its Transform; @types/node's ZlibOptions omits them.
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, writableHighWaterMark: GUNZIP_INPUT_HIGH_WATER_MARK } as ZlibOptions);
+    this.gunzip = gunzip;
+    // The writer feeds gunzip from the socket's reader and waits when gunzip pushes back (it
+    // inflates only while its output is read); a failure on either side ends both.
+    const write = async (chunk: Buffer): Promise<void> => {
+      if (!gunzip.write(chunk)) await once(gunzip, 'drain');
+    };
+    const writer = (async () => {
+      for (const chunk of head) await write(chunk);
+      for (;;) {
+        const next = await reader.next();
+        if (next.done === true) break;
+        await write(next.value);
+      }
+      gunzip.end();
+    })();
+    writer.catch((err: unknown) => gunzip.destroy(err instanceof Error ? err : new Error(String(err))));
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield this.counted(chunk);
+    await writer;
   }
 
   private finish(completed: boolean, reason: unknown, gunzip?: Gunzip): void {
@@ -137,6 +208,16 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
 }
 
 function ignore(): void {}
+
+/** A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold. */
+function inflateSmall(compressed: Buffer): Buffer | undefined {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: SMALL_GZIP_OUTPUT_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw err;
+  }
+}
 
 function discardedReason(target: string): ScrapewireError {
   return new ScrapewireError('ERR_USAGE', 'scrape body not read to its end', { target });
