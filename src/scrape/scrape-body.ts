@@ -69,10 +69,11 @@ export interface ScrapeBodyOptions {
 export class ScrapeBody implements AsyncIterable<Uint8Array> {
   /** Decompressed bytes produced so far, including a chunk refused for crossing the limit. */
   bytesRead = 0;
-  private plainBytesRead = 0;
-  /** Compressed bytes inflated in one call (a small gzip body); the stream counts its own. */
-  private smallGzipBytes = 0;
+  /** Wire bytes of a plain body, or of a small gzip body inflated in one call; gunzip counts its own. */
+  private wireBytes = 0;
   private gunzip: Gunzip | undefined;
+  /** The body_size_limit error, once a chunk crossed the limit. */
+  private limitError: ScrapewireError | undefined;
   private iterated = false;
   private settled = false;
 
@@ -80,10 +81,10 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
 
   /** Bytes received from the socket (compressed when the body is gzip). */
   get wireBytesRead(): number {
-    // gunzip counts what it consumed: a 'data' listener on the socket's stream beside the pipe
-    // would do it too, but that pair makes undici's body and Node's pipe fight over pausing it:
-    // a 200 MB gzip page streamed in ~8 KiB chunks took 48 s of CPU to read instead of 2 s.
-    return this.gunzip !== undefined ? this.smallGzipBytes + this.gunzip.bytesWritten : this.smallGzipBytes + this.plainBytesRead;
+    // Counted by the one reader of the body (or by gunzip, what it consumed), never by a 'data'
+    // listener: one beside the pipe that fed gunzip made undici's body and Node's pipe fight over
+    // pausing it (a 200 MB gzip page in ~8 KiB chunks took 48 s of CPU to read instead of 2 s).
+    return this.gunzip?.bytesWritten ?? this.wireBytes;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -107,28 +108,22 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
   private async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
     const { source, encoding, target, deadline } = this.opts;
     let completed = false;
-    let limitError: ScrapewireError | undefined;
     try {
       if (encoding === 'gzip') yield* this.gzipChunks();
       else {
         for await (const chunk of source as AsyncIterable<Buffer>) {
-          this.plainBytesRead += chunk.length;
+          this.wireBytes += chunk.length;
           yield this.counted(chunk);
         }
       }
       completed = true;
     } catch (err) {
-      if (this.limitError !== undefined && err === this.limitError) {
-        limitError = this.limitError;
-        throw err;
-      }
+      if (err === this.limitError) throw err;
       throw deadline.errorFor(err, (cause) => transportError(target, 'reading body failed', cause));
     } finally {
-      this.finish(completed, limitError ?? discardedReason(target), this.gunzip);
+      this.finish(completed, this.limitError ?? discardedReason(target), this.gunzip);
     }
   }
-
-  private limitError: ScrapewireError | undefined;
 
   /** Counts a decompressed chunk against body_size_limit; the chunk that crosses it is refused. */
   private counted(chunk: Uint8Array): Uint8Array {
@@ -155,7 +150,7 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
       if (next.done === true) {
         const inflated = inflateSmall(head.length === 1 ? head[0] : Buffer.concat(head, headBytes));
         if (inflated !== undefined) {
-          this.smallGzipBytes = headBytes;
+          this.wireBytes = headBytes;
           for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
           return;
         }
@@ -174,7 +169,8 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, writableHighWaterMark: GUNZIP_INPUT_HIGH_WATER_MARK } as ZlibOptions);
     this.gunzip = gunzip;
     // The writer feeds gunzip from the socket's reader and waits when gunzip pushes back (it
-    // inflates only while its output is read); a failure on either side ends both.
+    // inflates only while its output is read); a failure on either side ends both (destroying
+    // gunzip also ends a wait for 'drain').
     const write = async (chunk: Buffer): Promise<void> => {
       if (!gunzip.write(chunk)) await once(gunzip, 'drain');
     };
