@@ -61,8 +61,6 @@ import { TargetServer } from './target-server';
 import { nativePage, ProtobufTargetServer } from './protobuf-target';
 import { BenchPrometheusReceiver } from './prometheus-receiver';
 
-/** What runAgent needs of a target server (TargetServer, or ProtobufTargetServer for native). */
-type PeerTargetServer = Pick<TargetServer, 'reset' | 'cutoff' | 'totals' | 'countsOf' | 'path' | 'address' | 'close'>;
 /** What runAgent needs of a receiver (VictoriaMetrics, or Prometheus for native histograms). */
 interface PeerReceiver extends Pick<BenchVictoriaMetrics, 'destroy' | 'writeUrl' | 'samplesReceived' | 'seriesDigests'> {
   start(): Promise<unknown>;
@@ -228,7 +226,7 @@ function log(message: string): void {
 
 // ---- one agent in one scenario --------------------------------------------------------------
 
-async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: PeerTargetServer, o: Options): Promise<AgentRun> {
+async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: TargetServer, o: Options): Promise<AgentRun> {
   const result: AgentRun = { agent: agent.id, agentName: agent.name };
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `sw-peers-${agent.id}-`));
   const native = scenario.native === true;
@@ -350,7 +348,7 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: PeerTa
 
 async function runScenario(scenario: ScenarioSpec, agents: AgentSpec[], o: Options): Promise<ScenarioResult> {
   log(`scenario ${scenario.id}: ${scenario.title}`);
-  let server: PeerTargetServer;
+  let server: TargetServer;
   if (scenario.native === true) {
     const page = nativePage(scenario.sizeBytes);
     log(`  page: ${(page.body.length / 1e6).toFixed(2)} MB protobuf from ${(page.textBytes / 1e6).toFixed(2)} MB of text; per scrape ${page.floatSamples} float samples and ${page.histograms} native histograms`);

@@ -42,6 +42,17 @@ export interface TargetServerOptions {
   neverGzip?: boolean;
   /** Pages up to this size are rendered whole and cached. Default 1 MB. */
   smallPageBytes?: number;
+  /**
+   * One page served to every request instead of generated ones (the native-histogram scenario's
+   * protobuf page): its bytes, Content-Type and the samples an agent ingests from it.
+   */
+  staticPage?: StaticPage;
+}
+
+export interface StaticPage {
+  body: Buffer;
+  contentType: string;
+  samples: number;
 }
 
 export interface TargetCounts {
@@ -93,7 +104,9 @@ export function acceptsGzip(header: string | undefined): boolean {
 }
 
 export class TargetServer {
-  readonly options: Required<TargetServerOptions>;
+  readonly options: Required<Omit<TargetServerOptions, 'staticPage'>> & Pick<TargetServerOptions, 'staticPage'>;
+  /** The static page gzipped once, when there is one. */
+  private readonly staticGzipped: Buffer | undefined;
   private server?: http.Server;
   private counts: TargetCounts[] = [];
   private nextScrape: number[] = [];
@@ -114,6 +127,8 @@ export class TargetServer {
       ...options,
     };
     if (!(this.options.targets >= 1 && Number.isInteger(this.options.targets))) throw new Error(`targets must be a positive integer, not ${this.options.targets}`);
+    const page = this.options.staticPage;
+    this.staticGzipped = page === undefined ? undefined : zlib.gzipSync(page.body, { level: this.options.gzipLevel });
     this.reset();
   }
 
@@ -216,7 +231,7 @@ export class TargetServer {
     const scrape = this.nextScrape[target]++;
     const seed = this.options.seed + (this.options.seedPerTarget ? target : 0);
     const gzip = !this.options.neverGzip && acceptsGzip(req.headers['accept-encoding'] as string | undefined);
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' };
+    const headers: http.OutgoingHttpHeaders = { 'content-type': this.options.staticPage?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8' };
     if (gzip) {
       headers['content-encoding'] = 'gzip';
       counts.gzip++;
@@ -234,7 +249,7 @@ export class TargetServer {
     res.once('finish', () => { finished = true; });
     res.once('close', () => { if (!finished && this.counts[target] === counts) counts.aborted++; });
 
-    if (this.options.sizeBytes <= this.options.smallPageBytes) {
+    if (this.options.staticPage !== undefined || this.options.sizeBytes <= this.options.smallPageBytes) {
       const page = this.smallPage(seed, scrape, gzip);
       headers['content-length'] = page.body.length;
       res.writeHead(200, headers);
@@ -259,6 +274,8 @@ export class TargetServer {
   }
 
   private smallPage(seed: number, scrape: number, gzip: boolean): CachedPage {
+    const fixed = this.options.staticPage;
+    if (fixed !== undefined) return { body: gzip ? this.staticGzipped! : fixed.body, bytes: fixed.body.length, samples: fixed.samples };
     const key = `${seed}:${scrape}:${gzip ? 'gzip' : 'plain'}`;
     const hit = this.cache.get(key);
     if (hit) return hit;

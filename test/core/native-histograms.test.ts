@@ -15,7 +15,7 @@ import { histogramsFromRw1, histogramsFromRw2, type SentHistogram } from '../hel
 import { decodeRw1, decodeRw2 } from '../helpers/remote-write-proto';
 import { encodePage, type MetricFamilyInput } from '../support/client-model';
 import { CLASSIC_FAMILIES, NATIVE_FAMILIES, NATIVE_SHAPES, nativeFamily, nativeHistogramScrapes } from '../support/protobuf-pages';
-import { parseProtobufReference, type RefNativeHistogram } from '../support/protobuf-reference';
+import { parseProtobufReference, reduceBuckets, type RefNativeHistogram } from '../support/protobuf-reference';
 
 const NATIVE: CoreOptions = { scrapeNativeHistograms: true };
 
@@ -90,18 +90,9 @@ test('a histogram series that disappears gets a float staleness marker at the ne
 });
 
 describe('limits, as Prometheus applies them', () => {
-  /** The reference's buckets merged `by` schemas down: index i goes to ((i - 1) >> by) + 1. */
+  /** The reference's histogram `by` schemas down (reduceBuckets). */
   function reduced(h: RefNativeHistogram, by: number): RefNativeHistogram {
-    const merge = (buckets: Array<[number, number]>) => {
-      const out: Array<[number, number]> = [];
-      for (const [i, c] of buckets) {
-        const j = ((i - 1) >> by) + 1;
-        if (out.length > 0 && out[out.length - 1][0] === j) out[out.length - 1][1] += c;
-        else out.push([j, c]);
-      }
-      return out;
-    };
-    return { ...h, schema: h.schema - by, positive: merge(h.positive), negative: merge(h.negative) };
+    return { ...h, schema: h.schema - by, positive: reduceBuckets(h.positive, by), negative: reduceBuckets(h.negative, by) };
   }
   const wide = nativeFamily('wide', {
     sample_count: 40, sample_sum: 1, schema: 3, positive_span: [{ offset: -3, length: 10 }], positive_delta: [1, 1, 1, 1, 1, -1, -1, -1, -1, 1],
@@ -240,17 +231,8 @@ describe('schema range, as Prometheus 3 (>= 3.7) takes it', () => {
     // pickSchema(1.1) = 2: the reference's schema-8 record reduced 6 more.
     const run = await runCore([page], 'protobuf', { coreOptions: { ...NATIVE, nativeHistogramMinBucketFactor: 1.1 } });
     const [record] = parseProtobufReference(page, { scrapeNativeHistograms: true }).histograms;
-    const merge = (buckets: Array<[number, number]>, by: number) => {
-      const out: Array<[number, number]> = [];
-      for (const [i, c] of buckets) {
-        const j = Math.floor((i - 1) / 2 ** by) + 1;
-        if (out.length > 0 && out[out.length - 1][0] === j) out[out.length - 1][1] += c;
-        else out.push([j, c]);
-      }
-      return out;
-    };
     expect(histogramsFromRw2(run.rw2)).toEqual([expectedHistogram({
-      ...record, schema: 2, positive: merge(record.positive, 6), negative: merge(record.negative, 6),
+      ...record, schema: 2, positive: reduceBuckets(record.positive, 6), negative: reduceBuckets(record.negative, 6),
     })]);
   });
 

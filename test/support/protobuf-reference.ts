@@ -303,15 +303,7 @@ function checkSchema(name: string, record: RefNativeHistogram, histogram: Messag
   }
   if (schema <= 8) return;
   const by = schema - 8;
-  const merge = (buckets: Array<[number, number]>) => {
-    const out: Array<[number, number]> = [];
-    for (const [i, c] of buckets) {
-      const j = Math.floor((i - 1) / 2 ** by) + 1;
-      if (out.length > 0 && out[out.length - 1][0] === j) out[out.length - 1][1] += c;
-      else out.push([j, c]);
-    }
-    return out;
-  };
+  const merge = (buckets: Array<[number, number]>) => reduceBuckets(buckets, by);
   record.schema = 8;
   record.positive = merge(record.positive);
   record.negative = merge(record.negative);
@@ -347,3 +339,17 @@ function nativeRecord(
   return record;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * [index, count] buckets of a native histogram at a schema `by` steps lower: each bucket i goes to
+ * floor((i - 1) / 2^by) + 1, counts of merged buckets added (Prometheus's reduceResolution).
+ */
+export function reduceBuckets(buckets: Array<[number, number]>, by: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [i, c] of buckets) {
+    const j = Math.floor((i - 1) / 2 ** by) + 1;
+    if (out.length > 0 && out[out.length - 1][0] === j) out[out.length - 1][1] += c;
+    else out.push([j, c]);
+  }
+  return out;
+}
