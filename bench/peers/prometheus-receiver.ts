@@ -13,7 +13,7 @@ import { labelSetDigest } from './receiver';
 
 export class BenchPrometheusReceiver extends Prometheus {
   constructor() {
-    super(['--enable-feature=native-histograms']);
+    super({ features: ['native-histograms'] });
   }
 
   private async get(pathAndQuery: string): Promise<unknown> {

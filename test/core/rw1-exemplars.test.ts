@@ -71,7 +71,7 @@ test('protobuf exemplars go out in 1.0 as the reference reads them', async () =>
 });
 
 test('a Prometheus receiver with exemplar storage stores them', async () => {
-  const receiver = await new Prometheus(['--enable-feature=exemplar-storage']).start();
+  const receiver = await new Prometheus({ features: ['exemplar-storage'] }).start();
   try {
     const now = Date.now();
     const page = OM_PAGE.replace('1700000001.25', String((now - 500) / 1000));

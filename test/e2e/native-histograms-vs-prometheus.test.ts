@@ -11,60 +11,44 @@
  * The page holds what 2.42 reads as Prometheus 3 does (see test/reference/protobuf-vs-prometheus.test.ts):
  * legacy names, integer native histograms, no float classic counts, no gauge histograms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { PROMETHEUS_BIN, Prometheus, freePort, requireBinary } from '../helpers/receivers';
+import { Prometheus } from '../helpers/receivers';
 import { CollectorProcess, killAllCollectors, withCollectorOutput } from './support/collector-process';
 import { tempDir } from './support/config';
 import { pollUntil } from './support/wait';
-import { encodePage, startProtobufTarget, type MetricFamilyInput, type ProtobufTarget } from '../support/client-model';
+import { encodePage, startProtobufTarget, type ProtobufTarget } from '../support/client-model';
 import { parseProtobufReference } from '../support/protobuf-reference';
-import { CLASSIC_FAMILIES, NATIVE_SHAPES, nativeFamily } from '../support/protobuf-pages';
+import { PROMETHEUS_242_NATIVE_SHAPES as NATIVE_NAMES, PROMETHEUS_242_PAGE as PAGE } from '../support/protobuf-pages';
 
 jest.setTimeout(180_000);
 
-const CLASSIC_NAMES = new Set(['http_requests_total', 'temperature_celsius', 'untyped_thing', 'rpc_duration_seconds', 'request_size_bytes']);
-const NATIVE_NAMES = ['integer', 'zeroOnly', 'schemaMinus4', 'schema8', 'uncompacted', 'compacted'];
-const PAGE: MetricFamilyInput[] = [
-  ...CLASSIC_FAMILIES.filter((family) => CLASSIC_NAMES.has(family.name!)).map((family) => ({
-    ...family,
-    metric: family.metric!.filter((metric) => metric.timestamp_ms === undefined && metric.histogram?.sample_count_float === undefined),
-  })),
-  ...NATIVE_NAMES.map((shape) => nativeFamily(`native_${shape}`, NATIVE_SHAPES[shape], 'HISTOGRAM', shape)),
-];
 const WITHOUT_NATIVE = PAGE.filter((family) => !family.name!.startsWith('native_'));
 
 let receiver: Prometheus;
 let target: ProtobufTarget;
-let agent: ChildProcess | undefined;
-let agentLog = '';
+let agent: Prometheus | undefined;
 let collector: CollectorProcess | undefined;
 const dir = tempDir('native-vs-prom');
 
 beforeAll(async () => {
-  requireBinary(PROMETHEUS_BIN);
   [receiver, target] = await Promise.all([
-    new Prometheus(['--enable-feature=native-histograms']).start(),
+    new Prometheus({ features: ['native-histograms'] }).start(),
     startProtobufTarget(PAGE),
   ]);
   const host = new URL(target.origin).host;
   const remoteWrite = { url: receiver.writeUrl, send_native_histograms: true, queue_config: { batch_send_deadline: '1s', min_backoff: '100ms', max_backoff: '1s' } };
-  const agentConfig = join(dir.path, 'agent.yml');
-  writeFileSync(agentConfig, stringify({
-    global: { scrape_interval: '1s', scrape_timeout: '1s' },
-    scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [host] }] }],
-    remote_write: [remoteWrite],
-  }));
-  const agentPort = await freePort();
-  agent = spawn(PROMETHEUS_BIN, [
-    '--enable-feature=agent,native-histograms', `--config.file=${agentConfig}`, `--storage.agent.path=${join(dir.path, 'agent-wal')}`,
-    `--web.listen-address=127.0.0.1:${agentPort}`, '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (chunk: Buffer): void => { agentLog = (agentLog + chunk.toString()).slice(-8000); };
-  agent.stdout?.on('data', keep);
-  agent.stderr?.on('data', keep);
+  agent = await new Prometheus({
+    agent: true,
+    features: ['native-histograms'],
+    logLevel: 'warn',
+    config: stringify({
+      global: { scrape_interval: '1s', scrape_timeout: '1s' },
+      scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [host] }] }],
+      remote_write: [remoteWrite],
+    }),
+  }).start();
   const collectorConfig = join(dir.path, 'scrapewire.yml');
   writeFileSync(collectorConfig, stringify({
     global: { scrape_interval: '1s', scrape_timeout: '1s' },
@@ -76,14 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllCollectors();
-  if (agent !== undefined && agent.exitCode === null) {
-    const exited = new Promise((resolve) => agent!.once('exit', resolve));
-    agent.kill('SIGTERM');
-    const timer = setTimeout(() => agent!.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await Promise.all([receiver?.destroy(), target?.close()]);
+  await Promise.all([agent?.destroy(), receiver?.destroy(), target?.close()]);
   dir.remove();
 });
 
@@ -108,8 +85,8 @@ test('the receiver stores the same histograms and floats from Prometheus 2.42 ag
       return [await stored('prometheus', now), await stored('scrapewire', now)] as const;
     };
     const [fromPrometheus, fromScrapewire] = await pollUntil(both, ([p, s]) => p.size >= expectedSeries && s.size >= expectedSeries, 90_000, 1000)
-      .catch((err) => { throw new Error(`${err}\nagent:\n${agentLog}`); });
-    expect({ agent: fromPrometheus.size, log: fromPrometheus.size < expectedSeries ? agentLog : '' }).toEqual({ agent: expectedSeries, log: '' });
+      .catch((err) => { throw new Error(`${err}\nagent:\n${agent!.output}`); });
+    expect({ agent: fromPrometheus.size, log: fromPrometheus.size < expectedSeries ? agent!.output : '' }).toEqual({ agent: expectedSeries, log: '' });
     expect(fromScrapewire.size).toBe(expectedSeries);
     const histograms = [...fromPrometheus.keys()].filter((key) => typeof fromPrometheus.get(key) === 'object');
     expect(histograms).toHaveLength(NATIVE_NAMES.length);

@@ -26,10 +26,9 @@ import { pollUntil } from './support/wait';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'undici';
 
-const PROMETHEUS = process.env.SCRAPEWIRE_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 
-/** A child process that is a scrape target or an agent, killed in afterAll. */
+/** A child process that is a scrape target, killed in afterAll. */
 class Child {
   private log = '';
   constructor(readonly process: ChildProcess) {
@@ -219,7 +218,7 @@ describe('relabeling end to end: scrapewire and Prometheus 2.42 agent, same conf
   const vmTarget = new VictoriaMetrics();
   const promTarget = new Prometheus();
   let nodeExporter: Child | undefined;
-  let agent: Child | undefined;
+  let agent: Prometheus | undefined;
   let collector: CollectorProcess | undefined;
   let prometheusConfig = '';
   let scrapewireConfig = '';
@@ -239,21 +238,13 @@ describe('relabeling end to end: scrapewire and Prometheus 2.42 agent, same conf
     writeFileSync(join(dir.path, 'prometheus.yml'), prometheusConfig);
     writeFileSync(join(dir.path, 'scrapewire.yml'), scrapewireConfig);
 
-    const agentPort = await freePort();
-    agent = Child.start(PROMETHEUS, [
-      '--enable-feature=agent',
-      `--config.file=${join(dir.path, 'prometheus.yml')}`,
-      `--storage.agent.path=${join(dir.path, 'agent')}`,
-      `--web.listen-address=127.0.0.1:${agentPort}`,
-      '--log.level=warn',
-    ]);
-    await waitFor(`http://127.0.0.1:${agentPort}/-/ready`, agent);
+    agent = await new Prometheus({ agent: true, config: prometheusConfig, logLevel: 'warn' }).start();
     collector = await CollectorProcess.start({ configFile: join(dir.path, 'scrapewire.yml'), storagePath: join(dir.path, 'storage') });
   }, 120_000);
 
   afterAll(async () => {
     await killAllCollectors();
-    await agent?.stop();
+    await agent?.destroy();
     await nodeExporter?.stop();
     await Promise.all([forPrometheus, forScrapewire, vmTarget, promTarget].map((r) => r.destroy()));
     dir.remove();

@@ -55,6 +55,16 @@ abstract class Receiver {
   private child?: ChildProcess;
   private log = '';
 
+  /** The last 8,000 characters the process wrote (stdout and stderr). */
+  get output(): string {
+    return this.log;
+  }
+
+  /** Whether the process has exited since start(). */
+  get exited(): boolean {
+    return this.child === undefined || this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
   constructor(prefix: string) {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   }
@@ -139,19 +149,42 @@ export class VictoriaMetrics extends Receiver {
   }
 }
 
+export interface PrometheusOptions {
+  /** Feature flags, joined into one --enable-feature (e.g. native-histograms, exemplar-storage). */
+  features?: string[];
+  /** The configuration file's text; `global: {}` when absent (a receiver scrapes nothing). */
+  config?: string;
+  /**
+   * Agent mode: --enable-feature=agent with its WAL in the data directory; it scrapes and
+   * remote-writes and has no query API and no remote-write receiver.
+   */
+  agent?: boolean;
+  /** --log.level (default error); what it logs is in `output`. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/**
+ * Debian's Prometheus on loopback: a remote-write receiver with a query API by default, or, with
+ * `agent`, a scraper in agent mode (the oracle for the collector's own scraping).
+ */
 export class Prometheus extends Receiver {
   private readonly configFile: string;
-  /** `extraArgs`: more flags, e.g. --enable-feature=native-histograms. */
-  constructor(private readonly extraArgs: string[] = []) {
+  constructor(private readonly options: PrometheusOptions = {}) {
     super('sw-prom-');
     this.configFile = path.join(this.dataDir, 'prometheus.yml');
-    fs.writeFileSync(this.configFile, 'global: {}\n');
+    fs.writeFileSync(this.configFile, options.config ?? 'global: {}\n');
   }
   protected binary(): string {
     return PROMETHEUS_BIN;
   }
   protected args(): string[] {
-    return ['--web.enable-remote-write-receiver', `--storage.tsdb.path=${path.join(this.dataDir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${this.port}`, `--config.file=${this.configFile}`, '--log.level=error', ...this.extraArgs];
+    const { agent = false, features = [], logLevel = 'error' } = this.options;
+    const all = agent ? ['agent', ...features] : features;
+    return [
+      ...(agent ? [`--storage.agent.path=${path.join(this.dataDir, 'wal')}`] : ['--web.enable-remote-write-receiver', `--storage.tsdb.path=${path.join(this.dataDir, 'tsdb')}`]),
+      `--web.listen-address=127.0.0.1:${this.port}`, `--config.file=${this.configFile}`, `--log.level=${logLevel}`,
+      ...(all.length > 0 ? [`--enable-feature=${all.join(',')}`] : []),
+    ];
   }
   protected readyPath(): string {
     return '/-/ready';

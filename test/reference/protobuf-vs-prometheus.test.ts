@@ -11,91 +11,48 @@
  * float counts of classic histograms and reads no created timestamps). Native buckets come back with their boundaries, which are computed here
  * from schema and index (2^(index * 2^-schema)), so an index off by one shows.
  */
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { request } from 'undici';
-import { PROMETHEUS_BIN, freePort, requireBinary } from '../helpers/receivers';
-import { encodePage, startProtobufTarget, type MetricFamilyInput, type ProtobufTarget } from '../support/client-model';
-import { CLASSIC_FAMILIES, NATIVE_SHAPES, nativeFamily } from '../support/protobuf-pages';
+import { Prometheus } from '../helpers/receivers';
+import { encodePage, startProtobufTarget, type ProtobufTarget } from '../support/client-model';
+import { PROMETHEUS_242_NATIVE_SHAPES as NATIVE_NAMES, PROMETHEUS_242_PAGE as PAGE } from '../support/protobuf-pages';
 import { parseProtobufReference, type RefNativeHistogram } from '../support/protobuf-reference';
 
 jest.setTimeout(90_000);
 
-const CLASSIC_NAMES = new Set(['http_requests_total', 'temperature_celsius', 'untyped_thing', 'rpc_duration_seconds', 'request_size_bytes']);
-const NATIVE_NAMES = ['integer', 'zeroOnly', 'schemaMinus4', 'schema8', 'uncompacted', 'compacted'];
-
-const PAGE: MetricFamilyInput[] = [
-  ...CLASSIC_FAMILIES.filter((family) => CLASSIC_NAMES.has(family.name!)).map((family) => ({
-    ...family,
-    // A sample with its own old timestamp is outside an instant query's lookback; 2.42 ignores
-    // the float counts of a classic histogram (Prometheus 3 prefers them when > 0).
-    metric: family.metric!.filter((metric) => metric.timestamp_ms === undefined && metric.histogram?.sample_count_float === undefined),
-  })),
-  ...NATIVE_NAMES.map((shape) => nativeFamily(`native_${shape}`, NATIVE_SHAPES[shape], 'HISTOGRAM', shape)),
-];
-
-interface QueryResult { metric: Record<string, string>; value?: [number, string]; histogram?: [number, PromHistogram] }
 interface PromHistogram { count: string; sum: string; buckets?: Array<[number, string, string, string]> }
+interface QueryResult { metric: Record<string, string>; value?: [number, string]; histogram?: [number, PromHistogram] }
 
 let target: ProtobufTarget;
-let dir: string;
-let prometheus: ReturnType<typeof spawn> | undefined;
-let api = '';
-let log = '';
+let prometheus: Prometheus | undefined;
 
 beforeAll(async () => {
-  requireBinary(PROMETHEUS_BIN);
   target = await startProtobufTarget(PAGE);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-proto-prom-'));
-  const config = path.join(dir, 'prometheus.yml');
-  fs.writeFileSync(config, [
-    'global: {scrape_interval: 1s, scrape_timeout: 1s}',
-    'scrape_configs:',
-    '  - job_name: probe',
-    `    static_configs: [{targets: ['${new URL(target.origin).host}']}]`,
-  ].join('\n') + '\n');
-  const port = await freePort();
-  api = `http://127.0.0.1:${port}/api/v1`;
-  prometheus = spawn(PROMETHEUS_BIN, [
-    `--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`,
-    '--enable-feature=native-histograms', '--log.level=error',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  prometheus.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
+  prometheus = await new Prometheus({
+    features: ['native-histograms'],
+    config: [
+      'global: {scrape_interval: 1s, scrape_timeout: 1s}',
+      'scrape_configs:',
+      '  - job_name: probe',
+      `    static_configs: [{targets: ['${new URL(target.origin).host}']}]`,
+    ].join('\n') + '\n',
+  }).start();
 });
 
 afterAll(async () => {
-  if (prometheus !== undefined && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    const timer = setTimeout(() => prometheus!.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await target?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await Promise.all([prometheus?.destroy(), target?.close()]);
 });
 
 async function query(expr: string): Promise<QueryResult[]> {
-  const res = await request(`${api}/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.body.json()) as { status: string; data: { result: QueryResult[] }; error?: string };
-  if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error}`);
-  return body.data.result;
+  return (await prometheus!.query(expr, Date.now() / 1000)) as QueryResult[];
 }
 
 /** Waits until Prometheus has stored one good scrape of the target. */
 async function scraped(): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (prometheus?.exitCode !== null) throw new Error(`prometheus exited:\n${log}`);
-    try {
-      const up = await query('up{job="probe"}');
-      if (up.length === 1 && up[0].value?.[1] === '1') return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`no good scrape within 60 s:\n${log}`);
+    if (prometheus!.exited) throw new Error(`prometheus exited:\n${prometheus!.output}`);
+    const up = await query('up{job="probe"}');
+    if (up.length === 1 && up[0].value?.[1] === '1') return;
+    if (Date.now() > deadline) throw new Error(`no good scrape within 60 s:\n${prometheus!.output}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -9,13 +9,13 @@
  * below from its source, scrape/scrape.go `scrapeAcceptHeader` at v2.42.0). The Prometheus 3
  * values are then checked against Prometheus's own test expectations in negotiation.test.ts.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config/load';
 import { acceptHeaderFor, negotiationOptions } from '../../src/scrape/negotiation';
-import { PROMETHEUS_BIN, freePort, requireBinary } from '../helpers/receivers';
+import { PROMETHEUS_BIN, Prometheus, requireBinary } from '../helpers/receivers';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 
 jest.setTimeout(60_000);
@@ -64,29 +64,18 @@ afterAll(async () => {
 
 /** Runs Prometheus with `config` until it has scraped the server once; returns the Accept it sent. */
 async function acceptSentByPrometheus(config: string): Promise<string> {
-  const configFile = path.join(dir, `prometheus-${Date.now()}.yml`);
-  fs.writeFileSync(configFile, config);
   const seenBefore = server.requests.length;
-  const child = spawn(PROMETHEUS_BIN, [
-    `--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, `tsdb-${Date.now()}`)}`,
-    `--web.listen-address=127.0.0.1:${await freePort()}`, '--log.level=error',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
+  const prometheus = await new Prometheus({ config }).start();
   try {
     const deadline = Date.now() + 30_000;
     while (server.requests.length === seenBefore) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${log}`);
-      if (Date.now() > deadline) throw new Error(`prometheus did not scrape within 30 s:\n${log}`);
+      if (prometheus.exited) throw new Error(`prometheus exited:\n${prometheus.output}`);
+      if (Date.now() > deadline) throw new Error(`prometheus did not scrape within 30 s:\n${prometheus.output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return String(server.requests[seenBefore].headers.accept);
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await prometheus.destroy();
   }
 }
 

@@ -174,3 +174,20 @@ export function nativeHistogramScrapes(scrapes: number, resetAt: number): Metric
   }
   return pages;
 }
+
+/**
+ * A page Prometheus 2.42 reads as Prometheus 3 does, for the differential tests against it: legacy
+ * names, classic families without their own timestamps or float counts (a sample with an old
+ * timestamp is outside an instant query's lookback; 2.42 ignores a classic histogram's float
+ * counts), and native histograms with integer counts (no gauge histograms: 2.42 names their
+ * classic series differently).
+ */
+export const PROMETHEUS_242_NATIVE_SHAPES = ['integer', 'zeroOnly', 'schemaMinus4', 'schema8', 'uncompacted', 'compacted'];
+const PROMETHEUS_242_CLASSIC_NAMES = new Set(['http_requests_total', 'temperature_celsius', 'untyped_thing', 'rpc_duration_seconds', 'request_size_bytes']);
+export const PROMETHEUS_242_PAGE: MetricFamilyInput[] = [
+  ...CLASSIC_FAMILIES.filter((family) => PROMETHEUS_242_CLASSIC_NAMES.has(family.name!)).map((family) => ({
+    ...family,
+    metric: family.metric!.filter((metric) => metric.timestamp_ms === undefined && metric.histogram?.sample_count_float === undefined),
+  })),
+  ...PROMETHEUS_242_NATIVE_SHAPES.map((shape) => nativeFamily(`native_${shape}`, NATIVE_SHAPES[shape], 'HISTOGRAM', shape)),
+];
