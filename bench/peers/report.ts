@@ -66,6 +66,8 @@ export interface ScenarioResult {
   ranAt?: string;
   command?: string;
   load?: { before: number[]; after: number[] };
+  /** CPU pinning (--agent-cpus): the agent's CPUs and the harness's (target server, receiver). */
+  cpus?: { agent: string; harness: string };
 }
 
 export interface RunReport {
@@ -168,7 +170,8 @@ export function scenarioTable(result: ScenarioResult): string {
     if (lines.length > 0) notes.push(`- ${r.agentName} logged: ${lines.map((l) => `\`${l.replace(/`/g, "'")}\``).join('; ')}`);
   }
   const when = result.ranAt ? ` Run ${result.ranAt}${result.load ? `, load ${result.load.before.map((l) => l.toFixed(2)).join(' ')} before and ${result.load.after.map((l) => l.toFixed(2)).join(' ')} after` : ''}${result.command ? `: \`${result.command}\`` : ''}.` : '';
-  return `### ${result.scenario.title}\n\n${scenarioLine(result.scenario)}.${when}\n\n${rows.join('\n')}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`;
+  const pinned = result.cpus ? ` Each agent ran on CPU ${result.cpus.agent} only; the harness (target server) and the receiver on CPU ${result.cpus.harness}.` : '';
+  return `### ${result.scenario.title}\n\n${scenarioLine(result.scenario)}.${when}${pinned}\n\n${rows.join('\n')}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`;
 }
 
 /**

@@ -34,6 +34,10 @@
  *                      built CLI lists a `run` command)
  *   --gzip-level N     zlib level of gzip responses (default 1); --no-gzip serves plain text always
  *   --drain-max S      longest wait for the receiver to settle after the window (default 60)
+ *   --agent-cpus LIST  pin each agent to these CPUs (taskset list, e.g. 1) and this process, with
+ *                      the target server and the receivers it starts, to the others: the agent
+ *                      then competes with nothing, and every agent gets the same CPUs (Go sizes
+ *                      GOMAXPROCS from them)
  *   --no-write         print the tables only; leave results.json, RESULTS.md and the charts alone
  *   --report-only      run nothing: rewrite the RESULTS.md section and the charts from results.json
  *   --merge            keep the other scenarios of the existing results.json (replace only this
@@ -94,6 +98,8 @@ interface Options {
   gzipLevel: number;
   neverGzip: boolean;
   drainMaxSeconds: number;
+  /** --agent-cpus: the agent's CPUs and everything else's (taskset lists). */
+  cpus?: { agent: string; harness: string };
   write: boolean;
   merge: boolean;
   reportOnly: boolean;
@@ -112,7 +118,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (value === undefined) throw new Error(`--${name} needs a value`);
     flags.set(name, value);
   }
-  const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'many-targets', 'native-size', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max'];
+  const known = ['scenarios', 'sizes', 'interval', 'duration', 'churn', 'scale-targets', 'many-targets', 'native-size', 'kind', 'agents', 'scrapewire', 'gzip-level', 'drain-max', 'agent-cpus'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name} (known: ${known.join(', ')}, no-gzip, no-write, merge, report-only)`);
   const get = (name: string, env: string | undefined, fallback: string): string => flags.get(name) ?? (env !== undefined ? process.env[env] : undefined) ?? fallback;
   const num = (name: string, env: string | undefined, fallback: number): number => {
@@ -143,10 +149,32 @@ function parseOptions(argv: readonly string[]): Options {
     gzipLevel: Math.round(num('gzip-level', undefined, 1)),
     neverGzip: booleans.has('no-gzip'),
     drainMaxSeconds: num('drain-max', undefined, 60),
+    cpus: flags.has('agent-cpus') ? cpuSplit(flags.get('agent-cpus')!) : undefined,
     write: !booleans.has('no-write'),
     merge: booleans.has('merge'),
     reportOnly: booleans.has('report-only'),
   };
+}
+
+/** The CPUs left to the harness when the agent has `agentList` (a taskset list such as 1 or 2-3). */
+function cpuSplit(agentList: string): { agent: string; harness: string } {
+  const all = os.cpus().map((_, i) => i);
+  const agent = new Set<number>();
+  for (const part of agentList.split(',')) {
+    const [from, to] = part.split('-').map((n) => Number(n.trim()));
+    const last = to ?? from;
+    if (!Number.isInteger(from) || !Number.isInteger(last) || from < 0 || last < from || last >= all.length) throw new Error(`--agent-cpus: "${part}" is not a CPU or range of CPUs 0-${all.length - 1}`);
+    for (let cpu = from; cpu <= last; cpu++) agent.add(cpu);
+  }
+  const harness = all.filter((cpu) => !agent.has(cpu));
+  if (harness.length === 0) throw new Error('--agent-cpus: no CPU left for the target server and the receiver');
+  return { agent: [...agent].join(','), harness: harness.join(',') };
+}
+
+/** Pins this process (every thread) and so what it starts later to `cpus`; fails loudly when taskset cannot. */
+function pinSelf(cpus: string): void {
+  const run = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`taskset could not pin the harness to CPUs ${cpus}: ${run.error?.message ?? run.stderr}`);
 }
 
 function scenarioSpecs(o: Options): ScenarioSpec[] {
@@ -248,7 +276,8 @@ async function runAgent(agent: AgentSpec, scenario: ScenarioSpec, server: Target
     fs.mkdirSync(dataDir);
     const { bin, args } = agent.command({ configFile, dataDir, listenPort: await freePort(), remoteWriteUrl: receiver.writeUrl, maxScrapeBytes: scenario.sizeBytes + 1e6, root: ROOT, nativeHistograms: native });
     const spawnedAt = Date.now();
-    child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir });
+    // taskset execs the agent: the child's pid is the agent's, as the sampler needs.
+    child = o.cpus ? spawn('taskset', ['-c', o.cpus.agent, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir }) : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir });
     children.add(child);
     const keep = (chunk: Buffer): void => { output = (output + chunk.toString()).slice(-8000); };
     child.stdout?.on('data', keep);
@@ -439,6 +468,10 @@ async function main(): Promise<void> {
     report.agentVersions[agent.id] = reason ? `${reason}` : agent.version(ROOT);
     report.agentNotes[agent.id] = agent.notes;
   }
+  if (o.cpus) {
+    pinSelf(o.cpus.harness);
+    log(`agents pinned to CPU ${o.cpus.agent}; this process, the target server and the receivers to CPU ${o.cpus.harness}`);
+  }
   log(`machine: ${report.machine}; node ${report.node}; load ${report.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   log(`scenarios: ${specs.map((s) => s.id).join(', ')}; agents: ${agents.map((a) => a.id).join(', ')}`);
 
@@ -448,6 +481,7 @@ async function main(): Promise<void> {
     result.ranAt = new Date().toISOString();
     result.command = report.command;
     result.load = { before: loadBefore, after: os.loadavg() };
+    if (o.cpus) result.cpus = o.cpus;
     report.scenarios.push(result);
     process.stdout.write(`\n${scenarioTable(result)}\n`);
   }
