@@ -62,8 +62,8 @@ export interface ScrapeBodyOptions {
   limitBytes: number;
   deadline: ScrapeDeadline;
   target: string;
-  /** Called once when the body is finished with, successfully or not. */
-  onSettled: () => void;
+  /** Called once when the body is finished with, successfully or not (after the deadline's dispose()). */
+  onSettled?: () => void;
 }
 
 export class ScrapeBody implements AsyncIterable<Uint8Array> {
@@ -199,7 +199,7 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
       this.opts.source.on('error', ignore).destroy();
     }
     this.opts.deadline.dispose();
-    this.opts.onSettled();
+    this.opts.onSettled?.();
   }
 }
 

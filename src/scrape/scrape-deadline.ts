@@ -9,28 +9,45 @@
 
 import { scrapeTimeoutError } from './scrape-errors';
 
+/** One options object for every scrape's listener on the caller's signal. */
+const ONCE: AddEventListenerOptions = { once: true };
+
 export class ScrapeDeadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
-  private readonly onParentAbort: () => void;
+  private readonly onParentAbort: (() => void) | undefined;
   private timedOut = false;
   private settled = false;
 
+  /**
+   * `inFlight`: a set the caller keeps of its live deadlines (HttpScraper, to abort them on
+   * close()); the deadline leaves it when it is aborted or disposed, without a listener or a
+   * closure per scrape.
+   */
   constructor(
     private readonly target: string,
     private readonly timeoutMs: number,
     private readonly parent?: AbortSignal,
+    private readonly inFlight?: Set<ScrapeDeadline>,
   ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      // abort() also drops the listener on the caller's signal, which may live for the process.
-      this.abort(scrapeTimeoutError(target, timeoutMs));
-    }, timeoutMs);
+    // One function for every deadline's timer, not a closure per scrape.
+    this.timer = setTimeout(ScrapeDeadline.expire, timeoutMs, this);
     // A pending scrape must not keep the process alive on its own.
     this.timer.unref();
-    this.onParentAbort = () => this.controller.abort(parent?.reason);
-    if (parent?.aborted) this.onParentAbort();
-    else parent?.addEventListener('abort', this.onParentAbort, { once: true });
+    if (parent === undefined) return;
+    this.onParentAbort = () => {
+      this.inFlight?.delete(this);
+      this.controller.abort(parent.reason);
+    };
+    if (parent.aborted) this.onParentAbort();
+    else parent.addEventListener('abort', this.onParentAbort, ONCE);
+  }
+
+  /** The scrape timeout passed. */
+  private static expire(deadline: ScrapeDeadline): void {
+    deadline.timedOut = true;
+    // abort() also drops the listener on the caller's signal, which may live for the process.
+    deadline.abort(scrapeTimeoutError(deadline.target, deadline.timeoutMs));
   }
 
   /** Fires on timeout, on the caller's abort and on `abort()`. */
@@ -40,6 +57,7 @@ export class ScrapeDeadline {
 
   /** Gives the scrape up with `reason` (first reason wins) and releases the timer. */
   abort(reason: unknown): void {
+    this.inFlight?.delete(this);
     this.controller.abort(reason);
     this.dispose();
   }
@@ -64,7 +82,8 @@ export class ScrapeDeadline {
   dispose(): void {
     if (this.settled) return;
     this.settled = true;
+    this.inFlight?.delete(this);
     clearTimeout(this.timer);
-    this.parent?.removeEventListener('abort', this.onParentAbort);
+    if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }

@@ -57,6 +57,15 @@ export class TargetDispatcher {
     }
   }
 
+  /**
+   * The dispatcher for this scrape without a promise, when there is nothing to check (no TLS
+   * file, and the Agent already leased); undefined means: call current().
+   */
+  ready(): Dispatcher | undefined {
+    if (this.closed || this.caFile !== undefined || this.certFile !== undefined || this.keyFile !== undefined) return undefined;
+    return this.dispatcher;
+  }
+
   /** The dispatcher for this scrape, moved to another Agent first if a TLS file changed since the last one. */
   async current(): Promise<Dispatcher> {
     if (this.closed) {
