@@ -147,6 +147,9 @@ export class TargetScraper {
   /** holdUntil(): a predecessor's scrape is still ending. */
   private held = false;
   private running: TargetScrapeRun | undefined;
+  /** The self-metrics' label sets of this target's scrapes, made once. */
+  private readonly jobLabels: { job: string };
+  private readonly successLabels: { job: string; result: string };
   /** What every scrape of this target shares, made once: a scrape then costs one TargetScrapeRun. */
   private readonly runContext: ScrapeRunContext;
   /** The sink threw during this scrape (it must not: sample-sink.ts); reported as the scrape's error. */
@@ -192,6 +195,8 @@ export class TargetScraper {
       this.core.setTargetLabels(spec.labels, external, spec.honorLabels);
     }
     this.now = options.now ?? Date.now;
+    this.jobLabels = { job: spec.job };
+    this.successLabels = { job: spec.job, result: 'success' };
     const observe = options.observeNewSeries;
     const resolve = observe === undefined ? this.labeler.resolve : (batch: readonly NewSeries[]) => {
       observe(batch);
@@ -313,11 +318,11 @@ export class TargetScraper {
         this.keepSinkError(err);
       }
     }
-    metrics.samplesWritten.inc({ job }, samplesWritten);
+    metrics.samplesWritten.inc(this.jobLabels, samplesWritten);
     // Counted once the scrape is delivered to the sink (its end runs in slices): a scrape counted
     // is a scrape whose samples the sink has.
-    if (summary !== undefined && summary.skippedLines > 0) metrics.skippedLines.inc({ job }, summary.skippedLines);
-    metrics.scrapes.inc({ job, result: error === undefined ? 'success' : error.code });
+    if (summary !== undefined && summary.skippedLines > 0) metrics.skippedLines.inc(this.jobLabels, summary.skippedLines);
+    metrics.scrapes.inc(error === undefined ? this.successLabels : { job, result: error.code });
     if (this.sinkError !== undefined) {
       error ??= this.sinkError.withTarget(this.target);
       this.sinkError = undefined;
