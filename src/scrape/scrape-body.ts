@@ -109,7 +109,17 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     const { source, encoding, target, deadline } = this.opts;
     let completed = false;
     try {
-      if (encoding === 'gzip') yield* this.gzipChunks();
+      const whole = wholeBody(source);
+      if (whole !== undefined) {
+        this.wireBytes = whole.length;
+        const inflated = encoding !== 'gzip' ? whole : whole.length <= SMALL_GZIP_BYTES ? inflateSmall(whole) : undefined;
+        if (inflated !== undefined) {
+          for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
+        } else {
+          // Too big for one call (compressed or inflated): the stream, which has nothing left to read.
+          yield* this.gunzipStream([whole], (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]());
+        }
+      } else if (encoding === 'gzip') yield* this.gzipChunks();
       else {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           this.wireBytes += chunk.length;
@@ -204,6 +214,22 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
 }
 
 function ignore(): void {}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The whole body when the stream already holds all of it (its end was pushed: a small page comes
+ * in the same socket read as its headers, so it is there when request() resolves), taken with one
+ * read(); undefined when more is to come. Reading it this way skips the stream's async iterator
+ * and its end-of-stream listeners, ~3 KB of garbage per small scrape (bench/RESULTS.md, 2026-12-03).
+ * `_readableState.ended` (the end was pushed, not yet emitted) has no public name; undici reads
+ * `_readableState` too.
+ */
+function wholeBody(source: Readable): Buffer | undefined {
+  const state = (source as Readable & { _readableState?: { ended?: boolean } })._readableState;
+  if (state?.ended !== true || source.destroyed || source.errored !== null) return undefined;
+  return (source.read() as Buffer | null) ?? EMPTY;
+}
 
 /** A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold. */
 function inflateSmall(compressed: Buffer): Buffer | undefined {
