@@ -142,7 +142,7 @@ export class HttpScraper {
         method: 'GET',
         headers,
         dispatcher,
-        signal: deadline.signal,
+        signal: deadline.requestSignal,
       });
     } catch (err) {
       deadline.dispose();
