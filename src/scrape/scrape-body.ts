@@ -131,7 +131,8 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
       if (err === this.limitError) throw err;
       throw deadline.errorFor(err, (cause) => transportError(target, 'reading body failed', cause));
     } finally {
-      this.finish(completed, this.limitError ?? discardedReason(target), this.gunzip);
+      // The reason is made only for a body given up: an error (its stack trace) per completed scrape cost CPU for nothing.
+      this.finish(completed, this.limitError, this.gunzip);
     }
   }
 
@@ -198,12 +199,13 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     await writer;
   }
 
+  /** `reason`: why a body not read to its end was given up (default: it was discarded). */
   private finish(completed: boolean, reason: unknown, gunzip?: Gunzip): void {
     if (this.settled) return;
     this.settled = true;
     if (!completed) {
       // Aborting the request destroys undici's body and closes the socket mid-response.
-      this.opts.deadline.abort(reason);
+      this.opts.deadline.abort(reason ?? discardedReason(this.opts.target));
       // Destroyed streams may still emit the abort as an 'error': nobody is listening any more.
       gunzip?.on('error', ignore).destroy();
       this.opts.source.on('error', ignore).destroy();
