@@ -13,7 +13,7 @@
  * until close().
  */
 
-import { interceptors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 import { ScrapewireError } from '../errors';
 import { ConnectionPools, type ConnectionLease } from './connection-pools';
@@ -93,9 +93,7 @@ export class TargetDispatcher {
     });
     const previous = this.lease;
     this.lease = lease;
-    this.dispatcher = this.resolved.followRedirects
-      ? lease.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
-      : lease.agent;
+    this.dispatcher = this.resolved.followRedirects ? lease.followingRedirects(MAX_REDIRECTS) : lease.agent;
     this.builtFrom = generations;
     // Requests in flight on the old Agent finish; it takes no new ones of this target.
     if (previous !== undefined) previous.release().catch(() => undefined);
