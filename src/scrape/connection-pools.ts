@@ -90,11 +90,7 @@ export function createAgent(settings: ConnectionSettings): Agent {
   });
 }
 
-/**
- * Keep-alive connection pools shared by many targets: one undici Agent per set of connection
- * settings, each holding one pool per origin. Pass one to several `HttpScraper`s so that targets
- * on one host:port reuse sockets instead of opening one each.
- */
+/** One Agent and its leases. */
 interface PoolEntry {
   agent: Agent;
   leases: number;
@@ -102,6 +98,11 @@ interface PoolEntry {
   redirecting?: { max: number; dispatcher: Dispatcher };
 }
 
+/**
+ * Keep-alive connection pools shared by many targets: one undici Agent per set of connection
+ * settings, each holding one pool per origin. Pass one to several `HttpScraper`s so that targets
+ * on one host:port reuse sockets instead of opening one each.
+ */
 export class ConnectionPools {
   private readonly agents = new Map<string, PoolEntry>();
 
