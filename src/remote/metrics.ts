@@ -4,11 +4,11 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** What the unpersisted-requests gauge reads when /metrics is collected. */
+/** What the gauges computed at collection (unpersisted requests, bytes in open batches) read from a queue. */
 export interface UnpersistedSource {
   readonly name: string;
-  /** Its requests held in memory only. */
-  stats(): { unpersistedRequests: number };
+  /** Its requests held in memory only, and the bytes of its open batches. */
+  stats(): { unpersistedRequests: number; batchBytes: number };
 }
 
 function createMetrics(registry: Registry) {
@@ -64,10 +64,23 @@ function createMetrics(registry: Registry) {
         for (const queue of watched) this.set({ endpoint: queue.name }, queue.stats().unpersistedRequests);
       },
     }),
-    /** Reports `queue`'s requests held in memory only when the metrics are collected. */
+    /** Reports `queue`'s requests held in memory only, and its open batches' bytes, when the metrics are collected. */
     watch: (queue: UnpersistedSource): void => { watched.add(queue); },
-    /** Compressed bytes queued by storage (memory, disk), and uncompressed bytes in open batches (batch). */
-    queueBytes: gauge('queue_bytes', 'Compressed bytes queued, by storage (memory, disk); uncompressed bytes in open batches (batch).', ['endpoint', 'storage']),
+    /**
+     * Compressed bytes queued by storage (memory, disk), and uncompressed bytes in open batches
+     * (batch). `batch` is read from the watched queues when collected: set on every request a
+     * queue took, it cost ~1.5 KB of garbage per scrape (prom-client hashes a Gauge's labels
+     * with a sort and makes a new entry on each set; bench/RESULTS.md, 2026-12-03).
+     */
+    queueBytes: new Gauge({
+      name: `${p}queue_bytes`,
+      help: 'Compressed bytes queued, by storage (memory, disk); uncompressed bytes in open batches (batch).',
+      labelNames: ['endpoint', 'storage'] as const,
+      registers,
+      collect() {
+        for (const queue of watched) this.set({ endpoint: queue.name, storage: 'batch' }, queue.stats().batchBytes);
+      },
+    }),
     queueRequests: gauge('queue_requests', 'Requests queued and not yet acknowledged or dropped.', endpoint),
     /** Requests in flight at most, and open batches at most (shard-tuner.ts). */
     shards: gauge('shards', 'Shards: requests in flight at most, and open batches at most.', endpoint),

@@ -184,7 +184,6 @@ export class SendQueue {
     const where = request.metadataOnly === true ? this.metadataBatcher.add(request, 0) : this.batcher.add(request, key);
     // While sends fail, batches do not wait for their deadline in memory (see the header).
     if (where === 'batched' && this.entries.isDegraded) this.closeBatchesSoon();
-    this.updateBatchGauge();
     return where;
   }
 
@@ -200,7 +199,6 @@ export class SendQueue {
     }
     const where = this.entries.admit({ keys: batch.keys, samples: batch.samples, newestTimestampMs: batch.newestTimestampMs, protocol: batch.parts.protocol, body });
     this.lanes.pump();
-    this.updateBatchGauge();
     return where;
   }
 
@@ -251,10 +249,6 @@ export class SendQueue {
     });
   }
 
-  private updateBatchGauge(): void {
-    this.metrics.queueBytes.set({ endpoint: this.name, storage: 'batch' }, this.batcher.stats().bytes + this.metadataBatcher.stats().bytes);
-  }
-
   /** The endpoint's backlog, where it is kept, and its shards. */
   stats(): SendQueueStats {
     const entries = this.entries.stats();
@@ -302,7 +296,6 @@ export class SendQueue {
     await this.lanes.stop();
     this.entries.close();
     await this.sender.close();
-    this.updateBatchGauge();
     this.reportState();
   }
 }

@@ -25,17 +25,33 @@ export class Authorization {
     }
   }
 
+  /** Whether the header comes from a file (headerValue() then stats it), not only from the configuration. */
+  get readsFiles(): boolean {
+    return this.resolved.options.bearerToken === undefined && (this.bearerTokenFile !== undefined || this.passwordFile !== undefined);
+  }
+
   /** The header value for this scrape, or undefined when the target has no credentials. */
   async headerValue(): Promise<string | undefined> {
+    if (!this.readsFiles) return this.configuredValue();
     const { options, target } = this.resolved;
-    const scheme = options.authorizationType ?? 'Bearer';
-    if (options.bearerToken !== undefined) return `${scheme} ${options.bearerToken}`;
-    if (this.bearerTokenFile !== undefined) return `${scheme} ${await this.bearerTokenFile.readTrimmed(target)}`;
+    if (this.bearerTokenFile !== undefined) return `${options.authorizationType ?? 'Bearer'} ${await this.bearerTokenFile.readTrimmed(target)}`;
+    // A password file exists only with basic_auth.
+    return basicHeader(options.basicAuth!.username, await this.passwordFile!.readTrimmed(target));
+  }
 
+  /**
+   * The header value when no file is involved (readsFiles false), without a promise: most
+   * targets have no credentials, and a scrape should not pay an async call to learn it.
+   */
+  configuredValue(): string | undefined {
+    const { options } = this.resolved;
+    if (options.bearerToken !== undefined) return `${options.authorizationType ?? 'Bearer'} ${options.bearerToken}`;
     const basic = options.basicAuth ?? this.resolved.urlBasicAuth;
     if (basic === undefined) return undefined;
-    const password =
-      this.passwordFile !== undefined ? await this.passwordFile.readTrimmed(target) : (basic.password ?? '');
-    return `Basic ${Buffer.from(`${basic.username}:${password}`, 'utf8').toString('base64')}`;
+    return basicHeader(basic.username, basic.password ?? '');
   }
+}
+
+function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }

@@ -19,7 +19,7 @@
  * contents and releases the old one.
  */
 import { createHash } from 'node:crypto';
-import { Agent } from 'undici';
+import { Agent, interceptors, type Dispatcher } from 'undici';
 
 /** Idle keep-alive sockets are kept this long; targets are scraped every few seconds. */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
@@ -48,6 +48,12 @@ export interface ConnectionLease {
   readonly key: string;
   /** Gives the Agent back; the last lease closes it (requests in flight finish first). */
   release(): Promise<void>;
+  /**
+   * The Agent with undici's redirect interceptor, following at most `maxRedirections`: composed
+   * once per Agent and shared by its leases (a composed dispatcher per target was ~1.3 KB of each
+   * target's heap, bench/RESULTS.md 2026-12-03).
+   */
+  followingRedirects(maxRedirections: number): Dispatcher;
 }
 
 /** The key of a set of settings; TLS material by a digest of its contents, never the contents. */
@@ -84,13 +90,21 @@ export function createAgent(settings: ConnectionSettings): Agent {
   });
 }
 
+/** One Agent and its leases. */
+interface PoolEntry {
+  agent: Agent;
+  leases: number;
+  /** The agent composed with the redirect interceptor, made on first use. */
+  redirecting?: { max: number; dispatcher: Dispatcher };
+}
+
 /**
  * Keep-alive connection pools shared by many targets: one undici Agent per set of connection
  * settings, each holding one pool per origin. Pass one to several `HttpScraper`s so that targets
  * on one host:port reuse sockets instead of opening one each.
  */
 export class ConnectionPools {
-  private readonly agents = new Map<string, { agent: Agent; leases: number }>();
+  private readonly agents = new Map<string, PoolEntry>();
 
   /** Agents open (distinct connection settings in use). */
   get size(): number {
@@ -111,6 +125,12 @@ export class ConnectionPools {
     return {
       agent: held.agent,
       key,
+      followingRedirects: (maxRedirections: number) => {
+        if (held.redirecting === undefined || held.redirecting.max !== maxRedirections) {
+          held.redirecting = { max: maxRedirections, dispatcher: held.agent.compose(interceptors.redirect({ maxRedirections })) };
+        }
+        return held.redirecting.dispatcher;
+      },
       release: async () => {
         if (released) return;
         released = true;

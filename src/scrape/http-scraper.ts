@@ -36,7 +36,7 @@
  */
 
 import { inspect } from 'node:util';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
@@ -121,54 +121,42 @@ export class HttpScraper {
    */
   async scrape(signal?: AbortSignal): Promise<ScrapeResponse> {
     const { target, bodySizeLimitBytes } = this.resolved;
-    const deadline = new ScrapeDeadline(target, this.resolved.options.scrapeTimeoutMs, signal);
+    // The deadline removes itself from inFlight when it is aborted or disposed.
+    const deadline = new ScrapeDeadline(target, this.resolved.options.scrapeTimeoutMs, signal, this.inFlight);
     this.inFlight.add(deadline);
-    const settle = () => this.inFlight.delete(deadline);
-    // A body nobody reads is released by the timeout; forget it then too.
-    deadline.signal.addEventListener('abort', settle, { once: true });
 
     let response: Awaited<ReturnType<typeof request>>;
     try {
-      const [dispatcher, authorization] = await Promise.all([
-        this.dispatcher.current(),
-        this.authorization.headerValue(),
-      ]);
-      deadline.throwIfAborted();
+      // Without TLS or credential files nothing needs reading: no promise before the request.
+      let dispatcher = this.dispatcher.ready();
+      let authorization: string | undefined;
+      if (dispatcher === undefined || this.authorization.readsFiles) {
+        [dispatcher, authorization] = await Promise.all([this.dispatcher.current(), this.authorization.headerValue()]);
+        deadline.throwIfAborted();
+      } else {
+        authorization = this.authorization.configuredValue();
+      }
       const headers =
         authorization === undefined ? this.staticHeaders : { ...this.staticHeaders, authorization };
       response = await request(this.resolved.requestUrl, {
         method: 'GET',
         headers,
         dispatcher,
-        signal: deadline.signal,
+        signal: deadline.requestSignal,
       });
     } catch (err) {
       deadline.dispose();
-      settle();
       if (err instanceof ScrapewireError && err.code === 'ERR_CONFIG') throw err;
       throw deadline.errorFor(err, (cause) => transportError(target, 'request failed', cause));
     }
 
     const { statusCode, headers, body } = response;
-    const fail = (error: Error): never => {
-      // The error page is drained (up to undici's 128 KiB dump limit; a bigger one is aborted)
-      // so the socket stays reusable. The deadline keeps running meanwhile: a page that never
-      // ends is cut at the scrape timeout (or by close()), not left holding the connection.
-      body
-        .dump()
-        .catch(() => undefined)
-        .finally(() => {
-          deadline.dispose();
-          settle();
-        });
-      throw error;
-    };
     if (statusCode >= 300 && statusCode <= 399 && headers.location !== undefined) {
-      fail(redirectNotFollowedError(target, statusCode, headerString(headers.location), this.resolved));
+      failResponse(body, deadline, redirectNotFollowedError(target, statusCode, headerString(headers.location), this.resolved));
     }
-    if (statusCode < 200 || statusCode > 299) fail(httpStatusError(target, statusCode));
+    if (statusCode < 200 || statusCode > 299) failResponse(body, deadline, httpStatusError(target, statusCode));
     const encoding = bodyEncoding(headerString(headers['content-encoding']));
-    if (typeof encoding === 'object') fail(unsupportedEncodingError(target, encoding.unsupported));
+    if (typeof encoding === 'object') failResponse(body, deadline, unsupportedEncodingError(target, encoding.unsupported));
 
     const contentType = headerString(headers['content-type']) ?? '';
     const scrapeBody = new ScrapeBody({
@@ -177,22 +165,19 @@ export class HttpScraper {
       limitBytes: bodySizeLimitBytes,
       deadline,
       target,
-      onSettled: settle,
     });
     // A target answers with the same Content-Type scrape after scrape: parsed once, not per scrape.
     if (contentType !== this.lastContentType?.text) {
       this.lastContentType = { text: contentType, parser: formatFromContentType(contentType, this.resolved.options.fallbackScrapeProtocol) };
     }
     const parser = this.lastContentType.parser;
-    return {
-      status: statusCode,
-      format: parser.format ?? 'text',
+    return new HttpScrapeResponse(
+      statusCode,
+      parser.format ?? 'text',
       contentType,
-      body: parser.format === undefined ? refuseNonEmptyBody(scrapeBody, contentTypeError(target, parser.problem!)) : scrapeBody,
-      bytesRead: () => scrapeBody.bytesRead,
-      wireBytesRead: () => scrapeBody.wireBytesRead,
-      discard: () => scrapeBody.discard(),
-    };
+      scrapeBody,
+      parser.format === undefined ? refuseNonEmptyBody(scrapeBody, contentTypeError(target, parser.problem!)) : scrapeBody,
+    );
   }
 
   /**
@@ -220,6 +205,42 @@ export class HttpScraper {
   [inspect.custom](): string {
     return `HttpScraper ${inspect(this.describe(), { depth: 4 })}`;
   }
+}
+
+/** A response whose headers are in: one object per scrape, its methods on the prototype. */
+class HttpScrapeResponse implements ScrapeResponse {
+  constructor(
+    readonly status: number,
+    readonly format: ExpositionFormat,
+    readonly contentType: string,
+    private readonly scrapeBody: ScrapeBody,
+    readonly body: AsyncIterable<Uint8Array>,
+  ) {}
+
+  bytesRead(): number {
+    return this.scrapeBody.bytesRead;
+  }
+
+  wireBytesRead(): number {
+    return this.scrapeBody.wireBytesRead;
+  }
+
+  discard(): void {
+    this.scrapeBody.discard();
+  }
+}
+
+/**
+ * A response that fails the scrape: its error page is drained (up to undici's 128 KiB dump limit;
+ * a bigger one is aborted) so the socket stays reusable. The deadline keeps running meanwhile: a
+ * page that never ends is cut at the scrape timeout (or by close()), not left holding the connection.
+ */
+function failResponse(body: Dispatcher.ResponseData['body'], deadline: ScrapeDeadline, error: Error): never {
+  body
+    .dump()
+    .catch(() => undefined)
+    .finally(() => deadline.dispose());
+  throw error;
 }
 
 /**

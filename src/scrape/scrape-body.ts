@@ -62,8 +62,8 @@ export interface ScrapeBodyOptions {
   limitBytes: number;
   deadline: ScrapeDeadline;
   target: string;
-  /** Called once when the body is finished with, successfully or not. */
-  onSettled: () => void;
+  /** Called once when the body is finished with, successfully or not (after the deadline's dispose()). */
+  onSettled?: () => void;
 }
 
 export class ScrapeBody implements AsyncIterable<Uint8Array> {
@@ -109,7 +109,17 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     const { source, encoding, target, deadline } = this.opts;
     let completed = false;
     try {
-      if (encoding === 'gzip') yield* this.gzipChunks();
+      const whole = wholeBody(source);
+      if (whole !== undefined) {
+        this.wireBytes = whole.length;
+        const inflated = encoding !== 'gzip' ? whole : whole.length <= SMALL_GZIP_BYTES ? inflateSmall(whole) : undefined;
+        if (inflated !== undefined) {
+          for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
+        } else {
+          // Too big for one call (compressed or inflated): the stream, which has nothing left to read.
+          yield* this.gunzipStream([whole], (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]());
+        }
+      } else if (encoding === 'gzip') yield* this.gzipChunks();
       else {
         for await (const chunk of source as AsyncIterable<Buffer>) {
           this.wireBytes += chunk.length;
@@ -121,7 +131,8 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
       if (err === this.limitError) throw err;
       throw deadline.errorFor(err, (cause) => transportError(target, 'reading body failed', cause));
     } finally {
-      this.finish(completed, this.limitError ?? discardedReason(target), this.gunzip);
+      // The reason is made only for a body given up: an error (its stack trace) per completed scrape cost CPU for nothing.
+      this.finish(completed, this.limitError, this.gunzip);
     }
   }
 
@@ -188,22 +199,39 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     await writer;
   }
 
+  /** `reason`: why a body not read to its end was given up (default: it was discarded). */
   private finish(completed: boolean, reason: unknown, gunzip?: Gunzip): void {
     if (this.settled) return;
     this.settled = true;
     if (!completed) {
       // Aborting the request destroys undici's body and closes the socket mid-response.
-      this.opts.deadline.abort(reason);
+      this.opts.deadline.abort(reason ?? discardedReason(this.opts.target));
       // Destroyed streams may still emit the abort as an 'error': nobody is listening any more.
       gunzip?.on('error', ignore).destroy();
       this.opts.source.on('error', ignore).destroy();
     }
     this.opts.deadline.dispose();
-    this.opts.onSettled();
+    this.opts.onSettled?.();
   }
 }
 
 function ignore(): void {}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The whole body when the stream already holds all of it (its end was pushed: a small page comes
+ * in the same socket read as its headers, so it is there when request() resolves), taken with one
+ * read(); undefined when more is to come. Reading it this way skips the stream's async iterator
+ * and its end-of-stream listeners, ~3 KB of garbage per small scrape (bench/RESULTS.md, 2026-12-03).
+ * `_readableState.ended` (the end was pushed, not yet emitted) has no public name; undici reads
+ * `_readableState` too.
+ */
+function wholeBody(source: Readable): Buffer | undefined {
+  const state = (source as Readable & { _readableState?: { ended?: boolean } })._readableState;
+  if (state?.ended !== true || source.destroyed || source.errored !== null) return undefined;
+  return (source.read() as Buffer | null) ?? EMPTY;
+}
 
 /** A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold. */
 function inflateSmall(compressed: Buffer): Buffer | undefined {

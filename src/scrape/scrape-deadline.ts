@@ -1,46 +1,97 @@
 /**
- * The deadline of one scrape: one AbortSignal that fires when scrape_timeout passes, when the
+ * The deadline of one scrape: one abort that fires when scrape_timeout passes, when the
  * caller's signal aborts, or when the scrape is given up (body limit, consumer stopped,
  * scraper closed). undici's request and the body stream both listen to it, so one abort tears
  * down the socket, the response body and the gunzip stream wherever the scrape is.
  *
+ * The deadline is itself the signal undici's request() takes (`requestSignal`: an EventEmitter
+ * with `aborted` and `reason`, which undici accepts in place of an AbortSignal); an AbortSignal
+ * (`signal`) is made only when asked for (in-process sources hand one to their function). An
+ * AbortController per scrape, its EventTarget and undici's listener on it were ~2.5 KB of the
+ * ~34 KB a small scrape allocated (bench/RESULTS.md, 2026-12-03).
+ *
  * `errorFor` tells the three apart afterwards, because undici reports every abort the same way.
  */
 
+import { EventEmitter } from 'node:events';
+
 import { scrapeTimeoutError } from './scrape-errors';
 
-export class ScrapeDeadline {
-  private readonly controller = new AbortController();
+/** One options object for every scrape's listener on the caller's signal. */
+const ONCE: AddEventListenerOptions = { once: true };
+
+export class ScrapeDeadline extends EventEmitter {
+  /** Whether the scrape was given up (AbortSignal's `aborted`). */
+  aborted = false;
+  /** Why, once aborted: the first reason wins (AbortSignal's `reason`). */
+  reason: unknown = undefined;
+  /** Made when `signal` is first asked for. */
+  private controller: AbortController | undefined;
   private readonly timer: NodeJS.Timeout;
-  private readonly onParentAbort: () => void;
+  private readonly onParentAbort: (() => void) | undefined;
   private timedOut = false;
   private settled = false;
 
+  /**
+   * `inFlight`: a set the caller keeps of its live deadlines (HttpScraper, to abort them on
+   * close()); the deadline leaves it when it is aborted or disposed, without a listener or a
+   * closure per scrape.
+   */
   constructor(
     private readonly target: string,
     private readonly timeoutMs: number,
     private readonly parent?: AbortSignal,
+    private readonly inFlight?: Set<ScrapeDeadline>,
   ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      // abort() also drops the listener on the caller's signal, which may live for the process.
-      this.abort(scrapeTimeoutError(target, timeoutMs));
-    }, timeoutMs);
+    super();
+    // undici adds one listener per request; a redirect's next request adds its own.
+    this.setMaxListeners(0);
+    // One function for every deadline's timer, not a closure per scrape.
+    this.timer = setTimeout(ScrapeDeadline.expire, timeoutMs, this);
     // A pending scrape must not keep the process alive on its own.
     this.timer.unref();
-    this.onParentAbort = () => this.controller.abort(parent?.reason);
-    if (parent?.aborted) this.onParentAbort();
-    else parent?.addEventListener('abort', this.onParentAbort, { once: true });
+    if (parent === undefined) return;
+    this.onParentAbort = () => {
+      this.inFlight?.delete(this);
+      this.fire(parent.reason);
+    };
+    if (parent.aborted) this.onParentAbort();
+    else parent.addEventListener('abort', this.onParentAbort, ONCE);
   }
 
-  /** Fires on timeout, on the caller's abort and on `abort()`. */
+  /** The scrape timeout passed. */
+  private static expire(deadline: ScrapeDeadline): void {
+    deadline.timedOut = true;
+    // abort() also drops the listener on the caller's signal, which may live for the process.
+    deadline.abort(scrapeTimeoutError(deadline.target, deadline.timeoutMs));
+  }
+
+  /** An AbortSignal that fires with this deadline (made on first use; it fires at once if the deadline already did). */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
     return this.controller.signal;
+  }
+
+  /** What undici's request() takes as its signal: this deadline, an EventEmitter that emits 'abort'. */
+  get requestSignal(): EventEmitter {
+    return this;
+  }
+
+  private fire(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.emit('abort');
   }
 
   /** Gives the scrape up with `reason` (first reason wins) and releases the timer. */
   abort(reason: unknown): void {
-    this.controller.abort(reason);
+    this.inFlight?.delete(this);
+    this.fire(reason);
     this.dispose();
   }
 
@@ -51,20 +102,21 @@ export class ScrapeDeadline {
   errorFor(err: unknown, fallback: (err: unknown) => Error): unknown {
     if (this.timedOut) return scrapeTimeoutError(this.target, this.timeoutMs);
     if (this.parent?.aborted) return this.parent.reason;
-    if (this.controller.signal.aborted) return this.controller.signal.reason;
+    if (this.aborted) return this.reason;
     return fallback(err);
   }
 
   /** Throws the right error if the scrape was already aborted (between awaits). */
   throwIfAborted(): void {
-    if (this.controller.signal.aborted) throw this.errorFor(undefined, () => new Error('unreachable'));
+    if (this.aborted) throw this.errorFor(undefined, () => new Error('unreachable'));
   }
 
   /** The scrape is over (body read to its end, or failed): stop the timer, drop the listener. */
   dispose(): void {
     if (this.settled) return;
     this.settled = true;
+    this.inFlight?.delete(this);
     clearTimeout(this.timer);
-    this.parent?.removeEventListener('abort', this.onParentAbort);
+    if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }

@@ -31,7 +31,7 @@ import { createFetcher, type Fetcher } from './fetcher';
 import { isLocalUrl, type LocalSources } from './local-source';
 import { HttpScraper } from './http-scraper';
 import { scrapeMetrics, type ScrapeMetrics } from './scrape-metrics';
-import { fetchInto } from './shared-fetch';
+import { fetchInto, type BodyConsumer, type FetchOptions } from './shared-fetch';
 import { TargetScraper, targetIdentity, type ScrapeOutcome, type ScrapeRun, type TargetSpec } from './target';
 
 export interface LoopClock {
@@ -157,6 +157,8 @@ interface FetchGroup {
   /** Queued for a fetch slot (maxConcurrentFetches), its tick not started yet. */
   waiting: boolean;
   abort: AbortController;
+  /** What every fetch of the group passes fetchInto, made once. */
+  fetchOptions: FetchOptions;
   closed: boolean;
 }
 
@@ -173,6 +175,9 @@ export class ScrapeLoop {
   /** Groups whose tick waits for a fetch slot, oldest first. */
   private readonly waiting: FetchGroup[] = [];
   private readonly maxConcurrentFetches: number;
+  private readonly countRequest = (): void => {
+    this.metrics.requests.inc();
+  };
 
   constructor(private readonly options: ScrapeLoopOptions) {
     this.metrics = scrapeMetrics(options.registry ?? new Registry());
@@ -313,6 +318,7 @@ export class ScrapeLoop {
     const options = { ...spec.http, bodySizeLimitBytes: 0 };
     // HTTP(S) fetches lease sockets from the loop's keep-alive pools; in-process sources have none.
     const http = isLocalUrl(options.url) ? createFetcher(options, this.options.localSources) : new HttpScraper(options, this.pools);
+    const abort = new AbortController();
     const group: FetchGroup = {
       key,
       http,
@@ -323,7 +329,13 @@ export class ScrapeLoop {
       members: new Map(),
       running: undefined,
       waiting: false,
-      abort: new AbortController(),
+      abort,
+      fetchOptions: {
+        signal: abort.signal,
+        onRequest: this.countRequest,
+        onBodyBytes: this.options.onBodyBytes,
+        sliceMs: this.options.sliceMs,
+      },
       closed: false,
     };
     this.groups.set(key, group);
@@ -361,12 +373,11 @@ export class ScrapeLoop {
     // same slot again: a second scrape of the target a few ms after the first.
     const next = nextSlot(Math.max(this.clock.now(), group.nextMs), interval, group.offsetMs);
     const missed = Math.max(0, Math.round((next - group.nextMs) / interval) - 1);
-    const members = [...group.members.values()];
-    if (missed > 0) for (const member of members) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job }, missed);
+    if (missed > 0) for (const member of group.members.values()) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job }, missed);
     this.schedule(group, next);
 
     if (group.running !== undefined || group.waiting) {
-      for (const member of members) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
+      for (const member of group.members.values()) this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
       return;
     }
     if (this.maxConcurrentFetches > 0 && this.fetching >= this.maxConcurrentFetches) {
@@ -392,40 +403,50 @@ export class ScrapeLoop {
   }
 
   private fetch(group: FetchGroup): void {
-    const members = [...group.members.values()];
     const timestampMs = Math.floor(this.clock.now());
-    const runs: Array<{ target: TargetScraper; run: ScrapeRun }> = [];
-    for (const member of members) {
+    const targets: TargetScraper[] = [];
+    const runs: ScrapeRun[] = [];
+    const consumers: BodyConsumer[] = [];
+    for (const member of group.members.values()) {
       if (member.stopping || member.scraper.busy) {
         this.metrics.skippedTicks.inc({ job: member.scraper.spec.job });
         continue;
       }
-      runs.push({ target: member.scraper, run: member.scraper.startScrape(timestampMs) });
+      const run = member.scraper.startScrape(timestampMs);
+      targets.push(member.scraper);
+      runs.push(run);
+      consumers.push(run.consumer);
     }
     if (runs.length === 0) return;
-    for (const { target, run } of runs) {
-      void run.outcome.then((outcome) => {
+    this.fetching++;
+    group.running = this.runFetch(group, targets, runs, consumers);
+  }
+
+  /**
+   * One fetch of a group, to the end of its members' scrapes: onScrape for each, then the
+   * readers. Never rejects. One async function per fetch instead of a promise chain and a
+   * closure per member (what a small scrape allocated: bench/RESULTS.md, 2026-12-03).
+   */
+  private async runFetch(group: FetchGroup, targets: TargetScraper[], runs: ScrapeRun[], consumers: BodyConsumer[]): Promise<void> {
+    try {
+      await fetchInto(group.http, consumers, group.fetchOptions);
+      const results: FetchResult[] = [];
+      for (let i = 0; i < runs.length; i++) {
+        const outcome = await runs[i].outcome;
         try {
-          this.options.onScrape?.(target, outcome);
+          this.options.onScrape?.(targets[i], outcome);
         } catch {
           // A failing observer must not break the schedule.
         }
-      });
-    }
-    const fetched = fetchInto(group.http, runs.map(({ run }) => run.consumer), {
-      signal: group.abort.signal,
-      onRequest: () => this.metrics.requests.inc(),
-      onBodyBytes: this.options.onBodyBytes,
-      sliceMs: this.options.sliceMs,
-    }).then(async () => {
-      const results = await Promise.all(runs.map(async ({ target, run }) => ({ target, outcome: await run.outcome })));
+        results.push({ target: targets[i], outcome });
+      }
       if (!group.closed) this.options.readers?.fetched(group.key, results);
-    });
-    this.fetching++;
-    group.running = fetched.catch(() => undefined).finally(() => {
+    } catch {
+      // A failing reader must not break the schedule either.
+    } finally {
       group.running = undefined;
       this.fetching--;
       this.startWaiting();
-    });
+    }
   }
 }

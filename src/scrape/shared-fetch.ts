@@ -52,46 +52,64 @@ export interface FetchOptions {
   sliceMs?: number;
 }
 
-/** Performs one request for `consumers` and feeds its body to them; resolves when every one has settled. */
+/** Whether any of `consumers` is still reading. */
+function anyActive(consumers: readonly BodyConsumer[]): boolean {
+  for (let i = 0; i < consumers.length; i++) if (consumers[i].active) return true;
+  return false;
+}
+
+/** Fails every consumer still reading with `error`. */
+function failActive(consumers: readonly BodyConsumer[], error: ScrapewireError): void {
+  for (let i = 0; i < consumers.length; i++) if (consumers[i].active) consumers[i].fail(error);
+}
+
+/**
+ * Performs one request for `consumers` and feeds its body to them; resolves when every one has
+ * settled. Consumers are looked up with loops, not filtered copies: a fetch runs every second
+ * per target, and its arrays and closures were part of what a small scrape allocated
+ * (bench/RESULTS.md, 2026-12-03).
+ */
 export async function fetchInto(http: Fetcher, consumers: readonly BodyConsumer[], options: FetchOptions = {}): Promise<void> {
-  const reading = (): BodyConsumer[] => consumers.filter((consumer) => consumer.active);
-  if (reading().length === 0) return;
+  if (!anyActive(consumers)) return;
   options.onRequest?.();
   let response: Awaited<ReturnType<Fetcher['scrape']>>;
   try {
     response = await http.scrape(options.signal);
   } catch (err) {
-    const error = asScrapeError(err, http.target);
-    for (const consumer of reading()) consumer.fail(error);
+    failActive(consumers, asScrapeError(err, http.target));
     return;
   }
   try {
-    for (const consumer of reading()) consumer.begin(response.format);
-    let active = reading();
-    if (active.length > 0) {
+    for (let i = 0; i < consumers.length; i++) if (consumers[i].active) consumers[i].begin(response.format);
+    // The members still reading; copied only when one of them settles while being fed.
+    let active = consumers;
+    if (anyActive(active)) {
       const slices = new Slices(options.sliceMs);
+      const { onBodyBytes } = options;
       for await (const chunk of response.body) {
-        options.onBodyBytes?.(chunk.length);
+        onBodyBytes?.(chunk.length);
         for (let i = 0; i < active.length; i++) active[i].feed(chunk);
         if (slices.due) await slices.pause();
         // Consumers settle while being fed (a limit) or from outside (stopped): read on for the rest.
-        if (active.some((consumer) => !consumer.active)) {
+        if (!allActive(active)) {
           active = active.filter((consumer) => consumer.active);
           if (active.length === 0) break;
         }
       }
-      for (const consumer of reading()) consumer.finish();
+      for (let i = 0; i < consumers.length; i++) if (consumers[i].active) consumers[i].finish();
     }
   } catch (err) {
-    const error = asScrapeError(err, http.target);
-    for (const consumer of reading()) consumer.fail(error);
+    failActive(consumers, asScrapeError(err, http.target));
   } finally {
     response.discard();
     // Every consumer settles with the fetch, whatever happened above.
-    const unsettled = reading();
-    if (unsettled.length > 0) {
-      const error = new ScrapewireError('ERR_CORE_STATE', 'the fetch ended without settling this consumer', { target: http.target });
-      for (const consumer of unsettled) consumer.fail(error);
+    if (anyActive(consumers)) {
+      failActive(consumers, new ScrapewireError('ERR_CORE_STATE', 'the fetch ended without settling this consumer', { target: http.target }));
     }
   }
+}
+
+function allActive(consumers: readonly BodyConsumer[]): boolean {
+  for (let i = 0; i < consumers.length; i++) if (!consumers[i].active) return false;
+  return true;
 }

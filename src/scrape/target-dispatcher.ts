@@ -13,7 +13,7 @@
  * until close().
  */
 
-import { interceptors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 import { ScrapewireError } from '../errors';
 import { ConnectionPools, type ConnectionLease } from './connection-pools';
@@ -57,6 +57,15 @@ export class TargetDispatcher {
     }
   }
 
+  /**
+   * The dispatcher for this scrape without a promise, when there is nothing to check (no TLS
+   * file, and the Agent already leased); undefined means: call current().
+   */
+  ready(): Dispatcher | undefined {
+    if (this.closed || this.caFile !== undefined || this.certFile !== undefined || this.keyFile !== undefined) return undefined;
+    return this.dispatcher;
+  }
+
   /** The dispatcher for this scrape, moved to another Agent first if a TLS file changed since the last one. */
   async current(): Promise<Dispatcher> {
     if (this.closed) {
@@ -84,9 +93,7 @@ export class TargetDispatcher {
     });
     const previous = this.lease;
     this.lease = lease;
-    this.dispatcher = this.resolved.followRedirects
-      ? lease.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
-      : lease.agent;
+    this.dispatcher = this.resolved.followRedirects ? lease.followingRedirects(MAX_REDIRECTS) : lease.agent;
     this.builtFrom = generations;
     // Requests in flight on the old Agent finish; it takes no new ones of this target.
     if (previous !== undefined) previous.release().catch(() => undefined);

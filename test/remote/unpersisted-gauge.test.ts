@@ -50,3 +50,28 @@ test('requests waiting for a failing receiver: counted in memory, then zero once
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('queue_bytes{storage="batch"} is the open batches\' bytes when collected, and 0 once they are closed', async () => {
+  const receiver = await new ScriptedReceiver(() => ({ status: 204 })).start();
+  const registry = new Registry();
+  const writer = new RemoteWriter({ registry, endpoints: endpoints({ url: receiver.url, name: 'batched', queue_config: { batch_send_deadline: '60s', max_samples_per_send: 10_000 } }) });
+  const batchBytes = async (): Promise<number> => {
+    const metric = await registry.getSingleMetric('scrapewire_remote_write_queue_bytes')!.get();
+    return metric.values.filter((v) => v.labels.storage === 'batch').reduce((sum, v) => sum + v.value, 0);
+  };
+  try {
+    expect(await batchBytes()).toBe(0);
+    numberedScrape('m', 0, 10, 1_700_000_000_000, 's').writeTo(writer);
+    const one = await batchBytes();
+    expect(one).toBeGreaterThan(0);
+    numberedScrape('m', 10, 10, 1_700_000_000_000, 's').writeTo(writer);
+    expect(await batchBytes()).toBeGreaterThan(one);
+    expect(receiver.requests.length).toBe(0);
+    await writer.flush();
+    expect(await batchBytes()).toBe(0);
+    expect(receiver.requests.length).toBe(1);
+  } finally {
+    await writer.close(0);
+    await receiver.stop();
+  }
+});

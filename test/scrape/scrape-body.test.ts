@@ -7,7 +7,7 @@
  * whole backlog on every resume: src/scrape/scrape-body.ts). A small body (64 KiB compressed at
  * most) is inflated in one call, within the same limits.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { ScrapeBody } from '../../src/scrape/scrape-body';
 import { ScrapeDeadline } from '../../src/scrape/scrape-deadline';
@@ -126,4 +126,73 @@ test('a small gzip body past the body limit fails at the chunk that crosses it; 
   expect((broken.error as ScrapewireError).message).toMatch(/^http:\/\/127\.0\.0\.1:1\/m: reading body failed/);
   const truncated = await readAll(bodyOf([zipped.subarray(0, zipped.length - 10)]));
   expect((truncated.error as ScrapewireError).message).toMatch(/reading body failed/);
+});
+
+/** A source whose whole body and end are already pushed (a small page read with its headers), noting whether it was iterated. */
+function endedSource(chunks: Buffer[]): { source: Readable; iterated: () => boolean } {
+  const source = new Readable({ read() {} });
+  for (const chunk of chunks) source.push(chunk);
+  source.push(null);
+  let iterated = false;
+  const iterate = source[Symbol.asyncIterator].bind(source);
+  source[Symbol.asyncIterator] = () => {
+    iterated = true;
+    return iterate();
+  };
+  return { source, iterated: () => iterated };
+}
+
+function endedBody(chunks: Buffer[], encoding: 'gzip' | 'identity', limitBytes = 0): { body: ScrapeBody; iterated: () => boolean } {
+  const { source, iterated } = endedSource(chunks);
+  const deadline = new ScrapeDeadline('http://127.0.0.1:1/m', 60_000);
+  return { body: new ScrapeBody({ source, encoding, limitBytes, deadline, target: 'http://127.0.0.1:1/m' }), iterated };
+}
+
+test('a body already whole in the stream is read without iterating it: gzip inflated, plain as is, bytes counted', async () => {
+  const plain = Buffer.from(Array.from({ length: 3000 }, (_, i) => `up{instance="${i}"} 1`).join('\n') + '\n');
+  const zipped = gzipSync(plain);
+  const half = Math.ceil(zipped.length / 2);
+  const gz = endedBody([zipped.subarray(0, half), zipped.subarray(half)], 'gzip');
+  const read = await readAll(gz.body);
+  expect(read.error).toBeUndefined();
+  expect(read.data.equals(plain)).toBe(true);
+  expect(gz.body.bytesRead).toBe(plain.length);
+  expect(gz.body.wireBytesRead).toBe(zipped.length);
+  expect(gz.iterated()).toBe(false);
+
+  // A plain body of 150 KB comes out in chunks of 64 KiB at most.
+  const big = Buffer.concat([plain, plain, plain, plain, plain, plain].slice(0, Math.ceil(150e3 / plain.length)));
+  const id = endedBody([big.subarray(0, 1000), big.subarray(1000)], 'identity');
+  const plainRead = await readAll(id.body);
+  expect(plainRead.data.equals(big)).toBe(true);
+  expect(Math.max(...plainRead.chunks)).toBeLessThanOrEqual(64 * 1024);
+  expect(id.body.bytesRead).toBe(big.length);
+  expect(id.body.wireBytesRead).toBe(big.length);
+  expect(id.iterated()).toBe(false);
+});
+
+test('a whole body keeps the limits: body_size_limit, a bomb through the stream, an empty or corrupt gzip body fails', async () => {
+  const plain = Buffer.from('x 1\n'.repeat(100_000));
+  const over = await readAll(endedBody([plain], 'identity', 100_000).body);
+  expect((over.error as ScrapewireError).code).toBe('ERR_BODY_SIZE_LIMIT');
+  expect(over.data.length).toBeLessThanOrEqual(100_000);
+  const overGzip = await readAll(endedBody([gzipSync(plain)], 'gzip', 100_000).body);
+  expect((overGzip.error as ScrapewireError).code).toBe('ERR_BODY_SIZE_LIMIT');
+
+  // 60 MB of zeros in under 64 KiB: one call refuses it, the gunzip stream cuts it at the limit.
+  const bomb = endedBody([gzipSync(Buffer.alloc(60e6), { level: 9 })], 'gzip', 10e6);
+  const cut = await readAll(bomb.body);
+  expect((cut.error as ScrapewireError).code).toBe('ERR_BODY_SIZE_LIMIT');
+  expect(bomb.body.bytesRead).toBeLessThanOrEqual(10e6 + 64 * 1024);
+  expect(bomb.iterated()).toBe(true);
+
+  const empty = await readAll(endedBody([], 'gzip').body);
+  expect((empty.error as ScrapewireError).message).toMatch(/reading body failed/);
+  const zipped = gzipSync(Buffer.from('x 1\n'.repeat(1000)));
+  const truncated = await readAll(endedBody([zipped.subarray(0, zipped.length - 10)], 'gzip').body);
+  expect((truncated.error as ScrapewireError).message).toMatch(/^http:\/\/127\.0\.0\.1:1\/m: reading body failed/);
+  // An empty plain body is an empty page.
+  const nothing = await readAll(endedBody([], 'identity').body);
+  expect(nothing.error).toBeUndefined();
+  expect(nothing.data.length).toBe(0);
 });
