@@ -5,12 +5,13 @@
 //
 // Memory: raw TLSF blocks (`heap.alloc`), no managed objects. It grows with live series and the
 // longest line, never with the size of a page, and never shrinks (the host rebuilds instead).
-//   input window   maxLineBytes + 16 at inputPtr (scrape.ts)
+//   input window   maxLineBytes + 16 at inputPtr (scrape.ts); between scrapes the requests are
+//                  encoded there (encode.ts: parsing and encoding touch the same pages)
 //   series         records in segments of 1,024, the 96-bit-keyed index (series.ts)
 //   label pairs    each distinct label once, encoded (pairs.ts); 2.0 symbols (symbols.ts)
 //   snapshot       ref u32, value f64, timestamp f64 columns (snapshot.ts)
 //   scrape arena   family names, HELP and UNIT, exemplar labels (families.ts)
-//   output         the request being encoded, and room for it compressed (encode.ts, snappy.ts)
+//   output         a request larger than the window, and room for it compressed (encode.ts, snappy.ts)
 //
 // Calling order:
 //   init -> setLimits -> targetLabels? (a job's target and external labels; again on a new instance)
