@@ -140,7 +140,6 @@ export function encodeNext(): u32 {
   return output.length;
 }
 
-export function encodeMetadata(): u32 { placeOutput(); return writeMetadataRw1(output); }
 /** A metadata request of at most `max` entries (0: all) from family index `first`; its length (0: none left). */
 export function encodeMetadataFrom(first: u32, max: u32): u32 { placeOutput(); return writeMetadataRw1(output, first, max); }
 /** Entries in the last metadata request. */

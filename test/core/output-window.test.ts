@@ -4,10 +4,13 @@
  * block of its own, and a scrape in progress keeps the window. The bytes must be the same
  * wherever the request was written.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { snappyUncompress as uncompress } from '../../src/remote/snappy';
 import { Core } from '../../src/core/core';
-import type { CoreExports } from '../../src/core/wasm';
+import { coreModule, type CoreExports } from '../../src/core/wasm';
 import { RW1, RW2, type RemoteWriteProtocol } from '../../src/remote-write-protocol';
+import { REPO_ROOT } from '../helpers/paths';
 
 const encoder = new TextEncoder();
 
@@ -104,5 +107,30 @@ describe('requests in the input window', () => {
       return undefined;
     });
     expect(seen).toEqual([JSON.stringify([['__name__', 'first']]), JSON.stringify([['__name__', 'second'], ['label', 'value']])]);
+  });
+});
+
+describe('the module exports', () => {
+  it('are the ABI of assembly/index.ts, the getters and setters folded into query and setOption', () => {
+    const names = WebAssembly.Module.exports(coreModule()).map((x) => x.name).sort();
+    expect(names).toContain('query');
+    expect(names).toContain('setOption');
+    expect(names).not.toContain('statSeries');
+    expect(names).not.toContain('errorLine');
+    expect(names.length).toBeLessThanOrEqual(41);
+  });
+
+  it('answer every Query of src/core/enums.ts, and NaN past them', () => {
+    const source = readFileSync(join(REPO_ROOT, 'src/core/enums.ts'), 'utf8');
+    const body = /export const enum Query \{([\s\S]*?)\n\}/.exec(source)![1];
+    const values = [...body.matchAll(/^\s*[A-Z_0-9]+ = (\d+),/gm)].map((m) => Number(m[1]));
+    expect(values.length).toBeGreaterThan(30);
+    const core = Core.create();
+    scrape(core, page(5, 0), 1_000);
+    const raw = (exportsOf(core) as unknown as { raw: { query(what: number, arg: number): number } }).raw;
+    for (const what of values) expect(Number.isNaN(raw.query(what, 1))).toBe(false);
+    expect(raw.query(Math.max(...values) + 1, 0)).toBeNaN();
+    expect(exportsOf(core).statSeries()).toBe(5);
+    expect(exportsOf(core).snapshotLength()).toBe(5);
   });
 });
