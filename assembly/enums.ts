@@ -27,10 +27,10 @@ export const enum SeriesState {
 }
 
 /**
- * What `query(what, arg)` reads: the core's getters as one export (query.ts). An export costs
- * each instance V8's wrapper objects (~0.27 KiB of V8 heap per export per instance, 1,000
- * instances of 81 vs 40 exports, bench/RESULTS.md 2026-12-03), so values the host reads a few
- * times per scrape share one. `arg` is a series ref for SERIES_LAST_SEEN, unused otherwise.
+ * What Command.QUERY reads (query.ts): the core's getters. An export costs each instance V8's
+ * wrapper objects (~0.27 KiB of V8 heap per export per instance: 1,000 instances of 81 vs 40
+ * exports, bench/RESULTS.md 2026-12-03), so values the host reads a few times per scrape share
+ * one. The argument is a series ref for SERIES_LAST_SEEN, unused otherwise.
  */
 export const enum Query {
   // Counters and sizes (stats.ts)
@@ -79,7 +79,7 @@ export const enum Query {
   BATCH_OUTPUT = 37,
 }
 
-/** What `setOption(option, a, b, c, d)` sets (query.ts); each takes effect as its setter says. */
+/** What Command.SET_OPTION sets (query.ts), from up to four numbers a..d. */
 export const enum CoreOption {
   /** a scrapeNative, b alwaysClassic, c bucketLimit, d maxSchema (i32): from the next begin */
   HISTOGRAMS = 0,
@@ -91,4 +91,73 @@ export const enum CoreOption {
   NHCB = 3,
   /** a on: created_timestamp_zero_ingestion, from the next begin */
   CREATED_TIMESTAMP_ZERO_INGESTION = 4,
+}
+
+/**
+ * What `command(op, a, b, c, d, e, f)` does (command.ts): every export but the few called per
+ * chunk, per new series or per request, as one. Arguments and result are f64 (refs, lengths and
+ * flags as numbers; a bool is `!= 0`); each member says what a..f are and what it returns (0 when
+ * nothing).
+ */
+export const enum Command {
+  /** a Query, b its argument: the value (query.ts) */
+  QUERY = 0,
+  /** a CoreOption, b..e its values (query.ts) */
+  SET_OPTION = 1,
+  /** a maxLineBytes, b evictAfterScrapes: allocates the window and tables */
+  INIT = 2,
+  /** a samples, b series, c labels, d name length, e value length, f memory pages (0: none); from the next begin */
+  SET_LIMITS = 3,
+  /** a Format, b timestampMs, c honorTimestamps, d skipErrors, e strictOpenMetrics, f resolveBatch: a scrape starts */
+  BEGIN = 4,
+  /** goes on after RESOLVE once the new series so far are decided; a Status */
+  RESUME_FEED = 5,
+  /** end of body: a last line without newline, staleness, eviction; a Status */
+  FINISH = 6,
+  /** the host gave up on the scrape: nothing of it is kept */
+  ABORT_SCRAPE = 7,
+  /** a ref: never encoded, decision remembered */
+  DROP = 8,
+  /** a length: room for labels the host writes (rewrite, targetLabels, importSeries); its address */
+  REWRITE_BUFFER_PTR = 9,
+  /** a ref, b length: the series' labels become the sorted labels at the rewrite buffer */
+  REWRITE = 10,
+  /** a targetLen, b externalLen, c honorLabels: a job's labels at the rewrite buffer (0, 0: none) */
+  TARGET_LABELS = 11,
+  /** a from, b to: merges target labels into pending new series; how many are left to the host */
+  AUTO_RESOLVE = 12,
+  /** a ref: evicts the series now (the next scrape decides again) */
+  FORGET = 13,
+  /** every series still pending is kept; the samples kept */
+  RESOLVE_DONE = 14,
+  /** a Protocol, b samples per request (0: all), c includeStale */
+  ENCODE_BEGIN = 15,
+  /** a first family, b at most this many entries (0: all): a 1.0 metadata request at Query.OUTPUT_PTR; its length (0: none left) */
+  ENCODE_METADATA_FROM = 16,
+  /** snappy-compresses the last request (never grows memory); the compressed length, at Query.COMPRESSED_PTR */
+  COMPRESS_OUTPUT = 17,
+  /** a epoch, b timestampMs: a new instance continues the old one's scrape numbering */
+  RESTORE = 18,
+  /** a length, b SeriesState, c lastSeen: a kept series, its labels at the rewrite buffer; its new ref */
+  IMPORT_SERIES = 19,
+  /** a ref, b value, c timestampMs: one sample of the old instance's last scrape */
+  IMPORT_SAMPLE = 20,
+  /** a ref: one series the old instance's last scrape found stale */
+  IMPORT_STALE = 21,
+  /** a ref: one series of the old instance's staleness reference */
+  IMPORT_PREVIOUS = 22,
+  /** a length: a report series from final labels at the rewrite buffer (not indexed); its ref */
+  REPORT_SERIES = 23,
+  /** before finish: the report series stay out of the staleness pass */
+  REPORT_TOUCH = 24,
+  /** a ref, b value: a report sample, after finish */
+  REPORT_SAMPLE = 25,
+  /** the report series go stale */
+  REPORT_CLEAR = 26,
+  /** a length: room for a batch's requests; its address (batch.ts) */
+  BATCH_INPUT = 27,
+  /** a length: the 1.0 requests there as one, compressed; its length (at Query.BATCH_OUTPUT) */
+  BATCH_COMPRESS_RW1 = 28,
+  /** a count, b length: the 2.0 requests there as one, compressed; its length (0: a part is malformed) */
+  BATCH_COMPRESS_RW2 = 29,
 }

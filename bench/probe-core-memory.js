@@ -113,7 +113,8 @@ async function main() {
     if (outcome.error !== undefined) throw outcome.error;
   }
   const core = target.scrapedCore;
-  const ex = core.exports;
+  const ex = core.exports; // CoreAbi (src/core/wasm.ts); the module's own exports are its `raw`
+  const raw = ex.raw ?? ex;
   // Resident pages first: reading an untouched page maps the zero page, which pagemap reports too.
   const bytes = ex.memory.buffer.byteLength;
   const pages = bytes / 4096;
@@ -121,7 +122,7 @@ async function main() {
   const mem = new DataView(ex.memory.buffer);
   const u32 = (at) => mem.getUint32(at, true);
   const globals = {};
-  for (const [name, value] of Object.entries(ex)) if (name.startsWith('g:')) globals[name.slice(2)] = value.value;
+  for (const [name, value] of Object.entries(raw)) if (name.startsWith('g:')) globals[name.slice(2)] = value.value;
 
   // The TLSF heap: the root, then blocks { mmInfo u32 (size | FREE 1 | LEFTFREE 2), payload }.
   const rootAt = globals['~lib/rt/tlsf/ROOT'];

@@ -6,13 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScrapewireError } from '../errors';
 import type { CompiledCoreModule } from './types';
-import { CoreOption, Query } from './enums';
+import { Command, CoreOption, Query } from './enums';
 
 /**
  * The core's ABI as the host calls it, one method per function (assembly/index.ts). Pointers and
- * lengths are byte offsets in `memory`. The getters and option setters are one export each in
- * the module (`query`, `setOption`: V8 builds wrapper objects per export per instance); CoreAbi
- * gives them their names back with methods on its prototype, shared by every instance.
+ * lengths are byte offsets in `memory`. Most of them are one export in the module, `command` (V8
+ * builds wrapper objects per export per instance: assembly/command.ts); CoreAbi gives them their
+ * names back with methods on its prototype, shared by every instance.
  */
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -95,48 +95,20 @@ export interface CoreExports {
   reportClear(): void;
 }
 
-/** What the module exports (assembly/index.ts). */
+/** What the module exports (assembly/index.ts): the calls made per chunk, new series or request, and `command`. */
 interface RawCoreExports {
   memory: WebAssembly.Memory;
-  init(maxLineBytes: number, evictAfterScrapes: number): void;
-  setLimits(samples: number, series: number, labels: number, nameLength: number, valueLength: number, memoryPages: number): void;
-  query(what: Query, arg: number): number;
-  setOption(option: CoreOption, a: number, b: number, c: number, d: number): void;
-  begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void;
+  /** command(op, a, b, c, d, e, f): a Command (enums.ts) */
+  command(op: Command, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): number;
   inputPtr(): number;
   inputSpace(): number;
   feed(length: number): number;
-  resumeFeed(): number;
-  finish(): number;
-  abortScrape(): void;
   newSeriesRef(i: number): number;
+  seriesState(ref: number): number;
   labelsPtr(ref: number): number;
   labelsLen(ref: number): number;
   keep(ref: number): void;
-  targetLabels(targetLen: number, externalLen: number, honorLabels: number): void;
-  autoResolve(from: number, to: number): number;
-  drop(ref: number): void;
-  rewriteBufferPtr(length: number): number;
-  rewrite(ref: number, length: number): void;
-  forget(ref: number): void;
-  resolveDone(): number;
-  encodeBegin(protocol: number, maxSamples: number, includeStale: number): void;
   encodeNext(): number;
-  encodeMetadataFrom(first: number, max: number): number;
-  compressOutput(): number;
-  seriesState(ref: number): number;
-  restore(epoch: number, timestampMs: number): void;
-  importSeries(length: number, state: number, lastSeen: number): number;
-  importSample(ref: number, value: number, timestampMs: number): void;
-  importStale(ref: number): void;
-  importPrevious(ref: number): void;
-  reportSeries(length: number): number;
-  reportTouch(): void;
-  reportSample(ref: number, value: number): void;
-  reportClear(): void;
-  batchInput(length: number): number;
-  batchCompressRw1(length: number): number;
-  batchCompressRw2(count: number, length: number): number;
 }
 
 /** CoreExports over the module's exports: one small object per instance, its methods shared. */
@@ -145,93 +117,95 @@ class CoreAbi implements CoreExports {
   constructor(private readonly raw: RawCoreExports) {
     this.memory = raw.memory;
   }
-  init(maxLineBytes: number, evictAfterScrapes: number): void { this.raw.init(maxLineBytes, evictAfterScrapes); }
+  private query(what: Query, arg = 0): number { return this.raw.command(Command.QUERY, what, arg); }
+  private option(option: CoreOption, a: number, b = 0, c = 0, d = 0): void { this.raw.command(Command.SET_OPTION, option, a, b, c, d); }
+  init(maxLineBytes: number, evictAfterScrapes: number): void { this.raw.command(Command.INIT, maxLineBytes, evictAfterScrapes); }
   setLimits(samples: number, series: number, labels: number, nameLength: number, valueLength: number, memoryPages: number): void {
-    this.raw.setLimits(samples, series, labels, nameLength, valueLength, memoryPages);
+    this.raw.command(Command.SET_LIMITS, samples, series, labels, nameLength, valueLength, memoryPages);
   }
   setHistogramOptions(scrapeNative: number, alwaysClassic: number, bucketLimit: number, maxSchema: number): void {
-    this.raw.setOption(CoreOption.HISTOGRAMS, scrapeNative, alwaysClassic, bucketLimit, maxSchema);
+    this.option(CoreOption.HISTOGRAMS, scrapeNative, alwaysClassic, bucketLimit, maxSchema);
   }
-  setEncodeHistograms(on: number): void { this.raw.setOption(CoreOption.ENCODE_HISTOGRAMS, on, 0, 0, 0); }
-  setEncodeExemplars(on: number): void { this.raw.setOption(CoreOption.ENCODE_EXEMPLARS, on, 0, 0, 0); }
-  setNhcb(on: number): void { this.raw.setOption(CoreOption.NHCB, on, 0, 0, 0); }
-  setCreatedTimestampZeroIngestion(on: number): void { this.raw.setOption(CoreOption.CREATED_TIMESTAMP_ZERO_INGESTION, on, 0, 0, 0); }
-  histogramCount(): number { return this.raw.query(Query.HISTOGRAM_COUNT, 0); }
+  setEncodeHistograms(on: number): void { this.option(CoreOption.ENCODE_HISTOGRAMS, on); }
+  setEncodeExemplars(on: number): void { this.option(CoreOption.ENCODE_EXEMPLARS, on); }
+  setNhcb(on: number): void { this.option(CoreOption.NHCB, on); }
+  setCreatedTimestampZeroIngestion(on: number): void { this.option(CoreOption.CREATED_TIMESTAMP_ZERO_INGESTION, on); }
+  histogramCount(): number { return this.query(Query.HISTOGRAM_COUNT); }
   begin(format: number, timestampMs: number, honorTimestamps: number, skipErrors: number, strictOpenMetrics: number, resolveBatch: number): void {
-    this.raw.begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch);
+    this.raw.command(Command.BEGIN, format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch);
   }
   inputPtr(): number { return this.raw.inputPtr(); }
   inputSpace(): number { return this.raw.inputSpace(); }
   feed(length: number): number { return this.raw.feed(length); }
-  resumeFeed(): number { return this.raw.resumeFeed(); }
-  finish(): number { return this.raw.finish(); }
-  abortScrape(): void { this.raw.abortScrape(); }
-  newSeriesCount(): number { return this.raw.query(Query.NEW_SERIES_COUNT, 0); }
+  resumeFeed(): number { return this.raw.command(Command.RESUME_FEED); }
+  finish(): number { return this.raw.command(Command.FINISH); }
+  abortScrape(): void { this.raw.command(Command.ABORT_SCRAPE); }
+  newSeriesCount(): number { return this.query(Query.NEW_SERIES_COUNT); }
   newSeriesRef(i: number): number { return this.raw.newSeriesRef(i); }
   labelsPtr(ref: number): number { return this.raw.labelsPtr(ref); }
   labelsLen(ref: number): number { return this.raw.labelsLen(ref); }
   keep(ref: number): void { this.raw.keep(ref); }
-  targetLabels(targetLen: number, externalLen: number, honorLabels: number): void { this.raw.targetLabels(targetLen, externalLen, honorLabels); }
-  autoResolve(from: number, to: number): number { return this.raw.autoResolve(from, to); }
-  drop(ref: number): void { this.raw.drop(ref); }
-  rewriteBufferPtr(length: number): number { return this.raw.rewriteBufferPtr(length); }
-  rewrite(ref: number, length: number): void { this.raw.rewrite(ref, length); }
-  forget(ref: number): void { this.raw.forget(ref); }
-  resolveDone(): number { return this.raw.resolveDone(); }
-  encodeBegin(protocol: number, maxSamples: number, includeStale: number): void { this.raw.encodeBegin(protocol, maxSamples, includeStale); }
+  targetLabels(targetLen: number, externalLen: number, honorLabels: number): void { this.raw.command(Command.TARGET_LABELS, targetLen, externalLen, honorLabels); }
+  autoResolve(from: number, to: number): number { return this.raw.command(Command.AUTO_RESOLVE, from, to); }
+  drop(ref: number): void { this.raw.command(Command.DROP, ref); }
+  rewriteBufferPtr(length: number): number { return this.raw.command(Command.REWRITE_BUFFER_PTR, length); }
+  rewrite(ref: number, length: number): void { this.raw.command(Command.REWRITE, ref, length); }
+  forget(ref: number): void { this.raw.command(Command.FORGET, ref); }
+  resolveDone(): number { return this.raw.command(Command.RESOLVE_DONE); }
+  encodeBegin(protocol: number, maxSamples: number, includeStale: number): void { this.raw.command(Command.ENCODE_BEGIN, protocol, maxSamples, includeStale); }
   encodeNext(): number { return this.raw.encodeNext(); }
-  encodeMetadata(): number { return this.raw.encodeMetadataFrom(0, 0); }
-  encodeMetadataFrom(first: number, max: number): number { return this.raw.encodeMetadataFrom(first, max); }
-  metadataEntries(): number { return this.raw.query(Query.METADATA_ENTRIES, 0); }
-  metadataNext(): number { return this.raw.query(Query.METADATA_NEXT, 0); }
-  outputPtr(): number { return this.raw.query(Query.OUTPUT_PTR, 0); }
-  compressOutput(): number { return this.raw.compressOutput(); }
-  compressedPtr(): number { return this.raw.query(Query.COMPRESSED_PTR, 0); }
-  requestSamples(): number { return this.raw.query(Query.REQUEST_SAMPLES, 0); }
-  snapshotLength(): number { return this.raw.query(Query.SNAPSHOT_LENGTH, 0); }
-  snapshotRefs(): number { return this.raw.query(Query.SNAPSHOT_REFS, 0); }
-  snapshotValues(): number { return this.raw.query(Query.SNAPSHOT_VALUES, 0); }
-  snapshotTimestamps(): number { return this.raw.query(Query.SNAPSHOT_TIMESTAMPS, 0); }
-  staleCount(): number { return this.raw.query(Query.STALE_COUNT, 0); }
-  staleRefsPtr(): number { return this.raw.query(Query.STALE_REFS_PTR, 0); }
+  encodeMetadata(): number { return this.raw.command(Command.ENCODE_METADATA_FROM, 0, 0); }
+  encodeMetadataFrom(first: number, max: number): number { return this.raw.command(Command.ENCODE_METADATA_FROM, first, max); }
+  metadataEntries(): number { return this.query(Query.METADATA_ENTRIES); }
+  metadataNext(): number { return this.query(Query.METADATA_NEXT); }
+  outputPtr(): number { return this.query(Query.OUTPUT_PTR); }
+  compressOutput(): number { return this.raw.command(Command.COMPRESS_OUTPUT); }
+  compressedPtr(): number { return this.query(Query.COMPRESSED_PTR); }
+  requestSamples(): number { return this.query(Query.REQUEST_SAMPLES); }
+  snapshotLength(): number { return this.query(Query.SNAPSHOT_LENGTH); }
+  snapshotRefs(): number { return this.query(Query.SNAPSHOT_REFS); }
+  snapshotValues(): number { return this.query(Query.SNAPSHOT_VALUES); }
+  snapshotTimestamps(): number { return this.query(Query.SNAPSHOT_TIMESTAMPS); }
+  staleCount(): number { return this.query(Query.STALE_COUNT); }
+  staleRefsPtr(): number { return this.query(Query.STALE_REFS_PTR); }
   seriesState(ref: number): number { return this.raw.seriesState(ref); }
-  statFamilies(): number { return this.raw.query(Query.STAT_FAMILIES, 0); }
-  statSkippedLines(): number { return this.raw.query(Query.STAT_SKIPPED_LINES, 0); }
-  statBytes(): number { return this.raw.query(Query.STAT_BYTES, 0); }
-  statDuplicates(): number { return this.raw.query(Query.STAT_DUPLICATES, 0); }
-  statEvicted(): number { return this.raw.query(Query.STAT_EVICTED, 0); }
-  statSeries(): number { return this.raw.query(Query.STAT_SERIES, 0); }
-  statLabelArenaBytes(): number { return this.raw.query(Query.STAT_LABEL_ARENA_BYTES, 0); }
-  statLabelTextBytes(): number { return this.raw.query(Query.STAT_LABEL_TEXT_BYTES, 0); }
-  statLabelPairs(): number { return this.raw.query(Query.STAT_LABEL_PAIRS, 0); }
-  statIndexBytes(): number { return this.raw.query(Query.STAT_INDEX_BYTES, 0); }
-  statSymbolBytes(): number { return this.raw.query(Query.STAT_SYMBOL_BYTES, 0); }
-  statSymbols(): number { return this.raw.query(Query.STAT_SYMBOLS, 0); }
-  errorCode(): number { return this.raw.query(Query.ERROR_CODE, 0); }
-  errorLine(): number { return this.raw.query(Query.ERROR_LINE, 0); }
-  errorColumn(): number { return this.raw.query(Query.ERROR_COLUMN, 0); }
-  errorTextPtr(): number { return this.raw.query(Query.ERROR_TEXT_PTR, 0); }
-  errorTextLen(): number { return this.raw.query(Query.ERROR_TEXT_LEN, 0); }
-  seriesLastSeen(ref: number): number { return this.raw.query(Query.SERIES_LAST_SEEN, ref); }
-  seriesRefLimit(): number { return this.raw.query(Query.SERIES_REF_LIMIT, 0); }
-  currentEpoch(): number { return this.raw.query(Query.CURRENT_EPOCH, 0); }
-  lastTimestamp(): number { return this.raw.query(Query.LAST_TIMESTAMP, 0); }
-  restore(epoch: number, timestampMs: number): void { this.raw.restore(epoch, timestampMs); }
-  importSeries(length: number, state: number, lastSeen: number): number { return this.raw.importSeries(length, state, lastSeen); }
-  importSample(ref: number, value: number, timestampMs: number): void { this.raw.importSample(ref, value, timestampMs); }
-  importStale(ref: number): void { this.raw.importStale(ref); }
-  keepsPrevious(): number { return this.raw.query(Query.KEEPS_PREVIOUS, 0); }
-  previousCount(): number { return this.raw.query(Query.PREVIOUS_COUNT, 0); }
-  previousRefsPtr(): number { return this.raw.query(Query.PREVIOUS_REFS_PTR, 0); }
-  importPrevious(ref: number): void { this.raw.importPrevious(ref); }
-  reportSeries(length: number): number { return this.raw.reportSeries(length); }
-  reportTouch(): void { this.raw.reportTouch(); }
-  reportSample(ref: number, value: number): void { this.raw.reportSample(ref, value); }
-  reportClear(): void { this.raw.reportClear(); }
-  batchInput(length: number): number { return this.raw.batchInput(length); }
-  batchCompressRw1(length: number): number { return this.raw.batchCompressRw1(length); }
-  batchCompressRw2(count: number, length: number): number { return this.raw.batchCompressRw2(count, length); }
-  batchOutput(): number { return this.raw.query(Query.BATCH_OUTPUT, 0); }
+  statFamilies(): number { return this.query(Query.STAT_FAMILIES); }
+  statSkippedLines(): number { return this.query(Query.STAT_SKIPPED_LINES); }
+  statBytes(): number { return this.query(Query.STAT_BYTES); }
+  statDuplicates(): number { return this.query(Query.STAT_DUPLICATES); }
+  statEvicted(): number { return this.query(Query.STAT_EVICTED); }
+  statSeries(): number { return this.query(Query.STAT_SERIES); }
+  statLabelArenaBytes(): number { return this.query(Query.STAT_LABEL_ARENA_BYTES); }
+  statLabelTextBytes(): number { return this.query(Query.STAT_LABEL_TEXT_BYTES); }
+  statLabelPairs(): number { return this.query(Query.STAT_LABEL_PAIRS); }
+  statIndexBytes(): number { return this.query(Query.STAT_INDEX_BYTES); }
+  statSymbolBytes(): number { return this.query(Query.STAT_SYMBOL_BYTES); }
+  statSymbols(): number { return this.query(Query.STAT_SYMBOLS); }
+  errorCode(): number { return this.query(Query.ERROR_CODE); }
+  errorLine(): number { return this.query(Query.ERROR_LINE); }
+  errorColumn(): number { return this.query(Query.ERROR_COLUMN); }
+  errorTextPtr(): number { return this.query(Query.ERROR_TEXT_PTR); }
+  errorTextLen(): number { return this.query(Query.ERROR_TEXT_LEN); }
+  seriesLastSeen(ref: number): number { return this.query(Query.SERIES_LAST_SEEN, ref); }
+  seriesRefLimit(): number { return this.query(Query.SERIES_REF_LIMIT); }
+  currentEpoch(): number { return this.query(Query.CURRENT_EPOCH); }
+  lastTimestamp(): number { return this.query(Query.LAST_TIMESTAMP); }
+  restore(epoch: number, timestampMs: number): void { this.raw.command(Command.RESTORE, epoch, timestampMs); }
+  importSeries(length: number, state: number, lastSeen: number): number { return this.raw.command(Command.IMPORT_SERIES, length, state, lastSeen); }
+  importSample(ref: number, value: number, timestampMs: number): void { this.raw.command(Command.IMPORT_SAMPLE, ref, value, timestampMs); }
+  importStale(ref: number): void { this.raw.command(Command.IMPORT_STALE, ref); }
+  keepsPrevious(): number { return this.query(Query.KEEPS_PREVIOUS); }
+  previousCount(): number { return this.query(Query.PREVIOUS_COUNT); }
+  previousRefsPtr(): number { return this.query(Query.PREVIOUS_REFS_PTR); }
+  importPrevious(ref: number): void { this.raw.command(Command.IMPORT_PREVIOUS, ref); }
+  reportSeries(length: number): number { return this.raw.command(Command.REPORT_SERIES, length); }
+  reportTouch(): void { this.raw.command(Command.REPORT_TOUCH); }
+  reportSample(ref: number, value: number): void { this.raw.command(Command.REPORT_SAMPLE, ref, value); }
+  reportClear(): void { this.raw.command(Command.REPORT_CLEAR); }
+  batchInput(length: number): number { return this.raw.command(Command.BATCH_INPUT, length); }
+  batchCompressRw1(length: number): number { return this.raw.command(Command.BATCH_COMPRESS_RW1, length); }
+  batchCompressRw2(count: number, length: number): number { return this.raw.command(Command.BATCH_COMPRESS_RW2, count, length); }
+  batchOutput(): number { return this.query(Query.BATCH_OUTPUT); }
 }
 
 let compiled: WebAssembly.Module | undefined;

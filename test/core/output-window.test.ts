@@ -111,25 +111,25 @@ describe('requests in the input window', () => {
 });
 
 describe('the module exports', () => {
-  it('are the ABI of assembly/index.ts, the getters and setters folded into query and setOption', () => {
+  it('are the calls made per chunk, per new series or per request, and command', () => {
     const names = WebAssembly.Module.exports(coreModule()).map((x) => x.name).sort();
-    expect(names).toContain('query');
-    expect(names).toContain('setOption');
-    expect(names).not.toContain('statSeries');
-    expect(names).not.toContain('errorLine');
-    expect(names.length).toBeLessThanOrEqual(41);
+    expect(names).toEqual(['command', 'encodeNext', 'feed', 'inputPtr', 'inputSpace', 'keep', 'labelsLen', 'labelsPtr', 'memory', 'newSeriesRef', 'seriesState']);
   });
 
-  it('answer every Query of src/core/enums.ts, and NaN past them', () => {
+  it('answer every Query of src/core/enums.ts, and NaN past them and past the last Command', () => {
     const source = readFileSync(join(REPO_ROOT, 'src/core/enums.ts'), 'utf8');
-    const body = /export const enum Query \{([\s\S]*?)\n\}/.exec(source)![1];
-    const values = [...body.matchAll(/^\s*[A-Z_0-9]+ = (\d+),/gm)].map((m) => Number(m[1]));
-    expect(values.length).toBeGreaterThan(30);
+    const members = (name: string): number[] => {
+      const body = new RegExp(`export const enum ${name} \\{([\\s\\S]*?)\\n\\}`).exec(source)![1];
+      return [...body.matchAll(/^\s*[A-Z_0-9]+ = (\d+),/gm)].map((m) => Number(m[1]));
+    };
+    const queries = members('Query');
+    expect(queries.length).toBeGreaterThan(30);
     const core = Core.create();
     scrape(core, page(5, 0), 1_000);
-    const raw = (exportsOf(core) as unknown as { raw: { query(what: number, arg: number): number } }).raw;
-    for (const what of values) expect(Number.isNaN(raw.query(what, 1))).toBe(false);
-    expect(raw.query(Math.max(...values) + 1, 0)).toBeNaN();
+    const raw = (exportsOf(core) as unknown as { raw: { command(op: number, ...args: number[]): number } }).raw;
+    for (const what of queries) expect(Number.isNaN(raw.command(0, what, 1))).toBe(false);
+    expect(raw.command(0, Math.max(...queries) + 1, 0)).toBeNaN();
+    expect(raw.command(Math.max(...members('Command')) + 1)).toBeNaN();
     expect(exportsOf(core).statSeries()).toBe(5);
     expect(exportsOf(core).snapshotLength()).toBe(5);
   });
