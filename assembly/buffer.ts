@@ -4,9 +4,11 @@
 /**
  * Where an instance's buffers start: small, so a target with a small page pays for what it uses
  * (they grow by doubling). At 64 KiB and 4-8 KiB an idle target's instance touched pages spread
- * over ~2 MiB of memory (bench/target-cost.bench.ts, bench/RESULTS.md 2026-12-02).
+ * over ~2 MiB of memory (bench/target-cost.bench.ts, bench/RESULTS.md 2026-12-02); 1 KiB -> 256
+ * bytes: an idle instance's tables 2 pages fewer, a 70-series one 1 fewer, 1,000 series the same
+ * (bench/probe-core-memory.js, bench/RESULTS.md 2026-12-03).
  */
-export const INITIAL_BUFFER_BYTES: u32 = 1024;
+export const INITIAL_BUFFER_BYTES: u32 = 256;
 
 /**
  * A growable byte buffer: `data` is the start, `length` the bytes used. Its bytes are its own
