@@ -147,6 +147,10 @@ export function metadataEntries(): u32 { return metadataEntryCount; }
 /** The family index the next metadata request starts at. */
 export function metadataNext(): u32 { return metadataNextFamily; }
 export function outputPtr(): usize { return output.data; }
-export function compressOutput(): u32 { return snappyCompress(output.data, output.length); }
+export function compressOutput(): u32 {
+  // A scrape begun since encodeNext holds the window: the room reserved there is not ours now.
+  if (compressed.borrowed && idleWindow() == 0) compressed.own();
+  return snappyCompress(output.data, output.length);
+}
 export function compressedPtr(): usize { return compressed.data; }
 export function requestSamples(): u32 { return encodedSamples; }

@@ -108,6 +108,30 @@ describe('requests in the input window', () => {
     });
     expect(seen).toEqual([JSON.stringify([['__name__', 'first']]), JSON.stringify([['__name__', 'second'], ['label', 'value']])]);
   });
+
+  it('are not compressed into the window once a scrape holds a partial line there', () => {
+    const core = Core.create();
+    const e = exportsOf(core);
+    scrape(core, page(30, 0), 1_000);
+    requests(core, RW1, true); // the last request and its compressed room are in the window now
+    const room = e.compressedPtr();
+    core.begin({ format: 'text', timestampMs: 2_000 });
+    // The room is in the window, after a request of ~2 KB.
+    expect(room).toBeGreaterThan(e.inputPtr());
+    expect(room - e.inputPtr()).toBeLessThan(4_000);
+    const long = 'v'.repeat(5_000); // carried past where the compressed room was
+    core.feed(encoder.encode(`first 1\nsecond{label="${long}`));
+    expect(e.compressOutput()).toBeGreaterThan(0); // the ABI, below Core's guard
+    const at = e.compressedPtr();
+    expect(at < e.inputPtr() || at >= e.inputPtr() + (1 << 20)).toBe(true);
+    core.feed(encoder.encode('"} 2\n'));
+    const seen: string[][] = [];
+    core.finish((series) => {
+      for (const s of series) seen.push(s.labels.map(([name, value]) => `${name}=${value}`));
+      return undefined;
+    });
+    expect(seen).toEqual([['__name__=first'], ['__name__=second', `label=${long}`]]);
+  });
 });
 
 describe('the module exports', () => {
