@@ -4,7 +4,7 @@
 // texts. Its hash finds a series whatever spelling the page used (newseries.ts), and under
 // either format's seed: canonical text means the same in both.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { Char, isLegacyName, isMetricNameLabel } from "./chars";
 import { Format } from "./enums";
 import { hash128, Seed } from "./hash";
@@ -17,7 +17,7 @@ export let rendered: ByteBuffer = changetype<ByteBuffer>(0);
 export let canonicalFormats: u8 = 0;
 
 export function initCanonical(): void {
-  rendered = ByteBuffer.create(1024);
+  rendered = ByteBuffer.create(INITIAL_BUFFER_BYTES);
 }
 
 /** The index key of the key text [p, p+len) under `format`'s seed. */

@@ -16,6 +16,7 @@ import { histogramRecords, histogramArena, HISTOGRAM_RECORD_SIZE, HISTOGRAM_VALU
 import { writeHistogramSeriesRw1 } from "./rw-histograms";
 import { exemplarForRw1, exemplarCountRw1, rewindExemplarsRw1 } from "./rw1-exemplars";
 import { zeroSampleOf } from "./start-timestamps";
+import { idleWindow, windowBytes } from "./scrape";
 
 /** Prometheus' staleness marker: a NaN no computation produces. */
 const STALE_NAN: u64 = 0x7FF0000000000002;
@@ -36,7 +37,23 @@ export function initEncode(): void {
   initSnappy();
 }
 
+/**
+ * Requests are written in the input window when no scrape needs it: a small target's largest
+ * request and its largest chunk then touch the same pages instead of two sets (a 70-series
+ * page: ~16 KiB each, bench/RESULTS.md 2026-12-03). A request larger than the window moves to
+ * a block of its own until the next encodeBegin; a scrape in progress keeps the window.
+ */
+function placeOutput(): void {
+  const window = idleWindow();
+  if (window != 0) {
+    if (!output.borrowed) output.borrow(window, windowBytes());
+  } else {
+    output.own();
+  }
+}
+
 export function encodeBegin(proto: u8, max: u32, stale: bool): void {
+  placeOutput();
   protocol = <Protocol>proto;
   maxSamples = max == 0 ? 0xFFFFFFFF : max;
   cursor = 0;
@@ -47,6 +64,8 @@ export function encodeBegin(proto: u8, max: u32, stale: bool): void {
 }
 
 export function encodeNext(): u32 {
+  // The window may have been taken back since encodeBegin (a scrape begun in between).
+  if (output.borrowed && idleWindow() == 0) output.own();
   output.clear();
   const sampleTotal = refs.length >> 2;
   const total = sampleTotal + (includeStale ? staleRefs.length >> 2 : 0);
@@ -115,18 +134,23 @@ export function encodeNext(): u32 {
   if (protocol == Protocol.RW2) finishRw2(output);
   // Room for compressing it, reserved now: compressOutput() then never grows memory, so views
   // the host already holds stay valid.
-  reserveCompressed(output.length);
+  // In the window after the request when it fits there too.
+  if (output.borrowed) reserveCompressed(output.length, output.data, output.data + <usize>output.capacity);
+  else reserveCompressed(output.length);
   return output.length;
 }
 
-export function encodeMetadata(): u32 { return writeMetadataRw1(output); }
 /** A metadata request of at most `max` entries (0: all) from family index `first`; its length (0: none left). */
-export function encodeMetadataFrom(first: u32, max: u32): u32 { return writeMetadataRw1(output, first, max); }
+export function encodeMetadataFrom(first: u32, max: u32): u32 { placeOutput(); return writeMetadataRw1(output, first, max); }
 /** Entries in the last metadata request. */
 export function metadataEntries(): u32 { return metadataEntryCount; }
 /** The family index the next metadata request starts at. */
 export function metadataNext(): u32 { return metadataNextFamily; }
 export function outputPtr(): usize { return output.data; }
-export function compressOutput(): u32 { return snappyCompress(output.data, output.length); }
+export function compressOutput(): u32 {
+  // A scrape begun since encodeNext holds the window: the room reserved there is not ours now.
+  if (compressed.borrowed && idleWindow() == 0) compressed.own();
+  return snappyCompress(output.data, output.length);
+}
 export function compressedPtr(): usize { return compressed.data; }
 export function requestSamples(): u32 { return encodedSamples; }

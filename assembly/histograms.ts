@@ -75,7 +75,7 @@ export const HISTOGRAM_VALUE: u64 = 0x7FF8000048495354;
 export function resetHistograms(): void {
   if (changetype<usize>(histogramRecords) == 0) {
     histogramRecords = ByteBuffer.create(256);
-    histogramArena = ByteBuffer.create(4096);
+    histogramArena = ByteBuffer.create(256); // grows with the first histogram: most pages have none
     positive = ByteBuffer.create(256);
     negative = ByteBuffer.create(256);
     spanList = ByteBuffer.create(64);

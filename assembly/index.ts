@@ -5,107 +5,47 @@
 //
 // Memory: raw TLSF blocks (`heap.alloc`), no managed objects. It grows with live series and the
 // longest line, never with the size of a page, and never shrinks (the host rebuilds instead).
-//   input window   maxLineBytes + 16 at inputPtr (scrape.ts)
+//   input window   maxLineBytes + 16 at inputPtr (scrape.ts); between scrapes the requests are
+//                  encoded there (encode.ts: parsing and encoding touch the same pages)
 //   series         records in segments of 1,024, the 96-bit-keyed index (series.ts)
 //   label pairs    each distinct label once, encoded (pairs.ts); 2.0 symbols (symbols.ts)
 //   snapshot       ref u32, value f64, timestamp f64 columns (snapshot.ts)
 //   scrape arena   family names, HELP and UNIT, exemplar labels (families.ts)
-//   output         the request being encoded, and room for it compressed (encode.ts, snappy.ts)
+//   output         a request larger than the window, and room for it compressed (encode.ts, snappy.ts)
 //
-// Calling order:
-//   init -> setLimits -> targetLabels? (a job's target and external labels; again on a new instance)
-//   per scrape: begin -> (write at inputPtr, feed; while RESOLVE: decide, resumeFeed)* -> finish
-//     deciding, in feed-time batches then the rest after finish: autoResolve(from, to) first when
-//     target labels are set, then keep/drop/rewrite/forget per new series still pending -> resolveDone
-//   then, any number of times: encodeBegin -> encodeNext* (compressOutput each) ; encodeMetadata
-//   on error: abortScrape (or the next begin)
-//   rebuild: read the old instance (seriesRefLimit, seriesState, labelsPtr, snapshot*, stale*,
-//     keepsPrevious) -> init a new one -> restore -> importSeries* -> importSample* -> importStale*
-//     -> importPrevious*
+// Calling order (Commands in capitals):
+//   INIT -> SET_LIMITS -> SET_OPTION* -> TARGET_LABELS? (a job's target and external labels; again on a new instance)
+//   per scrape: BEGIN -> (write at inputPtr, feed; while RESOLVE: decide, RESUME_FEED)* -> FINISH
+//     deciding, in feed-time batches then the rest after FINISH: AUTO_RESOLVE(from, to) first when
+//     target labels are set, then keep/DROP/REWRITE/FORGET per new series still pending -> RESOLVE_DONE
+//   then, any number of times: ENCODE_BEGIN -> encodeNext* (COMPRESS_OUTPUT each) ; ENCODE_METADATA_FROM*
+//   on error: ABORT_SCRAPE (or the next BEGIN)
+//   rebuild: read the old instance (Query.SERIES_REF_LIMIT, seriesState, labelsPtr, Query.SNAPSHOT_*,
+//     Query.STALE_*, Query.KEEPS_PREVIOUS) -> INIT a new one -> RESTORE -> IMPORT_SERIES* -> IMPORT_SAMPLE*
+//     -> IMPORT_STALE* -> IMPORT_PREVIOUS*
+//   report series: REPORT_SERIES once per series, REPORT_TOUCH before FINISH, REPORT_SAMPLE after it,
+//     REPORT_CLEAR when the target stops
+//   a batch instance (batch.ts): BATCH_INPUT, write, BATCH_COMPRESS_RW1 or _RW2, read at Query.BATCH_OUTPUT
 
-export { init } from "./init";                         // init(maxLineBytes, evictAfterScrapes): allocates the window and tables
-export { setLimits } from "./limits";                  // sample, series, label count/name/value length limits, memory pages (0: none); from the next begin
+// command(op, a, b, c, d, e, f): a Command (enums.ts), every call below not made per chunk, per new
+// series or per request: init, limits and options (SET_OPTION), begin/finish/abort, the host's
+// decisions but keep, encodeBegin, metadata, compressing, the rebuild imports, the report series,
+// a batch instance's merge; and the getters (QUERY: counters and sizes, the first error, the
+// columns, the last request, what a rebuild reads). One export instead of ~70: V8 builds wrapper
+// objects per export per instance (command.ts). src/core/wasm.ts gives each its name back.
+export { command } from "./command";
 export {
-  setHistogramOptions, // setHistogramOptions(scrapeNative, alwaysClassic, bucketLimit, maxSchema): native histograms in protobuf pages
-  setEncodeHistograms, // setEncodeHistograms(on): whether the next encodeBegin's requests carry histogram samples (send_native_histograms)
-  histogramCount,      // histogram samples in this scrape
-} from "./histograms";
-export { setNhcb } from "./nhcb";                    // setNhcb(on): convert_classic_histograms_to_nhcb, from the next begin
-export { setCreatedTimestampZeroIngestion } from "./start-timestamps"; // setCreatedTimestampZeroIngestion(on): OpenMetrics `_created` lines as start timestamps, 1.0 zero samples (created_timestamp_zero_ingestion)
-export { setEncodeExemplars } from "./rw1-exemplars"; // setEncodeExemplars(on): whether the next encodeBegin's 1.0 requests carry exemplars (send_exemplars)
-export {
-  begin,          // begin(format, timestampMs, honorTimestamps, skipErrors, strictOpenMetrics, resolveBatch): a scrape starts
   inputPtr,       // where the host writes the next chunk
   inputSpace,     // how many bytes fit at inputPtr
   feed,           // feed(length): parses the complete lines written; Status (RESOLVE: paused for decisions)
-  resumeFeed,     // goes on after RESOLVE once the new series so far are decided
-  finish,         // end of body: a last line without newline, staleness, eviction; Status
-  abortScrape,    // the host gave up on the scrape: nothing of it is kept
 } from "./scrape";
 export {
-  newSeriesCount, // series this scrape created
-  newSeriesRef,   // newSeriesRef(i): the i-th of them
+  newSeriesRef,   // newSeriesRef(i): the i-th series this scrape created (Query.NEW_SERIES_COUNT of them)
   seriesState,    // seriesState(ref): a SeriesState (enums.ts)
   labelsPtr,      // labelsPtr(ref): the series' labels as 1.0 `repeated Label` bytes in a scratch buffer (0: dropped)
   labelsLen,      // labelsLen(ref): their length
   keep,           // keep(ref): encoded as parsed
-  drop,           // drop(ref): never encoded, decision remembered
-  rewriteBufferPtr, // rewriteBufferPtr(length): room for labels the host writes (rewrite, targetLabels, importSeries)
-  rewrite,        // rewrite(ref, length): the series' labels become the sorted labels at rewriteBufferPtr
-  targetLabels,   // targetLabels(targetLen, externalLen, honorLabels): a job's labels at rewriteBufferPtr (0, 0: none)
-  autoResolve,    // autoResolve(from, to): merges target labels into pending new series; returns how many are left to the host
-  forget,         // forget(ref): evicts the series now (the next scrape decides again)
-  resolveDone,    // every series still pending is kept; returns the samples kept
 } from "./resolve";
 export {
-  encodeBegin,    // encodeBegin(protocol, maxSamples, includeStale): a Protocol (enums.ts), samples per request (0: all)
-  encodeNext,     // writes the next request at outputPtr; its length (0: done)
-  encodeMetadata, // a 1.0 metadata-only request for this scrape's families at outputPtr; its length (0: none)
-  encodeMetadataFrom, // encodeMetadataFrom(first, max): the same from family index `first`, at most `max` entries (0: all); its length (0: none left)
-  metadataEntries, // entries in the last metadata request
-  metadataNext,   // the family index the next metadata request starts at
-  outputPtr,      // the last request written
-  compressOutput, // snappy-compresses it (never grows memory); the compressed length
-  compressedPtr,  // the compressed request
-  requestSamples, // samples in the last request
+  encodeNext,     // writes the next request (at Query.OUTPUT_PTR); its length (0: done)
 } from "./encode";
-export {
-  snapshotLength,     // samples in this scrape
-  snapshotRefs,       // their series refs (u32 each)
-  snapshotValues,     // their values (f64)
-  snapshotTimestamps, // their timestamps (f64, ms)
-  staleCount,         // series that went stale with this scrape
-  staleRefsPtr,       // their refs (u32 each)
-} from "./snapshot";
-export {
-  statFamilies, statSkippedLines, statBytes, statDuplicates, statEvicted, statSeries, statLabelArenaBytes,
-  statLabelTextBytes, statLabelPairs, statIndexBytes, statSymbolBytes, statSymbols, // counters and sizes, as named (stats.ts)
-} from "./stats";
-export {
-  errorCode,          // the scrape's first error: an ErrorCode (status.ts)
-  errorLine,          // its 1-based line
-  errorColumn,        // its 1-based byte column
-  errorTextPtr,       // what came there (0: the error has no position on a line)
-  errorTextLen,       // its length (0: the end of the line; over 40: cut)
-} from "./status";
-export {
-  seriesLastSeen,     // seriesLastSeen(ref): the epoch of the last scrape that had the series
-  seriesRefLimit,     // refs run from 1 to this (exclusive)
-  currentEpoch,       // the current scrape's epoch
-  lastTimestamp,      // the current scrape's timestamp (ms)
-  keepsPrevious,      // after an aborted scrape, the last good one's refs stay the staleness reference
-  previousCount,      // how many refs that reference holds
-  previousRefsPtr,    // the refs (u32 each)
-  restore,            // restore(epoch, timestampMs): a new instance continues the old one's scrape numbering
-  importSeries,       // importSeries(length, state, lastSeen): a kept series, its labels at rewriteBufferPtr; its new ref
-  importSample,       // importSample(ref, value, timestampMs): one sample of the old instance's last scrape
-  importStale,        // importStale(ref): one series the old instance's last scrape found stale
-  importPrevious,     // importPrevious(ref): one series of the old instance's staleness reference
-} from "./rebuild";
-// batchInput(length), batchCompressRw1(length), batchCompressRw2(count, length), batchOutput: a
-// dedicated instance's merge of several requests into one, compressed once (batch.ts).
-export { batchInput, batchCompressRw1, batchCompressRw2, batchOutput } from "./batch";
-// A target's report series in the same instance as its page (report.ts): reportSeries(length)
-// makes one from final labels at rewriteBufferPtr (not indexed) and returns its ref; per scrape
-// reportTouch() before finish, reportSample(ref, value) after it; reportClear() lets them go stale.
-export { reportSeries, reportTouch, reportSample, reportClear } from "./report";

@@ -7,7 +7,7 @@
 // `scratch`, where names and values are unescaped; entry 0 is the metric name, whose nameOffset
 // is METRIC_NAME_ENTRY (its name is `__name__`, not in `scratch`).
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { Char, isNameChar, isLabelStart, isLabelChar } from "./chars";
 import { Format } from "./enums";
 import { ErrorCode } from "./status";
@@ -27,10 +27,10 @@ export let encoded: ByteBuffer = changetype<ByteBuffer>(0);
 let nameLabel: usize = 0;
 
 export function initLabels(): void {
-  scratch = ByteBuffer.create(1024);
+  scratch = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   entries = ByteBuffer.create(256);
   order = ByteBuffer.create(64);
-  encoded = ByteBuffer.create(1024);
+  encoded = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   nameLabel = heap.alloc(8);
   const name = "__name__";
   for (let i = 0; i < 8; i++) store<u8>(nameLabel + i, <u8>name.charCodeAt(i));

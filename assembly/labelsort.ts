@@ -7,7 +7,7 @@
 // Entries are parseLabels' (labels.ts): 16 bytes { nameOffset u32, nameLen u32, valueOffset u32,
 // valueLen u32 }, names at `text + nameOffset`, except nameOffset 0xFFFFFFFF: `__name__`.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { compareLabelNamesAt, skipLabel } from "./label";
 
 const INSERTION_RUN: u32 = 16;
@@ -53,7 +53,7 @@ export function sortLabelEntries(entryBase: usize, count: u32, textBase: usize, 
   }
   if (count <= INSERTION_RUN) return;
   // Bottom-up merges between `order` and a scratch buffer of the same size.
-  if (changetype<usize>(merged) == 0) merged = ByteBuffer.create(1024);
+  if (changetype<usize>(merged) == 0) merged = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   merged.clear();
   merged.reserve(count << 2);
   let from = out;

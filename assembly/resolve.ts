@@ -3,7 +3,7 @@
 // time). Or, for a job whose target labels are the whole decision, the core merges them itself
 // (autoResolve, targetlabels.ts) and the host sees only the series that collide with one.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { SeriesState } from "./enums";
 import { epoch } from "./scrape-state";
 import { seriesAt, labelsBytes, dropSeries, replaceLabels, evictSeries, reclaimEvicted } from "./series";
@@ -15,7 +15,7 @@ import { setTargetLabels, hasTargetLabels, mergeTargetLabels, merged } from "./t
 export let rewriteBuffer: ByteBuffer = changetype<ByteBuffer>(0);
 
 export function initResolve(): void {
-  rewriteBuffer = ByteBuffer.create(1024);
+  rewriteBuffer = ByteBuffer.create(INITIAL_BUFFER_BYTES);
 }
 
 export function newSeriesCount(): u32 { return newRefs.length >> 2; }

@@ -66,6 +66,14 @@ export function begin(fmt: u8, timestampMs: f64, honorTimestamps: bool, skipErro
   resetScrapeState(<Format>fmt, timestampMs, honorTimestamps, strictOpenMetrics);
 }
 
+/**
+ * The input window when it holds nothing a scrape still needs (no partial line carried, not paused
+ * for decisions): the encoder writes requests there between scrapes (encode.ts), so a target's
+ * pages touched by parsing and by encoding are the same pages. 0 while it is in use.
+ */
+export function idleWindow(): usize { return carry == 0 && !paused ? windowBase : 0; }
+export function windowBytes(): u32 { return windowCapacity; }
+
 export function inputPtr(): usize { return windowBase + carry; }
 export function inputSpace(): u32 { return windowCapacity - carry; }
 

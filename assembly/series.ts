@@ -10,7 +10,7 @@
 // write the canonical text: then both are one key and the series takes one slot. Refs start at
 // 1; 0 means none.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { lowLane, highLane } from "./hash";
 import { pairAt, internPairs, releasePair, writePairs, pairBytes } from "./pairs";
 import { readVarint, varintEnd } from "./protobuf";
@@ -161,7 +161,7 @@ export function initSeries(): void {
   // ref 0 is never used: reserve its record.
   memory.fill(changetype<usize>(seriesAt(newRef())), 0, SERIES_SIZE);
   freeRefs = ByteBuffer.create(256);
-  labelScratch = ByteBuffer.create(1024);
+  labelScratch = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   idScratch = ByteBuffer.create(64);
   const classes = <usize>((LIST_MAX_SMALL >> 2) + 1) << 2;
   listFree = heap.alloc(classes);

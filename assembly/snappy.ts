@@ -135,14 +135,29 @@ function compressBlock(base: usize, n: u32, op: usize): usize {
   return op;
 }
 
-/** Makes sure compressing `n` bytes will not need to grow memory. */
-export function reserveCompressed(n: u32): void {
+/**
+ * Makes sure compressing the `n` bytes at `src` will not need to grow memory. When `end` is not 0,
+ * [src + n, end) is free memory the compressed bytes may borrow (the input window after a request
+ * written there: encode.ts) if they fit.
+ */
+export function reserveCompressed(n: u32, src: usize = 0, end: usize = 0): void {
+  const need = maxCompressedLength(n) + varintSize(n);
+  if (end != 0) {
+    const at = (src + <usize>n + 15) & ~<usize>15;
+    if (at + <usize>need <= end) {
+      compressed.borrow(at, <u32>(end - at));
+      return;
+    }
+  }
+  compressed.own();
   compressed.clear();
-  compressed.reserve(maxCompressedLength(n) + varintSize(n));
+  compressed.reserve(need);
 }
 
 /** Compresses [src, src+n) into `compressed`; returns the compressed length. */
 export function snappyCompress(src: usize, n: u32): u32 {
+  // Borrowed room that the input now covers (a request written after reserveCompressed) is left.
+  if (compressed.borrowed && compressed.data < src + <usize>n && src < compressed.data + <usize>compressed.capacity) compressed.own();
   compressed.clear();
   let op = compressed.reserve(maxCompressedLength(n) + varintSize(n));
   const start = op;

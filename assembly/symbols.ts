@@ -3,7 +3,7 @@
 // table is built by stamping each symbol the first time the request uses it; "" is always id 0
 // and request index 0, as the 2.0 specification requires.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { Seed } from "./hash";
 import { InternedString, InternTable } from "./strings";
 
@@ -30,7 +30,7 @@ export let requestSymbols: ByteBuffer = changetype<ByteBuffer>(0);
 
 export function initSymbols(): void {
   table = InternTable.create(SYMBOL_SIZE, 32);
-  requestSymbols = ByteBuffer.create(1024);
+  requestSymbols = ByteBuffer.create(INITIAL_BUFFER_BYTES);
 }
 
 export function symbolBytes(): u64 { return table.bytes; }

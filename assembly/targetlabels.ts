@@ -7,7 +7,7 @@
 //
 // All three lists are remote-write 1.0 `repeated Label` bytes sorted by name.
 
-import { ByteBuffer } from "./buffer";
+import { ByteBuffer, INITIAL_BUFFER_BYTES } from "./buffer";
 import { skipLabel, compareLabelNamesAt } from "./label";
 
 let targetLabels: ByteBuffer = changetype<ByteBuffer>(0);
@@ -19,7 +19,7 @@ export let merged: ByteBuffer = changetype<ByteBuffer>(0);
 export function setTargetLabels(src: usize, targetLen: u32, externalLen: u32, honor: bool): void {
   if (changetype<usize>(targetLabels) == 0) {
     targetLabels = ByteBuffer.create(256);
-    merged = ByteBuffer.create(1024);
+    merged = ByteBuffer.create(INITIAL_BUFFER_BYTES);
   }
   targetLabels.clear();
   targetLabels.pushBytes(src, targetLen + externalLen);

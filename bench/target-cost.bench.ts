@@ -7,6 +7,8 @@
  *
  *   npm run build && npm run bench -- target-cost
  *   BENCH_TARGETS=500 BENCH_SERIES=0,10,100,1000 BENCH_SCRAPES=3 BENCH_CHUNK_KB=64 npm run bench -- target-cost
+ *   BENCH_TARGETS=500 BENCH_CADVISOR_BYTES=20000 npm run bench -- target-cost   (one row more: the
+ *     peers `many` scenario's page, bench/payload's cAdvisor page of that size, ~70 series at 20 KB)
  *
  * Figures per page size: RSS per target (the delta over N), WebAssembly memory per target (the
  * sum of every core's memory.buffer, reserved: what has been grown, touched or not), instances
@@ -19,12 +21,15 @@ import { TargetScraper, type TargetSpec } from '../src/scrape/target';
 import { scrapeMetrics } from '../src/scrape/scrape-metrics';
 import type { SampleSink } from '../src/scrape/sample-sink';
 import type { Core } from '../src/core/core';
+import { generatePayload } from './payload/generate';
 
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 500);
 const SERIES = (process.env.BENCH_SERIES ?? '0,10,100,1000').split(',').map(Number);
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 3);
 /** Largest chunk a fetch hands over (undici's body: 64 KiB). */
 const CHUNK_BYTES = Number(process.env.BENCH_CHUNK_KB ?? 64) * 1024;
+/** A cAdvisor page of this many bytes as one more row (0: none), the same page for every target. */
+const CADVISOR_BYTES = Number(process.env.BENCH_CADVISOR_BYTES ?? 0);
 
 interface Result {
   series: number;
@@ -37,7 +42,9 @@ interface Result {
   rssAfterMiB: number;
 }
 
+/** A row's page: `series` < 0 stands for the cAdvisor page of CADVISOR_BYTES. */
 function page(series: number, target: number): Uint8Array {
+  if (series < 0) return Buffer.concat([...generatePayload({ kind: 'cadvisor', sizeBytes: CADVISOR_BYTES, seed: 1, scrape: 0 })].map((c) => Buffer.from(c)));
   let text = '# TYPE app_requests_total counter\n';
   for (let i = 0; i < series; i++) {
     text += `app_requests_total{path="/api/v1/item/${i % 50}",code="${200 + (i % 5)}",shard="${i}",pod="pod-${target}"} ${i * 3}\n`;
@@ -129,7 +136,7 @@ async function scrapeOnce(target: TargetScraper, body: Uint8Array, timestampMs: 
 function main(): void {
   console.log(`${TARGETS} targets per run, ${SCRAPES} scrapes each, chunks of ${CHUNK_BYTES / 1024} KiB, one fresh process per page size`);
   const rows: Result[] = [];
-  for (const series of SERIES) {
+  for (const series of CADVISOR_BYTES > 0 ? [...SERIES, -1] : SERIES) {
     const run = spawnSync(process.execPath, ['--expose-gc', __filename], {
       env: { ...process.env, BENCH_TARGET_COST_CHILD: String(series) },
       encoding: 'utf8',
@@ -140,12 +147,13 @@ function main(): void {
   console.log('\n| series per target | RSS per target | WASM memory per target | instances per target | V8 heap per target | RSS before -> after |');
   console.log('|---:|---:|---:|---:|---:|---|');
   for (const r of rows) {
-    console.log(`| ${r.series} | ${r.rssPerTargetKiB.toFixed(1)} KiB | ${r.wasmPerTargetKiB.toFixed(0)} KiB | ${r.instancesPerTarget} | ${r.heapPerTargetKiB.toFixed(1)} KiB | ${r.rssBeforeMiB.toFixed(0)} -> ${r.rssAfterMiB.toFixed(0)} MiB |`);
+    console.log(`| ${r.series < 0 ? `cAdvisor page of ${CADVISOR_BYTES} bytes` : r.series} | ${r.rssPerTargetKiB.toFixed(1)} KiB | ${r.wasmPerTargetKiB.toFixed(0)} KiB | ${r.instancesPerTarget} | ${r.heapPerTargetKiB.toFixed(1)} KiB | ${r.rssBeforeMiB.toFixed(0)} -> ${r.rssAfterMiB.toFixed(0)} MiB |`);
   }
   // Bytes per series: slope of RSS per target between the smallest and the largest page.
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  if (rows.length > 1 && last.series > first.series) {
+  const sized = rows.filter((r) => r.series >= 0);
+  const first = sized[0];
+  const last = sized[sized.length - 1];
+  if (sized.length > 1 && last.series > first.series) {
     const perSeries = ((last.rssPerTargetKiB - first.rssPerTargetKiB) * 1024) / (last.series - first.series);
     console.log(`\nRSS per series (slope ${first.series} -> ${last.series} series): ${perSeries.toFixed(0)} bytes`);
   }
