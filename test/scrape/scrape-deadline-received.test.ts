@@ -146,10 +146,33 @@ describe('a stop while a received body is processed', () => {
     expect(first.done).toBe(false);
     // The rest arrives and the timer fires while the loop is held: the body is received, not timed out.
     holdLoop(TIMEOUT_MS * 3);
+    await new Promise((resolve) => setTimeout(resolve, 1));
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     caller.abort(reason);
     await expect(iterator.next()).rejects.toBe(reason);
     await http.close();
+  });
+});
+
+describe('an in-process source', () => {
+  it('a page it returned is parsed to its end with the loop held past the timeout', async () => {
+    const { LocalScraper, LocalSources } = await import('../../src/scrape/local-source');
+    const text = page(10_000); // ~190 KB: several 64 KiB views, the deadline checked between them
+    const local = new LocalScraper({ url: 'local://app/metrics', scrapeTimeoutMs: TIMEOUT_MS }, new LocalSources().register('app', () => text));
+    const response = await local.scrape();
+    let bytes = 0;
+    for await (const chunk of response.body) {
+      if (bytes === 0) {
+        holdLoop(TIMEOUT_MS * 3);
+        // The timer fires, then the deadline's turn of I/O: a timeout and two turns later.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      bytes += chunk.length;
+    }
+    expect(bytes).toBe(Buffer.byteLength(text));
+    await local.close();
   });
 });
