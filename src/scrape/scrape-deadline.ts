@@ -19,8 +19,9 @@
  * (stop, reload, close) still ends it. When the timer fires, the I/O the event loop has waiting
  * is read first (one turn, setImmediate): a loop held past the timeout otherwise ran the timer
  * before the poll phase that reads a body already sitting at the socket, and failed pages the
- * target had completely sent (7.45% of the samples at 2,000 targets x 20 KB every 1 s on an
- * overloaded machine, bench/RESULTS.md 2026-12-03).
+ * target had completely sent (the peers run at 2,000 targets x 20 KB every 1 s lost 7.45% of the
+ * served pages' samples, issue 12; alternated runs: 1.6% of scrapes timed out instead of 4.1%,
+ * bench/RESULTS.md 2026-12-03 07:12 UTC).
  */
 
 import { EventEmitter } from 'node:events';
