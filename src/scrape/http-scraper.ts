@@ -19,7 +19,8 @@
  *     or unknown types use fallbackScrapeProtocol, else the body fails the scrape (ERR_PARSE) once
  *     it has a byte; `application/vnd.google.protobuf` is read as the protobuf exposition;
  *   - decodes gzip as a stream, counting body_size_limit after decompression;
- *   - applies scrape_timeout to the whole scrape, reading the body included;
+ *   - applies scrape_timeout to the fetch: the request and receiving the body to its last byte
+ *     (as Prometheus bounds its HTTP fetch); a body already received is parsed without it;
  *   - follows up to 10 redirects (followRedirects, default true; undici drops Authorization on a
  *     redirect to another origin, as Go's client does); with followRedirects false a 3xx is a
  *     failed scrape whose error names the status and where it pointed.
@@ -117,7 +118,7 @@ export class HttpScraper {
 
   /**
    * Performs one request. Resolves when the response headers are in; the body is then read
-   * from `body`, still under the scrape timeout.
+   * from `body`, under the scrape timeout until its last byte has been received.
    */
   async scrape(signal?: AbortSignal): Promise<ScrapeResponse> {
     const { target, bodySizeLimitBytes } = this.resolved;

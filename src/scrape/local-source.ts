@@ -19,8 +19,9 @@
  * body is; or `{ body, contentType }` to say the format (`application/openmetrics-text` selects
  * OpenMetrics, as for HTTP). It gets an AbortSignal that fires at the scrape timeout.
  *
- * Limits, as for HTTP: the scrape timeout covers the call and reading the body to its end (a
- * function or a stream that does not end in time fails the scrape with ERR_SCRAPE_TIMEOUT);
+ * Limits, as for HTTP: the scrape timeout covers the call and receiving the body (a function
+ * that does not return, or a stream that does not end, in time fails the scrape with
+ * ERR_SCRAPE_TIMEOUT; a returned string or buffer is then parsed without it);
  * body_size_limit is counted by each target on the chunks (TargetScraper). A function that
  * throws or rejects fails the scrape with ERR_LOCAL_SOURCE (up 0, staleness markers), never
  * the process.
@@ -244,6 +245,8 @@ class LocalBody implements AsyncIterable<Uint8Array> {
     try {
       const source = this.source;
       if (typeof source === 'string' || source instanceof Uint8Array) {
+        // The source returned its whole page: the fetch is over, the timeout no longer applies.
+        deadline.received();
         yield* this.split(typeof source === 'string' ? encoder.encode(source) : source);
       } else if (source !== null && typeof source === 'object' && (Symbol.asyncIterator in source || Symbol.iterator in source)) {
         iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();

@@ -8,7 +8,8 @@
  *     the chunk that crosses the limit is never handed out. Node's zlib stops inflating while
  *     its output is not read, so a gzip bomb is stopped after about one chunk past the limit,
  *     not inflated.
- *   - the scrape deadline (ScrapeDeadline) keeps running until the last byte is read.
+ *   - the scrape deadline (ScrapeDeadline) runs until the body's last byte has been received
+ *     (its end pushed into undici's stream); parsing what was received is not under it.
  * Whenever iteration ends early (limit, timeout, a socket or gzip error, or the consumer
  * breaking out of its loop) the request is aborted and the gunzip stream destroyed, so the
  * socket is not left half read.
@@ -22,7 +23,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync, type Gunzip, type ZlibOptions } from 'node:zlib';
 
 import { ScrapewireError } from '../errors';
-import type { ScrapeDeadline } from './scrape-deadline';
+import { bodyEnded, type ScrapeDeadline } from './scrape-deadline';
 import { bodySizeLimitError, transportError } from './scrape-errors';
 
 /** Output chunk of gunzip. 64 KiB matches undici's body chunks; zlib's default is 16 KiB. */
@@ -77,7 +78,9 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
   private iterated = false;
   private settled = false;
 
-  constructor(private readonly opts: ScrapeBodyOptions) {}
+  constructor(private readonly opts: ScrapeBodyOptions) {
+    opts.deadline.watchBody(opts.source);
+  }
 
   /** Bytes received from the socket (compressed when the body is gzip). */
   get wireBytesRead(): number {
@@ -111,6 +114,8 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
     try {
       const whole = wholeBody(source);
       if (whole !== undefined) {
+        // Every byte is in: what remains is processing, which the scrape timeout does not bound.
+        deadline.received();
         this.wireBytes = whole.length;
         const inflated = encoding !== 'gzip' ? whole : whole.length <= SMALL_GZIP_BYTES ? inflateSmall(whole) : undefined;
         if (inflated !== undefined) {
@@ -228,8 +233,7 @@ const EMPTY = Buffer.alloc(0);
  * `_readableState` too.
  */
 function wholeBody(source: Readable): Buffer | undefined {
-  const state = (source as Readable & { _readableState?: { ended?: boolean } })._readableState;
-  if (state?.ended !== true || source.destroyed || source.errored !== null) return undefined;
+  if (!bodyEnded(source) || source.destroyed) return undefined;
   return (source.read() as Buffer | null) ?? EMPTY;
 }
 

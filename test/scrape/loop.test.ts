@@ -413,14 +413,19 @@ describe('schedule', () => {
       setTimeout: (callback: () => void, delayMs: number) => setTimeout(callback, Math.max(0, delayMs - 30)),
       clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
     };
-    const loop = new ScrapeLoop({ sink: new DecodingSink(), registry, clock: earlyClock });
+    const skipped = async () => (await scrapeMetrics(registry).skippedTicks.get()).values.reduce((sum, v) => sum + v.value, 0);
+    // The first scrape (a new connection, a new core) may outlast a slot on a loaded machine, and
+    // a page received is not cut at the timeout: the ticks it skips are not this test's subject.
+    let skippedByFirst: Promise<number> | undefined;
+    const loop = new ScrapeLoop({ sink: new DecodingSink(), registry, clock: earlyClock, onScrape: () => { skippedByFirst ??= skipped(); } });
     await loop.sync([targetSpec(`${server.origin}/m`, { intervalMs: 100, http: { url: `${server.origin}/m`, scrapeTimeoutMs: 100 } })]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await loop.stop();
     await server.close();
     // About 10 slots in a second; scraping each slot twice made it about 20, with skipped ticks.
     expect(requests).toBeLessThanOrEqual(12);
-    expect((await scrapeMetrics(registry).skippedTicks.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+    expect(skippedByFirst).toBeDefined();
+    expect(await skipped()).toBe(await skippedByFirst);
   });
 
   test('how late each tick starts after its slot is recorded (scrapewire_scrape_tick_delay_seconds)', async () => {
