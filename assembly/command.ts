@@ -1,7 +1,8 @@
 // `command`: every call of the ABI that is not made per chunk, per new series or per request, as
 // one export (enums.ts, Command), with the getters (Query) and option setters (CoreOption) behind
 // it. V8 builds wrapper objects for every export of every instance (~0.27 KiB of V8 heap each),
-// and a small target is one instance: 81 exports were ~22 KiB of it, 11 are ~3 KiB.
+// and a small target is one instance: 81 exports were ~22 KiB of it (bench/RESULTS.md, 2026-12-03:
+// 1,000 bare instances, 24.7 KiB per instance with 81 exports, 4.7 KiB with 10).
 
 import { Command, CoreOption, Query } from "./enums";
 import {
@@ -11,16 +12,16 @@ import {
 import { histogramCount, setHistogramOptions, setEncodeHistograms } from "./histograms";
 import { errorCode, errorLine, errorColumn, errorTextPtr, errorTextLen } from "./status";
 import { snapshotLength, snapshotRefs, snapshotValues, snapshotTimestamps, staleCount, staleRefsPtr } from "./snapshot";
-import { newSeriesCount } from "./resolve";
-import { outputPtr, compressedPtr, requestSamples, metadataEntries, metadataNext } from "./encode";
-import { seriesLastSeen, seriesRefLimit, currentEpoch, lastTimestamp, keepsPrevious, previousCount, previousRefsPtr } from "./rebuild";
 import { batchOutput, batchInput, batchCompressRw1, batchCompressRw2 } from "./batch";
 import { init } from "./init";
 import { setLimits } from "./limits";
 import { begin, resumeFeed, finish, abortScrape } from "./scrape";
-import { drop, rewriteBufferPtr, rewrite, targetLabels, autoResolve, forget, resolveDone } from "./resolve";
-import { encodeBegin, encodeMetadataFrom, compressOutput } from "./encode";
-import { restore, importSeries, importSample, importStale, importPrevious } from "./rebuild";
+import { newSeriesCount, drop, rewriteBufferPtr, rewrite, targetLabels, autoResolve, forget, resolveDone } from "./resolve";
+import { encodeBegin, encodeMetadataFrom, compressOutput, outputPtr, compressedPtr, requestSamples, metadataEntries, metadataNext } from "./encode";
+import {
+  restore, importSeries, importSample, importStale, importPrevious,
+  seriesLastSeen, seriesRefLimit, currentEpoch, lastTimestamp, keepsPrevious, previousCount, previousRefsPtr,
+} from "./rebuild";
 import { reportSeries, reportTouch, reportSample, reportClear } from "./report";
 import { setNhcb } from "./nhcb";
 import { setCreatedTimestampZeroIngestion } from "./start-timestamps";

@@ -26,6 +26,9 @@ import { RW1, type RemoteWriteProtocol } from '../remote-write-protocol';
 import type { OutgoingRequest } from '../remote/outgoing-request';
 import { Slices } from '../runtime/slices';
 
+/** What a sink that names no protocols takes. */
+const DEFAULT_PROTOCOLS: readonly RemoteWriteProtocol[] = [RW1];
+
 /** A sink threw: how many samples of the scrape it took and refused, and its first error as the cause. */
 export class SinkError extends ScrapewireError {
   constructor(readonly acceptedSamples: number, readonly refusedSamples: number, cause: unknown) {
@@ -100,7 +103,7 @@ function encodeOptions(target: SampleSink, options: WriteScrapeOptions): EncodeO
 
 /** Encodes the core's last scrape and hands every request to the sink, in one piece; returns samples written. */
 export function writeScrape(core: Core, target: SampleSink, options: WriteScrapeOptions): number {
-  const protocols = target.protocols ?? [RW1];
+  const protocols = target.protocols ?? DEFAULT_PROTOCOLS;
   if (protocols.length === 0) return 0;
   const sink = new GuardedSink(target, protocols[0]);
   const { shardKey, newestTimestampMs } = options;
@@ -156,8 +159,6 @@ export async function writeScrapeInSlices(core: Core, target: SampleSink, option
   return sink.finish();
 }
 
-const DEFAULT_PROTOCOLS: readonly RemoteWriteProtocol[] = [RW1];
-
 function sameProtocols(a: readonly RemoteWriteProtocol[], b: readonly RemoteWriteProtocol[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!b.includes(a[i])) return false;
@@ -170,7 +171,7 @@ function sameProtocols(a: readonly RemoteWriteProtocol[], b: readonly RemoteWrit
  * metadata in its series; false if there is none or the sink takes no 1.0.
  */
 export function writeMetadata(core: Core, target: SampleSink, shardKey: string, timestampMs: number, maxPerRequest = 0): boolean {
-  if (!(target.protocols ?? [RW1]).includes(RW1)) return false;
+  if (!(target.protocols ?? DEFAULT_PROTOCOLS).includes(RW1)) return false;
   const sink = new GuardedSink(target, RW1);
   const requests = core.encodeMetadataRequests(maxPerRequest, (body, entries) => {
     sink.write({ protocol: RW1, body, samples: 0, newestTimestampMs: timestampMs, shardKey, metadataOnly: true, metadataEntries: entries });

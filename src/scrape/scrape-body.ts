@@ -119,7 +119,7 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
         this.wireBytes = whole.length;
         const inflated = encoding !== 'gzip' ? whole : whole.length <= SMALL_GZIP_BYTES ? inflateSmall(whole) : undefined;
         if (inflated !== undefined) {
-          for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
+          yield* this.pieces(inflated);
         } else {
           // Too big for one call (compressed or inflated): the stream, which has nothing left to read.
           yield* this.gunzipStream([whole], (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]());
@@ -139,6 +139,11 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
       // The reason is made only for a body given up: an error (its stack trace) per completed scrape cost CPU for nothing.
       this.finish(completed, this.limitError, this.gunzip);
     }
+  }
+
+  /** A body inflated in one call, handed out in gunzip-sized pieces, each counted. */
+  private *pieces(inflated: Buffer): Generator<Uint8Array, void, undefined> {
+    for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
   }
 
   /** Counts a decompressed chunk against body_size_limit; the chunk that crosses it is refused. */
@@ -167,7 +172,7 @@ export class ScrapeBody implements AsyncIterable<Uint8Array> {
         const inflated = inflateSmall(head.length === 1 ? head[0] : Buffer.concat(head, headBytes));
         if (inflated !== undefined) {
           this.wireBytes = headBytes;
-          for (let at = 0; at < inflated.length; at += GUNZIP_CHUNK_BYTES) yield this.counted(inflated.subarray(at, at + GUNZIP_CHUNK_BYTES));
+          yield* this.pieces(inflated);
           return;
         }
         break;
@@ -229,8 +234,6 @@ const EMPTY = Buffer.alloc(0);
  * in the same socket read as its headers, so it is there when request() resolves), taken with one
  * read(); undefined when more is to come. Reading it this way skips the stream's async iterator
  * and its end-of-stream listeners, ~3 KB of garbage per small scrape (bench/RESULTS.md, 2026-12-03).
- * `_readableState.ended` (the end was pushed, not yet emitted) has no public name; undici reads
- * `_readableState` too.
  */
 function wholeBody(source: Readable): Buffer | undefined {
   if (!bodyEnded(source) || source.destroyed) return undefined;
