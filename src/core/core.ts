@@ -53,8 +53,8 @@ export class Core {
   private readonly histograms: HistogramOptions;
   private readonly module: CompiledCoreModule | undefined;
   private scraping = false;
-  /** The open RequestEncoder's token (openEncoder): while set, calls that change the scrape are refused. */
-  private encoding: object | undefined;
+  /** The open RequestEncoder (openEncoder): while set, calls that change the scrape are refused. */
+  private encoding: CoreRequestEncoder | undefined;
   /** setTargetLabels(): encoded target and external labels, kept to set again on a new instance. */
   private targetLabelBytes: TargetLabelBytes | undefined;
   /** The current scrape's resolver (begin()), and how many of its new series it has decided. */
@@ -176,19 +176,24 @@ export class Core {
     try {
       return call();
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
-        this.traps++;
-        this.scraping = false;
-        this.encoding = undefined;
-        this.exports = this.instantiate();
-        this.bytes = new Uint8Array(this.exports.memory.buffer);
-        throw new ScrapewireError('ERR_CORE_TRAP', `the core trapped (${err.message}); its series cache was rebuilt`, { cause: err });
-      }
-      throw err;
+      throw this.trapped(err);
     }
   }
 
-  /** Refuses a call that would change the scrape or the encode cursor while a RequestEncoder is open. */
+  /**
+   * What a call into the core that threw `err` throws: a trap (WebAssembly.RuntimeError) rebuilds
+   * the instance, its series cache lost, and becomes ERR_CORE_TRAP; anything else is as it was.
+   */
+  private trapped(err: unknown): unknown {
+    if (!(err instanceof WebAssembly.RuntimeError)) return err;
+    this.traps++;
+    this.scraping = false;
+    this.encoding = undefined;
+    this.exports = this.instantiate();
+    this.bytes = new Uint8Array(this.exports.memory.buffer);
+    return new ScrapewireError('ERR_CORE_TRAP', `the core trapped (${err.message}); its series cache was rebuilt`, { cause: err });
+  }
+
   private notEncoding(method: string): void {
     if (this.encoding !== undefined) {
       throw new ScrapewireError('ERR_USAGE', `${method}() while a RequestEncoder is open: encode to its end or close() it first`);
@@ -388,44 +393,48 @@ export class Core {
   openEncoder(protocol: RemoteWriteProtocol, options: EncodeOptions = {}): RequestEncoder {
     if (this.scraping) throw new ScrapewireError('ERR_USAGE', 'encode() during a scrape: call finish() first');
     this.notEncoding('encode');
-    const compress = options.compress === true;
     this.guarded(() => {
       const e = this.exports;
       e.setEncodeHistograms(options.nativeHistograms === false ? 0 : 1);
       e.setEncodeExemplars(options.exemplars === true ? 1 : 0);
       e.encodeBegin(CORE_PROTOCOL_ID[protocol], options.maxSamplesPerRequest ?? 0, options.includeStale === false ? 0 : 1);
     });
-    const token = {};
-    this.encoding = token;
-    const open = (): boolean => this.encoding === token;
-    return {
-      get open() { return open(); },
-      next: (): EncodedRequest | undefined => {
-        if (!open()) return undefined;
-        return this.guarded(() => {
-          const e = this.exports;
-          const len = e.encodeNext();
-          if (len === 0) {
-            this.encoding = undefined;
-            return undefined;
-          }
-          let body: Uint8Array;
-          if (compress) {
-            // encodeNext() reserved the room compressing needs, so it never grows the memory.
-            const compressedLength = e.compressOutput();
-            const at = e.compressedPtr();
-            body = this.view.subarray(at, at + compressedLength);
-          } else {
-            const at = e.outputPtr();
-            body = this.view.subarray(at, at + len);
-          }
-          return { protocol, body, samples: e.requestSamples() };
-        });
-      },
-      close: () => {
-        if (open()) this.encoding = undefined;
-      },
-    };
+    const encoder = new CoreRequestEncoder(this, protocol, options.compress === true);
+    this.encoding = encoder;
+    return encoder;
+  }
+
+  /** @internal CoreRequestEncoder.next: the encoder's next request, or undefined when done. */
+  encoderNext(encoder: CoreRequestEncoder): EncodedRequest | undefined {
+    if (this.encoding !== encoder) return undefined;
+    try {
+      const e = this.exports;
+      const len = e.encodeNext();
+      if (len === 0) {
+        this.encoding = undefined;
+        return undefined;
+      }
+      let at: number;
+      let length: number;
+      if (encoder.compress) {
+        // encodeNext() reserved the room compressing needs, so it never grows the memory.
+        length = e.compressOutput();
+        at = e.compressedPtr();
+      } else {
+        at = e.outputPtr();
+        length = len;
+      }
+      return { protocol: encoder.protocol, body: this.view.subarray(at, at + length), samples: e.requestSamples() };
+    } catch (err) {
+      throw this.trapped(err);
+    }
+  }
+
+  /** @internal CoreRequestEncoder.close and .open. */
+  encoderOpen(encoder: CoreRequestEncoder, close: boolean): boolean {
+    const open = this.encoding === encoder;
+    if (open && close) this.encoding = undefined;
+    return open;
   }
 
   /**
@@ -551,5 +560,26 @@ export class Core {
   /** Series evicted at the end of the last scrape (not seen for evictAfterScrapes scrapes). */
   get evictedSeries(): number {
     return this.exports.statEvicted();
+  }
+}
+
+/**
+ * Core.openEncoder's encoder: one object per encode, its state in the Core (which encoder is
+ * open), so a scrape's hand-off allocates no closures (they were ~1 KB of a small scrape's
+ * allocations; bench/RESULTS.md, 2026-12-03).
+ */
+class CoreRequestEncoder implements RequestEncoder {
+  constructor(private readonly core: Core, readonly protocol: RemoteWriteProtocol, readonly compress: boolean) {}
+
+  get open(): boolean {
+    return this.core.encoderOpen(this, false);
+  }
+
+  next(): EncodedRequest | undefined {
+    return this.core.encoderNext(this);
+  }
+
+  close(): void {
+    this.core.encoderOpen(this, true);
   }
 }
