@@ -27,7 +27,7 @@ import { bodyEnded, type ScrapeDeadline } from './scrape-deadline';
 import { bodySizeLimitError, transportError } from './scrape-errors';
 
 /** Output chunk of gunzip. 64 KiB matches undici's body chunks; zlib's default is 16 KiB. */
-const GUNZIP_CHUNK_BYTES = 64 * 1024;
+export const GUNZIP_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Compressed bytes gunzip may hold before the pipe pauses the socket's stream (zlib's default:
@@ -38,7 +38,7 @@ const GUNZIP_CHUNK_BYTES = 64 * 1024;
  * and 55.6 CPU s this way; 4.95 s with 1 MiB here (256 KiB: 5.0 s, 128 KiB: 6.7 s). Memory stays
  * bounded: zlib inflates one write at a time and only while its output is read.
  */
-const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
+export const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * A gzip body whose compressed bytes end within this much is inflated in one call instead of
@@ -46,7 +46,7 @@ const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
  * whole in a chunk or two, and a stream per scrape (its native handle, the pipe, the async
  * iterators) was a fifth of the CPU of 2,000 such targets at 1 s (bench/RESULTS.md, 2026-12-03).
  */
-const SMALL_GZIP_BYTES = 64 * 1024;
+export const SMALL_GZIP_BYTES = 64 * 1024;
 
 /**
  * What one call may inflate: a small gzip body that inflates to more (a bomb, or a page that
@@ -241,7 +241,7 @@ function wholeBody(source: Readable): Buffer | undefined {
 }
 
 /** A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold. */
-function inflateSmall(compressed: Buffer): Buffer | undefined {
+export function inflateSmall(compressed: Buffer): Buffer | undefined {
   try {
     return gunzipSync(compressed, { maxOutputLength: SMALL_GZIP_OUTPUT_BYTES });
   } catch (err) {
