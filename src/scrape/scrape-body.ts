@@ -55,6 +55,12 @@ export const SMALL_GZIP_BYTES = 64 * 1024;
  */
 const SMALL_GZIP_OUTPUT_BYTES = 1024 * 1024;
 
+/** The smallest gzip member: a 10-byte header, an empty deflate stream and the 8-byte trailer (CRC32, ISIZE). */
+const GZIP_MIN_BYTES = 18;
+
+/** zlib's smallest chunkSize (zlib.constants.Z_MIN_CHUNK). */
+const ZLIB_MIN_CHUNK_BYTES = 64;
+
 export interface ScrapeBodyOptions {
   /** The response body as undici hands it out. */
   source: Readable;
@@ -240,10 +246,21 @@ function wholeBody(source: Readable): Buffer | undefined {
   return (source.read() as Buffer | null) ?? EMPTY;
 }
 
-/** A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold. */
+/**
+ * A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold.
+ *
+ * The output is one buffer sized from the gzip trailer's ISIZE (the inflated length, modulo 2^32,
+ * of the last member) plus one byte: zlib then fills a single chunk and hands back a view of it.
+ * With zlib's 16 KiB chunks a 200 KB page took 14 allocations and 417 KB (the chunks, then their
+ * concatenation); sized, one of 204 KB (bench/RESULTS.md, 2026-12-03 09:00 UTC). A trailer that lies
+ * only changes how zlib chunks its output: maxOutputLength still bounds it; one that claims more
+ * than SMALL_GZIP_OUTPUT_BYTES sends the body to the stream.
+ */
 export function inflateSmall(compressed: Buffer): Buffer | undefined {
+  const inflatedLength = compressed.length >= GZIP_MIN_BYTES ? compressed.readUInt32LE(compressed.length - 4) : 0;
+  if (inflatedLength > SMALL_GZIP_OUTPUT_BYTES) return undefined;
   try {
-    return gunzipSync(compressed, { maxOutputLength: SMALL_GZIP_OUTPUT_BYTES });
+    return gunzipSync(compressed, { maxOutputLength: SMALL_GZIP_OUTPUT_BYTES, chunkSize: Math.max(ZLIB_MIN_CHUNK_BYTES, inflatedLength + 1) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
     throw err;
