@@ -57,7 +57,7 @@ import {
 import { formatFromContentType, scrapeTimeoutSeconds, USER_AGENT, type ParserChoice } from './negotiation';
 import { ScrapeDeadline } from './scrape-deadline';
 import { transportError } from './scrape-errors';
-import { ScrapeExchange, type ChunkReader, type ExchangeContext } from './scrape-exchange';
+import { ScrapeExchange, type ExchangeContext } from './scrape-exchange';
 import { TargetDispatcher } from './target-dispatcher';
 
 /** A scrape's response once its headers are in: the body to read, its format. */
@@ -83,7 +83,7 @@ export interface ScrapeResponse {
    * body's end, or when the reader returns false (the rest is given up); rejects as iterating
    * `body` throws. Optional: in-process sources (local-source.ts) have only `body`.
    */
-  readInto?(reader: ChunkReader, sliceMs: number): Promise<void>;
+  readInto?(reader: (chunk: Uint8Array) => boolean, sliceMs: number): Promise<void>;
   /** Decompressed bytes read so far (the chunk that crossed body_size_limit included). */
   bytesRead(): number;
   /** Bytes read from the socket so far (compressed size for a gzip body). */
@@ -93,8 +93,8 @@ export interface ScrapeResponse {
 }
 
 /** One HTTP(S) target: one streamed request per scrape(), decompressed, with its limits and credentials. */
-export class HttpScraper implements ExchangeContext {
-  readonly resolved: ResolvedHttpTarget;
+export class HttpScraper {
+  private readonly resolved: ResolvedHttpTarget;
   private readonly authorization: Authorization;
   private readonly dispatcher: TargetDispatcher;
   /** Request headers that do not change between scrapes; Authorization is added per scrape. */
@@ -109,6 +109,17 @@ export class HttpScraper implements ExchangeContext {
    */
   constructor(options: HttpTargetOptions, pools?: ConnectionPools) {
     this.resolved = resolveHttpTarget(options);
+    const resolved = this.resolved;
+    this.exchangeContext = {
+      resolved,
+      // A target answers with the same Content-Type scrape after scrape: parsed once, not per scrape.
+      parserFor: (contentType: string): ParserChoice => {
+        if (contentType !== this.lastContentType?.text) {
+          this.lastContentType = { text: contentType, parser: formatFromContentType(contentType, resolved.options.fallbackScrapeProtocol) };
+        }
+        return this.lastContentType.parser;
+      },
+    };
     this.authorization = new Authorization(this.resolved);
     this.dispatcher = new TargetDispatcher(this.resolved, pools);
     this.staticHeaders = {
@@ -128,13 +139,8 @@ export class HttpScraper implements ExchangeContext {
     return this.resolved.target;
   }
 
-  /** A target answers with the same Content-Type scrape after scrape: parsed once, not per scrape. */
-  parserFor(contentType: string): ParserChoice {
-    if (contentType !== this.lastContentType?.text) {
-      this.lastContentType = { text: contentType, parser: formatFromContentType(contentType, this.resolved.options.fallbackScrapeProtocol) };
-    }
-    return this.lastContentType.parser;
-  }
+  /** What every scrape's exchange reads: the settings, and the Content-Type cache. One per scraper. */
+  private readonly exchangeContext: ExchangeContext;
 
   /**
    * Performs one request. Resolves when the response headers are in; the body is then read
@@ -160,7 +166,7 @@ export class HttpScraper implements ExchangeContext {
       authorization = this.authorization.configuredValue();
     }
     const headers = authorization === undefined ? this.staticHeaders : { ...this.staticHeaders, authorization };
-    return new ScrapeExchange(this, deadline, headers).start(dispatcher);
+    return new ScrapeExchange(this.exchangeContext, deadline, headers).start(dispatcher);
   }
 
   /**
