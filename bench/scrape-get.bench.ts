@@ -15,8 +15,10 @@
  *   npm run build && npm run bench -- scrape-get
  *   BENCH_TARGETS=1000 BENCH_PAGE_BYTES=20000 BENCH_ROUNDS=10 BENCH_CONCURRENCY=64 npm run bench -- scrape-get
  *   BENCH_ROOT=/tmp/other-tree npm run bench -- scrape-get     (scrapewire's fetch of another build)
+ *   BENCH_PROFILE=/tmp/prof npm run bench -- scrape-get        (also writes each row's allocation profile there)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Session } from 'node:inspector';
 import { Agent, request } from 'undici';
@@ -107,6 +109,8 @@ async function measure(name: string, fetch: Fetch): Promise<void> {
   await rounds(fetch, Math.max(2, ROUNDS >> 1));
   const { profile } = await post<{ profile: { head: ProfileNode } }>(session, 'HeapProfiler.stopSampling');
   session.disconnect();
+  // BENCH_PROFILE=<dir>: the allocation profile of each row, for a look at where the bytes go.
+  if (process.env.BENCH_PROFILE) writeFileSync(path.join(process.env.BENCH_PROFILE, `${name.split(' ')[0]}.heapprofile`), JSON.stringify(profile));
   let allocated = 0;
   const walk = (node: ProfileNode): void => {
     allocated += node.selfSize;
