@@ -113,6 +113,8 @@ export class ScrapeExchange implements Dispatcher.DispatchHandler, ScrapeRespons
   private wireBytes = 0;
 
   private phase = Phase.Request;
+  /** The Agent the request (and a redirect's next one) is dispatched to. */
+  private dispatcher: Dispatcher | undefined;
   private controller: Dispatcher.DispatchController | null = null;
   /** The request of the current hop: its URL and headers change on a redirect. */
   private url: URL;
@@ -189,8 +191,6 @@ export class ScrapeExchange implements Dispatcher.DispatchHandler, ScrapeRespons
     this.send();
     return headersIn;
   }
-
-  private dispatcher: Dispatcher | undefined;
 
   private send(): void {
     const url = this.url;
