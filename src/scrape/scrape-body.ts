@@ -252,7 +252,7 @@ function wholeBody(source: Readable): Buffer | undefined {
  * The output is one buffer sized from the gzip trailer's ISIZE (the inflated length, modulo 2^32,
  * of the last member) plus one byte: zlib then fills a single chunk and hands back a view of it.
  * With zlib's 16 KiB chunks a 200 KB page took 14 allocations and 417 KB (the chunks, then their
- * concatenation); sized, one of 204 KB (bench/RESULTS.md, 2026-12-03 09:00 UTC). A trailer that lies
+ * concatenation); sized, one of 204 KB (bench/RESULTS.md, 2026-12-03 08:26-09:17 UTC). A trailer that lies
  * only changes how zlib chunks its output: maxOutputLength still bounds it; one that claims more
  * than SMALL_GZIP_OUTPUT_BYTES sends the body to the stream.
  */
