@@ -7,6 +7,8 @@
  *   tls: { caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' } });
  * const res = await scraper.scrape(signal);      // resolves once the headers are in
  * for await (const chunk of res.body) core.feed(chunk);   // decompressed, streamed
+ * // or, pushed as each chunk arrives (the scrape loop's way: no promise per chunk):
+ * await res.readInto((chunk) => { core.feed(chunk); return true; }, 10);
  * await scraper.close();
  * ```
  *
@@ -21,9 +23,12 @@
  *   - decodes gzip as a stream, counting body_size_limit after decompression;
  *   - applies scrape_timeout to the fetch: the request and receiving the body to its last byte
  *     (as Prometheus bounds its HTTP fetch); a body already received is parsed without it;
- *   - follows up to 10 redirects (followRedirects, default true; undici drops Authorization on a
+ *   - follows up to 10 redirects (followRedirects, default true; Authorization is dropped on a
  *     redirect to another origin, as Go's client does); with followRedirects false a 3xx is a
  *     failed scrape whose error names the status and where it pointed.
+ *
+ * The request goes through undici's dispatch API with a handler of ours (scrape-exchange.ts):
+ * no `request()`, Readable or promise per chunk between the socket and the parser.
  *
  * Errors are ScrapewireErrors naming the target URL without credentials (see scrape-errors.ts):
  * `scrape()` rejects with ERR_HTTP_STATUS (non-2xx, or a transport failure), ERR_SCRAPE_TIMEOUT,
@@ -37,7 +42,6 @@
  */
 
 import { inspect } from 'node:util';
-import { request, type Dispatcher } from 'undici';
 
 import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
@@ -50,11 +54,11 @@ import {
   type HttpTargetOptions,
   type ResolvedHttpTarget,
 } from './http-target-options';
-import { bodyEncoding, formatFromContentType, refuseNonEmptyBody, scrapeTimeoutSeconds, USER_AGENT, type ParserChoice } from './negotiation';
-import { ScrapeBody } from './scrape-body';
+import { formatFromContentType, scrapeTimeoutSeconds, USER_AGENT, type ParserChoice } from './negotiation';
 import { ScrapeDeadline } from './scrape-deadline';
-import { contentTypeError, httpStatusError, transportError, unsupportedEncodingError } from './scrape-errors';
-import { MAX_REDIRECTS, TargetDispatcher } from './target-dispatcher';
+import { transportError } from './scrape-errors';
+import { ScrapeExchange, type ExchangeContext } from './scrape-exchange';
+import { TargetDispatcher } from './target-dispatcher';
 
 /** A scrape's response once its headers are in: the body to read, its format. */
 export interface ScrapeResponse {
@@ -72,6 +76,14 @@ export interface ScrapeResponse {
    * belongs to the consumer (it is not reused).
    */
   body: AsyncIterable<Uint8Array>;
+  /**
+   * The body pushed to `reader` as each decompressed chunk comes off the socket (or out of
+   * gunzip), instead of iterating `body` (use one or the other): no promise per chunk. After
+   * ~`sliceMs` of the reader's work the event loop runs before the next chunk. Resolves at the
+   * body's end, or when the reader returns false (the rest is given up); rejects as iterating
+   * `body` throws. Optional: in-process sources (local-source.ts) have only `body`.
+   */
+  readInto?(reader: (chunk: Uint8Array) => boolean, sliceMs: number): Promise<void>;
   /** Decompressed bytes read so far (the chunk that crossed body_size_limit included). */
   bytesRead(): number;
   /** Bytes read from the socket so far (compressed size for a gzip body). */
@@ -97,6 +109,17 @@ export class HttpScraper {
    */
   constructor(options: HttpTargetOptions, pools?: ConnectionPools) {
     this.resolved = resolveHttpTarget(options);
+    const resolved = this.resolved;
+    this.exchangeContext = {
+      resolved,
+      // A target answers with the same Content-Type scrape after scrape: parsed once, not per scrape.
+      parserFor: (contentType: string): ParserChoice => {
+        if (contentType !== this.lastContentType?.text) {
+          this.lastContentType = { text: contentType, parser: formatFromContentType(contentType, resolved.options.fallbackScrapeProtocol) };
+        }
+        return this.lastContentType.parser;
+      },
+    };
     this.authorization = new Authorization(this.resolved);
     this.dispatcher = new TargetDispatcher(this.resolved, pools);
     this.staticHeaders = {
@@ -116,69 +139,34 @@ export class HttpScraper {
     return this.resolved.target;
   }
 
+  /** What every scrape's exchange reads: the settings, and the Content-Type cache. One per scraper. */
+  private readonly exchangeContext: ExchangeContext;
+
   /**
    * Performs one request. Resolves when the response headers are in; the body is then read
-   * from `body`, under the scrape timeout until its last byte has been received.
+   * from `body` (or `readInto`), under the scrape timeout until its last byte has been received.
    */
   async scrape(signal?: AbortSignal): Promise<ScrapeResponse> {
-    const { target, bodySizeLimitBytes } = this.resolved;
     // The deadline removes itself from inFlight when it is aborted or disposed.
-    const deadline = new ScrapeDeadline(target, this.resolved.options.scrapeTimeoutMs, signal, this.inFlight);
+    const deadline = new ScrapeDeadline(this.resolved.target, this.resolved.options.scrapeTimeoutMs, signal, this.inFlight);
     this.inFlight.add(deadline);
-
-    let response: Awaited<ReturnType<typeof request>>;
-    try {
-      // Without TLS or credential files nothing needs reading: no promise before the request.
-      let dispatcher = this.dispatcher.ready();
-      let authorization: string | undefined;
-      if (dispatcher === undefined || this.authorization.readsFiles) {
+    // Without TLS or credential files nothing needs reading: no promise before the request.
+    let dispatcher = this.dispatcher.ready();
+    let authorization: string | undefined;
+    if (dispatcher === undefined || this.authorization.readsFiles) {
+      try {
         [dispatcher, authorization] = await Promise.all([this.dispatcher.current(), this.authorization.headerValue()]);
         deadline.throwIfAborted();
-      } else {
-        authorization = this.authorization.configuredValue();
+      } catch (err) {
+        deadline.dispose();
+        if (err instanceof ScrapewireError && err.code === 'ERR_CONFIG') throw err;
+        throw deadline.errorFor(err, (cause) => transportError(this.resolved.target, 'request failed', cause));
       }
-      const headers =
-        authorization === undefined ? this.staticHeaders : { ...this.staticHeaders, authorization };
-      response = await request(this.resolved.requestUrl, {
-        method: 'GET',
-        headers,
-        dispatcher,
-        signal: deadline.requestSignal,
-      });
-    } catch (err) {
-      deadline.dispose();
-      if (err instanceof ScrapewireError && err.code === 'ERR_CONFIG') throw err;
-      throw deadline.errorFor(err, (cause) => transportError(target, 'request failed', cause));
+    } else {
+      authorization = this.authorization.configuredValue();
     }
-
-    const { statusCode, headers, body } = response;
-    if (statusCode >= 300 && statusCode <= 399 && headers.location !== undefined) {
-      failResponse(body, deadline, redirectNotFollowedError(target, statusCode, headerString(headers.location), this.resolved));
-    }
-    if (statusCode < 200 || statusCode > 299) failResponse(body, deadline, httpStatusError(target, statusCode));
-    const encoding = bodyEncoding(headerString(headers['content-encoding']));
-    if (typeof encoding === 'object') failResponse(body, deadline, unsupportedEncodingError(target, encoding.unsupported));
-
-    const contentType = headerString(headers['content-type']) ?? '';
-    const scrapeBody = new ScrapeBody({
-      source: body,
-      encoding: encoding as 'identity' | 'gzip',
-      limitBytes: bodySizeLimitBytes,
-      deadline,
-      target,
-    });
-    // A target answers with the same Content-Type scrape after scrape: parsed once, not per scrape.
-    if (contentType !== this.lastContentType?.text) {
-      this.lastContentType = { text: contentType, parser: formatFromContentType(contentType, this.resolved.options.fallbackScrapeProtocol) };
-    }
-    const parser = this.lastContentType.parser;
-    return new HttpScrapeResponse(
-      statusCode,
-      parser.format ?? 'text',
-      contentType,
-      scrapeBody,
-      parser.format === undefined ? refuseNonEmptyBody(scrapeBody, contentTypeError(target, parser.problem!)) : scrapeBody,
-    );
+    const headers = authorization === undefined ? this.staticHeaders : { ...this.staticHeaders, authorization };
+    return new ScrapeExchange(this.exchangeContext, deadline, headers).start(dispatcher);
   }
 
   /**
@@ -206,63 +194,4 @@ export class HttpScraper {
   [inspect.custom](): string {
     return `HttpScraper ${inspect(this.describe(), { depth: 4 })}`;
   }
-}
-
-/** A response whose headers are in: one object per scrape, its methods on the prototype. */
-class HttpScrapeResponse implements ScrapeResponse {
-  constructor(
-    readonly status: number,
-    readonly format: ExpositionFormat,
-    readonly contentType: string,
-    private readonly scrapeBody: ScrapeBody,
-    readonly body: AsyncIterable<Uint8Array>,
-  ) {}
-
-  bytesRead(): number {
-    return this.scrapeBody.bytesRead;
-  }
-
-  wireBytesRead(): number {
-    return this.scrapeBody.wireBytesRead;
-  }
-
-  discard(): void {
-    this.scrapeBody.discard();
-  }
-}
-
-/**
- * A response that fails the scrape: its error page is drained (up to undici's 128 KiB dump limit;
- * a bigger one is aborted) so the socket stays reusable. The deadline keeps running meanwhile: a
- * page that never ends is cut at the scrape timeout (or by close()), not left holding the connection.
- */
-function failResponse(body: Dispatcher.ResponseData['body'], deadline: ScrapeDeadline, error: Error): never {
-  body
-    .dump()
-    .catch(() => undefined)
-    .finally(() => deadline.dispose());
-  throw error;
-}
-
-/**
- * A 3xx with a Location that ends the scrape: follow_redirects is false, or the redirect
- * interceptor stopped after MAX_REDIRECTS (it then hands back the last 3xx, where Go's client
- * fails with "stopped after 10 redirects"). Prometheus reports both as a failed scrape; the
- * message says where it pointed (origin and path only: a Location's query or user info may hold
- * a token) and why it was not followed.
- */
-function redirectNotFollowedError(target: string, status: number, location: string | undefined, resolved: ResolvedHttpTarget): ScrapewireError {
-  let to = '';
-  try {
-    const url = new URL(location ?? '', resolved.requestUrl);
-    to = ` to ${url.origin}${url.pathname}`;
-  } catch {
-    to = ' to an invalid location';
-  }
-  const why = resolved.followRedirects ? `stopped after ${MAX_REDIRECTS} redirects` : 'follow_redirects is false';
-  return new ScrapewireError('ERR_HTTP_STATUS', `${httpStatusError(target, status).detail}: redirect${to} not followed (${why})`, { target });
-}
-
-function headerString(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -13,13 +13,13 @@
  *   (any version: the core reads quoted UTF-8 names either way), `application/vnd.google.protobuf`
  *   protobuf. A Content-Type that is blank, malformed or of another media type uses
  *   fallback_scrape_protocol; without one the scrape fails ("non-compliant scrape target...").
- *   Prometheus decides this only when the body is not empty, and so does refuseNonEmptyBody.
+ *   Prometheus decides this only when the body is not empty, and so does the scrape's exchange
+ *   (scrape-exchange.ts: the first non-empty chunk fails it).
  * - Prometheus looks at the media type only, not at `proto=` or `encoding=`: any
  *   `application/vnd.google.protobuf` answer is read as delimited MetricFamily messages, and a
  *   fallback may be PrometheusProto.
  */
 
-import type { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import {
   DEFAULT_ESCAPING_SCHEME, DEFAULT_SCRAPE_PROTOCOLS, OPENMETRICS_TEXT_0_0_1, OPENMETRICS_TEXT_1_0_0, PROMETHEUS_PROTO,
@@ -173,18 +173,6 @@ export function formatFromContentType(contentType: string, fallback?: ScrapeProt
     default:
       return useFallback(`received unsupported Content-Type ${JSON.stringify(contentType)}`,
         `received unsupported Content-Type ${JSON.stringify(contentType)} and no fallback_scrape_protocol specified for target`);
-  }
-}
-
-/**
- * A body whose first non-empty chunk throws `error` instead of reaching the parser: a response
- * without a usable Content-Type fails the scrape only if it has something to parse, as in
- * Prometheus (an empty body is an empty scrape, whatever its Content-Type). Breaking out of the
- * loop, or the error, releases `body`.
- */
-export async function* refuseNonEmptyBody(body: AsyncIterable<Uint8Array>, error: ScrapewireError): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) {
-    if (chunk.length > 0) throw error;
   }
 }
 

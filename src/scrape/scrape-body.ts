@@ -27,7 +27,7 @@ import { bodyEnded, type ScrapeDeadline } from './scrape-deadline';
 import { bodySizeLimitError, transportError } from './scrape-errors';
 
 /** Output chunk of gunzip. 64 KiB matches undici's body chunks; zlib's default is 16 KiB. */
-const GUNZIP_CHUNK_BYTES = 64 * 1024;
+export const GUNZIP_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Compressed bytes gunzip may hold before the pipe pauses the socket's stream (zlib's default:
@@ -38,7 +38,7 @@ const GUNZIP_CHUNK_BYTES = 64 * 1024;
  * and 55.6 CPU s this way; 4.95 s with 1 MiB here (256 KiB: 5.0 s, 128 KiB: 6.7 s). Memory stays
  * bounded: zlib inflates one write at a time and only while its output is read.
  */
-const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
+export const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * A gzip body whose compressed bytes end within this much is inflated in one call instead of
@@ -46,7 +46,7 @@ const GUNZIP_INPUT_HIGH_WATER_MARK = 1024 * 1024;
  * whole in a chunk or two, and a stream per scrape (its native handle, the pipe, the async
  * iterators) was a fifth of the CPU of 2,000 such targets at 1 s (bench/RESULTS.md, 2026-12-03).
  */
-const SMALL_GZIP_BYTES = 64 * 1024;
+export const SMALL_GZIP_BYTES = 64 * 1024;
 
 /**
  * What one call may inflate: a small gzip body that inflates to more (a bomb, or a page that
@@ -54,6 +54,12 @@ const SMALL_GZIP_BYTES = 64 * 1024;
  * never holds more than a chunk of it.
  */
 const SMALL_GZIP_OUTPUT_BYTES = 1024 * 1024;
+
+/** The smallest gzip member: a 10-byte header, an empty deflate stream and the 8-byte trailer (CRC32, ISIZE). */
+const GZIP_MIN_BYTES = 18;
+
+/** zlib's smallest chunkSize (zlib.constants.Z_MIN_CHUNK). */
+const ZLIB_MIN_CHUNK_BYTES = 64;
 
 export interface ScrapeBodyOptions {
   /** The response body as undici hands it out. */
@@ -240,10 +246,21 @@ function wholeBody(source: Readable): Buffer | undefined {
   return (source.read() as Buffer | null) ?? EMPTY;
 }
 
-/** A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold. */
-function inflateSmall(compressed: Buffer): Buffer | undefined {
+/**
+ * A whole small gzip body inflated at once, or undefined when it inflates to more than one call may hold.
+ *
+ * The output is one buffer sized from the gzip trailer's ISIZE (the inflated length, modulo 2^32,
+ * of the last member) plus one byte: zlib then fills a single chunk and hands back a view of it.
+ * With zlib's 16 KiB chunks a 200 KB page took 14 allocations and 417 KB (the chunks, then their
+ * concatenation); sized, one of 204 KB (bench/RESULTS.md, 2026-12-03 08:26-09:17 UTC). A trailer that lies
+ * only changes how zlib chunks its output: maxOutputLength still bounds it; one that claims more
+ * than SMALL_GZIP_OUTPUT_BYTES sends the body to the stream.
+ */
+export function inflateSmall(compressed: Buffer): Buffer | undefined {
+  const inflatedLength = compressed.length >= GZIP_MIN_BYTES ? compressed.readUInt32LE(compressed.length - 4) : 0;
+  if (inflatedLength > SMALL_GZIP_OUTPUT_BYTES) return undefined;
   try {
-    return gunzipSync(compressed, { maxOutputLength: SMALL_GZIP_OUTPUT_BYTES });
+    return gunzipSync(compressed, { maxOutputLength: SMALL_GZIP_OUTPUT_BYTES, chunkSize: Math.max(ZLIB_MIN_CHUNK_BYTES, inflatedLength + 1) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
     throw err;

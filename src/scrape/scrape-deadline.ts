@@ -47,6 +47,8 @@ export class ScrapeDeadline extends EventEmitter {
   private timerCleared = false;
   /** The response body whose end, pushed by the time the timer fires, means the fetch completed. */
   private body: Readable | undefined;
+  /** The request's handler, told when the deadline fires (HttpScraper's exchange: no listener per scrape). */
+  private handler: { deadlineAborted(): void } | undefined;
 
   /**
    * `inFlight`: a set the caller keeps of its live deadlines (HttpScraper, to abort them on
@@ -102,6 +104,15 @@ export class ScrapeDeadline extends EventEmitter {
   }
 
   /**
+   * The handler of the scrape's request, whose `deadlineAborted()` is called once when the deadline
+   * fires (after the 'abort' event), until `dispose()`. It calls `received()` itself when the
+   * response's end is in.
+   */
+  attach(handler: { deadlineAborted(): void }): void {
+    this.handler = handler;
+  }
+
+  /**
    * The body's last byte has been received: the timeout no longer applies (its timer is
    * cleared). The caller's abort and `abort()` still end the scrape until `dispose()`.
    */
@@ -131,6 +142,9 @@ export class ScrapeDeadline extends EventEmitter {
     this.reason = reason;
     this.controller?.abort(reason);
     this.emit('abort');
+    const handler = this.handler;
+    this.handler = undefined;
+    handler?.deadlineAborted();
   }
 
   /** Gives the scrape up with `reason` (first reason wins) and releases the timer. */
@@ -163,6 +177,7 @@ export class ScrapeDeadline extends EventEmitter {
     this.inFlight?.delete(this);
     this.received();
     this.body = undefined;
+    this.handler = undefined;
     if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }

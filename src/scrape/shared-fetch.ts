@@ -17,7 +17,7 @@ import { ScrapewireError } from '../errors';
 import type { ExpositionFormat } from '../core/types';
 import type { Fetcher } from './fetcher';
 import { asScrapeError } from './scrape-into-core';
-import { Slices } from '../runtime/slices';
+import { DEFAULT_SLICE_MS, Slices } from '../runtime/slices';
 
 /**
  * What a fetch feeds. None of these methods throws: a consumer records its own failure and
@@ -83,7 +83,19 @@ export async function fetchInto(http: Fetcher, consumers: readonly BodyConsumer[
     for (let i = 0; i < consumers.length; i++) if (consumers[i].active) consumers[i].begin(response.format);
     // The members still reading; copied only when one of them settles while being fed.
     let active = consumers;
-    if (anyActive(active)) {
+    if (anyActive(active) && response.readInto !== undefined) {
+      // Pushed: each chunk reaches the members in the call that took it off the socket (or out of
+      // gunzip), with no promise per chunk; the response lets the event loop run every ~sliceMs.
+      const { onBodyBytes } = options;
+      await response.readInto((chunk) => {
+        onBodyBytes?.(chunk.length);
+        for (let i = 0; i < active.length; i++) active[i].feed(chunk);
+        if (allActive(active)) return true;
+        active = active.filter((consumer) => consumer.active);
+        return active.length > 0;
+      }, options.sliceMs ?? DEFAULT_SLICE_MS);
+      for (let i = 0; i < consumers.length; i++) if (consumers[i].active) consumers[i].finish();
+    } else if (anyActive(active)) {
       const slices = new Slices(options.sliceMs);
       const { onBodyBytes } = options;
       for await (const chunk of response.body) {

@@ -1,7 +1,7 @@
 /**
  * The undici dispatcher of a target: a keep-alive Agent carrying the target's TLS settings
- * (ca_file, cert_file/key_file, server_name, insecure_skip_verify), plus the redirect
- * interceptor when redirects are followed.
+ * (ca_file, cert_file/key_file, server_name, insecure_skip_verify). Redirects are followed by the
+ * scrape's own handler (scrape-exchange.ts), not by undici's interceptor.
  *
  * Given the scrape loop's ConnectionPools, the Agent is shared with every target whose connection
  * settings are equal (connection-pools.ts: one pool of sockets per host:port); without, the
@@ -19,9 +19,6 @@ import { ScrapewireError } from '../errors';
 import { ConnectionPools, type ConnectionLease } from './connection-pools';
 import type { ResolvedHttpTarget } from './http-target-options';
 import { WatchedFile } from './watched-file';
-
-/** Go's http.Client gives up after 10 redirects; so does Prometheus. */
-export const MAX_REDIRECTS = 10;
 
 /**
  * One connection per origin for a target with an Agent of its own. Without a cap, undici opens a
@@ -93,7 +90,7 @@ export class TargetDispatcher {
     });
     const previous = this.lease;
     this.lease = lease;
-    this.dispatcher = this.resolved.followRedirects ? lease.followingRedirects(MAX_REDIRECTS) : lease.agent;
+    this.dispatcher = lease.agent;
     this.builtFrom = generations;
     // Requests in flight on the old Agent finish; it takes no new ones of this target.
     if (previous !== undefined) previous.release().catch(() => undefined);
