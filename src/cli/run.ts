@@ -230,6 +230,8 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
       webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
       maxConcurrentFetches: flags.maxConcurrentFetches,
       scrapeWorkers: flags.scrapeWorkers,
+      // Measurement only (bench/RESULTS.md, scrape workers): the main thread as one of the N.
+      scrapeWorkersIncludeMain: process.env.SCRAPEWIRE_BENCH_WORKERS_INCLUDE_MAIN === '1',
       logger,
       cluster: flags.cluster,
       // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).

@@ -152,6 +152,8 @@ export interface CollectorOptions {
    * jobs plugins read stay on the main thread. See docs/plans/scrape-workers.md.
    */
   scrapeWorkers?: number;
+  /** @internal With scrapeWorkers N > 1: the main thread scrapes as one of the N (ScrapeManagerOptions.mainThreadScrapes). */
+  scrapeWorkersIncludeMain?: boolean;
   /**
    * The environment `${NAME}` in the configuration file and the Kubernetes in-cluster settings
    * are read from (KUBERNETES_SERVICE_HOST/PORT, ROOT_PATH). Default process.env.
@@ -359,6 +361,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
       localSources: this.localSources,
       maxConcurrentFetches: this.options.maxConcurrentFetches ?? DEFAULT_MAX_CONCURRENT_FETCHES,
       workers: this.options.scrapeWorkers ?? 1,
+      mainThreadScrapes: this.options.scrapeWorkersIncludeMain,
       keepOnMain: pluginJobs.size === 0 ? undefined : (spec) => pluginJobs.has(spec.job),
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {

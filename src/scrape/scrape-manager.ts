@@ -99,6 +99,11 @@ export interface ScrapeManagerOptions {
   workers?: number;
   /** Targets that stay on the main thread's loop whatever `workers` says (the plugins' jobs). */
   keepOnMain?: (spec: TargetSpec) => boolean;
+  /**
+   * @internal The main thread takes a share of the targets as one of the `workers` (N - 1 worker
+   * threads) instead of only delivering (N worker threads). Measured: bench/RESULTS.md.
+   */
+  mainThreadScrapes?: boolean;
   /** @internal The workers' script (tests): see ScrapeWorkersOptions.script. */
   workerScript?: { filename: string; eval?: boolean };
 }
@@ -160,6 +165,8 @@ export class ScrapeManager {
   readonly workers: ScrapeWorkers | undefined;
   /** With workers: the main loop's self-metrics, labelled worker="0" (merged into /metrics by `workerMetrics`). */
   private readonly mainLoopRegistry: PromRegistry | undefined;
+  /** Whether the main thread's loop is one of the scraping threads (slot 0). */
+  private readonly mainScrapes: boolean;
   /** The rules each compiled relabeler came from: what a worker compiles again. */
   private readonly rulesOf = new WeakMap<Relabeler, WireRules>();
   private jobs: Job[] = [];
@@ -178,8 +185,11 @@ export class ScrapeManager {
   constructor(private readonly options: ScrapeManagerOptions) {
     const workers = options.workers ?? 1;
     if (!Number.isSafeInteger(workers) || workers < 1) throw new ScrapewireError('ERR_USAGE', `workers must be a positive integer, not ${workers}`);
+    this.mainScrapes = workers > 1 && options.mainThreadScrapes === true;
+    const threads = this.mainScrapes ? workers - 1 : workers;
     const maxFetches = options.maxConcurrentFetches ?? 0;
-    // Each worker takes its share of the cap; the main loop keeps the whole cap for its few targets.
+    // Each scraping thread takes its share of the cap; the main loop keeps the whole cap when it
+    // holds only the few targets that cannot leave it.
     const shareOfFetches = maxFetches === 0 ? 0 : Math.max(1, Math.ceil(maxFetches / workers));
     if (workers > 1) {
       this.mainLoopRegistry = new PromRegistry();
@@ -197,7 +207,7 @@ export class ScrapeManager {
       readers: options.readers,
       onBodyBytes: options.onBodyBytes,
       localSources: options.localSources,
-      maxConcurrentFetches: options.maxConcurrentFetches,
+      maxConcurrentFetches: this.mainScrapes ? shareOfFetches : options.maxConcurrentFetches,
       sliceMs: options.sliceMs,
     });
     const env = options.env ?? process.env;
@@ -211,8 +221,8 @@ export class ScrapeManager {
     this.capGauge = options.registry === undefined ? undefined : discoveryCapGauge(options.registry);
     this.sending = this.sendingLabels(options.config);
     this.jobs = this.buildJobs(options.config);
-    this.workers = workers <= 1 ? undefined : new ScrapeWorkers({
-      count: workers,
+    this.workers = workers <= 1 || threads < 1 ? undefined : new ScrapeWorkers({
+      count: threads,
       sink: options.sink,
       registry: options.registry,
       logger: options.logger,
@@ -395,13 +405,16 @@ export class ScrapeManager {
     const main: TargetSpec[] = [];
     const assigned: AssignedTarget[][] = Array.from({ length: workers.count }, () => []);
     const keepOnMain = this.options.keepOnMain;
+    const slots = workers.count + (this.mainScrapes ? 1 : 0);
     for (const spec of specs) {
       if (isLocalUrl(spec.http.url) || keepOnMain?.(spec) === true) {
         main.push(spec);
         continue;
       }
       const key = targetKey(spec);
-      assigned[workerSlotOf(key, workers.count)].push({ spec, wire: this.wireSpec(spec, key) });
+      const slot = workerSlotOf(key, slots);
+      if (this.mainScrapes && slot === 0) main.push(spec);
+      else assigned[this.mainScrapes ? slot - 1 : slot].push({ spec, wire: this.wireSpec(spec, key) });
     }
     const [mainErrors, workerErrors] = await Promise.all([this.loop.sync(main), workers.sync(assigned)]);
     return [...mainErrors, ...workerErrors];
