@@ -7,10 +7,10 @@
  * (the worker compiles each distinct rule set once, as the main thread compiles each job's once)
  * and the error's fields.
  *
- * Requests cross by transfer: the worker copies each finished request into a pooled ArrayBuffer
- * (several requests per buffer), transfers the buffer with their descriptions, and the main
- * thread hands the buffer back once it has written them to the remote writer (which copies
- * each request into its batch during `write`).
+ * Requests cross by transfer: the worker copies each finished request into pooled ArrayBuffers
+ * (several requests per buffer), transfers a turn's buffers with their descriptions in one
+ * message, and the main thread hands the buffers back once it has written the requests to the
+ * remote writer (which copies each request into its batch during `write`).
  */
 import type { RelabelConfig } from '../../config/types';
 import { ScrapewireError, type ErrorCode } from '../../errors';
@@ -66,6 +66,8 @@ export interface WorkerSetup {
 /** One finished request inside a transferred buffer. */
 export interface WireRequest {
   protocol: RemoteWriteProtocol;
+  /** Index of its buffer in the batch's `buffers`. */
+  buffer: number;
   offset: number;
   length: number;
   samples: number;
@@ -98,8 +100,8 @@ export type ToWorker =
 
 /** Worker -> main thread. */
 export type FromWorker =
-  /** Requests (in `buffer`, in the order written) and the scrapes that ended since the last batch. */
-  | { type: 'batch'; buffer: ArrayBuffer | undefined; requests: WireRequest[]; outcomes: WireOutcome[] }
+  /** Requests (in `buffers`, in the order written) and the scrapes that ended since the last batch. */
+  | { type: 'batch'; buffers: ArrayBuffer[]; requests: WireRequest[]; outcomes: WireOutcome[] }
   | { type: 'synced'; id: number; errors: WireError[] }
   | { type: 'metrics'; id: number; metrics: unknown[] }
   | { type: 'stopped'; id: number };

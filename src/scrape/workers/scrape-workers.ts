@@ -236,7 +236,7 @@ export class ScrapeWorkers {
   private receive(handle: WorkerHandle, message: FromWorker): void {
     switch (message.type) {
       case 'batch':
-        this.writeBatch(handle, message.buffer, message.requests, message.outcomes);
+        this.writeBatch(handle, message.buffers, message.requests, message.outcomes);
         break;
       case 'synced':
       case 'metrics':
@@ -246,14 +246,14 @@ export class ScrapeWorkers {
     }
   }
 
-  private writeBatch(handle: WorkerHandle, buffer: ArrayBuffer | undefined, requests: readonly WireRequest[], outcomes: readonly WireOutcome[]): void {
+  private writeBatch(handle: WorkerHandle, buffers: ArrayBuffer[], requests: readonly WireRequest[], outcomes: readonly WireOutcome[]): void {
     const sink = this.options.sink;
     const protocols = this.sinkProtocols();
     const counted = protocols[0];
     for (const wire of requests) {
       let request: SinkRequest = {
         protocol: wire.protocol,
-        body: new Uint8Array(buffer!, wire.offset, wire.length),
+        body: new Uint8Array(buffers[wire.buffer], wire.offset, wire.length),
         samples: wire.samples,
         newestTimestampMs: wire.newestTimestampMs,
         shardKey: wire.shardKey,
@@ -279,7 +279,7 @@ export class ScrapeWorkers {
         if (isCounted) tally.refused += request.samples;
       }
     }
-    if (buffer !== undefined) this.giveBack(handle, buffer);
+    if (buffers.length > 0) this.giveBack(handle, buffers);
     for (const wire of outcomes) this.applyOutcome(handle, wire);
     if (!sameProtocols(protocols, this.protocols)) {
       this.protocols = protocols;
@@ -311,8 +311,8 @@ export class ScrapeWorkers {
   }
 
   /** Buffers go back once per turn, in one message. */
-  private giveBack(handle: WorkerHandle, buffer: ArrayBuffer): void {
-    handle.returned.push(buffer);
+  private giveBack(handle: WorkerHandle, buffers: readonly ArrayBuffer[]): void {
+    for (const buffer of buffers) handle.returned.push(buffer);
     if (handle.returning) return;
     handle.returning = true;
     setImmediate(() => {

@@ -30,7 +30,7 @@ export function runScrapeWorker(port: MessagePort, setup: WorkerSetup): void {
     protocols: setup.protocols,
     nativeHistograms: setup.nativeHistograms,
     exemplars: setup.exemplars,
-    post: (buffer, requests, outcomes) => send({ type: 'batch', buffer, requests, outcomes }, buffer === undefined ? [] : [buffer]),
+    post: (buffers, requests, outcomes) => send({ type: 'batch', buffers, requests, outcomes }, buffers),
   });
   const keys = new WeakMap<TargetSpec, string>();
   const loop = new ScrapeLoop({

@@ -17,19 +17,23 @@ import type { SampleSink, SinkRequest } from '../sample-sink';
 import type { WireOutcome, WireRequest } from './protocol';
 
 /**
- * Size of a pooled buffer. A request is at most max_samples_per_send samples (2,000 by default:
- * ~100-300 KiB uncompressed); a larger one gets a buffer of its own, not pooled.
+ * Size of a pooled buffer; a request larger than that gets a buffer of its own. A turn's requests
+ * fill as many buffers as they need, all sent in the turn's one message: no request is copied
+ * twice. (With one 512 KiB buffer per message, a 200 KB page's requests, 1.0 ones of ~100-400 KiB
+ * each at max_samples_per_send 2,000, went one per message, each in a fresh zero-filled buffer:
+ * ~7% of a worker's time in allocating and posting; growing one buffer instead cost ~3-4% in
+ * copies. bench/RESULTS.md, scrape workers.)
  */
-export const POOL_BUFFER_BYTES = 512 << 10;
+export const BUFFER_BYTES = 1 << 20;
 /** Buffers kept for reuse; more are left to the garbage collector. */
-const POOL_SIZE = 8;
+const POOL_SIZE = 16;
 
 export interface WorkerSinkOptions {
   protocols: readonly RemoteWriteProtocol[];
   nativeHistograms: boolean;
   exemplars: boolean;
-  /** Posts one batch; `buffer` is transferred. */
-  post(buffer: ArrayBuffer | undefined, requests: WireRequest[], outcomes: WireOutcome[]): void;
+  /** Posts one batch; `buffers` are transferred. */
+  post(buffers: ArrayBuffer[], requests: WireRequest[], outcomes: WireOutcome[]): void;
 }
 
 export class WorkerSink implements SampleSink {
@@ -37,7 +41,8 @@ export class WorkerSink implements SampleSink {
   readonly nativeHistograms: boolean;
   readonly exemplars: boolean;
   private readonly pool: ArrayBuffer[] = [];
-  private buffer: ArrayBuffer | undefined;
+  /** This turn's buffers; the last one is being filled. */
+  private buffers: ArrayBuffer[] = [];
   private bytes: Uint8Array | undefined;
   private used = 0;
   private requests: WireRequest[] = [];
@@ -56,13 +61,11 @@ export class WorkerSink implements SampleSink {
 
   write(request: SinkRequest): void {
     const length = request.body.length;
-    if (this.bytes === undefined || this.used + length > this.bytes.length) {
-      if (this.requests.length > 0) this.post();
-      this.take(length);
-    }
+    if (this.bytes === undefined || this.used + length > this.bytes.length) this.take(length);
     this.bytes!.set(request.body, this.used);
     this.requests.push({
       protocol: request.protocol,
+      buffer: this.buffers.length - 1,
       offset: this.used,
       length,
       samples: request.samples,
@@ -84,7 +87,7 @@ export class WorkerSink implements SampleSink {
   /** Buffers the main thread is done with. */
   giveBack(buffers: readonly ArrayBuffer[]): void {
     for (const buffer of buffers) {
-      if (buffer.byteLength === POOL_BUFFER_BYTES && this.pool.length < POOL_SIZE) this.pool.push(buffer);
+      if (buffer.byteLength === BUFFER_BYTES && this.pool.length < POOL_SIZE) this.pool.push(buffer);
     }
   }
 
@@ -99,23 +102,22 @@ export class WorkerSink implements SampleSink {
     setImmediate(this.flushLater);
   }
 
+  /** A buffer for a request of `length` bytes: a pooled one, or a new one (of its own size if larger). */
   private take(length: number): void {
-    this.buffer = length <= POOL_BUFFER_BYTES ? this.pool.pop() ?? new ArrayBuffer(POOL_BUFFER_BYTES) : new ArrayBuffer(length);
-    this.bytes = new Uint8Array(this.buffer);
+    const buffer = length <= BUFFER_BYTES ? this.pool.pop() ?? new ArrayBuffer(BUFFER_BYTES) : new ArrayBuffer(length);
+    this.buffers.push(buffer);
+    this.bytes = new Uint8Array(buffer);
     this.used = 0;
   }
 
   private post(): void {
-    const buffer = this.requests.length > 0 ? this.buffer : undefined;
-    const { requests, outcomes } = this;
+    const { buffers, requests, outcomes } = this;
+    this.buffers = [];
     this.requests = [];
     this.outcomes = [];
-    if (buffer !== undefined) {
-      // Transferred: this thread's view of it is gone.
-      this.buffer = undefined;
-      this.bytes = undefined;
-      this.used = 0;
-    }
-    this.options.post(buffer, requests, outcomes);
+    // Transferred: this thread's views of them are gone.
+    this.bytes = undefined;
+    this.used = 0;
+    this.options.post(buffers, requests, outcomes);
   }
 }
