@@ -70,6 +70,9 @@ export function runScrapeWorker(port: MessagePort, setup: WorkerSetup): void {
             return spec;
           });
           const errors = await loop.sync(specs);
+          // The removed targets' staleness markers reach the main thread before the answer, so
+          // they are in the remote writer when ScrapeManager.update() resolves, as in one thread.
+          sink.flush();
           send({ type: 'synced', id: message.id, errors: errors.map(errorToWire) });
         });
         break;
