@@ -69,6 +69,10 @@ interface Tally {
   failed: boolean;
 }
 
+/** A worker that exits within this long of its start was not running normally. */
+const QUICK_EXIT_MS = 10_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
 export interface ScrapeWorkersOptions {
   /** Worker threads: 1..N. */
   count: number;
@@ -105,6 +109,12 @@ class WorkerHandle {
   returned: ArrayBuffer[] = [];
   returning = false;
   exited: Promise<void> = Promise.resolve();
+  startedAt = 0;
+  /** False from its worker's exit until its restart. */
+  alive = false;
+  /** Exits in a row that came soon after a start (the next restart waits longer). */
+  quickExits = 0;
+  restartTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly index: number) {}
 }
@@ -175,6 +185,11 @@ export class ScrapeWorkers {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.handles.map(async (handle) => {
+      if (handle.restartTimer !== undefined) {
+        // Dead and waiting for its restart: nothing to stop.
+        clearTimeout(handle.restartTimer);
+        return;
+      }
       await this.ask(handle, (id) => ({ type: 'stop', id }), undefined);
       await handle.worker.terminate();
       await handle.exited;
@@ -193,6 +208,8 @@ export class ScrapeWorkers {
     };
     const worker = new Worker(script.filename, { eval: script.eval === true, workerData: setup });
     handle.worker = worker;
+    handle.alive = true;
+    handle.startedAt = Date.now();
     worker.unref();
     worker.on('message', (message: FromWorker) => this.receive(handle, message));
     worker.on('error', (err) => this.logger.error({ worker: handle.index, err: err.message }, 'scrape worker failed'));
@@ -205,21 +222,32 @@ export class ScrapeWorkers {
 
   private exited(handle: WorkerHandle, worker: Worker, code: number): void {
     if (handle.worker !== worker) return;
+    handle.alive = false;
     // Whoever waited for the dead worker gets the empty answer; a restart resyncs.
     for (const waiter of handle.waiting.values()) waiter.resolve(undefined);
     handle.waiting.clear();
     handle.tallies.clear();
     handle.returned = [];
     if (this.stopping) return;
+    // A worker that dies right after it starts (a bug on its start-up path) is not restarted in
+    // a tight loop: 0.5 s, then twice as long each time, at most 30 s.
+    handle.quickExits = Date.now() - handle.startedAt < QUICK_EXIT_MS ? handle.quickExits + 1 : 0;
+    const delayMs = handle.quickExits === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** handle.quickExits);
     const error = new ScrapewireError('ERR_WORKER', `scrape worker ${handle.index} exited (code ${code}); started again with its ${handle.specs.length} targets, whose series restart cold`);
     this.restarts?.inc({ worker: String(handle.index) });
-    this.logger.error({ worker: handle.index, code, targets: handle.specs.length }, 'scrape worker exited; starting it again');
+    this.logger.error({ worker: handle.index, code, targets: handle.specs.length, restartInMs: delayMs }, 'scrape worker exited; starting it again');
     this.options.onError?.(error);
-    this.start(handle);
+    handle.restartTimer = setTimeout(() => {
+      handle.restartTimer = undefined;
+      if (!this.stopping) this.start(handle);
+    }, delayMs);
+    handle.restartTimer.unref();
   }
 
   private ask<T>(handle: WorkerHandle, message: (id: number) => ToWorker, fallback: T, timeoutMs = 0): Promise<T> {
     const id = this.nextId++;
+    // A dead worker waiting for its restart answers nothing: the restart sends it its targets.
+    if (!handle.alive) return Promise.resolve(fallback);
     return new Promise<T>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (value: unknown): void => {
