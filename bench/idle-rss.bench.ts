@@ -103,8 +103,11 @@ function variants(dataDir: string): Variant[] {
     list.push({ id: `bundle ${flags}`, describe: `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ')} dist/bundle/scrapewire.cjs run`, command: process.execPath, args: [...args, bundle, ...runArgs(dataDir)], env, available: () => fs.existsSync(bundle) });
   }
   for (const flags of (process.env.BENCH_IDLE_RUN_FLAGS ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '')) {
+    // NAME=VALUE words are environment variables, as in BENCH_IDLE_FLAGS.
     const words = flags.split(/\s+/);
-    list.push({ id: `start ${flags}`, describe: `node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run ${flags}`, command: process.execPath, args: [...startFlags, bundle, ...runArgs(dataDir), ...words], available: () => fs.existsSync(bundle) });
+    const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+    const args = words.filter((w) => !/^[A-Z_]+=/.test(w));
+    list.push({ id: `start ${flags}`, describe: `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run ${args.join(' ')}`, command: process.execPath, args: [...startFlags, bundle, ...runArgs(dataDir), ...args], env, available: () => fs.existsSync(bundle) });
   }
   const wanted = process.env.BENCH_IDLE_VARIANTS?.split(',').map((s) => s.trim());
   const extraIds = new Set(list.slice(5).map((v) => v.id));
