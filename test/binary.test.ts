@@ -129,10 +129,10 @@ test('--scrape.workers=2: the workers start from the bundle carried as an asset,
     let metrics = '';
     for (let i = 0; i < 100; i++) {
       metrics = await (await fetch(`${base}/metrics`)).text();
-      if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[12]"\} [1-9]/.test(metrics)) break;
+      if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[12]"\} [1-9]/);
+    expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/);
     expect(metrics).not.toMatch(/scrapewire_scrape_worker_restarts_total\{/);
   } finally {
     child.kill('SIGTERM');

@@ -48,9 +48,10 @@ export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
                                  that finds none free waits, skipped if the target's next slot
                                  comes first (default 256; 0: no limit)
   --scrape.workers=N             threads that scrape: 1 (default) is the main thread alone; N > 1
-                                 spreads the targets over N worker threads, each with 1/N of
-                                 --scrape.max-concurrent-fetches, delivering through the main
-                                 thread's remote-write queue; auto: the CPUs available, at most 8
+                                 adds N-1 worker threads and spreads the targets over the N, each
+                                 with 1/N of --scrape.max-concurrent-fetches, all delivering
+                                 through the main thread's remote-write queue; auto: the CPUs
+                                 available, at most 8
 `;
 
 export interface RunFlags {
@@ -230,8 +231,8 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
       webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
       maxConcurrentFetches: flags.maxConcurrentFetches,
       scrapeWorkers: flags.scrapeWorkers,
-      // Measurement only (bench/RESULTS.md, scrape workers): the main thread as one of the N.
-      scrapeWorkersIncludeMain: process.env.SCRAPEWIRE_BENCH_WORKERS_INCLUDE_MAIN === '1',
+      // Measurement only (bench/RESULTS.md, scrape workers): N worker threads beside a main thread that only delivers.
+      scrapeWorkersIncludeMain: process.env.SCRAPEWIRE_BENCH_WORKERS_MAIN_DELIVERS_ONLY === '1' ? false : undefined,
       logger,
       cluster: flags.cluster,
       // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).

@@ -145,14 +145,15 @@ export interface CollectorOptions {
    */
   maxConcurrentFetches?: number;
   /**
-   * --scrape.workers: threads that scrape. 1 (default): the main thread does it all, as without
-   * the option. N > 1: N worker threads (node:worker_threads) share the targets by a hash of each
-   * target, each with its own connections and 1/N of maxConcurrentFetches, and hand their
-   * requests to the main thread's remote writer; in-process targets (`localTargets`) and the
-   * jobs plugins read stay on the main thread. See docs/plans/scrape-workers.md.
+   * --scrape.workers: threads that scrape, the main thread one of them. 1 (default): the main
+   * thread does it all, as without the option. N > 1: N - 1 worker threads (node:worker_threads)
+   * beside the main thread; each of the N takes the targets a hash of each target gives it, with
+   * its own connections and 1/N of maxConcurrentFetches, and the workers hand their requests to
+   * the main thread's remote writer; in-process targets (`localTargets`) and the jobs plugins
+   * read stay on the main thread. See docs/plans/scrape-workers.md.
    */
   scrapeWorkers?: number;
-  /** @internal With scrapeWorkers N > 1: the main thread scrapes as one of the N (ScrapeManagerOptions.mainThreadScrapes). */
+  /** @internal false: N worker threads and a main thread that only delivers (ScrapeManagerOptions.mainThreadScrapes). */
   scrapeWorkersIncludeMain?: boolean;
   /**
    * The environment `${NAME}` in the configuration file and the Kubernetes in-cluster settings

@@ -92,16 +92,19 @@ export interface ScrapeManagerOptions {
   /** Fetches running at once across all targets (ScrapeLoopOptions.maxConcurrentFetches); 0: no limit. */
   maxConcurrentFetches?: number;
   /**
-   * Threads that scrape (--scrape.workers). 1 (default): the main thread's loop alone, no
-   * worker. N > 1: N worker threads, each with its share of maxConcurrentFetches; the main
-   * thread keeps only the targets of `keepOnMain` and `local://` targets.
+   * Threads that scrape (--scrape.workers), the main thread's loop one of them. 1 (default): the
+   * main thread's loop alone, no worker. N > 1: N - 1 worker threads beside it; each of the N
+   * takes 1/N of the targets (by hash) and of maxConcurrentFetches, and the main thread also
+   * keeps the targets of `keepOnMain` and `local://` targets.
    */
   workers?: number;
   /** Targets that stay on the main thread's loop whatever `workers` says (the plugins' jobs). */
   keepOnMain?: (spec: TargetSpec) => boolean;
   /**
-   * @internal The main thread takes a share of the targets as one of the `workers` (N - 1 worker
-   * threads) instead of only delivering (N worker threads). Measured: bench/RESULTS.md.
+   * @internal false: N worker threads scrape and the main thread only delivers (and keeps the
+   * targets that cannot leave it). Default true: the main thread is one of the N. On two cores
+   * the main thread as one of two scraped as much or more, with one V8 isolate fewer (~21 MiB of
+   * idle RSS): bench/RESULTS.md, scrape workers.
    */
   mainThreadScrapes?: boolean;
   /** @internal The workers' script (tests): see ScrapeWorkersOptions.script. */
@@ -185,7 +188,7 @@ export class ScrapeManager {
   constructor(private readonly options: ScrapeManagerOptions) {
     const workers = options.workers ?? 1;
     if (!Number.isSafeInteger(workers) || workers < 1) throw new ScrapewireError('ERR_USAGE', `workers must be a positive integer, not ${workers}`);
-    this.mainScrapes = workers > 1 && options.mainThreadScrapes === true;
+    this.mainScrapes = workers > 1 && options.mainThreadScrapes !== false;
     const threads = this.mainScrapes ? workers - 1 : workers;
     const maxFetches = options.maxConcurrentFetches ?? 0;
     // Each scraping thread takes its share of the cap; the main loop keeps the whole cap when it

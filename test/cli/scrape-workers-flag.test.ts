@@ -68,10 +68,10 @@ describe('--scrape.workers', () => {
       let metrics = '';
       for (let i = 0; i < 100; i++) {
         metrics = await (await fetch(`${base}/metrics`)).text();
-        if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[12]"\} [1-9]/.test(metrics)) break;
+        if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[12]"\} [1-9]/);
+      expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/);
       const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string }> } };
       expect(targets.data.activeTargets.map((target) => target.health)).toEqual(['up', 'up']);
     } finally {
