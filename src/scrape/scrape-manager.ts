@@ -18,12 +18,12 @@
  * Targets of any jobs that ask for the same request (URL, credentials, TLS, timeout, interval)
  * share one fetch per interval (ScrapeLoop); plugins read targets through the loop's `readers`.
  *
- * With `workers` > 1 (--scrape.workers), targets are spread over scrape worker threads by a
- * hash of their key (scrape-workers.ts workerSlotOf), each running a ScrapeLoop of its own; the
- * main thread's loop keeps the targets that cannot leave it: in-process (`local://`) targets,
- * whose sources are functions of this thread, and the targets of jobs plugins read
- * (`keepOnMain`), whose plugin host lives here. Everything else (discovery, relabeling, the
- * sink) stays on the main thread.
+ * With `workers` = N > 1 (--scrape.workers), targets are spread by a hash of their key
+ * (scrape-workers.ts workerSlotOf) over N scraping threads: the main thread's loop and N - 1
+ * worker threads, each running a ScrapeLoop of its own. The main thread's loop also keeps the
+ * targets that cannot leave it: in-process (`local://`) targets, whose sources are functions of
+ * this thread, and the targets of jobs plugins read (`keepOnMain`), whose plugin host lives
+ * here. Everything else (discovery, relabeling, the sink) stays on the main thread.
  */
 import * as path from 'node:path';
 import { Gauge, type Registry } from 'prom-client';
