@@ -35,15 +35,21 @@ import { workerScript } from './worker-script';
 
 /** What /targets, logs and events read of a target: a TargetScraper, or the view of one in a worker. */
 export interface TargetView {
+  /** What the target is: job, labels, HTTP settings, limits. */
   readonly spec: TargetSpec;
   /** The URL without credentials. */
   readonly target: string;
+  /** After its last scrape (`unknown` before the first). */
   readonly health: TargetHealth;
+  /** Timestamp of its last scrape, in ms; 0 before the first. */
   readonly lastScrapeMs: number;
+  /** How long its last scrape took, in ms. */
   readonly lastDurationMs: number;
+  /** Why its last scrape failed; undefined when it succeeded. */
   readonly lastError: ScrapewireError | undefined;
+  /** Series of its last successful scrape (after metric relabeling). */
   readonly seriesCount: number;
-  /** The worker it runs in: 0 for the main thread. */
+  /** The scraping thread it runs in: a worker's number, or undefined (or 0) for the main thread. */
   readonly worker?: number;
 }
 
