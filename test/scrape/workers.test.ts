@@ -18,7 +18,8 @@ import { DecodingSink } from './support/decoding-sink';
 import { startHttpServer, type LoopbackServer } from './support/loopback-server';
 import { waitFor } from './support/manual-clock';
 
-const PAGES = 8;
+// Enough that both scraping threads get some whatever port the server has (the hash includes it): 2 x 2^-24 that one gets none.
+const PAGES = 24;
 
 function configText(host: string, pages: number[], interval = '300ms'): string {
   const groups = pages.map((page) => `      - targets: ['${host}']\n        labels: { __metrics_path__: /t/${page}, page: '${page}' }`);
@@ -92,7 +93,7 @@ describe('scrape workers', () => {
       write(request);
     };
     const manager = new ScrapeManager({
-      config: parseConfig(configText(host, [1, 2, 3, 4, 5, 6]), 'w.yml'),
+      config: parseConfig(configText(host, Array.from({ length: PAGES }, (_, i) => i)), 'w.yml'),
       sink,
       workers: 2,
       watchFiles: false,
