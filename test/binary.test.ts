@@ -127,7 +127,7 @@ test('--scrape.workers=2: the workers start from the bundle carried as an asset,
     }
     expect({ base: base !== undefined, out: base === undefined ? out : '' }).toEqual({ base: true, out: '' });
     let metrics = '';
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       metrics = await (await fetch(`${base}/metrics`)).text();
       if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));

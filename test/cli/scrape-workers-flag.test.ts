@@ -66,7 +66,7 @@ describe('--scrape.workers', () => {
     });
     try {
       let metrics = '';
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 300; i++) {
         metrics = await (await fetch(`${base}/metrics`)).text();
         if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
