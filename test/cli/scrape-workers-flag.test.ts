@@ -72,8 +72,15 @@ describe('--scrape.workers', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/);
-      const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string }> } };
-      expect(targets.data.activeTargets.map((target) => target.health)).toEqual(['up', 'up']);
+      // Both targets up (polled: on a loaded machine one scrape of /metrics can time out, as with one thread).
+      let healths: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string }> } };
+        healths = targets.data.activeTargets.map((target) => target.health);
+        if (healths.length === 2 && healths.every((health) => health === 'up')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(healths).toEqual(['up', 'up']);
     } finally {
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
