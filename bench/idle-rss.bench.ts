@@ -15,7 +15,8 @@
  *   start      the bundle as `npm start` runs it (package.json's start script: its node flags)
  *   binary     dist/sea/scrapewire run (npm run build:binary), with deploy/Dockerfile's NODE_OPTIONS
  * BENCH_IDLE_FLAGS adds one variant per `;`-separated set of node flags (and NAME=VALUE
- * environment variables), on the bundle. BENCH_IDLE_COMMANDS adds other builds, `;`-separated
+ * environment variables), on the bundle. BENCH_IDLE_RUN_FLAGS adds one variant per `;`-separated
+ * set of `run` flags, on the bundle as `npm start` runs it (`--scrape.workers=2`). BENCH_IDLE_COMMANDS adds other builds, `;`-separated
  * `id=command` (`before=node /tmp/before/dist/src/cli.js`).
  *
  * Figures per variant, medians over rounds: RSS at the end of the window (median of its last
@@ -100,6 +101,13 @@ function variants(dataDir: string): Variant[] {
     const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
     const args = words.filter((w) => !/^[A-Z_]+=/.test(w));
     list.push({ id: `bundle ${flags}`, describe: `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ')} dist/bundle/scrapewire.cjs run`, command: process.execPath, args: [...args, bundle, ...runArgs(dataDir)], env, available: () => fs.existsSync(bundle) });
+  }
+  for (const flags of (process.env.BENCH_IDLE_RUN_FLAGS ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '')) {
+    // NAME=VALUE words are environment variables, as in BENCH_IDLE_FLAGS.
+    const words = flags.split(/\s+/);
+    const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+    const args = words.filter((w) => !/^[A-Z_]+=/.test(w));
+    list.push({ id: `start ${flags}`, describe: `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run ${args.join(' ')}`, command: process.execPath, args: [...startFlags, bundle, ...runArgs(dataDir), ...args], env, available: () => fs.existsSync(bundle) });
   }
   const wanted = process.env.BENCH_IDLE_VARIANTS?.split(',').map((s) => s.trim());
   const extraIds = new Set(list.slice(5).map((v) => v.id));

@@ -57,7 +57,9 @@ async function main() {
     main: bundlePath,
     output: blobPath,
     disableExperimentalSEAWarning: true,
-    assets: { 'scrapewire.wasm': wasmPath },
+    // The bundle again, as text: a SEA has no file to start a scrape worker thread from, so
+    // src/scrape/workers/worker-script.ts evaluates this asset in each worker (--scrape.workers).
+    assets: { 'scrapewire.wasm': wasmPath, 'scrapewire.cjs': bundlePath },
   };
   fs.writeFileSync(seaConfigPath, `${JSON.stringify(seaConfig, null, 2)}\n`);
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfigPath], { cwd: root, stdio: 'inherit' });

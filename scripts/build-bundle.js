@@ -114,6 +114,8 @@ async function buildBundle({ log = () => {} } = {}) {
     sourcemap: 'linked',
     // Licence comments go to scrapewire.cjs.LEGAL.txt beside it instead of into the heap.
     legalComments: 'linked',
+    // The bundle starts its scrape workers from its own file (src/scrape/workers/worker-script.ts).
+    define: { SCRAPEWIRE_BUNDLE: 'true' },
     logLevel: 'warning',
   });
   if (result.errors.length > 0) throw new Error('esbuild failed');

@@ -12,6 +12,10 @@ import { ScrapewireError } from './core';
 import { checkConfig, checkMetrics, parseFormat, type CommandIo } from './cli/check';
 import { encodeExposition, parseProtocol } from './cli/encode';
 import { RUN_FLAGS, runCollector } from './cli/run';
+import { parentPort, workerData } from 'node:worker_threads';
+import { isScrapeWorker } from './scrape/workers/worker-script';
+import { runScrapeWorker } from './scrape/workers/worker-main';
+import type { WorkerSetup } from './scrape/workers/protocol';
 
 const USAGE = `Usage: scrapewire [command] [options]
 
@@ -110,7 +114,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (isScrapeWorker()) {
+  // This file started as a scrape worker thread (the bundle is both: scrape/workers/worker-script.ts).
+  runScrapeWorker(parentPort!, workerData as WorkerSetup);
+} else if (require.main === module) {
   main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;

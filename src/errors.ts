@@ -40,7 +40,9 @@ export type ErrorCode =
   /** A SampleSink threw instead of counting what it could not keep: src/scrape/sample-sink.ts. */
   | 'ERR_SINK'
   /** An in-process target's source threw, or returned something that is not exposition text: src/scrape/local-source.ts. */
-  | 'ERR_LOCAL_SOURCE';
+  | 'ERR_LOCAL_SOURCE'
+  /** A scrape worker thread exited and was started again: src/scrape/workers/scrape-workers.ts. */
+  | 'ERR_WORKER';
 
 /** What a ScrapewireError carries besides its code and reason. */
 export interface ScrapewireErrorOptions {

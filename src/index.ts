@@ -87,6 +87,7 @@ export {
 export { createFetcher, type Fetcher } from './scrape/fetcher';
 export { scrapeIntoCore, type CoreScrape, type ScrapeIntoCoreOptions } from './scrape/scrape-into-core';
 export { ScrapeManager, type ScrapeManagerOptions } from './scrape/scrape-manager';
+export type { TargetView } from './scrape/workers/scrape-workers';
 export type { TargetScraper, TargetSpec, ScrapeOutcome, TargetScraperOptions } from './scrape/target';
 export type { TargetReaders, FetchResult } from './scrape/scrape-loop';
 export { scrapeMetrics, type ScrapeMetrics } from './scrape/scrape-metrics';

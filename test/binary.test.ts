@@ -108,3 +108,36 @@ test('no experimental-feature warning on stderr', () => {
   const r = runBinary(['help']);
   expect(r.stderr.toString()).not.toMatch(/ExperimentalWarning|single executable/i);
 });
+
+test('--scrape.workers=2: the workers start from the bundle carried as an asset, scrape, and stop cleanly', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(binary, ['run', '--scrape.workers=2', '--web.listen-address=127.0.0.1:0', `--storage.path=${join(dir, 'data')}`], {
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin', HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (out += chunk));
+  try {
+    let base: string | undefined;
+    for (let i = 0; i < 200 && base === undefined; i++) {
+      base = /scrapewire is running: (http:\/\/[^/]+)\/targets/.exec(out)?.[1];
+      if (base === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect({ base: base !== undefined, out: base === undefined ? out : '' }).toEqual({ base: true, out: '' });
+    let metrics = '';
+    for (let i = 0; i < 300; i++) {
+      metrics = await (await fetch(`${base}/metrics`)).text();
+      if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/);
+    expect(metrics).not.toMatch(/scrapewire_scrape_worker_restarts_total\{/);
+  } finally {
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, out: code === 0 ? '' : out }).toEqual({ code: 0, out: '' });
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+  }
+}, 60_000);

@@ -5,6 +5,7 @@
  * the downward API), so one ConfigMap serves every node; the node-local flags that used to do it
  * (--node-ip, --kube-state-url, --enabled-plugins) were removed and say so when given.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { memberNumFrom, checkClusterOptions, type ClusterOptions } from '../cluster/sharding';
 import { ScrapewireError } from '../errors';
@@ -46,6 +47,11 @@ export const RUN_FLAGS = `Flags of "scrapewire run" (all optional):
                                  scrape requests running at once across all targets; a tick
                                  that finds none free waits, skipped if the target's next slot
                                  comes first (default 256; 0: no limit)
+  --scrape.workers=N             threads that scrape: 1 (default) is the main thread alone; N > 1
+                                 adds N-1 worker threads and spreads the targets over the N, each
+                                 with 1/N of --scrape.max-concurrent-fetches, all delivering
+                                 through the main thread's remote-write queue; auto: the CPUs
+                                 available, at most 8
 `;
 
 export interface RunFlags {
@@ -65,6 +71,23 @@ export interface RunFlags {
   shutdownDeadlineMs: number;
   gcPaceBytes: number;
   maxConcurrentFetches: number;
+  scrapeWorkers: number;
+}
+
+/** --scrape.workers=auto takes the CPUs available, up to this. */
+export const MAX_AUTO_SCRAPE_WORKERS = 8;
+/** More workers than this is a typo, not a machine. */
+const MAX_SCRAPE_WORKERS = 256;
+
+/** The value of --scrape.workers: a positive integer, or auto. Throws ERR_USAGE otherwise. */
+export function parseScrapeWorkers(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return Math.max(1, Math.min(MAX_AUTO_SCRAPE_WORKERS, availableParallelism()));
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_SCRAPE_WORKERS) {
+    throw new ScrapewireError('ERR_USAGE', `--scrape.workers must be a whole number from 1 to ${MAX_SCRAPE_WORKERS}, or auto, not "${value}"`);
+  }
+  return n;
 }
 
 /** Flags that were removed, and what replaces each. */
@@ -102,6 +125,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
       'shutdown.deadline': { type: 'string' },
       'gc.pace-bytes': { type: 'string' },
       'scrape.max-concurrent-fetches': { type: 'string' },
+      'scrape.workers': { type: 'string' },
     },
     allowPositionals: false,
     strict: true,
@@ -151,6 +175,7 @@ export function parseRunFlags(args: string[], env: NodeJS.ProcessEnv = process.e
     shutdownDeadlineMs: integer('shutdown.deadline', values['shutdown.deadline'], 10) * 1000,
     gcPaceBytes,
     maxConcurrentFetches: integer('scrape.max-concurrent-fetches', values['scrape.max-concurrent-fetches'], DEFAULT_MAX_CONCURRENT_FETCHES),
+    scrapeWorkers: parseScrapeWorkers(values['scrape.workers']),
   };
 }
 
@@ -205,6 +230,9 @@ export async function runCollector(args: string[], io: CommandIo): Promise<numbe
       enableSink: flags.enableSink,
       webLimits: { readTimeoutMs: flags.readTimeoutMs, maxConnections: flags.maxConnections },
       maxConcurrentFetches: flags.maxConcurrentFetches,
+      scrapeWorkers: flags.scrapeWorkers,
+      // Measurement only (bench/RESULTS.md, scrape workers): N worker threads beside a main thread that only delivers.
+      scrapeWorkersIncludeMain: process.env.SCRAPEWIRE_BENCH_WORKERS_MAIN_DELIVERS_ONLY === '1' ? false : undefined,
       logger,
       cluster: flags.cluster,
       // --root-path reaches discovery the way ROOT_PATH does (ScrapeManager's in-cluster settings).

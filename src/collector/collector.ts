@@ -51,7 +51,7 @@ import { countScrapedBytes } from '../runtime/gc-pacing';
 import { PluginHost } from '../plugins/plugin-host';
 import { checkPluginJobs, PluginRegistry } from '../plugins/registry';
 import type { Plugin } from '../plugins/types';
-import type { TargetScraper } from '../scrape/target';
+import type { TargetView } from '../scrape/workers/scrape-workers';
 import { createSelfMetricsRegistry, startServer, type RunningServer, type TargetStatus } from '../server';
 import { droppedTargetStatus } from '../server/targets-api';
 import { parseListenAddress } from '../server/listen-address';
@@ -145,6 +145,17 @@ export interface CollectorOptions {
    */
   maxConcurrentFetches?: number;
   /**
+   * --scrape.workers: threads that scrape, the main thread one of them. 1 (default): the main
+   * thread does it all, as without the option. N > 1: N - 1 worker threads (node:worker_threads)
+   * beside the main thread; each of the N takes the targets a hash of each target gives it, with
+   * its own connections and 1/N of maxConcurrentFetches, and the workers hand their requests to
+   * the main thread's remote writer; in-process targets (`localTargets`) and the jobs plugins
+   * read stay on the main thread. See docs/plans/scrape-workers.md.
+   */
+  scrapeWorkers?: number;
+  /** @internal false: N worker threads and a main thread that only delivers (ScrapeManagerOptions.mainThreadScrapes). */
+  scrapeWorkersIncludeMain?: boolean;
+  /**
    * The environment `${NAME}` in the configuration file and the Kubernetes in-cluster settings
    * are read from (KUBERNETES_SERVICE_HOST/PORT, ROOT_PATH). Default process.env.
    */
@@ -169,11 +180,13 @@ export class Collector extends TypedEmitter<CollectorEvents> {
   private web: WebHandler | undefined;
   private readonly localSources = new LocalSources();
   /** Each failing target's last logged failure (logScrapeFailure). */
-  private readonly lastScrapeFailure = new WeakMap<TargetScraper, string>();
+  private readonly lastScrapeFailure = new WeakMap<TargetView, string>();
   /** Undefined unless the sink is enabled (see CollectorOptions.enableSink). */
   private readonly sink: RemoteWriteSink | undefined;
   private readonly demo: DemoSource | undefined;
   private config: Config | undefined;
+  /** The jobs the enabled plugins read: with scrape workers, their targets stay on the main thread, where the plugin host is. */
+  private pluginJobs = new Set<string>();
   private ready = false;
   private reloading: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
@@ -259,6 +272,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
     const { sink, demo } = this;
     const webOptions: WebHandlerOptions = {
       registry: this.registry,
+      extraMetrics: () => this.manager?.workerMetrics() ?? Promise.resolve([]),
       targets: { targets: () => [...this.targetStatuses(), ...this.droppedTargetStatuses()] },
       control: { ready: () => this.ready, reload: () => this.reload(), quit: () => this.quit() },
       enableDebug: this.options.enableDebug ?? false,
@@ -294,7 +308,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
     const writer = this.writer;
     for (const event of DELIVERY_EVENTS) writer.on(event, (payload) => this.emit(event, payload as never));
     this.plugins = this.createPluginHost(config, this.writer);
-    this.manager = this.createManager(config, this.writer, this.plugins);
+    this.manager = this.createManager(config, this.writer, this.plugins, this.pluginJobs);
     await this.manager.start();
     this.ready = true;
     this.logger.info(
@@ -309,6 +323,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
     for (const plugin of this.options.plugins ?? []) registry.register(plugin);
     const enabled = registry.enabled(config.plugins.enabled);
     if (enabled.length === 0) return undefined;
+    this.pluginJobs = new Set(enabled.flatMap(({ plugin }) => plugin.jobs));
     const problem = checkPluginJobs(enabled, config.scrape_configs.map((job) => job.job_name));
     if (problem !== undefined) throw problem;
     const { externalLabels, writeRelabeler } = sendingLabelsOf(config);
@@ -323,7 +338,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
     });
   }
 
-  private createManager(config: Config, writer: RemoteWriter, readers: PluginHost | undefined): ScrapeManager {
+  private createManager(config: Config, writer: RemoteWriter, readers: PluginHost | undefined, pluginJobs: Set<string>): ScrapeManager {
     const cluster = this.options.cluster;
     // Requests are split once for every endpoint: at the smallest max_samples_per_send.
     const endpoints = config.remote_write;
@@ -346,6 +361,9 @@ export class Collector extends TypedEmitter<CollectorEvents> {
       onBodyBytes: countScrapedBytes,
       localSources: this.localSources,
       maxConcurrentFetches: this.options.maxConcurrentFetches ?? DEFAULT_MAX_CONCURRENT_FETCHES,
+      workers: this.options.scrapeWorkers ?? 1,
+      mainThreadScrapes: this.options.scrapeWorkersIncludeMain,
+      keepOnMain: pluginJobs.size === 0 ? undefined : (spec) => pluginJobs.has(spec.job),
       onError: (error) => this.logger.warn({ err: error }, 'target discovery problem'),
       onScrape: (target, outcome) => {
         if (outcome.error !== undefined) this.logScrapeFailure(target, outcome.error.message);
@@ -365,7 +383,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
    * hundreds of targets) the logging itself took a tenth of the CPU (bench/RESULTS.md,
    * 2026-12-03).
    */
-  private logScrapeFailure(target: TargetScraper, message: string): void {
+  private logScrapeFailure(target: TargetView, message: string): void {
     const fields = { target: target.target, job: target.spec.job, err: message };
     if (this.lastScrapeFailure.get(target) === message) {
       this.logger.debug(fields, 'scrape failed again');
@@ -421,7 +439,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
   /** Every target, as the server's /targets page and API show them. */
   targetStatuses(): TargetStatus[] {
     const manager = this.manager;
-    return (manager?.targets() ?? []).map((target) => statusOf(target, manager?.discoveredLabels(target)));
+    return (manager?.targetViews() ?? []).map((target) => statusOf(target, manager?.discoveredLabels(target)));
   }
 
   /** Targets relabeling dropped, as /api/v1/targets lists them (droppedTargets). */
@@ -481,7 +499,7 @@ export class Collector extends TypedEmitter<CollectorEvents> {
   }
 }
 
-function scrapeEvent(target: TargetScraper, outcome: ScrapeOutcome): ScrapeEvent {
+function scrapeEvent(target: TargetView, outcome: ScrapeOutcome): ScrapeEvent {
   return {
     job: target.spec.job,
     target: target.target,
@@ -533,7 +551,7 @@ function defaultJob(config: Config, jobName: string): ScrapeConfig {
   return configFromDocument(document, `<local target of job ${JSON.stringify(jobName)}>`).scrape_configs[0];
 }
 
-function statusOf(target: TargetScraper, discoveredLabels: Record<string, string> | undefined): TargetStatus {
+function statusOf(target: TargetView, discoveredLabels: Record<string, string> | undefined): TargetStatus {
   const { spec } = target;
   const labels = Object.fromEntries(spec.labels);
   return {

@@ -1,5 +1,6 @@
 /** The web server's endpoints, by exact path. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import { ScrapewireError } from '../errors';
 import { handleCpuProfile, handleHeapSnapshot } from './debug';
 import { ReloadHandler, handleHealthy, handleLifecycleDisabled, handleQuit, handleReady } from './lifecycle';
@@ -53,7 +54,7 @@ export function buildRoutes(options: WebHandlerOptions, logger: Logger): Map<str
       {
         methods: READ,
         handle: async ({ res }) => {
-          const text = await registry.metrics();
+          const text = await metricsText(registry, options.extraMetrics);
           sendText(res, 200, text, { 'content-type': registry.contentType });
         },
       },
@@ -116,4 +117,19 @@ export function buildRoutes(options: WebHandlerOptions, logger: Logger): Map<str
 /** Answers 405 with the methods the route takes. */
 export function sendMethodNotAllowed(res: ServerResponse, route: Route): void {
   sendText(res, 405, 'Method Not Allowed\n', { allow: route.methods.join(', ') });
+}
+
+/**
+ * The registry's exposition, with the families of `extra` merged in (one HELP and TYPE per name;
+ * series told apart by their labels, `worker` for the scrape workers').
+ */
+async function metricsText(registry: Registry, extra: (() => Promise<unknown[][]>) | undefined): Promise<string> {
+  if (extra === undefined) return registry.metrics();
+  const others = await extra();
+  if (others.length === 0) return registry.metrics();
+  const own = await registry.getMetricsAsJSON();
+  // Every series is kept as it is ('first': one value per name and label set); prom-client's own
+  // aggregators would sum some families and omit others, which is for merging copies of one registry.
+  const all = [own, ...others].map((metrics) => (metrics as Array<{ aggregator?: string }>).map((metric) => ({ ...metric, aggregator: 'first' })));
+  return AggregatorRegistry.aggregate(all as unknown as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
 }

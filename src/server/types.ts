@@ -48,6 +48,12 @@ export interface CollectorControl {
 export interface WebHandlerOptions {
   /** Exposed on /metrics; see createSelfMetricsRegistry(). */
   registry: Registry;
+  /**
+   * Metrics of other registries to serve on /metrics with `registry`'s (prom-client's
+   * getMetricsAsJSON of each): the scrape workers' (--scrape.workers), labelled `worker`. Families
+   * of one name are merged into one.
+   */
+  extraMetrics?: () => Promise<unknown[][]>;
   targets: TargetProvider;
   control: CollectorControl;
   /**
