@@ -12,7 +12,9 @@
  * narrowed to what src/ uses (each alias checked below):
  *   - `undici` -> scripts/bundle/undici.js (dispatchers and request, without fetch, WebSocket,
  *     EventSource, mocks and caches);
- *   - `protobufjs` -> protobufjs/minimal (Reader and Writer; no .proto parser, no reflection).
+ *   - `protobufjs` -> protobufjs/minimal (Reader and Writer; no .proto parser, no reflection);
+ *   - `@opentelemetry/api` -> scripts/bundle/opentelemetry-api.js (prom-client loads it for
+ *     exemplars on its default metrics, which scrapewire does not turn on).
  * What each step bought is in bench/RESULTS.md ("idle baseline").
  *
  * The file sits two directories below the repository root, so src/core/wasm.ts finds
@@ -28,6 +30,8 @@ const outfile = path.join(root, 'dist', 'bundle', 'scrapewire.cjs');
 const ALIASES = {
   undici: path.join(root, 'scripts', 'bundle', 'undici.js'),
   protobufjs: require.resolve('protobufjs/minimal', { paths: [root] }),
+  // prom-client's only use (exemplars of its default metrics) is never turned on: see the file.
+  '@opentelemetry/api': path.join(root, 'scripts', 'bundle', 'opentelemetry-api.js'),
 };
 
 /** Files under dir whose names end in .ts, recursively. */
