@@ -65,30 +65,40 @@ function dockerNodeOptions(): string {
   return /^ENV NODE_OPTIONS="([^"]*)"/m.exec(text)?.[1] ?? '';
 }
 
+/** The other ENV lines of deploy/Dockerfile (GLIBC_TUNABLES), as the image runs the binary with them. */
+function dockerEnv(): Record<string, string> {
+  const text = fs.readFileSync(path.join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^ENV ([A-Z_]+)="([^"]*)"$/gm)].filter((m) => m[1] !== 'NODE_OPTIONS').map((m) => [m[1], m[2]]));
+}
+
 function runArgs(dataDir: string): string[] {
   return ['run', '--web.listen-address=127.0.0.1:0', `--storage.path=${dataDir}`, '--log.level=warn'];
 }
 
 function variants(dataDir: string): Variant[] {
-  const startFlags = fs.existsSync(bundle) ? startCommand(ROOT).nodeFlags : [];
+  const start = fs.existsSync(bundle) ? startCommand(ROOT) : { nodeFlags: [], env: {} };
+  const startFlags = start.nodeFlags;
+  const startEnv = Object.entries(start.env).map(([k, v]) => `${k}=${v} `).join('');
   const binaryOptions = dockerNodeOptions();
+  const binaryEnv = dockerEnv();
   const list: Variant[] = [
     { id: 'bare', describe: "node -e 'setInterval(() => {}, 1000)'", command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], available: () => true },
     { id: 'dist', describe: 'node dist/src/cli.js run', command: process.execPath, args: [dist, ...runArgs(dataDir)], available: () => fs.existsSync(dist) },
     { id: 'bundle', describe: 'node dist/bundle/scrapewire.cjs run', command: process.execPath, args: [bundle, ...runArgs(dataDir)], available: () => fs.existsSync(bundle) },
     {
       id: 'start',
-      describe: `node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run`,
+      describe: `${startEnv}node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run`,
       command: process.execPath,
       args: [...startFlags, bundle, ...runArgs(dataDir)],
+      env: start.env,
       available: () => fs.existsSync(bundle),
     },
     {
       id: 'binary',
-      describe: `NODE_OPTIONS='${binaryOptions}' dist/sea/scrapewire run`,
+      describe: `${Object.entries(binaryEnv).map(([k, v]) => `${k}=${v} `).join('')}NODE_OPTIONS='${binaryOptions}' dist/sea/scrapewire run`,
       command: binary,
       args: runArgs(dataDir),
-      env: { NODE_OPTIONS: binaryOptions },
+      env: { ...binaryEnv, NODE_OPTIONS: binaryOptions },
       available: () => fs.existsSync(binary),
     },
   ];
