@@ -114,7 +114,7 @@ async function buildBundle({ log = () => {} } = {}) {
     // Whitespace and syntax minified, identifiers kept: V8 parses and keeps the 1.4 MB file in
     // less memory than the 1.1 MB one with short names and esbuild's keepNames (which wraps every
     // function and class in a call that sets its name): RSS after loading 58.6 -> 54.5 MiB, peak
-    // malloc while parsing 6.0 -> 2.6 MiB (bench/RESULTS.md, 2026-12-03 "what loads at start").
+    // malloc while parsing 6.0 -> 2.6 MiB (bench/RESULTS.md, 2026-12-03 "the memory floor").
     // Names survive as written, so errors, logs and stack traces name our classes and functions.
     minifyWhitespace: true,
     minifySyntax: true,

@@ -17,7 +17,9 @@ import { coreModule } from '../core/wasm';
  * 33 KB function) takes 42.6 MB of compiler memory at once, 29.2 MB without loop unrolling. That
  * compile happens a second or so into every run (when the parser gets hot), and it is the
  * process's peak: HWM 106 -> 96 MiB on the bundled configuration. The core's steady scrape of a
- * 20 MB page took the same time either way (49-50 ms).
+ * 20 MB page took the same time either way (49-50 ms). Since llhttp stays on Liftoff
+ * (keepHttpParserOnBaseline), this flag only shapes the core's own TurboFan compiles; it was not
+ * measured again on its own.
  */
 export const COMPILE_FLAGS: readonly string[] = ['--no-wasm-loop-unrolling'];
 
@@ -37,8 +39,8 @@ const CONNECT_ERROR = 'undici:client:connectError';
  * Keeps undici's HTTP/1 parser (llhttp, WebAssembly) on V8's baseline compiler (Liftoff) for the
  * life of the process, so TurboFan never compiles it: that compile takes ~30 MB of compiler
  * memory at once, a second or so into every run, and glibc keeps part of it afterwards. The core
- * and every other module tier up as before. Measured in bench/RESULTS.md (2026-12-03, "llhttp
- * kept on Liftoff"): VmHWM, RSS and the scrape's CPU.
+ * and every other module tier up as before. Measured in bench/RESULTS.md (2026-12-03, "the
+ * memory floor"): VmHWM, RSS and the scrape's CPU.
  *
  * How: V8 decides a module's tiers when the module is compiled (V8 11.3: a module compiled
  * eagerly under --liftoff-only keeps Liftoff code after the flag is lifted, while a module

@@ -85,8 +85,8 @@ let loaded: typeof import('re2js') | undefined;
 
 /**
  * re2js, loaded by the first regex: a configuration without relabel rules (the bundled default
- * one) never loads it. Its Unicode tables are built when it loads: the idle collector's V8 heap
- * is ~0.7 MiB smaller without them (bench/RESULTS.md, 2026-12-03 "what loads at start").
+ * one) never loads it. Its Unicode tables are built when it loads: the loaded bundle is 0.5-0.7
+ * MiB of RSS smaller without them (bench/RESULTS.md, 2026-12-03 "the memory floor").
  */
 function re2js(): typeof import('re2js') {
   // A require, not an import(): compileRule is synchronous. esbuild keeps it lazy in the bundle.

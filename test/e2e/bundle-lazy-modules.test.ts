@@ -1,7 +1,7 @@
 /**
  * The bundle (dist/bundle/scrapewire.cjs, what `npm start` and the binary run) loads some
- * packages only when a configuration needs them (bench/RESULTS.md, 2026-12-03 "what loads at
- * start"): re2js for relabel regexes. A configuration that uses them still works through the
+ * packages only when a configuration needs them (bench/RESULTS.md, 2026-12-03 "the memory
+ * floor"): re2js for relabel regexes. A configuration that uses them still works through the
  * bundle: `check config` compiles every rule, so a regex Go's RE2 refuses is refused with Go's
  * message, and a valid one passes.
  */
