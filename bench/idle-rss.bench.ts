@@ -7,6 +7,7 @@
  *   npm run build && npm run build:bundle && npm run bench -- idle-rss
  *   BENCH_IDLE_VARIANTS=dist,bundle BENCH_IDLE_SECONDS=30 BENCH_IDLE_ROUNDS=3 npm run bench -- idle-rss
  *   BENCH_IDLE_FLAGS='--max-semi-space-size=1;--lite-mode' npm run bench -- idle-rss
+ *   BENCH_IDLE_SMAPS=1 BENCH_IDLE_VARIANTS=start npm run bench -- idle-rss   (adds the RSS split by region: bench/lib/smaps.ts)
  *
  * Variants (BENCH_IDLE_VARIANTS, comma-separated ids; default: all that can run):
  *   bare       node -e 'setInterval(() => {}, 1000)': the floor of any Node process
@@ -29,9 +30,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startCommand } from './lib/start-command';
+import { SMAPS_REGIONS, smapsByRegion, type SmapsRegion } from './lib/smaps';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+/** BENCH_IDLE_SMAPS=1: also split each variant's RSS by region (bench/lib/smaps.ts) at the end of its window. */
+const SMAPS = process.env.BENCH_IDLE_SMAPS === '1';
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 3);
 
 interface Variant {
@@ -48,6 +52,8 @@ interface Sample {
   hwmKb: number;
   anonKb: number;
   fileKb: number;
+  /** Resident KiB by region at the end of the window (BENCH_IDLE_SMAPS=1). */
+  regions?: Map<SmapsRegion, number>;
 }
 
 const bundle = path.join(ROOT, 'dist', 'bundle', 'scrapewire.cjs');
@@ -60,30 +66,40 @@ function dockerNodeOptions(): string {
   return /^ENV NODE_OPTIONS="([^"]*)"/m.exec(text)?.[1] ?? '';
 }
 
+/** The other ENV lines of deploy/Dockerfile (GLIBC_TUNABLES), as the image runs the binary with them. */
+function dockerEnv(): Record<string, string> {
+  const text = fs.readFileSync(path.join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^ENV ([A-Z_]+)="([^"]*)"$/gm)].filter((m) => m[1] !== 'NODE_OPTIONS').map((m) => [m[1], m[2]]));
+}
+
 function runArgs(dataDir: string): string[] {
   return ['run', '--web.listen-address=127.0.0.1:0', `--storage.path=${dataDir}`, '--log.level=warn'];
 }
 
 function variants(dataDir: string): Variant[] {
-  const startFlags = fs.existsSync(bundle) ? startCommand(ROOT).nodeFlags : [];
+  const start = fs.existsSync(bundle) ? startCommand(ROOT) : { nodeFlags: [], env: {} };
+  const startFlags = start.nodeFlags;
+  const startEnv = Object.entries(start.env).map(([k, v]) => `${k}=${v} `).join('');
   const binaryOptions = dockerNodeOptions();
+  const binaryEnv = dockerEnv();
   const list: Variant[] = [
     { id: 'bare', describe: "node -e 'setInterval(() => {}, 1000)'", command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], available: () => true },
     { id: 'dist', describe: 'node dist/src/cli.js run', command: process.execPath, args: [dist, ...runArgs(dataDir)], available: () => fs.existsSync(dist) },
     { id: 'bundle', describe: 'node dist/bundle/scrapewire.cjs run', command: process.execPath, args: [bundle, ...runArgs(dataDir)], available: () => fs.existsSync(bundle) },
     {
       id: 'start',
-      describe: `node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run`,
+      describe: `${startEnv}node ${startFlags.join(' ')} dist/bundle/scrapewire.cjs run`,
       command: process.execPath,
       args: [...startFlags, bundle, ...runArgs(dataDir)],
+      env: start.env,
       available: () => fs.existsSync(bundle),
     },
     {
       id: 'binary',
-      describe: `NODE_OPTIONS='${binaryOptions}' dist/sea/scrapewire run`,
+      describe: `${Object.entries(binaryEnv).map(([k, v]) => `${k}=${v} `).join('')}NODE_OPTIONS='${binaryOptions}' dist/sea/scrapewire run`,
       command: binary,
       args: runArgs(dataDir),
-      env: { NODE_OPTIONS: binaryOptions },
+      env: { ...binaryEnv, NODE_OPTIONS: binaryOptions },
       available: () => fs.existsSync(binary),
     },
   ];
@@ -158,6 +174,7 @@ async function measure(variant: Variant, workDir: string): Promise<Sample> {
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
   const samples: Array<Sample & { atMs: number }> = [];
   const start = Date.now();
+  let regions: Map<SmapsRegion, number> | undefined;
   try {
     while (Date.now() - start < SECONDS * 1000) {
       await sleep(250);
@@ -165,6 +182,7 @@ async function measure(variant: Variant, workDir: string): Promise<Sample> {
       const sample = readSample(child.pid!);
       if (sample) samples.push({ ...sample, atMs: Date.now() - start });
     }
+    if (SMAPS) regions = smapsByRegion(child.pid!, variant.command);
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -178,6 +196,7 @@ async function measure(variant: Variant, workDir: string): Promise<Sample> {
     hwmKb: Math.max(...samples.map((s) => s.hwmKb)),
     anonKb: median(tail.map((s) => s.anonKb)),
     fileKb: median(tail.map((s) => s.fileKb)),
+    regions,
   };
 }
 
@@ -216,6 +235,20 @@ async function main(): Promise<void> {
         continue;
       }
       console.log(`| ${variant.id} | ${mib(median(runs.map((r) => r.rssKb)))} | ${mib(median(runs.map((r) => r.hwmKb)))} | ${mib(median(runs.map((r) => r.anonKb)))} | ${mib(median(runs.map((r) => r.fileKb)))} | ${runs.map((r) => mib(r.rssKb)).join(', ')} | \`${variant.describe}\` |`);
+    }
+    if (SMAPS) {
+      console.log('');
+      console.log(`RSS by region at the end of the window, MiB (medians over rounds; bench/lib/smaps.ts):`);
+      console.log('');
+      console.log(`| region | ${list.map((v) => v.id).join(' | ')} |`);
+      console.log(`|---|${list.map(() => '---:').join('|')}|`);
+      for (const region of SMAPS_REGIONS) {
+        const cells = list.map((v) => {
+          const values = results.get(v.id)!.flatMap((r) => (r.regions ? [r.regions.get(region)!] : []));
+          return values.length === 0 ? '–' : mib(median(values));
+        });
+        console.log(`| ${region} | ${cells.join(' | ')} |`);
+      }
     }
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });

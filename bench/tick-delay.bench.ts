@@ -91,7 +91,7 @@ function shareAbove(metrics: Map<string, number>, name: string, le: number): str
 
 async function main(): Promise<void> {
   const start = startCommand(ROOT);
-  const cli = process.env.BENCH_CLI ? process.env.BENCH_CLI.split(' ') : [process.execPath, ...start.nodeFlags, start.script];
+  const cli = process.env.BENCH_CLI ? process.env.BENCH_CLI.split(' ') : start.argv;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-ticks-'));
   const server = await new TargetServer({ kind: 'cadvisor', sizeBytes: PAGE_KB * 1000, targets: TARGETS }).start();
   const receiver = await discardingReceiver();

@@ -8,11 +8,13 @@
  *   npm run build:bundle         (needs build/release.wasm at run time, not to bundle)
  *
  * Why a bundle: one script instead of ~480 module files, with the comments and whitespace gone,
- * so V8 keeps less source text and compiles fewer top-level functions; and two packages are
+ * so V8 keeps less source text and compiles fewer top-level functions; and three packages are
  * narrowed to what src/ uses (each alias checked below):
  *   - `undici` -> scripts/bundle/undici.js (dispatchers and request, without fetch, WebSocket,
  *     EventSource, mocks and caches);
- *   - `protobufjs` -> protobufjs/minimal (Reader and Writer; no .proto parser, no reflection).
+ *   - `protobufjs` -> protobufjs/minimal (Reader and Writer; no .proto parser, no reflection);
+ *   - `@opentelemetry/api` -> scripts/bundle/opentelemetry-api.js (prom-client loads it for
+ *     exemplars on its default metrics, which scrapewire does not turn on).
  * What each step bought is in bench/RESULTS.md ("idle baseline").
  *
  * The file sits two directories below the repository root, so src/core/wasm.ts finds
@@ -28,6 +30,8 @@ const outfile = path.join(root, 'dist', 'bundle', 'scrapewire.cjs');
 const ALIASES = {
   undici: path.join(root, 'scripts', 'bundle', 'undici.js'),
   protobufjs: require.resolve('protobufjs/minimal', { paths: [root] }),
+  // prom-client's only use (exemplars of its default metrics) is never turned on: see the file.
+  '@opentelemetry/api': path.join(root, 'scripts', 'bundle', 'opentelemetry-api.js'),
 };
 
 /** Files under dir whose names end in .ts, recursively. */
@@ -107,9 +111,14 @@ async function buildBundle({ log = () => {} } = {}) {
     // A SEA's main script can require only built-in modules: everything else must be inside.
     packages: 'bundle',
     plugins: [narrowPackages],
-    minify: true,
-    // Class and function names survive minification: errors and logs name them.
-    keepNames: true,
+    // Whitespace and syntax minified, identifiers kept: V8 parses and keeps the 1.4 MB file in
+    // less memory than the 1.1 MB one with short names and esbuild's keepNames (which wraps every
+    // function and class in a call that sets its name): RSS after loading 58.6 -> 54.5 MiB, peak
+    // malloc while parsing 6.0 -> 2.6 MiB (bench/RESULTS.md, 2026-12-03 "the memory floor").
+    // Names survive as written, so errors, logs and stack traces name our classes and functions.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: false,
     // Stack traces map back with --enable-source-maps; the map is not loaded otherwise.
     sourcemap: 'linked',
     // Licence comments go to scrapewire.cjs.LEGAL.txt beside it instead of into the heap.

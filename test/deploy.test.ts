@@ -415,12 +415,16 @@ test('the Dockerfile builds the binary on node:20-bookworm-slim and ships only i
   expect(stages[1]).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/scrapewire"\]$/m);
 });
 
-test('the image runs the binary with the node flags npm start passes (NODE_OPTIONS: a single executable takes no others)', () => {
+test('the image runs the binary with the node flags and environment npm start passes (NODE_OPTIONS: a single executable takes no others)', () => {
   const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
   const runtime = text.split(/^FROM /m)[2];
   const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(runtime)?.[1];
   const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-  const startFlags = /^node((?: --\S+)*) dist\/bundle\/scrapewire\.cjs run$/.exec(start)?.[1].trim();
-  expect(startFlags).toBeDefined();
-  expect(nodeOptions).toBe(startFlags);
+  const parts = /^((?:[A-Z_]+=\S+ )*)node((?: --\S+)*) dist\/bundle\/scrapewire\.cjs run$/.exec(start);
+  expect(parts).not.toBeNull();
+  expect(nodeOptions).toBe(parts![2].trim());
+  // The environment npm start sets (GLIBC_TUNABLES: malloc gives memory back), set by the image too.
+  const startEnv = Object.fromEntries(parts![1].trim().split(/\s+/).filter((w) => w !== '').map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  const imageEnv = Object.fromEntries([...runtime.matchAll(/^ENV ([A-Z_]+)="([^"]*)"$/gm)].filter((m) => m[1] !== 'NODE_OPTIONS').map((m) => [m[1], m[2]]));
+  expect(imageEnv).toEqual(startEnv);
 });

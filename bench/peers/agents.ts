@@ -124,17 +124,19 @@ function scrapewire(mode: ScrapewireSwitch): AgentSpec {
       return undefined;
     },
     readyPath: '/-/ready',
-    command: (c) => ({
-      bin: process.execPath,
-      args: [...startCommand(c.root).nodeFlags, scrapewireCli(c.root), 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`],
-    }),
+    command: (c) => {
+      // As npm start runs it, its environment (GLIBC_TUNABLES) included: `env NAME=VALUE node ...`.
+      const [bin, ...words] = startCommand(c.root).argv;
+      return { bin, args: [...words, 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`] };
+    },
     version: (root) => {
       const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
       // dist/ is built from the working tree, which other engineers may be changing.
       const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: root, encoding: 'utf8' });
       const changes = dirty.status === 0 && dirty.stdout.trim() !== '' ? ' + uncommitted changes in src/ or assembly/' : '';
-      const { nodeFlags } = startCommand(root);
-      return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/bundle as built before the run, as npm start runs it: node ${process.version}${nodeFlags.length > 0 ? ` ${nodeFlags.join(' ')}` : ''}`;
+      const { nodeFlags, env } = startCommand(root);
+      const envText = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+      return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/bundle as built before the run, as npm start runs it: ${envText}node ${process.version}${nodeFlags.length > 0 ? ` ${nodeFlags.join(' ')}` : ''}`;
     },
     notes: 'none',
     nativeJobSettings: { scrape_native_histograms: true },

@@ -13,13 +13,20 @@ import { CollectorProcess, killAllCollectors, withCollectorOutput } from './supp
 import { tempDir } from './support/config';
 import { pollUntil } from './support/wait';
 
-/** `node [flags] dist/bundle/scrapewire.cjs` as package.json's start script has it (without `run`). */
+/**
+ * `[NAME=VALUE ...] node [flags] dist/bundle/scrapewire.cjs` as package.json's start script has it
+ * (without `run`): the environment words become `env NAME=VALUE`, which execs node.
+ */
 function npmStartCommand(): string[] {
   const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-  const words = start.split(/\s+/);
+  const all = start.split(/\s+/);
+  const env = all.slice(0, all.indexOf('node'));
+  expect(env.every((word) => /^[A-Z_]+=\S+$/.test(word))).toBe(true);
+  const words = all.slice(env.length);
   expect(words[0]).toBe('node');
   expect(words.at(-1)).toBe('run');
-  return [process.execPath, ...words.slice(1, -2), join(REPO_ROOT, words.at(-2)!)];
+  const node = [process.execPath, ...words.slice(1, -2), join(REPO_ROOT, words.at(-2)!)];
+  return env.length > 0 ? ['/usr/bin/env', ...env, ...node] : node;
 }
 
 /** The sink page's lines `{labels} value timestamp` as label maps with their value. */
