@@ -39,6 +39,8 @@ export interface AgentSpec {
   noNativeHistograms?: string;
   /** Job settings of its own for the native-histogram scenario (others' config readers would refuse them). */
   nativeJobSettings?: Record<string, unknown>;
+  /** Run only when `--agents` names it (a variant of another agent, not a peer of its own). */
+  onlyWhenNamed?: boolean;
 }
 
 export const VMAGENT_BIN = process.env.BENCH_VMAGENT_BIN ?? '/usr/bin/vmagent';
@@ -113,10 +115,13 @@ export function scrapewireHasRun(root: string): boolean {
   return /^\s+run\b/m.test(`${help.stdout}\n${help.stderr}`);
 }
 
-function scrapewire(mode: ScrapewireSwitch): AgentSpec {
+/** scrapewire as npm start runs it; with `workers` > 1, `--scrape.workers=N` added (run only when named). */
+function scrapewire(mode: ScrapewireSwitch, workers = 1): AgentSpec {
+  const extra = workers > 1 ? [`--scrape.workers=${workers}`] : [];
   return {
-    id: 'scrapewire',
-    name: 'scrapewire run',
+    id: workers > 1 ? `scrapewire-workers${workers}` : 'scrapewire',
+    name: ['scrapewire run', ...extra].join(' '),
+    onlyWhenNamed: workers > 1 ? true : undefined,
     unavailable: (root) => {
       if (mode === 'off') return 'switched off (--scrapewire off)';
       if (!fs.existsSync(scrapewireCli(root))) return 'not available (dist/bundle/scrapewire.cjs not built: npm run build:bundle)';
@@ -127,7 +132,7 @@ function scrapewire(mode: ScrapewireSwitch): AgentSpec {
     command: (c) => {
       // As npm start runs it, its environment (GLIBC_TUNABLES) included: `env NAME=VALUE node ...`.
       const [bin, ...words] = startCommand(c.root).argv;
-      return { bin, args: [...words, 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`] };
+      return { bin, args: [...words, 'run', `--config.file=${c.configFile}`, `--web.listen-address=127.0.0.1:${c.listenPort}`, `--storage.path=${c.dataDir}`, ...extra] };
     },
     version: (root) => {
       const run = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
@@ -138,12 +143,15 @@ function scrapewire(mode: ScrapewireSwitch): AgentSpec {
       const envText = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
       return `scrapewire at ${run.status === 0 ? run.stdout.trim() : 'unknown commit'}${changes}, dist/bundle as built before the run, as npm start runs it: ${envText}node ${process.version}${nodeFlags.length > 0 ? ` ${nodeFlags.join(' ')}` : ''}`;
     },
-    notes: 'none',
+    notes: extra.length > 0 ? extra.join(' ') : 'none',
     nativeJobSettings: { scrape_native_histograms: true },
   };
 }
 
-/** In report order: vmagent's two modes first (the ratios are against vmagent's best). */
+/**
+ * In report order: vmagent's two modes first (the ratios are against vmagent's best). The last,
+ * scrapewire with two scrape threads, runs only when `--agents` names it.
+ */
 export function allAgents(scrapewireSwitch: ScrapewireSwitch): AgentSpec[] {
-  return [vmagent(false), vmagent(true), prometheusAgent, scrapewire(scrapewireSwitch)];
+  return [vmagent(false), vmagent(true), prometheusAgent, scrapewire(scrapewireSwitch), scrapewire(scrapewireSwitch, 2)];
 }

@@ -29,7 +29,8 @@
  *   --scale-targets N  targets of the scale scenario (default 500; 200 KB each every 1 s)
  *   --many-targets N   targets of the many scenario (default 2000; 20 KB each every 1 s)
  *   --kind KIND        page kind (default cadvisor)
- *   --agents LIST      agent ids: vmagent, vmagent-stream, prometheus-agent, scrapewire (default all)
+ *   --agents LIST      agent ids: vmagent, vmagent-stream, prometheus-agent, scrapewire (default: these
+ *                      four), scrapewire-workers2 (scrapewire with --scrape.workers=2: only when named)
  *   --scrapewire M     auto | on | off (BENCH_PEERS_SCRAPEWIRE; default auto: runs it when the
  *                      built CLI lists a `run` command)
  *   --gzip-level N     zlib level of gzip responses (default 1); --no-gzip serves plain text always
@@ -446,6 +447,8 @@ async function main(): Promise<void> {
   if (o.agents) {
     for (const id of o.agents) if (!agents.some((a) => a.id === id)) throw new Error(`unknown agent "${id}" (${agents.map((a) => a.id).join(', ')})`);
     agents = agents.filter((a) => o.agents!.includes(a.id));
+  } else {
+    agents = agents.filter((a) => a.onlyWhenNamed !== true);
   }
   const specs = scenarioSpecs(o);
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });

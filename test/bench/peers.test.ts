@@ -333,4 +333,18 @@ describe('native-histogram scenario', () => {
     expect(prometheus.command(context).args[0]).toBe('--enable-feature=agent');
     expect(agents.find((a) => a.id === 'scrapewire')!.nativeJobSettings).toEqual({ scrape_native_histograms: true });
   });
+
+  test('scrapewire with two scrape threads is a variant run only when named, with --scrape.workers=2', () => {
+    /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+    const { allAgents } = require('../../bench/peers/agents') as typeof import('../../bench/peers/agents');
+    const agents = allAgents('on');
+    const context = { configFile: 'c.yml', dataDir: 'd', listenPort: 1, remoteWriteUrl: 'u', maxScrapeBytes: 1, root: '.' };
+    const one = agents.find((a) => a.id === 'scrapewire')!;
+    const two = agents.find((a) => a.id === 'scrapewire-workers2')!;
+    expect(one.onlyWhenNamed).toBeUndefined();
+    expect(one.command(context).args.some((a) => a.startsWith('--scrape.workers'))).toBe(false);
+    expect(two.onlyWhenNamed).toBe(true);
+    expect(two.name).toBe('scrapewire run --scrape.workers=2');
+    expect(two.command(context).args.slice(-1)).toEqual(['--scrape.workers=2']);
+  });
 });
