@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { snappyUncompress } from '../src/remote/snappy';
 import { decodeRw1 } from './helpers/remote-write-proto';
 import { BUILT_BINARY, ensureBinary } from './helpers/sea-binary';
+import { metricsAfterWorkerScrape, WORKER_SCRAPED } from './helpers/worker-metrics';
 
 let dir: string;
 let binary: string;
@@ -126,13 +127,8 @@ test('--scrape.workers=2: the workers start from the bundle carried as an asset,
       if (base === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect({ base: base !== undefined, out: base === undefined ? out : '' }).toEqual({ base: true, out: '' });
-    let metrics = '';
-    for (let i = 0; i < 300; i++) {
-      metrics = await (await fetch(`${base}/metrics`)).text();
-      if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/);
+    const metrics = await metricsAfterWorkerScrape(base!);
+    expect(metrics).toMatch(WORKER_SCRAPED);
     expect(metrics).not.toMatch(/scrapewire_scrape_worker_restarts_total\{/);
   } finally {
     child.kill('SIGTERM');

@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MAX_AUTO_SCRAPE_WORKERS, parseRunFlags } from '../../src/cli/run';
 import { ScrapewireError } from '../../src/errors';
+import { metricsAfterWorkerScrape, WORKER_SCRAPED } from '../helpers/worker-metrics';
 
 describe('--scrape.workers', () => {
   test('defaults to 1 and takes a whole number or auto', () => {
@@ -65,13 +66,8 @@ describe('--scrape.workers', () => {
       check();
     });
     try {
-      let metrics = '';
-      for (let i = 0; i < 300; i++) {
-        metrics = await (await fetch(`${base}/metrics`)).text();
-        if (/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/.test(metrics)) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(metrics).toMatch(/scrapewire_scrape_scrapes_total\{job="demo",result="success",worker="[01]"\} [1-9]/);
+      const metrics = await metricsAfterWorkerScrape(base!);
+      expect(metrics).toMatch(WORKER_SCRAPED);
       // Both targets up (polled: on a loaded machine one scrape of /metrics can time out, as with one thread).
       let healths: string[] = [];
       for (let i = 0; i < 300; i++) {
