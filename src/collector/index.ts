@@ -1,7 +1,8 @@
 /**
  * `scrapewire/collector`: the whole agent and its configuration, without the rest of the
- * library API. Loads everything the collector runs on (undici, prom-client, pino, yaml, re2js);
- * `scrapewire/core` is the entry point that loads none of them.
+ * library API. Loads everything the collector runs on (undici, prom-client, pino, yaml; re2js
+ * only when a relabel regex is first compiled); `scrapewire/core` is the entry point that loads none
+ * of them.
  *
  * @packageDocumentation
  * @module scrapewire/collector
