@@ -61,8 +61,10 @@ export interface SampleSink {
 /**
  * Offers requests to a sink, catching what it throws so the rest of the scrape is still offered.
  * Samples are counted in the first protocol's requests only (every protocol carries the same ones).
+ * Also what the main thread keeps per target for requests that come from scrape workers
+ * (workers/scrape-workers.ts).
  */
-class GuardedSink {
+export class GuardedSink {
   accepted = 0;
   refused = 0;
   private error: unknown;
@@ -159,7 +161,8 @@ export async function writeScrapeInSlices(core: Core, target: SampleSink, option
   return sink.finish();
 }
 
-function sameProtocols(a: readonly RemoteWriteProtocol[], b: readonly RemoteWriteProtocol[]): boolean {
+/** Whether two protocol lists name the same protocols. */
+export function sameProtocols(a: readonly RemoteWriteProtocol[], b: readonly RemoteWriteProtocol[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!b.includes(a[i])) return false;
   return true;

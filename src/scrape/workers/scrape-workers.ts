@@ -25,7 +25,7 @@ import { ScrapewireError } from '../../errors';
 import { silentLogger, type Logger } from '../../logger';
 import { RW1, RW2, type RemoteWriteProtocol } from '../../remote-write-protocol';
 import { rw2ToRw1 } from '../../remote/rw2-to-rw1';
-import { SinkError, type SampleSink, type SinkRequest } from '../sample-sink';
+import { GuardedSink, sameProtocols, type SampleSink, type SinkError, type SinkRequest } from '../sample-sink';
 import type { ScrapeOutcome, TargetHealth, TargetSpec } from '../target';
 import { targetIdentity } from '../target';
 import { resolveHttpTarget } from '../http-target-options';
@@ -67,14 +67,6 @@ class WorkerTarget implements TargetView {
   }
 }
 
-/** What the sink took and refused of one target's requests since its last outcome. */
-interface Tally {
-  accepted: number;
-  refused: number;
-  error: unknown;
-  failed: boolean;
-}
-
 /** A worker that exits within this long of its start was not running normally. */
 const QUICK_EXIT_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -110,7 +102,8 @@ class WorkerHandle {
   /** Its targets by key, with the wire specs last sent (a restart sends them again). */
   readonly targets = new Map<string, WorkerTarget>();
   specs: WireSpec[] = [];
-  readonly tallies = new Map<string, Tally>();
+  /** What the sink took and refused of each target's requests since its last outcome, by shard key (its identity). */
+  readonly tallies = new Map<string, GuardedSink>();
   readonly waiting = new Map<number, Waiter<unknown>>();
   returned: ArrayBuffer[] = [];
   returning = false;
@@ -298,20 +291,12 @@ export class ScrapeWorkers {
       if (request.protocol === RW2 && !protocols.includes(RW2) && protocols.includes(RW1) && request.metadataOnly !== true) {
         request = { ...request, protocol: RW1, body: rw2ToRw1(request.body) };
       }
-      const isCounted = request.protocol === counted;
       let tally = handle.tallies.get(wire.shardKey);
       if (tally === undefined) {
-        tally = { accepted: 0, refused: 0, error: undefined, failed: false };
+        tally = new GuardedSink(sink, counted);
         handle.tallies.set(wire.shardKey, tally);
       }
-      try {
-        sink.write(request);
-        if (isCounted) tally.accepted += request.samples;
-      } catch (err) {
-        if (!tally.failed) tally.error = err;
-        tally.failed = true;
-        if (isCounted) tally.refused += request.samples;
-      }
+      tally.write(request);
     }
     if (buffers.length > 0) this.giveBack(handle, buffers);
     for (const wire of outcomes) this.applyOutcome(handle, wire);
@@ -328,9 +313,13 @@ export class ScrapeWorkers {
     handle.tallies.delete(target.identity);
     let error = wire.error === undefined ? undefined : errorFromWire(wire.error);
     let samplesWritten = wire.samplesWritten;
-    if (tally !== undefined && tally.failed) {
-      error ??= new SinkError(tally.accepted, tally.refused, tally.error).withTarget(target.target);
-      samplesWritten = tally.accepted;
+    if (tally !== undefined) {
+      try {
+        tally.finish();
+      } catch (refusal) {
+        error ??= (refusal as SinkError).withTarget(target.target);
+        samplesWritten = tally.accepted;
+      }
     }
     target.health = error === undefined ? 'up' : 'down';
     target.seriesCount = wire.seriesCount;
@@ -360,10 +349,6 @@ export class ScrapeWorkers {
   private sinkProtocols(): readonly RemoteWriteProtocol[] {
     return this.options.sink.protocols ?? [RW1];
   }
-}
-
-function sameProtocols(a: readonly RemoteWriteProtocol[], b: readonly RemoteWriteProtocol[]): boolean {
-  return a.length === b.length && a.every((protocol) => b.includes(protocol));
 }
 
 /** The URL without credentials, as TargetScraper.target names it. */
