@@ -26,7 +26,7 @@
  * here. Everything else (discovery, relabeling, the sink) stays on the main thread.
  */
 import * as path from 'node:path';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { Config, ScrapeConfig } from '../config/types';
 import { JobTargets } from '../discovery/job-targets';
 import { providersOf } from '../discovery/providers';
@@ -37,7 +37,6 @@ import type { Label } from '../labels';
 import { compileRelabelConfigs, type Relabeler } from '../relabel/relabeler';
 import type { SampleSink } from './sample-sink';
 import { silentLogger, type Logger } from '../logger';
-import { Registry as PromRegistry } from 'prom-client';
 import { ScrapeLoop, targetKey, type LoopClock, type TargetReaders } from './scrape-loop';
 import type { ScrapeOutcome, TargetScraper, TargetSpec } from './target';
 import { isLocalUrl } from './local-source';
@@ -167,7 +166,7 @@ export class ScrapeManager {
   /** @internal The scrape worker threads (workers > 1). */
   readonly workers: ScrapeWorkers | undefined;
   /** With workers: the main loop's self-metrics, labelled worker="0" (merged into /metrics by `workerMetrics`). */
-  private readonly mainLoopRegistry: PromRegistry | undefined;
+  private readonly mainLoopRegistry: Registry | undefined;
   /** Whether the main thread's loop is one of the scraping threads (slot 0). */
   private readonly mainScrapes: boolean;
   /** The rules each compiled relabeler came from: what a worker compiles again. */
@@ -195,7 +194,7 @@ export class ScrapeManager {
     // holds only the few targets that cannot leave it.
     const shareOfFetches = maxFetches === 0 ? 0 : Math.max(1, Math.ceil(maxFetches / workers));
     if (workers > 1) {
-      this.mainLoopRegistry = new PromRegistry();
+      this.mainLoopRegistry = new Registry();
       this.mainLoopRegistry.setDefaultLabels({ worker: '0' });
     }
     this.loop = new ScrapeLoop({
