@@ -19,7 +19,7 @@
  * contents and releases the old one.
  */
 import { createHash } from 'node:crypto';
-import { Agent, interceptors, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 
 /** Idle keep-alive sockets are kept this long; targets are scraped every few seconds. */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
@@ -48,12 +48,6 @@ export interface ConnectionLease {
   readonly key: string;
   /** Gives the Agent back; the last lease closes it (requests in flight finish first). */
   release(): Promise<void>;
-  /**
-   * The Agent with undici's redirect interceptor, following at most `maxRedirections`: composed
-   * once per Agent and shared by its leases (a composed dispatcher per target was ~1.3 KB of each
-   * target's heap, bench/RESULTS.md 2026-12-03).
-   */
-  followingRedirects(maxRedirections: number): Dispatcher;
 }
 
 /** The key of a set of settings; TLS material by a digest of its contents, never the contents. */
@@ -94,8 +88,6 @@ export function createAgent(settings: ConnectionSettings): Agent {
 interface PoolEntry {
   agent: Agent;
   leases: number;
-  /** The agent composed with the redirect interceptor, made on first use. */
-  redirecting?: { max: number; dispatcher: Dispatcher };
 }
 
 /**
@@ -125,12 +117,6 @@ export class ConnectionPools {
     return {
       agent: held.agent,
       key,
-      followingRedirects: (maxRedirections: number) => {
-        if (held.redirecting === undefined || held.redirecting.max !== maxRedirections) {
-          held.redirecting = { max: maxRedirections, dispatcher: held.agent.compose(interceptors.redirect({ maxRedirections })) };
-        }
-        return held.redirecting.dispatcher;
-      },
       release: async () => {
         if (released) return;
         released = true;

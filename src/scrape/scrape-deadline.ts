@@ -14,7 +14,7 @@
  *
  * The timeout bounds the fetch, as Prometheus's does (its scrape timeout covers the request and
  * reading the body; parsing and appending run after it): once the body's last byte has been
- * received (`received()`, or the watched body stream had its end pushed when the timer fires),
+ * received (`received()`, which the exchange calls when the response's end is parsed),
  * the scrape's processing (parsing, the sliced end) runs without a timeout. The caller's abort
  * (stop, reload, close) still ends it. When the timer fires, the I/O the event loop has waiting
  * is read first (one turn, setImmediate): a loop held past the timeout otherwise ran the timer
@@ -25,7 +25,6 @@
  */
 
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 
 import { scrapeTimeoutError } from './scrape-errors';
 
@@ -45,8 +44,6 @@ export class ScrapeDeadline extends EventEmitter {
   private settled = false;
   /** The timer is cleared: the body was received, or the deadline settled. */
   private timerCleared = false;
-  /** The response body whose end, pushed by the time the timer fires, means the fetch completed. */
-  private body: Readable | undefined;
   /** The request's handler, told when the deadline fires (HttpScraper's exchange: no listener per scrape). */
   private handler: { deadlineAborted(): void } | undefined;
 
@@ -86,21 +83,9 @@ export class ScrapeDeadline extends EventEmitter {
   /** The timeout, after one turn of I/O: the scrape fails unless its body has been received meanwhile. */
   private static expireAfterIo(deadline: ScrapeDeadline): void {
     if (deadline.timerCleared || deadline.aborted) return;
-    if (deadline.body !== undefined && bodyEnded(deadline.body)) {
-      deadline.received();
-      return;
-    }
     deadline.timedOut = true;
     // abort() also drops the listener on the caller's signal, which may live for the process.
     deadline.abort(scrapeTimeoutError(deadline.target, deadline.timeoutMs));
-  }
-
-  /**
-   * The response body to watch: when its end has been pushed (every byte received from the
-   * socket) by the time the timer fires, the scrape is not timed out.
-   */
-  watchBody(body: Readable): void {
-    this.body = body;
   }
 
   /**
@@ -176,17 +161,7 @@ export class ScrapeDeadline extends EventEmitter {
     this.settled = true;
     this.inFlight?.delete(this);
     this.received();
-    this.body = undefined;
     this.handler = undefined;
     if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
-}
-
-/**
- * Whether a body stream had its end pushed: every byte is in its buffer, whatever the reader has
- * taken yet. `_readableState.ended` has no public name (undici reads `_readableState` too).
- */
-export function bodyEnded(body: Readable): boolean {
-  const state = (body as Readable & { _readableState?: { ended?: boolean } })._readableState;
-  return state?.ended === true && body.errored === null;
 }

@@ -383,7 +383,8 @@ export class ScrapeExchange implements Dispatcher.DispatchHandler, ScrapeRespons
     const whole = head.length === 1 ? head[0] : Buffer.concat(head, this.gzipHeadBytes);
     let inflated: Buffer | undefined;
     try {
-      inflated = whole.length === 0 ? whole : inflateSmall(whole);
+      // An empty gzip body is not a gzip stream: it fails, as Go's gzip reader fails it in Prometheus.
+      inflated = inflateSmall(whole);
     } catch (err) {
       this.fail(this.deadline.errorFor(err, (cause) => transportError(this.context.resolved.target, 'reading body failed', cause)));
       return;

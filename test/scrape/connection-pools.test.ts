@@ -70,20 +70,6 @@ describe('ConnectionPools', () => {
     expect(pools.size).toBe(0);
   });
 
-  test('leases of one Agent share its redirect-following dispatcher; another Agent has its own', async () => {
-    const pools = new ConnectionPools();
-    const settings = { rejectUnauthorized: true, connectTimeoutMs: 1000 };
-    const a = pools.acquire(settings);
-    const b = pools.acquire({ ...settings });
-    const other = pools.acquire({ ...settings, rejectUnauthorized: false });
-    const following = a.followingRedirects(10);
-    expect(following).not.toBe(a.agent);
-    expect(b.followingRedirects(10)).toBe(following);
-    expect(other.followingRedirects(10)).not.toBe(following);
-    expect(a.followingRedirects(3)).not.toBe(following);
-    await Promise.all([a.release(), b.release(), other.release()]);
-  });
-
   test('the key holds a digest of the TLS material, never the material', () => {
     const key = connectionKey({ rejectUnauthorized: true, connectTimeoutMs: 1000, key: Buffer.from('-----BEGIN PRIVATE KEY-----secret') });
     expect(key).not.toContain('secret');

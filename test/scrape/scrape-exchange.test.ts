@@ -2,7 +2,8 @@
  * The scrape's HTTP exchange on undici's dispatch API (src/scrape/scrape-exchange.ts), through the
  * path the scrape loop uses: each chunk pushed to the fetch's members (`readInto`). Real HTTP
  * servers on loopback that misbehave in every way a target can (a wrong Content-Length, a reset
- * in the middle of the body, corrupt gzip small and large, a body over the limit plain and gzip, a
+ * in the middle of the body, an empty, a truncated and a corrupt gzip body, a body over the limit plain, gzip and a
+ * small gzip bomb, a
  * stall, a trickle): each such target scrapes with up 0 and its own error, and a good target
  * scraped at the same time delivers all of its samples. Then the exchange's own duties:
  * redirects (followed, credentials dropped at another origin, a loop stopped), error pages
@@ -41,6 +42,8 @@ function incompressiblePage(series: number): string {
 const GOOD = page(300);
 const BIG_GZIP_TEXT = incompressiblePage(20_000);
 const BIG_GZIP = gzipSync(BIG_GZIP_TEXT);
+/** Under the 64 KiB the small path inflates in one call, but 60 MB inflated: it must go through the stream and stop at the limit. */
+const SMALL_BOMB = gzipSync(Buffer.alloc(60e6, 0x30), { level: 9 });
 
 let server: LoopbackServer;
 beforeAll(async () => {
@@ -84,6 +87,20 @@ beforeAll(async () => {
         res.writeHead(200, { ...text, 'content-encoding': 'gzip' });
         res.end(gzipSync(page(5000)));
         return;
+      case '/oversized-small-bomb':
+        res.writeHead(200, { ...text, 'content-encoding': 'gzip' });
+        res.end(SMALL_BOMB);
+        return;
+      case '/empty-gzip':
+        res.writeHead(200, { ...text, 'content-encoding': 'gzip' });
+        res.end();
+        return;
+      case '/truncated-gzip': {
+        const zipped = gzipSync(GOOD);
+        res.writeHead(200, { ...text, 'content-encoding': 'gzip' });
+        res.end(zipped.subarray(0, zipped.length - 10));
+        return;
+      }
       case '/stall':
         res.writeHead(200, text);
         res.write(GOOD.slice(0, 500)); // and nothing more
@@ -134,13 +151,17 @@ describe('targets that misbehave fail alone, each with its reason', () => {
     ['/reset-mid-body', 'ERR_HTTP_STATUS', /^reading body failed: .*(ECONNRESET|other side closed|socket)/i],
     ['/corrupt-gzip-small', 'ERR_HTTP_STATUS', /^reading body failed: .*\(Z_DATA_ERROR\)/],
     ['/corrupt-gzip-large', 'ERR_HTTP_STATUS', /^reading body failed: .*\(Z_DATA_ERROR\)/],
+    ['/empty-gzip', 'ERR_HTTP_STATUS', /^reading body failed: unexpected end of file/],
+    ['/truncated-gzip', 'ERR_HTTP_STATUS', /^reading body failed: unexpected end of file/],
     ['/oversized', 'ERR_BODY_SIZE_LIMIT', new RegExp(`body size limit of ${LIMIT} bytes exceeded`)],
     ['/oversized-gzip', 'ERR_BODY_SIZE_LIMIT', new RegExp(`body size limit of ${LIMIT} bytes exceeded`)],
+    ['/oversized-small-bomb', 'ERR_BODY_SIZE_LIMIT', new RegExp(`body size limit of ${LIMIT} bytes exceeded`)],
     ['/stall', 'ERR_SCRAPE_TIMEOUT', new RegExp(`scrape timed out after ${TIMEOUT_MS} ms`)],
     ['/trickle-gzip', 'ERR_SCRAPE_TIMEOUT', new RegExp(`scrape timed out after ${TIMEOUT_MS} ms`)],
   ];
 
   it('up 0 and the error for each, all scraped at once with a good target that delivers everything', async () => {
+    expect(SMALL_BOMB.length).toBeLessThan(64 * 1024);
     const goodSink = new DecodingSink();
     const good = target('/good', goodSink);
     const bad = faults.map(([path]) => {
